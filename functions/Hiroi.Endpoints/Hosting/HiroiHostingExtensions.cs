@@ -1,0 +1,65 @@
+using System.Text.Json.Serialization;
+using Hiroi.Endpoints.Auth;
+using Hiroi.Endpoints.Console.ApiKeys;
+using Hiroi.Endpoints.Console.Members;
+using Hiroi.Endpoints.Console.Orgs;
+using Hiroi.Endpoints.Health;
+using Hiroi.Endpoints.Problems;
+using Hiroi.Endpoints.Telemetry;
+using Hiroi.Shared;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hiroi.Endpoints.Hosting;
+
+/// <summary>What any host (the self-host, the Functions app, tests) calls to get the whole platform.</summary>
+public static class HiroiHostingExtensions
+{
+    public static IServiceCollection AddHiroiEndpoints(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddHiroiShared();
+        services.AddHiroiTelemetry(configuration);
+        services.AddHiroiHealth();
+
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+            c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        // Binding failures throw, so the exception handler answers them as problem details instead of an empty 400.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Member, p => p.RequireAuthenticatedUser().RequireClaim(CallerClaims.OrgId))
+            .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().RequireClaim(CallerClaims.OrgId).RequireRole("owner", "admin"));
+        return services;
+    }
+
+    /// <summary>The middleware every host runs in front of the endpoints.</summary>
+    public static WebApplication UseHiroi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapHiroi(this IEndpointRouteBuilder app)
+    {
+        app.MapHealth();
+        app.MapGroup("/api").MapOrgs().MapMembers().MapApiKeys();
+        return app;
+    }
+}

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Text.Json;
+using Hiroi.Endpoints.Telemetry;
+using Hiroi.Shared;
+using Hiroi.Shared.Tenancy;
+
+namespace Hiroi.Server.Cli;
+
+/// <summary>
+/// Local administration commands run through the server project:
+/// <c>dotnet run --project functions/Hiroi.Server -- org create "Acme" --owner you@example.com [--json]</c>.
+/// They use the same settings and storage as the server.
+/// </summary>
+public static class HiroiCli
+{
+    public static bool Handles(string[] args) => args is ["org", ..];
+
+    public static async Task<int> RunAsync(
+        string[] args, TextWriter output, TextWriter error, Action<IConfigurationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var name = new Argument<string>("name") { Description = "The organization's display name." };
+        var owner = new Option<string>("--owner") { Description = "The first owner's email address.", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object with orgId and apiKey." };
+        var create = new Command("create", "Create an organization with an owner and print the owner's API key once.") { name, owner, json };
+        create.SetAction((result, ct) => CreateOrgAsync(
+            result.GetRequiredValue(name), result.GetRequiredValue(owner), result.GetValue(json), output, error, configure, ct));
+        var root = new RootCommand("Hiroi local administration.") { new Command("org", "Organizations.") { create } };
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+    }
+
+    private static async Task<int> CreateOrgAsync(
+        string name, string ownerEmail, bool asJson, TextWriter output, TextWriter error, Action<IConfigurationBuilder>? configure, CancellationToken ct)
+    {
+        name = name.Trim();
+        if (name.Length is 0 or > OrganizationService.MaxNameLength || name.Any(char.IsControl))
+        {
+            await error.WriteLineAsync($"The name must be 1 to {OrganizationService.MaxNameLength} printable characters.");
+            return 2;
+        }
+
+        if (!MemberEmails.TryNormalize(ownerEmail, out var email))
+        {
+            await error.WriteLineAsync("--owner must be an email address.");
+            return 2;
+        }
+
+        using var host = BuildHost(configure);
+        var created = await host.Services.GetRequiredService<OrganizationService>().CreateAsync(name, email, ct);
+        if (asJson)
+        {
+            await output.WriteLineAsync(JsonSerializer.Serialize(new { orgId = created.OrgId.Value, apiKey = created.OwnerApiKey }));
+            return 0;
+        }
+
+        await output.WriteLineAsync($"Organization: {created.OrgId.Value}");
+        await output.WriteLineAsync($"Owner API key (shown once, store it now): {created.OwnerApiKey}");
+        await output.WriteLineAsync($"Try it: curl -H \"Authorization: Bearer {created.OwnerApiKey}\" http://localhost:7071/api/orgs/current");
+        return 0;
+    }
+
+    private static IHost BuildHost(Action<IConfigurationBuilder>? configure)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        builder.Configuration.AddLocalSettings(builder.Environment.ContentRootPath);
+        configure?.Invoke(builder.Configuration);
+        builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddHiroiShared().AddLogRedaction();
+        return builder.Build();
+    }
+}

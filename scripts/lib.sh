@@ -1,0 +1,42 @@
+# Shared by ./run and ./test: tool checks, Azurite install and start. Sourced, not executed.
+
+require_tools() {
+  command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required: https://dot.net" >&2; exit 1; }
+  command -v node >/dev/null && command -v npm >/dev/null || { echo "Node.js and npm are required (for Azurite)." >&2; exit 1; }
+}
+
+# Installs Azurite at the version pinned in package-lock.json, once.
+ensure_node_modules() {
+  if [ ! -x node_modules/.bin/azurite ]; then
+    echo "Installing Azurite from package-lock.json..."
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# start_azurite DATA_DIR BLOB_PORT QUEUE_PORT TABLE_PORT LOG_FILE: starts Azurite in the background on loopback, sets
+# AZURITE_PID, and waits until all three services answer.
+start_azurite() {
+  local dir=$1 blob=$2 queue=$3 table=$4 log=$5
+  node_modules/.bin/azurite --silent --skipApiVersionCheck --loose --disableProductStyleUrl \
+    --location "$dir" --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort "$queue" \
+    --tableHost 127.0.0.1 --tablePort "$table" >"$log" 2>&1 &
+  AZURITE_PID=$!
+  for _ in $(seq 1 100); do
+    if port_open "$blob" && port_open "$queue" && port_open "$table"; then return 0; fi
+    if ! kill -0 "$AZURITE_PID" 2>/dev/null; then echo "Azurite failed to start; see $log" >&2; cat "$log" >&2; exit 1; fi
+    sleep 0.2
+  done
+  echo "Azurite did not answer within 20 s; see $log" >&2
+  exit 1
+}
+
+# The connection string for an Azurite on the given ports (the account key is Azurite's public, well-known dev key).
+azurite_connection_string() {
+  local blob=$1 queue=$2 table=$3
+  local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+  echo "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
+}

@@ -1,0 +1,161 @@
+using System.Security.Cryptography;
+using System.Text;
+using Hiroi.Shared.RateLimiting;
+using Hiroi.Shared.Tenancy;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace Hiroi.Shared.ApiKeys;
+
+public enum ApiKeyOutcome
+{
+    Accepted,
+    Rejected,
+    Throttled,
+}
+
+/// <summary>What verifying a presented key concluded; <see cref="Caller"/> is set only when accepted.</summary>
+public sealed record ApiKeyVerification(ApiKeyOutcome Outcome, Caller? Caller = null, DateTimeOffset? RetryAt = null)
+{
+    public static readonly ApiKeyVerification Rejected = new(ApiKeyOutcome.Rejected);
+}
+
+/// <summary>
+/// Verifies presented API keys. PBKDF2 at 600,000 iterations costs a core for a fraction of a second, so:
+/// a success is cached (bounded, short-lived, keyed by key id, holding only a SHA-256 of the whole key) and later requests
+/// with the same key cost one hash and a constant-time compare; the slow path is refused once a key id or a client has
+/// failed too often in the current window, and runs at most one derivation per core at a time. A throttled key id still
+/// accepts its cached, correct key, so an attacker guessing cannot lock its owner out.
+/// </summary>
+public sealed class ApiKeyVerifier : IDisposable
+{
+    private readonly ApiKeyRepository _keys;
+    private readonly IFailureCounter _failures;
+    private readonly TimeProvider _time;
+    private readonly ApiKeyOptions _options;
+    private readonly MemoryCache _verified;
+    private readonly SemaphoreSlim _derivations = new(Environment.ProcessorCount, Environment.ProcessorCount);
+
+    public ApiKeyVerifier(ApiKeyRepository keys, IFailureCounter failures, TimeProvider time, IOptions<ApiKeyOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        (_keys, _failures, _time, _options) = (keys, failures, time, options.Value);
+        _verified = new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.CacheSize, Clock = null });
+    }
+
+    private TimeSpan FailureWindow => TimeSpan.FromSeconds(_options.FailureWindowSeconds);
+
+    public async Task<ApiKeyVerification> VerifyAsync(string presented, string clientAddress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(presented);
+        var clientSubject = "apikey-client:" + clientAddress;
+        if (!ApiKeyFormat.TryParse(presented, out var parts))
+        {
+            await _failures.IncrementAsync(clientSubject, FailureWindow, cancellationToken).ConfigureAwait(false);
+            return ApiKeyVerification.Rejected;
+        }
+
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+        var cacheKey = CacheKey(parts);
+        if (_verified.TryGetValue<VerifiedKey>(cacheKey, out var cached) && cached is not null
+            && cached.ExpiresAt > _time.GetUtcNow())
+        {
+            if (CryptographicOperations.FixedTimeEquals(cached.Digest, digest))
+            {
+                await TouchIfDueAsync(cached, cancellationToken).ConfigureAwait(false);
+                return new ApiKeyVerification(ApiKeyOutcome.Accepted, cached.Caller);
+            }
+
+            // The cache holds the right key for this id: this one is wrong, and no derivation is needed to know it.
+            await RecordFailureAsync(parts.KeyId, clientSubject, cancellationToken).ConfigureAwait(false);
+            return ApiKeyVerification.Rejected;
+        }
+
+        var blockedUntil = await BlockedUntilAsync(KeySubject(parts), clientSubject, cancellationToken).ConfigureAwait(false);
+        if (blockedUntil is not null)
+        {
+            return new ApiKeyVerification(ApiKeyOutcome.Throttled, RetryAt: blockedUntil);
+        }
+
+        var record = await _keys.FindAsync(parts.OrgId, parts.KeyId, cancellationToken).ConfigureAwait(false);
+        if (record is null || record.RevokedAt is not null || !await DerivationMatchesAsync(parts.Secret, record, cancellationToken).ConfigureAwait(false))
+        {
+            await RecordFailureAsync(parts.KeyId, clientSubject, cancellationToken).ConfigureAwait(false);
+            return ApiKeyVerification.Rejected;
+        }
+
+        var caller = new Caller(parts.OrgId, "apikey:" + parts.KeyId, record.ParsedRole);
+        var verified = new VerifiedKey(digest, caller, _time.GetUtcNow().AddSeconds(_options.CacheSeconds));
+        _verified.Set(cacheKey, verified, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(_options.CacheSeconds) });
+        await TouchIfDueAsync(verified, cancellationToken).ConfigureAwait(false);
+        return new ApiKeyVerification(ApiKeyOutcome.Accepted, caller);
+    }
+
+    /// <summary>Drops a cached verification, so a revoked key stops working on this instance at once.</summary>
+    public void Forget(OrgId org, string keyId) => _verified.Remove(org.Value + "/" + keyId);
+
+    public void Dispose()
+    {
+        _verified.Dispose();
+        _derivations.Dispose();
+    }
+
+    private static string CacheKey(ApiKeyParts parts) => parts.OrgId.Value + "/" + parts.KeyId;
+
+    private static string KeySubject(ApiKeyParts parts) => "apikey-id:" + parts.KeyId;
+
+    private async Task<bool> DerivationMatchesAsync(string secret, ApiKeyEntity record, CancellationToken cancellationToken)
+    {
+        await _derivations.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return ApiKeyHasher.Verify(secret, record.StoredHash);
+        }
+        finally
+        {
+            _derivations.Release();
+        }
+    }
+
+    private async Task<DateTimeOffset?> BlockedUntilAsync(string keySubject, string clientSubject, CancellationToken cancellationToken)
+    {
+        var perKey = await _failures.GetAsync(keySubject, FailureWindow, cancellationToken).ConfigureAwait(false);
+        if (perKey.Count >= _options.MaxFailuresPerKey)
+        {
+            return perKey.WindowEnds;
+        }
+
+        var perClient = await _failures.GetAsync(clientSubject, FailureWindow, cancellationToken).ConfigureAwait(false);
+        return perClient.Count >= _options.MaxFailuresPerClient ? perClient.WindowEnds : null;
+    }
+
+    private async Task RecordFailureAsync(string keyId, string clientSubject, CancellationToken cancellationToken)
+    {
+        await _failures.IncrementAsync("apikey-id:" + keyId, FailureWindow, cancellationToken).ConfigureAwait(false);
+        await _failures.IncrementAsync(clientSubject, FailureWindow, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task TouchIfDueAsync(VerifiedKey verified, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var last = verified.LastTouchedTicks;
+        if (now.UtcTicks - last < TimeSpan.FromSeconds(_options.LastUsedResolutionSeconds).Ticks
+            || Interlocked.CompareExchange(ref verified.LastTouchedTicks, now.UtcTicks, last) != last)
+        {
+            return;
+        }
+
+        var keyId = verified.Caller.ActorId["apikey:".Length..];
+        await _keys.TouchAsync(verified.Caller.OrgId, keyId, now, cancellationToken).ConfigureAwait(false);
+    }
+
+    private sealed class VerifiedKey(byte[] digest, Caller caller, DateTimeOffset expiresAt)
+    {
+        public byte[] Digest { get; } = digest;
+        public Caller Caller { get; } = caller;
+        public DateTimeOffset ExpiresAt { get; } = expiresAt;
+
+        // Ticks of the last LastUsedAt write; long.MinValue/2 so the first use is always recorded.
+        public long LastTouchedTicks = long.MinValue / 2;
+    }
+}

@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Azure;
+using Azure.Data.Tables;
+using Hiroi.Shared.Storage;
+using Hiroi.Shared.Tenancy;
+
+namespace Hiroi.Shared.Audit;
+
+/// <summary>
+/// One append-only audit record: PartitionKey = org id, RowKey sorts newest first. Holds ids, never personal data.
+/// </summary>
+public sealed class AuditEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = string.Empty;
+    public string RowKey { get; set; } = string.Empty;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public DateTimeOffset At { get; set; }
+    public string Actor { get; set; } = string.Empty;
+    public string Action { get; set; } = string.Empty;
+    public string Target { get; set; } = string.Empty;
+    public string? Detail { get; set; }
+}
+
+/// <summary>Writes and reads the org's audit trail. There is no update or delete here: entries are appended only.</summary>
+public sealed class AuditTrail(HiroiTables tables, TimeProvider time)
+{
+    public async Task RecordAsync(Caller caller, string action, string target, string? detail, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var at = time.GetUtcNow();
+        var entity = new AuditEntity
+        {
+            PartitionKey = caller.OrgId.Value,
+            RowKey = NewestFirstKey(at),
+            At = at,
+            Actor = caller.ActorId,
+            Action = action,
+            Target = target,
+            Detail = detail,
+        };
+        var table = await tables.GetAsync(TableNames.Audit, cancellationToken).ConfigureAwait(false);
+        await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<AuditEntity>> RecentAsync(OrgId org, int max, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(TableNames.Audit, cancellationToken).ConfigureAwait(false);
+        var entries = new List<AuditEntity>();
+        await foreach (var entry in table.QueryAsync<AuditEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}"), maxPerPage: max, cancellationToken: cancellationToken)
+            .ConfigureAwait(false))
+        {
+            entries.Add(entry);
+            if (entries.Count == max)
+            {
+                break;
+            }
+        }
+
+        return entries;
+    }
+
+    private static string NewestFirstKey(DateTimeOffset at) =>
+        (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture)
+        + "_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+}
+
+/// <summary>Audit action names, stable strings that queries and reports depend on.</summary>
+public static class AuditActions
+{
+    public const string OrgCreated = "org.created";
+    public const string MemberAdded = "member.added";
+    public const string MemberRoleChanged = "member.role_changed";
+    public const string MemberRemoved = "member.removed";
+    public const string ApiKeyCreated = "apikey.created";
+    public const string ApiKeyRevoked = "apikey.revoked";
+}

@@ -1,0 +1,73 @@
+using Azure.Identity;
+using Azure.Security.KeyVault.Secrets;
+using Hiroi.Shared.ApiKeys;
+using Hiroi.Shared.Audit;
+using Hiroi.Shared.RateLimiting;
+using Hiroi.Shared.Secrets;
+using Hiroi.Shared.Storage;
+using Hiroi.Shared.Tenancy;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hiroi.Shared;
+
+public static class HiroiSharedServiceCollectionExtensions
+{
+    /// <summary>Storage, secrets, tenancy, API keys and audit: the core every host needs.</summary>
+    public static IServiceCollection AddHiroiShared(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSection<StorageOptions>(StorageOptions.Section);
+        services.AddSection<ApiKeyOptions>(ApiKeyOptions.Section);
+        services.AddSection<SecretOptions>(SecretOptions.Section);
+
+        services.AddSingleton(sp => StorageAccount.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().CreateTableServiceClient());
+        services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().CreateBlobServiceClient());
+        services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().CreateQueueServiceClient());
+        services.AddSingleton<HiroiTables>();
+
+        services.AddSingleton<ISecretStore>(sp => new CachingSecretStore(
+            CreateSecretStore(sp.GetRequiredService<IConfiguration>()),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<SecretOptions>>(),
+            sp.GetRequiredService<ILogger<CachingSecretStore>>()));
+
+        services.TryAddSingleton<IFailureCounter, InMemoryFailureCounter>();
+        services.AddSingleton<AuditTrail>();
+        services.AddSingleton<OrganizationRepository>();
+        services.AddSingleton<MemberRepository>();
+        services.AddSingleton<ApiKeyRepository>();
+        services.AddSingleton<ApiKeyVerifier>();
+        services.AddSingleton<ApiKeyService>();
+        services.AddSingleton<MemberService>();
+        services.AddSingleton<OrganizationService>();
+        return services;
+    }
+
+    public static IServiceCollection AddSection<TOptions>(this IServiceCollection services, string section) where TOptions : class
+    {
+        services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>>(new SectionValidator<TOptions>(section));
+        return services;
+    }
+
+    private static ISecretStore CreateSecretStore(IConfiguration configuration)
+    {
+        var vault = configuration[SecretOptions.KeyVaultUriKey];
+        if (string.IsNullOrWhiteSpace(vault))
+        {
+            return new ConfigurationSecretStore(configuration);
+        }
+
+        if (!Uri.TryCreate(vault, UriKind.Absolute, out var vaultUri) || vaultUri.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new SettingException(SecretOptions.KeyVaultUriKey, "must be the vault's https URI");
+        }
+
+        return new KeyVaultSecretStore(new SecretClient(vaultUri, new DefaultAzureCredential()));
+    }
+}

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Caching.Memory;
+
+namespace Hiroi.Shared.RateLimiting;
+
+/// <summary>
+/// Fixed-window failure counts in a bounded memory cache; each window's entry expires when the window ends.
+/// </summary>
+public sealed class InMemoryFailureCounter(TimeProvider time) : IFailureCounter, IDisposable
+{
+    private readonly MemoryCache _counts = new(new MemoryCacheOptions { SizeLimit = 200_000 });
+
+    public ValueTask<FailureCount> GetAsync(string subject, TimeSpan window, CancellationToken cancellationToken)
+    {
+        var (key, ends) = Window(subject, window);
+        var count = _counts.TryGetValue<Counter>(key, out var counter) ? Volatile.Read(ref counter!.Value) : 0;
+        return ValueTask.FromResult(new FailureCount(count, ends));
+    }
+
+    public ValueTask<FailureCount> IncrementAsync(string subject, TimeSpan window, CancellationToken cancellationToken)
+    {
+        var (key, ends) = Window(subject, window);
+        var counter = _counts.GetOrCreate(key, entry =>
+        {
+            entry.AbsoluteExpiration = ends;
+            entry.Size = 1;
+            return new Counter();
+        })!;
+        return ValueTask.FromResult(new FailureCount(Interlocked.Increment(ref counter.Value), ends));
+    }
+
+    public void Dispose() => _counts.Dispose();
+
+    private (string Key, DateTimeOffset Ends) Window(string subject, TimeSpan window)
+    {
+        var now = time.GetUtcNow();
+        var index = now.UtcTicks / window.Ticks;
+        return ($"{subject}|{index}", new DateTimeOffset((index + 1) * window.Ticks, TimeSpan.Zero));
+    }
+
+    private sealed class Counter
+    {
+        public int Value;
+    }
+}

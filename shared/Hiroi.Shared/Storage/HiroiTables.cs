@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+
+namespace Hiroi.Shared.Storage;
+
+/// <summary>
+/// Hands out table clients by logical name (<see cref="TableNames"/>), prefixed per deployment or test, and creates each
+/// table once per process on first use.
+/// </summary>
+public sealed class HiroiTables(TableServiceClient service, IOptions<StorageOptions> options)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<TableClient>>> _tables = new(StringComparer.Ordinal);
+
+    public TableServiceClient Service => service;
+
+    public string PhysicalName(string logicalName) => options.Value.Prefix + logicalName;
+
+    public Task<TableClient> GetAsync(string logicalName, CancellationToken cancellationToken = default)
+    {
+        var lazy = _tables.GetOrAdd(logicalName, name => new Lazy<Task<TableClient>>(() => CreateAsync(name)));
+        var task = lazy.Value;
+        if (task.IsFaulted || task.IsCanceled)
+        {
+            // A transient failure must not poison the table for the life of the process.
+            _tables.TryRemove(new KeyValuePair<string, Lazy<Task<TableClient>>>(logicalName, lazy));
+        }
+
+        return task.WaitAsync(cancellationToken);
+    }
+
+    private async Task<TableClient> CreateAsync(string logicalName)
+    {
+        var client = service.GetTableClient(PhysicalName(logicalName));
+        await client.CreateIfNotExistsAsync().ConfigureAwait(false);
+        return client;
+    }
+}
+
+/// <summary>Logical table names; <see cref="HiroiTables"/> adds the prefix.</summary>
+public static class TableNames
+{
+    public const string Orgs = "Orgs";
+    public const string Members = "Members";
+    public const string ApiKeys = "ApiKeys";
+    public const string Audit = "Audit";
+}

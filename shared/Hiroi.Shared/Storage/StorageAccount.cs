@@ -1,0 +1,91 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
+
+namespace Hiroi.Shared.Storage;
+
+/// <summary>
+/// The storage account named by <c>AzureWebJobsStorage</c>, in either of the forms Azure Functions accepts:
+/// a connection string (<c>UseDevelopmentStorage=true</c> means Azurite), or the identity-based form
+/// (<c>AzureWebJobsStorage__accountName</c>, or <c>__tableServiceUri</c>/<c>__blobServiceUri</c>/<c>__queueServiceUri</c>)
+/// reached with <see cref="DefaultAzureCredential"/>.
+/// </summary>
+public sealed class StorageAccount
+{
+    public const string SettingName = "AzureWebJobsStorage";
+
+    private readonly string? _connectionString;
+    private readonly Uri? _tableUri;
+    private readonly Uri? _blobUri;
+    private readonly Uri? _queueUri;
+    private readonly TokenCredential? _credential;
+
+    private StorageAccount(string connectionString) => _connectionString = connectionString;
+
+    private StorageAccount(Uri tableUri, Uri blobUri, Uri queueUri, TokenCredential credential)
+    {
+        (_tableUri, _blobUri, _queueUri, _credential) = (tableUri, blobUri, queueUri, credential);
+    }
+
+    /// <summary>Reads the account from configuration; throws <see cref="SettingException"/> naming the key when it is missing or bad.</summary>
+    public static StorageAccount FromConfiguration(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(SettingName);
+        if (!string.IsNullOrWhiteSpace(section.Value))
+        {
+            return new StorageAccount(section.Value);
+        }
+
+        var accountName = section["accountName"];
+        var tableUri = UriSetting(section, "tableServiceUri") ?? AccountUri(accountName, "table");
+        var blobUri = UriSetting(section, "blobServiceUri") ?? AccountUri(accountName, "blob");
+        var queueUri = UriSetting(section, "queueServiceUri") ?? AccountUri(accountName, "queue");
+        if (tableUri is null || blobUri is null || queueUri is null)
+        {
+            throw new SettingException(SettingName,
+                "is not set: give a connection string (UseDevelopmentStorage=true for Azurite) or "
+                + "AzureWebJobsStorage__accountName (or __tableServiceUri, __blobServiceUri and __queueServiceUri)");
+        }
+
+        var clientId = section["clientId"];
+        var credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions
+        {
+            ManagedIdentityClientId = string.IsNullOrWhiteSpace(clientId) ? null : clientId,
+        });
+        return new StorageAccount(tableUri, blobUri, queueUri, credential);
+    }
+
+    public TableServiceClient CreateTableServiceClient() =>
+        _connectionString is not null ? new TableServiceClient(_connectionString) : new TableServiceClient(_tableUri, _credential);
+
+    public BlobServiceClient CreateBlobServiceClient() =>
+        _connectionString is not null ? new BlobServiceClient(_connectionString) : new BlobServiceClient(_blobUri, _credential);
+
+    public QueueServiceClient CreateQueueServiceClient()
+    {
+        // Base64 so messages are readable by the Functions queue trigger as well as by the self-host.
+        var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        return _connectionString is not null
+            ? new QueueServiceClient(_connectionString, options)
+            : new QueueServiceClient(_queueUri, _credential, options);
+    }
+
+    private static Uri? UriSetting(IConfigurationSection section, string name)
+    {
+        var text = section[name];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"
+            ? uri
+            : throw new SettingException($"{SettingName}__{name}", "must be an absolute http(s) URI");
+    }
+
+    private static Uri? AccountUri(string? accountName, string service) =>
+        string.IsNullOrWhiteSpace(accountName) ? null : new Uri($"https://{accountName}.{service}.core.windows.net");
+}

@@ -1,0 +1,134 @@
+using Hiroi.Shared.Audit;
+using Hiroi.Shared.Storage;
+
+namespace Hiroi.Shared.Tenancy;
+
+public enum MemberChange
+{
+    Done,
+    NotFound,
+    Forbidden,
+    LastOwner,
+}
+
+/// <summary>
+/// Membership rules: owners and admins manage members; only an owner may grant, change or remove the owner role; an org
+/// always keeps at least one owner. Every change is audited with member ids, never emails.
+/// </summary>
+public sealed class MemberService(MemberRepository members, AuditTrail audit, TimeProvider time)
+{
+    public async Task<IReadOnlyList<MemberEntity>> ListAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var list = new List<MemberEntity>();
+        await foreach (var member in members.ListAsync(caller.OrgId, cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(member);
+        }
+
+        return list;
+    }
+
+    /// <summary>Adds a member; throws <see cref="ConflictException"/> if the email is already a member.</summary>
+    public async Task<(MemberChange Change, MemberEntity? Member)> AddAsync(
+        Caller caller, string normalizedEmail, Role role, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!caller.IsAtLeast(Role.Admin) || (role == Role.Owner && caller.Role != Role.Owner))
+        {
+            return (MemberChange.Forbidden, null);
+        }
+
+        var member = new MemberEntity
+        {
+            RowKey = MemberEmails.MemberId(caller.OrgId, normalizedEmail),
+            Email = normalizedEmail,
+            Role = role.ToWire(),
+            AddedAt = time.GetUtcNow(),
+            AddedBy = caller.ActorId,
+        };
+        await members.AddAsync(caller.OrgId, member, cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(caller, AuditActions.MemberAdded, "member:" + member.RowKey, role.ToWire(), cancellationToken)
+            .ConfigureAwait(false);
+        return (MemberChange.Done, member);
+    }
+
+    public async Task<(MemberChange Change, MemberEntity? Member)> ChangeRoleAsync(
+        Caller caller, string memberId, Role role, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var member = await members.FindAsync(caller.OrgId, memberId, cancellationToken).ConfigureAwait(false);
+        if (member is null)
+        {
+            return (MemberChange.NotFound, null);
+        }
+
+        var refusal = await CheckChangeAsync(caller, member, role, cancellationToken).ConfigureAwait(false);
+        if (refusal is not null)
+        {
+            return (refusal.Value, null);
+        }
+
+        var from = member.Role;
+        member.Role = role.ToWire();
+        if (!await members.UpdateAsync(caller.OrgId, member, cancellationToken).ConfigureAwait(false))
+        {
+            return (MemberChange.NotFound, null);
+        }
+
+        await audit.RecordAsync(caller, AuditActions.MemberRoleChanged, "member:" + memberId, $"{from}->{member.Role}", cancellationToken)
+            .ConfigureAwait(false);
+        return (MemberChange.Done, member);
+    }
+
+    public async Task<MemberChange> RemoveAsync(Caller caller, string memberId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var member = await members.FindAsync(caller.OrgId, memberId, cancellationToken).ConfigureAwait(false);
+        if (member is null)
+        {
+            return MemberChange.NotFound;
+        }
+
+        var refusal = await CheckChangeAsync(caller, member, newRole: null, cancellationToken).ConfigureAwait(false);
+        if (refusal is not null)
+        {
+            return refusal.Value;
+        }
+
+        if (!await members.DeleteAsync(caller.OrgId, memberId, cancellationToken).ConfigureAwait(false))
+        {
+            return MemberChange.NotFound;
+        }
+
+        await audit.RecordAsync(caller, AuditActions.MemberRemoved, "member:" + memberId, null, cancellationToken).ConfigureAwait(false);
+        return MemberChange.Done;
+    }
+
+    private async Task<MemberChange?> CheckChangeAsync(Caller caller, MemberEntity member, Role? newRole, CancellationToken cancellationToken)
+    {
+        var touchesOwner = member.ParsedRole == Role.Owner || newRole == Role.Owner;
+        if (!caller.IsAtLeast(Role.Admin) || (touchesOwner && caller.Role != Role.Owner))
+        {
+            return MemberChange.Forbidden;
+        }
+
+        if (member.ParsedRole == Role.Owner && newRole != Role.Owner && await CountOwnersAsync(caller.OrgId, cancellationToken).ConfigureAwait(false) <= 1)
+        {
+            return MemberChange.LastOwner;
+        }
+
+        return null;
+    }
+
+    private async Task<int> CountOwnersAsync(OrgId org, CancellationToken cancellationToken)
+    {
+        var owners = 0;
+        await foreach (var m in members.ListAsync(org, cancellationToken).ConfigureAwait(false))
+        {
+            owners += m.ParsedRole == Role.Owner ? 1 : 0;
+        }
+
+        return owners;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Runtime.CompilerServices;
+using Azure;
+using Azure.Data.Tables;
+using Hiroi.Shared.Storage;
+
+namespace Hiroi.Shared.Tenancy;
+
+/// <summary>
+/// Base of every repository of tenant-owned rows. Every method takes the caller's <see cref="OrgId"/> and uses it as the
+/// PartitionKey: reads are point reads or queries filtered on it, writes overwrite whatever PartitionKey the entity
+/// carried. A row of another org is therefore simply not found (answered 404), whatever id the request names.
+/// </summary>
+public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string tableName)
+    where TEntity : class, ITableEntity, new()
+{
+    protected Task<TableClient> TableAsync(CancellationToken cancellationToken) => tables.GetAsync(tableName, cancellationToken);
+
+    public async Task<TEntity?> FindAsync(OrgId org, string id, CancellationToken cancellationToken)
+    {
+        if (!TableKeys.IsAcceptable(id))
+        {
+            return null;
+        }
+
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var response = await table.GetEntityIfExistsAsync<TEntity>(org.Value, id, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        return response.HasValue ? response.Value : null;
+    }
+
+    public IAsyncEnumerable<TEntity> ListAsync(OrgId org, CancellationToken cancellationToken) =>
+        QueryAsync(org, filter: null, cancellationToken);
+
+    /// <summary>Queries the org's partition; <paramref name="filter"/> is ANDed in, with its values escaped.</summary>
+    protected async IAsyncEnumerable<TEntity> QueryAsync(
+        OrgId org, FormattableString? filter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var partition = TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}");
+        var query = filter is null ? partition : $"{partition} and ({TableClient.CreateQueryFilter(filter)})";
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var entity in table.QueryAsync<TEntity>(query, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return entity;
+        }
+    }
+
+    /// <summary>Inserts a new row in the org's partition; throws <see cref="ConflictException"/> if the id is taken.</summary>
+    public async Task AddAsync(OrgId org, TEntity entity, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entity);
+        entity.PartitionKey = org.Value;
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var response = await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            entity.ETag = response.Headers.ETag ?? default;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            throw new ConflictException("It already exists.", e);
+        }
+    }
+
+    /// <summary>
+    /// Replaces a row the org owns, conditional on the entity's ETag (any version if it has none). Returns false when the
+    /// org has no such row; throws <see cref="ConflictException"/> when the row changed since it was read.
+    /// </summary>
+    public async Task<bool> UpdateAsync(OrgId org, TEntity entity, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entity);
+        if (!TableKeys.IsAcceptable(entity.RowKey))
+        {
+            return false;
+        }
+
+        entity.PartitionKey = org.Value;
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var etag = entity.ETag == default ? ETag.All : entity.ETag;
+            var response = await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            entity.ETag = response.Headers.ETag ?? default;
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+            throw new ConflictException("It was changed by someone else; read it again and retry.", e);
+        }
+    }
+
+    /// <summary>Deletes a row the org owns. Returns false when the org has no such row.</summary>
+    public async Task<bool> DeleteAsync(OrgId org, string id, CancellationToken cancellationToken)
+    {
+        if (!TableKeys.IsAcceptable(id))
+        {
+            return false;
+        }
+
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        // The SDK treats a 404 on delete as success, so ask first: a point read in the caller's partition.
+        var existing = await table.GetEntityIfExistsAsync<TEntity>(org.Value, id, select: ["PartitionKey"], cancellationToken)
+            .ConfigureAwait(false);
+        if (!existing.HasValue)
+        {
+            return false;
+        }
+
+        await table.DeleteEntityAsync(org.Value, id, ETag.All, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+}

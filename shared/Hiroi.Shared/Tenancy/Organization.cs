@@ -1,0 +1,26 @@
+using Azure;
+using Azure.Data.Tables;
+using Hiroi.Shared.Storage;
+
+namespace Hiroi.Shared.Tenancy;
+
+/// <summary>An org's own row: PartitionKey = org id, RowKey = <see cref="RowKeyValue"/>.</summary>
+public sealed class OrganizationEntity : ITableEntity
+{
+    public const string RowKeyValue = "org";
+
+    public string PartitionKey { get; set; } = string.Empty;
+    public string RowKey { get; set; } = RowKeyValue;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string Name { get; set; } = string.Empty;
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public sealed class OrganizationRepository(HiroiTables tables)
+    : OrgScopedRepository<OrganizationEntity>(tables, TableNames.Orgs)
+{
+    public Task<OrganizationEntity?> GetAsync(OrgId org, CancellationToken cancellationToken) =>
+        FindAsync(org, OrganizationEntity.RowKeyValue, cancellationToken);
+}
