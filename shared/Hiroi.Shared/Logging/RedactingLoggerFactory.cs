@@ -115,7 +115,10 @@ internal sealed class RedactedState : IReadOnlyList<KeyValuePair<string, object?
         _ => value.ToString() ?? string.Empty,
     };
 
-    /// <summary>Fills <c>{Name}</c> holes (with optional <c>,alignment</c> and <c>:format</c>) in order; <c>{{</c> and <c>}}</c> are literal braces.</summary>
+    /// <summary>
+    /// Fills <c>{Name}</c> holes (with optional <c>,alignment</c> and <c>:format</c>) by name, falling back to position;
+    /// <c>{{</c> and <c>}}</c> are literal braces. By name, because some framework states list values in another order.
+    /// </summary>
     private static string Render(string template, KeyValuePair<string, object?>[] values)
     {
         var output = new StringBuilder(template.Length + 32);
@@ -138,8 +141,10 @@ internal sealed class RedactedState : IReadOnlyList<KeyValuePair<string, object?
             }
 
             var spec = template.AsSpan(i + 1, close - i - 1);
+            var nameEnd = spec.IndexOfAny(',', ':');
+            var name = (nameEnd >= 0 ? spec[..nameEnd] : spec).ToString();
             var formatAt = spec.IndexOf(':');
-            var value = hole < values.Length ? values[hole].Value : null;
+            var value = ValueOf(values, name, hole);
             output.Append(value is IFormattable f && formatAt >= 0
                 ? f.ToString(spec[(formatAt + 1)..].ToString(), CultureInfo.InvariantCulture)
                 : Format(value));
@@ -148,5 +153,18 @@ internal sealed class RedactedState : IReadOnlyList<KeyValuePair<string, object?
         }
 
         return output.ToString();
+    }
+
+    private static object? ValueOf(KeyValuePair<string, object?>[] values, string name, int position)
+    {
+        foreach (var (key, value) in values)
+        {
+            if (key == name)
+            {
+                return value;
+            }
+        }
+
+        return position < values.Length && values[position].Key != OriginalFormat ? values[position].Value : null;
     }
 }

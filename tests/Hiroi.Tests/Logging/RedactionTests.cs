@@ -68,6 +68,24 @@ public class RedactionTests
         Assert.Equal("caller +1555****567 said hi", Assert.Single(sink.Entries).Message);
     }
 
+    [Fact]
+    public void Holes_are_filled_by_name_when_a_state_lists_values_in_another_order()
+    {
+        var sink = new CapturingProvider();
+        using var factory = new RedactingLoggerFactory(LoggerFactory.Create(b => b.AddProvider(sink)));
+        IReadOnlyList<KeyValuePair<string, object?>> state =
+        [
+            new("Path", "/healthz"),
+            new("Method", "GET"),
+            new("{OriginalFormat}", "Request {Method} {Path} from {Caller}"),
+            new("Caller", "+15551234567"),
+        ];
+
+        factory.CreateLogger("test").Log(LogLevel.Information, default, state, null, (s, _) => "unused");
+
+        Assert.Equal("Request GET /healthz from +1555****567", Assert.Single(sink.Entries).Message);
+    }
+
     private sealed class CapturingProvider : ILoggerProvider
     {
         public List<(string Message, IReadOnlyList<KeyValuePair<string, object?>> State)> Entries { get; } = [];
