@@ -1,0 +1,73 @@
+namespace Hiroi.Shared.Acs;
+
+/// <summary>
+/// Azure Communication Services, reached through its documented REST API (the SDK packages cannot be restored here).
+/// One implementation (<c>AcsRestClient</c>) signs requests with HMAC-SHA256 or an Entra token; the SDK can replace it
+/// later behind this interface.
+/// </summary>
+public interface IAcsClient
+{
+    /// <summary>Sends one SMS. Idempotent through <see cref="SmsRequest.RepeatabilityId"/> (ACS repeatability headers).</summary>
+    Task<SmsSendResult> SendSmsAsync(SmsRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Places an outbound call. Idempotent through <see cref="CreateCallRequest.RepeatabilityId"/>.</summary>
+    Task<CallConnection> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Answers an incoming call; ACS then posts the call's events to <paramref name="callbackUri"/>.</summary>
+    Task<CallConnection> AnswerCallAsync(string incomingCallContext, Uri callbackUri, string? operationContext, CancellationToken cancellationToken);
+
+    /// <summary>Rejects an incoming call (no org owns the number, or policy says no).</summary>
+    Task RejectCallAsync(string incomingCallContext, CancellationToken cancellationToken);
+
+    /// <summary>Hangs up for everyone. Hanging up a call that already ended is not an error.</summary>
+    Task HangUpAsync(string callConnectionId, CancellationToken cancellationToken);
+
+    /// <summary>Starts recording a call (mixed audio, WAV); ACS reports the file through RecordingFileStatusUpdated.</summary>
+    Task<string> StartRecordingAsync(string serverCallId, Uri? stateCallbackUri, CancellationToken cancellationToken);
+
+    /// <summary>Streams a recording chunk from its ACS <c>contentLocation</c> into <paramref name="destination"/>.</summary>
+    Task DownloadRecordingAsync(Uri contentLocation, Stream destination, CancellationToken cancellationToken);
+
+    /// <summary>Deletes ACS's own copy of a recording through its <c>deleteLocation</c>. Already gone is not an error.</summary>
+    Task DeleteRecordingAsync(Uri deleteLocation, CancellationToken cancellationToken);
+}
+
+/// <param name="From">Our ACS number, E.164.</param>
+/// <param name="To">Recipient, E.164.</param>
+/// <param name="Message">Text; never logged.</param>
+/// <param name="RepeatabilityId">Stable id of this send (a GUID derived from our idempotency key); a retry reuses it.</param>
+/// <param name="RepeatabilityFirstSent">When the first attempt of this send was made; a retry reuses it.</param>
+/// <param name="Tag">Returned in the delivery report, to find the send again.</param>
+public sealed record SmsRequest(
+    string From, string To, string Message, Guid RepeatabilityId, DateTimeOffset RepeatabilityFirstSent, string? Tag);
+
+/// <param name="MessageId">ACS's id of the message, carried by its delivery report.</param>
+/// <param name="Accepted">ACS accepted the message for delivery.</param>
+/// <param name="HttpStatusCode">ACS's per-recipient status.</param>
+/// <param name="ErrorMessage">ACS's reason when not accepted.</param>
+public sealed record SmsSendResult(string? MessageId, bool Accepted, int HttpStatusCode, string? ErrorMessage);
+
+public sealed record CreateCallRequest(
+    string From, string To, Uri CallbackUri, string? OperationContext, Guid RepeatabilityId, DateTimeOffset RepeatabilityFirstSent);
+
+public sealed record CallConnection(string CallConnectionId, string? ServerCallId, string? CorrelationId);
+
+/// <summary>ACS refused a request for a reason a retry will not fix (4xx other than 408/429).</summary>
+public sealed class AcsRequestException : Exception
+{
+    public AcsRequestException()
+    {
+    }
+
+    public AcsRequestException(string message) : base(message)
+    {
+    }
+
+    public AcsRequestException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+
+    public AcsRequestException(int status, string message) : base(message) => Status = status;
+
+    public int Status { get; }
+}
