@@ -6,6 +6,8 @@ using Hiroi.Endpoints.Console.Orgs;
 using Hiroi.Endpoints.Health;
 using Hiroi.Endpoints.Problems;
 using Hiroi.Endpoints.Telemetry;
+using Hiroi.Endpoints.Telephony;
+using Hiroi.Endpoints.Console.Telephony;
 using Hiroi.Shared;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -25,6 +27,7 @@ public static class HiroiHostingExtensions
         services.AddHiroiShared();
         services.AddHiroiTelemetry(configuration);
         services.AddHiroiHealth();
+        services.AddTelephony();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
             c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
@@ -59,7 +62,8 @@ public static class HiroiHostingExtensions
     public static IEndpointRouteBuilder MapHiroi(this IEndpointRouteBuilder app)
     {
         app.MapHealth();
-        app.MapGroup("/api").MapOrgs().MapMembers().MapApiKeys();
+        app.MapEventGrid();
+        app.MapGroup("/api").MapOrgs().MapMembers().MapApiKeys().MapNumbers().MapOptOuts().MapConversations();
         return app;
     }
 }

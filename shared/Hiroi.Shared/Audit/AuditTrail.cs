@@ -77,4 +77,8 @@ public static class AuditActions
     public const string MemberRemoved = "member.removed";
     public const string ApiKeyCreated = "apikey.created";
     public const string ApiKeyRevoked = "apikey.revoked";
+    public const string NumberRegistered = "number.registered";
+    public const string NumberReleased = "number.released";
+    public const string OptOutRecorded = "optout.recorded";
+    public const string OptInRecorded = "optin.recorded";
 }

@@ -44,4 +44,13 @@ public static class TableNames
     public const string Members = "Members";
     public const string ApiKeys = "ApiKeys";
     public const string Audit = "Audit";
+    public const string Numbers = "Numbers";
+    public const string NumberOwners = "NumberOwners";
+    public const string OptOuts = "OptOuts";
+    public const string Messages = "Messages";
+    public const string Conversations = "Conversations";
+    public const string Calls = "Calls";
+    public const string CallIndex = "CallIndex";
+    public const string EventClaims = "EventClaims";
+    public const string Recordings = "Recordings";
 }

@@ -8,7 +8,7 @@ public static class TransientFaults
     public static bool IsTransient(Exception exception) => exception switch
     {
         RequestFailedException { Status: 0 or 408 or 429 or >= 500 } => true,
-        HttpRequestException => true,
+        HttpRequestException or TimeoutException => true,
         // Azure.Core's retry policy gives up with an AggregateException of each attempt's failure.
         AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsTransient),
         _ => false,

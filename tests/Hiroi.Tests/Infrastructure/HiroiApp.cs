@@ -10,7 +10,7 @@ namespace Hiroi.Tests.Infrastructure;
 /// The self-host in memory (WebApplicationFactory) over real Azurite with its own table prefix. One per test class
 /// through <c>IClassFixture</c>; tests create their own orgs so they never depend on each other.
 /// </summary>
-public sealed class HiroiApp : WebApplicationFactory<Program>
+public class HiroiApp : WebApplicationFactory<Program>
 {
     public string Prefix { get; } = TestStorage.NewPrefix();
 

@@ -1,0 +1,55 @@
+using System.Security.Claims;
+using Hiroi.Endpoints.Auth;
+using Hiroi.Shared.Telephony;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Hiroi.Endpoints.Console.Telephony;
+
+public sealed record ConversationResponse(string Id, string CustomerNumber, string OurNumber, DateTimeOffset LastMessageAt, bool AwaitingAgent);
+
+public sealed record MessageResponse(
+    string Id, string? Direction, string? Text, DateTimeOffset? At, string? Purpose, string? DeliveryStatus, DateTimeOffset? DeliveryReportedAt);
+
+public static class ConversationsApi
+{
+    public static RouteGroupBuilder MapConversations(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var conversations = api.MapGroup("/conversations").WithTags("Conversations").RequireAuthorization(Policies.Member);
+        conversations.MapGet("/", ListAsync);
+        conversations.MapGet("/{conversationId}/messages", MessagesAsync);
+        return api;
+    }
+
+    public static async Task<Ok<ConversationResponse[]>> ListAsync(ClaimsPrincipal user, ConversationRepository conversations, CancellationToken cancellationToken)
+    {
+        var list = new List<ConversationResponse>();
+        await foreach (var c in conversations.ListAsync(user.ToCaller().OrgId, cancellationToken))
+        {
+            list.Add(new ConversationResponse(c.RowKey, c.CustomerNumber, c.OurNumber, c.LastMessageAt, c.AwaitingAgent));
+        }
+
+        return TypedResults.Ok(list.OrderByDescending(c => c.LastMessageAt).ToArray());
+    }
+
+    public static async Task<Results<Ok<MessageResponse[]>, ProblemHttpResult>> MessagesAsync(
+        string conversationId, ClaimsPrincipal user, ConversationRepository conversations, MessageRepository messages, CancellationToken cancellationToken)
+    {
+        var org = user.ToCaller().OrgId;
+        if (await conversations.FindAsync(org, conversationId, cancellationToken) is null)
+        {
+            return TypedResults.Problem(statusCode: 404, title: "Not found", detail: "Your org has no such conversation.");
+        }
+
+        var list = new List<MessageResponse>();
+        await foreach (var m in messages.InConversationAsync(org, conversationId, cancellationToken))
+        {
+            list.Add(new MessageResponse(m.RowKey["msg_".Length..], m.Direction, m.Text, m.At, m.Purpose, m.DeliveryStatus, m.DeliveryReportedAt));
+        }
+
+        return TypedResults.Ok(list.OrderBy(m => m.At).ToArray());
+    }
+}

@@ -1,0 +1,54 @@
+using System.Security.Claims;
+using Hiroi.Endpoints.Auth;
+using Hiroi.Endpoints.Problems;
+using Hiroi.Shared.Telephony;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Hiroi.Endpoints.Console.Telephony;
+
+public sealed record AddOptOutRequest(string? Number);
+
+public sealed record OptOutResponse(string Number, bool OptedOut, DateTimeOffset? OptedOutAt, string? Source, DateTimeOffset? OptedInAt)
+{
+    public static OptOutResponse From(OptOutEntity o) => new(o.RowKey, o.OptedOut, o.OptedOutAt, o.OptOutSource, o.OptedInAt);
+}
+
+/// <summary>
+/// The org's opt-outs. Admins can add one by hand (a person asked by phone or email); there is no way to opt someone back
+/// in here: an opt-in is recorded only from the person's own message.
+/// </summary>
+public static class OptOutsApi
+{
+    public static RouteGroupBuilder MapOptOuts(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var optOuts = api.MapGroup("/optouts").WithTags("Opt-outs");
+        optOuts.MapGet("/", ListAsync).RequireAuthorization(Policies.Member);
+        optOuts.MapPost("/", AddAsync).RequireAuthorization(Policies.Admin);
+        return api;
+    }
+
+    public static async Task<Ok<OptOutResponse[]>> ListAsync(ClaimsPrincipal user, OptOutRegistry optOuts, CancellationToken cancellationToken)
+    {
+        var list = await optOuts.ListAsync(user.ToCaller().OrgId, cancellationToken);
+        return TypedResults.Ok(list.Select(OptOutResponse.From).ToArray());
+    }
+
+    public static async Task<Results<Created<OptOutResponse>, Ok<OptOutResponse>, ValidationProblem>> AddAsync(
+        AddOptOutRequest request, ClaimsPrincipal user, OptOutRegistry optOuts, OptOutRepository rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!PhoneNumbers.TryNormalize(request.Number, out var e164))
+        {
+            return TypedResults.ValidationProblem(new Validation().Add("number", "must be a phone number in E.164 form").Errors);
+        }
+
+        var caller = user.ToCaller();
+        var added = await optOuts.OptOutAsync(caller, e164, OptOutSources.Manual, keyword: null, cancellationToken);
+        var row = OptOutResponse.From((await rows.FindAsync(caller.OrgId, e164, cancellationToken))!);
+        return added ? TypedResults.Created("/api/optouts", row) : TypedResults.Ok(row);
+    }
+}

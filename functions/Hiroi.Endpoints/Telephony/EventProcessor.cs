@@ -1,0 +1,87 @@
+using Hiroi.Shared.Events;
+using Hiroi.Shared.Secrets;
+using Hiroi.Shared.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Hiroi.Endpoints.Telephony;
+
+public enum EventResult
+{
+    Handled,
+    Duplicate,
+    Ignored,
+    Malformed,
+    Transient,
+}
+
+/// <summary>
+/// Runs each event once: claim it, hand it to the handler for its type, then mark it done. A malformed payload or a
+/// transient fault gives the claim back so a redelivery starts afresh; unknown types are acknowledged and ignored.
+/// Used by the webhook and by the Call Automation callback endpoint alike.
+/// </summary>
+public sealed class EventProcessor(IEnumerable<IAcsEventConsumer> handlers, EventClaims claims, ILogger<EventProcessor> logger)
+{
+    private readonly Dictionary<string, IAcsEventConsumer> _handlers =
+        handlers.ToDictionary(h => h.EventType, StringComparer.OrdinalIgnoreCase);
+
+    public async Task<EventResult> ProcessAsync(InboundEvent inbound, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inbound);
+        if (!_handlers.TryGetValue(inbound.Type, out var handler))
+        {
+            logger.LogInformation("Ignoring event type {EventType}", inbound.Type);
+            return EventResult.Ignored;
+        }
+
+        EventClaim claim;
+        try
+        {
+            claim = await claims.ClaimAsync(inbound.Source, inbound.Id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (TransientFaults.IsTransient(e))
+        {
+            logger.LogWarning(e, "Could not claim event {EventId}", inbound.Id);
+            return EventResult.Transient;
+        }
+
+        switch (claim.Outcome)
+        {
+            case ClaimOutcome.AlreadyDone:
+                return EventResult.Duplicate;
+            case ClaimOutcome.InProgress:
+                return EventResult.Transient;
+        }
+
+        try
+        {
+            await handler.HandleAsync(inbound, cancellationToken).ConfigureAwait(false);
+            await claims.CompleteAsync(claim, cancellationToken).ConfigureAwait(false);
+            return EventResult.Handled;
+        }
+        catch (MalformedEventException e)
+        {
+            logger.LogWarning("Malformed {EventType} event {EventId}: {Reason}", inbound.Type, inbound.Id, e.Message);
+            await ReleaseQuietlyAsync(claim).ConfigureAwait(false);
+            return EventResult.Malformed;
+        }
+        catch (Exception e) when (TransientFaults.IsTransient(e) || e is SecretStoreUnavailableException || e is OperationCanceledException)
+        {
+            logger.LogWarning(e, "Transient fault handling {EventType} event {EventId}", inbound.Type, inbound.Id);
+            await ReleaseQuietlyAsync(claim).ConfigureAwait(false);
+            return EventResult.Transient;
+        }
+    }
+
+    private async Task ReleaseQuietlyAsync(EventClaim claim)
+    {
+        try
+        {
+            await claims.ReleaseAsync(claim, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (TransientFaults.IsTransient(e) || e is Azure.RequestFailedException)
+        {
+            // The lease expires on its own; the redelivery takes the claim over then.
+            logger.LogWarning(e, "Could not release the claim of a failed event");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using Azure.Messaging;
+using Azure.Messaging.EventGrid;
+
+namespace Hiroi.Endpoints.Telephony;
+
+/// <summary>One delivered event, whichever schema carried it (Event Grid or CloudEvents 1.0).</summary>
+public sealed record InboundEvent(string Source, string Id, string Type, string? Subject, DateTimeOffset Time, BinaryData Data, Func<object?> SystemData)
+{
+    public static InboundEvent From(EventGridEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new(e.Topic ?? string.Empty, e.Id, e.EventType, e.Subject, e.EventTime, e.Data ?? BinaryData.Empty,
+            () => e.TryGetSystemEventData(out var data) ? data : null);
+    }
+
+    public static InboundEvent From(CloudEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new(e.Source, e.Id, e.Type, e.Subject, e.Time ?? DateTimeOffset.MinValue, e.Data ?? BinaryData.Empty,
+            () => e.TryGetSystemEventData(out var data) ? data : null);
+    }
+
+    /// <summary>The event's data as the SDK's typed system event; a missing or mistyped payload is <see cref="MalformedEventException"/>.</summary>
+    public T DataAs<T>() where T : class
+    {
+        try
+        {
+            return SystemData() as T ?? throw new MalformedEventException($"data is not a {Type} payload");
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException
+            or KeyNotFoundException or ArgumentException or NullReferenceException or OverflowException)
+        {
+            throw new MalformedEventException($"data of {Type} is malformed", e);
+        }
+    }
+}
+
+/// <summary>An event whose payload cannot be handled as sent; answered 400 so Event Grid dead-letters instead of retrying.</summary>
+public sealed class MalformedEventException : Exception
+{
+    public MalformedEventException()
+    {
+    }
+
+    public MalformedEventException(string message) : base(message)
+    {
+    }
+
+    public MalformedEventException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>Handles one ACS event type. Handlers are idempotent: a claim retaken after a crash may run them twice.</summary>
+public interface IAcsEventConsumer
+{
+    string EventType { get; }
+
+    Task HandleAsync(InboundEvent inbound, CancellationToken cancellationToken);
+}

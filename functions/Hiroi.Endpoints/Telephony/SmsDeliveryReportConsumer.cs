@@ -1,0 +1,69 @@
+using Azure.Messaging.EventGrid.SystemEvents;
+using Hiroi.Shared.Logging;
+using Hiroi.Shared.Storage;
+using Hiroi.Shared.Telephony;
+using Microsoft.Extensions.Logging;
+
+namespace Hiroi.Endpoints.Telephony;
+
+/// <summary>
+/// Records a delivery report on its message. Reports may arrive before the send record (the merge creates the row and the
+/// send record fills in the rest) and out of order among themselves (an older report never overwrites a newer one).
+/// </summary>
+public sealed class SmsDeliveryReportConsumer(NumberRegistry numbers, MessageRepository messages, ILogger<SmsDeliveryReportConsumer> logger)
+    : IAcsEventConsumer
+{
+    public string EventType => "Microsoft.Communication.SMSDeliveryReportReceived";
+
+    public async Task HandleAsync(InboundEvent inbound, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inbound);
+        var data = inbound.DataAs<AcsSmsDeliveryReportReceivedEventData>();
+        if (!PhoneNumbers.TryNormalize(data.From, out var ourNumber) || string.IsNullOrEmpty(data.MessageId)
+            || string.IsNullOrEmpty(data.DeliveryStatus))
+        {
+            throw new MalformedEventException("SMSDeliveryReportReceived needs from, messageId and deliveryStatus");
+        }
+
+        if (await numbers.OwnerAsync(ourNumber, cancellationToken) is not { } org)
+        {
+            logger.LogWarning("Delivery report for {From}, a number no org owns: dropped", PhoneNumberMask.Mask(ourNumber));
+            return;
+        }
+
+        var reportedAt = data.ReceivedTimestamp ?? inbound.Time;
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var existing = await messages.FindAsync(org, MessageEntity.Key(data.MessageId), cancellationToken);
+            if (existing?.DeliveryReportedAt >= reportedAt)
+            {
+                return; // a newer (or this same) report is already recorded
+            }
+
+            var row = existing ?? new MessageEntity { RowKey = MessageEntity.Key(data.MessageId) };
+            row.DeliveryStatus = data.DeliveryStatus;
+            row.DeliveryDetails = data.DeliveryStatusDetails;
+            row.DeliveryReportedAt = reportedAt;
+            row.Tag ??= data.Tag;
+            try
+            {
+                if (existing is null)
+                {
+                    await messages.AddAsync(org, row, cancellationToken);
+                    return;
+                }
+
+                if (await messages.UpdateAsync(org, row, cancellationToken))
+                {
+                    return;
+                }
+            }
+            catch (ConflictException)
+            {
+                // Raced with the send record or another report: read again.
+            }
+        }
+
+        throw new TimeoutException("Delivery report kept conflicting; Event Grid will redeliver it.");
+    }
+}

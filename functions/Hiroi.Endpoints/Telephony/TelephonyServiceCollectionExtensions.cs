@@ -1,0 +1,26 @@
+using Hiroi.Shared.Events;
+using Hiroi.Shared.Telephony;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hiroi.Endpoints.Telephony;
+
+public static class TelephonyServiceCollectionExtensions
+{
+    /// <summary>Numbers, opt-outs, conversations, outbound SMS, and the ACS event pipeline.</summary>
+    public static IServiceCollection AddTelephony(this IServiceCollection services)
+    {
+        services.AddSingleton<PhoneNumberRepository>();
+        services.AddSingleton<NumberRegistry>();
+        services.AddSingleton<OptOutRepository>();
+        services.AddSingleton<OptOutRegistry>();
+        services.AddSingleton<MessageRepository>();
+        services.AddSingleton<ConversationRepository>();
+        services.AddSingleton<OutboundSms>();
+        services.AddSingleton<EventClaims>();
+        services.AddSingleton<EventProcessor>();
+        services.AddSingleton<WebhookAuthenticator>();
+        services.AddSingleton<IAcsEventConsumer, SmsReceivedConsumer>();
+        services.AddSingleton<IAcsEventConsumer, SmsDeliveryReportConsumer>();
+        return services;
+    }
+}

@@ -1,0 +1,107 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+using Hiroi.Shared.Storage;
+
+namespace Hiroi.Shared.Events;
+
+/// <summary>One delivered event's claim: PartitionKey = 2 hex digits of the key (spreads load), RowKey = the key.</summary>
+public sealed class EventClaimEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = string.Empty;
+    public string RowKey { get; set; } = string.Empty;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public bool Done { get; set; }
+    public DateTimeOffset LeaseUntil { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+}
+
+public enum ClaimOutcome
+{
+    /// <summary>This delivery owns the event: handle it, then complete or release the claim.</summary>
+    Claimed,
+
+    /// <summary>Handled before: answer success and do nothing.</summary>
+    AlreadyDone,
+
+    /// <summary>Another delivery is handling it right now: answer a retryable status.</summary>
+    InProgress,
+}
+
+public sealed record EventClaim(ClaimOutcome Outcome, string PartitionKey, string RowKey, ETag ETag);
+
+/// <summary>
+/// Exactly-once effects over at-least-once delivery. Each event id is claimed with an insert before its handler runs and
+/// marked done after; a redelivery of a done event does nothing. A claim whose handler crashed is retaken once its lease
+/// expires, so no event is lost; handlers are idempotent for that case. Claims expire after a week (Event Grid retries
+/// for at most 24 hours) and the retention sweep removes them.
+/// </summary>
+public sealed class EventClaims(HiroiTables tables, TimeProvider time)
+{
+    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan Keep = TimeSpan.FromDays(7);
+
+    public async Task<EventClaim> ClaimAsync(string source, string eventId, CancellationToken cancellationToken)
+    {
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source + "\n" + eventId)));
+        var partition = key[..2];
+        var now = time.GetUtcNow();
+        var table = await tables.GetAsync(TableNames.EventClaims, cancellationToken).ConfigureAwait(false);
+        var fresh = new EventClaimEntity { PartitionKey = partition, RowKey = key, LeaseUntil = now + Lease, ExpiresAt = now + Keep };
+        try
+        {
+            var added = await table.AddEntityAsync(fresh, cancellationToken).ConfigureAwait(false);
+            return new EventClaim(ClaimOutcome.Claimed, partition, key, added.Headers.ETag ?? ETag.All);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            var existing = await table.GetEntityIfExistsAsync<EventClaimEntity>(partition, key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!existing.HasValue)
+            {
+                return await ClaimAsync(source, eventId, cancellationToken).ConfigureAwait(false); // released meanwhile
+            }
+
+            var claim = existing.Value!;
+            if (claim.Done)
+            {
+                return new EventClaim(ClaimOutcome.AlreadyDone, partition, key, claim.ETag);
+            }
+
+            if (claim.LeaseUntil > now)
+            {
+                return new EventClaim(ClaimOutcome.InProgress, partition, key, claim.ETag);
+            }
+
+            // The previous handler died mid-way: take the claim over, conditional on nobody else doing so first.
+            claim.LeaseUntil = now + Lease;
+            try
+            {
+                var updated = await table.UpdateEntityAsync(claim, claim.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return new EventClaim(ClaimOutcome.Claimed, partition, key, updated.Headers.ETag ?? ETag.All);
+            }
+            catch (RequestFailedException conflict) when (conflict.Status is 412 or 404)
+            {
+                return new EventClaim(ClaimOutcome.InProgress, partition, key, claim.ETag);
+            }
+        }
+    }
+
+    public async Task CompleteAsync(EventClaim claim, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var table = await tables.GetAsync(TableNames.EventClaims, cancellationToken).ConfigureAwait(false);
+        var patch = new TableEntity(claim.PartitionKey, claim.RowKey) { [nameof(EventClaimEntity.Done)] = true };
+        await table.UpdateEntityAsync(patch, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Gives the event back, so its redelivery is handled afresh (after a transient fault or a malformed event).</summary>
+    public async Task ReleaseAsync(EventClaim claim, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var table = await tables.GetAsync(TableNames.EventClaims, cancellationToken).ConfigureAwait(false);
+        await table.DeleteEntityAsync(claim.PartitionKey, claim.RowKey, claim.ETag, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,72 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Hiroi.Shared.Acs;
+using Hiroi.Shared.Tenancy;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Moq;
+
+namespace Hiroi.Tests.Infrastructure;
+
+/// <summary>
+/// The self-host with ACS replaced at the network edge by a mock (ACS cannot run here) that accepts every SMS and hands
+/// out message ids, and a known webhook secret.
+/// </summary>
+public sealed class TelephonyApp : IDisposable
+{
+    public const string WebhookSecret = "test-webhook-secret";
+    public const string PreviousWebhookSecret = "previous-webhook-secret";
+    private int _messages;
+
+    public TelephonyApp()
+    {
+        Acs.Setup(a => a.SendSmsAsync(It.IsAny<SmsRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(() => new SmsSendResult("Outgoing_" + Interlocked.Increment(ref _messages), true, 202, null));
+        App = new AcsMockedApp(this);
+    }
+
+    public Mock<IAcsClient> Acs { get; } = new();
+
+    public HiroiApp App { get; }
+
+    public HttpClient Webhook(string? secret = WebhookSecret)
+    {
+        var client = App.CreateClient();
+        if (secret is not null)
+        {
+            client.DefaultRequestHeaders.Add("x-hiroi-webhook-secret", secret);
+        }
+
+        return client;
+    }
+
+    public static StringContent Json(string json, string mediaType = "application/json") => new(json, Encoding.UTF8, new MediaTypeHeaderValue(mediaType));
+
+    /// <summary>An org that owns <paramref name="number"/>, and a client with its owner key.</summary>
+    public async Task<(CreatedOrganization Org, HttpClient Owner)> OrgWithNumberAsync(string number)
+    {
+        var org = await App.CreateOrgAsync();
+        var owner = App.ClientWithKey(org.OwnerApiKey);
+        var response = await owner.PostAsync("/api/numbers", Json($$"""{"number":"{{number}}"}"""));
+        response.EnsureSuccessStatusCode();
+        return (org, owner);
+    }
+
+    public List<SmsRequest> SentSms() =>
+        Acs.Invocations.Where(i => i.Method.Name == nameof(IAcsClient.SendSmsAsync)).Select(i => (SmsRequest)i.Arguments[0]!).ToList();
+
+    public void Dispose() => App.Dispose();
+
+    private sealed class AcsMockedApp(TelephonyApp owner) : HiroiApp
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("Hiroi:EventGrid:WebhookSecret", WebhookSecret);
+            builder.UseSetting("Hiroi:EventGrid:WebhookSecretPrevious", PreviousWebhookSecret);
+            builder.ConfigureTestServices(services => services.Replace(ServiceDescriptor.Singleton(owner.Acs.Object)));
+        }
+    }
+}
