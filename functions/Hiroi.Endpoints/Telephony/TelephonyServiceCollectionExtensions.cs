@@ -1,3 +1,4 @@
+using Hiroi.Shared.Acs;
 using Hiroi.Shared.Events;
 using Hiroi.Shared.Telephony;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,6 +10,7 @@ public static class TelephonyServiceCollectionExtensions
     /// <summary>Numbers, opt-outs, conversations, outbound SMS, and the ACS event pipeline.</summary>
     public static IServiceCollection AddTelephony(this IServiceCollection services)
     {
+        services.AddAcsClient();
         services.AddSingleton<PhoneNumberRepository>();
         services.AddSingleton<NumberRegistry>();
         services.AddSingleton<OptOutRepository>();
