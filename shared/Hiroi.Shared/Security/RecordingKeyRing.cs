@@ -1,0 +1,57 @@
+using System.Security.Cryptography;
+using Hiroi.Shared.Secrets;
+
+namespace Hiroi.Shared.Security;
+
+/// <summary>
+/// The key-encryption keys (KEKs) of call recordings, read through <see cref="ISecretStore"/> from the secret
+/// <see cref="SecretName"/> formatted <c>kid1:base64key1,kid2:base64key2</c> (each key exactly 32 bytes): the first
+/// wraps new data keys, all of them unwrap. Also encrypts and decrypts with <see cref="RecordingCipher"/> choosing the
+/// right key.
+/// </summary>
+/// <remarks>
+/// Rotation: prepend a new key (<c>new:...,old:...</c>); new recordings use it, old ones still decrypt under the id they
+/// name. Remove the old key only after every blob it wraps has been re-wrapped or deleted.
+/// </remarks>
+public sealed class RecordingKeyRing
+{
+    /// <summary>The secret's logical name (Key Vault <c>Recordings--KeyEncryptionKeys</c>, local settings <c>Hiroi__Recordings__KeyEncryptionKeys</c>).</summary>
+    public const string SecretName = "Recordings:KeyEncryptionKeys";
+
+    private readonly KeyRingSource _source;
+
+    public RecordingKeyRing(ISecretStore secrets)
+    {
+        ArgumentNullException.ThrowIfNull(secrets);
+        _source = new KeyRingSource(secrets, SecretName, RecordingCipher.KeySize, RecordingCipher.KeySize);
+    }
+
+    /// <summary>
+    /// The current key ring. Throws <see cref="SettingException"/> when the secret is missing or malformed, and
+    /// <see cref="SecretStoreUnavailableException"/> when the store cannot be reached.
+    /// </summary>
+    public Task<KeyRing> GetAsync(CancellationToken cancellationToken) => _source.GetAsync(cancellationToken);
+
+    /// <summary>Encrypts a recording under the current KEK; store the returned key with the blob.</summary>
+    /// <inheritdoc cref="RecordingCipher.EncryptAsync" path="/param"/>
+    public async Task<WrappedDataKey> EncryptAsync(Stream plaintext, Stream ciphertext, string context, CancellationToken cancellationToken)
+    {
+        var current = (await GetAsync(cancellationToken).ConfigureAwait(false)).Current;
+        return await RecordingCipher.EncryptAsync(plaintext, ciphertext, current.Material, current.Id, context, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Decrypts a recording with the KEK its wrapped key names. Throws <see cref="CryptographicException"/> when that key
+    /// is no longer listed, or on any tampering (see <see cref="RecordingCipher.DecryptAsync"/>, including its remark on
+    /// partial output).
+    /// </summary>
+    /// <inheritdoc cref="RecordingCipher.DecryptAsync" path="/param"/>
+    public async Task DecryptAsync(Stream ciphertext, Stream plaintext, WrappedDataKey key, string context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var kek = (await GetAsync(cancellationToken).ConfigureAwait(false)).Find(key.KeyEncryptionKeyId)
+            ?? throw new CryptographicException($"The recording's data key is wrapped by key {key.KeyEncryptionKeyId}, which is not in {SecretName}.");
+        await RecordingCipher.DecryptAsync(ciphertext, plaintext, key, kek.Material, context, cancellationToken).ConfigureAwait(false);
+    }
+}
