@@ -1,5 +1,6 @@
 using Hiroi.Shared.Acs;
 using Hiroi.Shared.Events;
+using Hiroi.Shared.Security;
 using Hiroi.Shared.Telephony;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,6 +12,7 @@ public static class TelephonyServiceCollectionExtensions
     public static IServiceCollection AddTelephony(this IServiceCollection services)
     {
         services.AddAcsClient();
+        services.AddSecurityPrimitives();
         services.AddSingleton<PhoneNumberRepository>();
         services.AddSingleton<NumberRegistry>();
         services.AddSingleton<OptOutRepository>();
