@@ -7,6 +7,7 @@ using Hiroi.Endpoints.Health;
 using Hiroi.Endpoints.Problems;
 using Hiroi.Endpoints.Telemetry;
 using Hiroi.Endpoints.Telephony;
+using Hiroi.Endpoints.Telephony.Calls;
 using Hiroi.Endpoints.Console.Telephony;
 using Hiroi.Shared;
 using Microsoft.AspNetCore.Authentication;
@@ -63,7 +64,8 @@ public static class HiroiHostingExtensions
     {
         app.MapHealth();
         app.MapEventGrid();
-        app.MapGroup("/api").MapOrgs().MapMembers().MapApiKeys().MapNumbers().MapOptOuts().MapConversations();
+        app.MapCallCallbacks();
+        app.MapGroup("/api").MapOrgs().MapMembers().MapApiKeys().MapNumbers().MapOptOuts().MapConversations().MapCalls();
         return app;
     }
 }

@@ -24,15 +24,23 @@ public sealed class EventProcessor(IEnumerable<IAcsEventConsumer> handlers, Even
     private readonly Dictionary<string, IAcsEventConsumer> _handlers =
         handlers.ToDictionary(h => h.EventType, StringComparer.OrdinalIgnoreCase);
 
-    public async Task<EventResult> ProcessAsync(InboundEvent inbound, CancellationToken cancellationToken)
+    public Task<EventResult> ProcessAsync(InboundEvent inbound, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inbound);
         if (!_handlers.TryGetValue(inbound.Type, out var handler))
         {
             logger.LogInformation("Ignoring event type {EventType}", inbound.Type);
-            return EventResult.Ignored;
+            return Task.FromResult(EventResult.Ignored);
         }
 
+        return RunOnceAsync(inbound, handler.HandleAsync, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="handle"/> for the event unless it was handled before.</summary>
+    public async Task<EventResult> RunOnceAsync(InboundEvent inbound, Func<InboundEvent, CancellationToken, Task> handle, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inbound);
+        ArgumentNullException.ThrowIfNull(handle);
         EventClaim claim;
         try
         {
@@ -54,7 +62,7 @@ public sealed class EventProcessor(IEnumerable<IAcsEventConsumer> handlers, Even
 
         try
         {
-            await handler.HandleAsync(inbound, cancellationToken).ConfigureAwait(false);
+            await handle(inbound, cancellationToken).ConfigureAwait(false);
             await claims.CompleteAsync(claim, cancellationToken).ConfigureAwait(false);
             return EventResult.Handled;
         }

@@ -1,6 +1,9 @@
 using Hiroi.Shared.Acs;
 using Hiroi.Shared.Events;
 using Hiroi.Shared.Security;
+using Hiroi.Shared.Storage;
+using Hiroi.Endpoints.Telephony.Calls;
+using Hiroi.Shared;
 using Hiroi.Shared.Telephony;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -25,6 +28,14 @@ public static class TelephonyServiceCollectionExtensions
         services.AddSingleton<WebhookAuthenticator>();
         services.AddSingleton<IAcsEventConsumer, SmsReceivedConsumer>();
         services.AddSingleton<IAcsEventConsumer, SmsDeliveryReportConsumer>();
+        services.AddSection<CallOptions>(CallOptions.Section);
+        services.AddSingleton<HiroiBlobs>();
+        services.AddSingleton<CallRepository>();
+        services.AddSingleton<RecordingRepository>();
+        services.AddSingleton<OutboundCalls>();
+        services.AddSingleton<CallEventApplier>();
+        services.AddSingleton<IAcsEventConsumer, IncomingCallConsumer>();
+        services.AddSingleton<IAcsEventConsumer, RecordingFileConsumer>();
         return services;
     }
 }

@@ -13,6 +13,8 @@ namespace Hiroi.Shared.Tenancy;
 public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string tableName)
     where TEntity : class, ITableEntity, new()
 {
+    protected HiroiTables Tables => tables;
+
     protected Task<TableClient> TableAsync(CancellationToken cancellationToken) => tables.GetAsync(tableName, cancellationToken);
 
     public async Task<TEntity?> FindAsync(OrgId org, string id, CancellationToken cancellationToken)

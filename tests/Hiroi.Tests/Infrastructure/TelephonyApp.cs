@@ -1,5 +1,12 @@
 using System.Net.Http.Headers;
+using System.Security.Claims;
+using System.Security.Cryptography;
 using System.Text;
+using Hiroi.Shared.Security;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
 using Hiroi.Shared.Acs;
 using Hiroi.Shared.Tenancy;
 using Microsoft.AspNetCore.Hosting;
@@ -18,6 +25,9 @@ public sealed class TelephonyApp : IDisposable
 {
     public const string WebhookSecret = "test-webhook-secret";
     public const string PreviousWebhookSecret = "previous-webhook-secret";
+    public const string AcsResourceId = "00000000-0000-0000-0000-0000000000ac";
+    public static readonly string RecordingKeys = "k1:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    private readonly RSA _acsSigningKey = RSA.Create(2048);
     private int _messages;
 
     public TelephonyApp()
@@ -57,7 +67,34 @@ public sealed class TelephonyApp : IDisposable
     public List<SmsRequest> SentSms() =>
         Acs.Invocations.Where(i => i.Method.Name == nameof(IAcsClient.SendSmsAsync)).Select(i => (SmsRequest)i.Arguments[0]!).ToList();
 
-    public void Dispose() => App.Dispose();
+    /// <summary>A Call Automation JWT as ACS would sign it (here with a test key the app trusts).</summary>
+    public string AcsJwt(string audience = AcsResourceId, RSA? key = null)
+    {
+        var now = DateTime.UtcNow;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = AcsCallbackJwtValidator.Issuer,
+            Audience = audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now.AddMinutes(5),
+            Subject = new ClaimsIdentity([new Claim("sub", "acs")]),
+            SigningCredentials = new SigningCredentials(new RsaSecurityKey(key ?? _acsSigningKey) { KeyId = "acs-test" }, SecurityAlgorithms.RsaSha256),
+        });
+    }
+
+    private OpenIdConnectConfiguration AcsOpenIdConfiguration()
+    {
+        var configuration = new OpenIdConnectConfiguration { Issuer = AcsCallbackJwtValidator.Issuer };
+        configuration.SigningKeys.Add(JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_acsSigningKey.ExportParameters(false)) { KeyId = "acs-test" }));
+        return configuration;
+    }
+
+    public void Dispose()
+    {
+        App.Dispose();
+        _acsSigningKey.Dispose();
+    }
 
     private sealed class AcsMockedApp(TelephonyApp owner) : HiroiApp
     {
@@ -66,7 +103,17 @@ public sealed class TelephonyApp : IDisposable
             base.ConfigureWebHost(builder);
             builder.UseSetting("Hiroi:EventGrid:WebhookSecret", WebhookSecret);
             builder.UseSetting("Hiroi:EventGrid:WebhookSecretPrevious", PreviousWebhookSecret);
-            builder.ConfigureTestServices(services => services.Replace(ServiceDescriptor.Singleton(owner.Acs.Object)));
+            builder.UseSetting("Hiroi:Calls:CallbackSigningKeys", "c1:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            builder.UseSetting("Hiroi:Recordings:KeyEncryptionKeys", RecordingKeys);
+            builder.UseSetting("Hiroi:Acs:CallbackAuth:Audience", AcsResourceId);
+            builder.UseSetting("Hiroi:Calls:PublicBaseUrl", "https://hiroi.example.net");
+            builder.ConfigureTestServices(services =>
+            {
+                services.Replace(ServiceDescriptor.Singleton(owner.Acs.Object));
+                // ACS's OpenID configuration cannot be fetched here: trust a test signing key instead.
+                services.AddKeyedSingleton<IConfigurationManager<OpenIdConnectConfiguration>>(AcsCallbackJwtValidator.ConfigurationServiceKey,
+                    new StaticConfigurationManager<OpenIdConnectConfiguration>(owner.AcsOpenIdConfiguration()));
+            });
         }
     }
 }

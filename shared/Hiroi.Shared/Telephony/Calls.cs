@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+using Hiroi.Shared.Storage;
+using Hiroi.Shared.Tenancy;
+
+namespace Hiroi.Shared.Telephony;
+
+/// <summary>One call: PartitionKey = org id, RowKey = our call id (<c>call_</c> + 16 hex digits).</summary>
+public sealed class CallEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = string.Empty;
+    public string RowKey { get; set; } = string.Empty;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string Direction { get; set; } = string.Empty;
+    public string? CustomerNumber { get; set; }
+    public string? OurNumber { get; set; }
+    public string State { get; set; } = CallStates.Ringing;
+    public string? CallConnectionId { get; set; }
+    public string? ServerCallId { get; set; }
+    public string? CorrelationId { get; set; }
+    public bool CallerOptedOut { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset? ConnectedAt { get; set; }
+    public DateTimeOffset? EndedAt { get; set; }
+    public string? EndReason { get; set; }
+    public string? RecordingState { get; set; }
+    public string? LastMediaResult { get; set; }
+
+    public static string NewId() => "call_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+}
+
+public static class CallStates
+{
+    public const string Ringing = "ringing";
+    public const string Dialing = "dialing";
+    public const string Answered = "answered";
+    public const string Connected = "connected";
+    public const string Disconnected = "disconnected";
+    public const string Failed = "failed";
+
+    public static bool IsTerminal(string state) => state is Disconnected or Failed;
+}
+
+/// <summary>Finds a call by ACS's server call id (recording events carry only that): PartitionKey = SHA-256 of it.</summary>
+public sealed class CallIndexEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = string.Empty;
+    public string RowKey { get; set; } = "call";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string OrgId { get; set; } = string.Empty;
+    public string CallId { get; set; } = string.Empty;
+
+    public static string KeyFor(string serverCallId) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(serverCallId)));
+}
+
+public sealed class CallRepository(HiroiTables tables) : OrgScopedRepository<CallEntity>(tables, TableNames.Calls)
+{
+    public async Task IndexAsync(OrgId org, string callId, string serverCallId, CancellationToken cancellationToken)
+    {
+        var index = await Tables.GetAsync(TableNames.CallIndex, cancellationToken).ConfigureAwait(false);
+        await index.UpsertEntityAsync(new CallIndexEntity { PartitionKey = CallIndexEntity.KeyFor(serverCallId), OrgId = org.Value, CallId = callId },
+            TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<(OrgId Org, string CallId)?> FindByServerCallIdAsync(string serverCallId, CancellationToken cancellationToken)
+    {
+        var index = await Tables.GetAsync(TableNames.CallIndex, cancellationToken).ConfigureAwait(false);
+        var row = await index.GetEntityIfExistsAsync<CallIndexEntity>(CallIndexEntity.KeyFor(serverCallId), "call", cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        return row.HasValue && Tenancy.OrgId.TryParse(row.Value!.OrgId, out var org) ? (org, row.Value.CallId) : null;
+    }
+
+    /// <summary>Applies <paramref name="change"/> to the call with optimistic concurrency, retrying on a lost race.</summary>
+    public async Task<CallEntity?> ChangeAsync(OrgId org, string callId, Action<CallEntity> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var call = await FindAsync(org, callId, cancellationToken).ConfigureAwait(false);
+            if (call is null)
+            {
+                return null;
+            }
+
+            change(call);
+            try
+            {
+                return await UpdateAsync(org, call, cancellationToken).ConfigureAwait(false) ? call : null;
+            }
+            catch (ConflictException)
+            {
+                // Another event for this call won the race: read again and reapply.
+            }
+        }
+
+        throw new TimeoutException("The call kept changing; the event will be redelivered.");
+    }
+}

@@ -1,0 +1,36 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+using Hiroi.Shared.Storage;
+
+namespace Hiroi.Shared.Telephony;
+
+/// <summary>
+/// A stored, encrypted recording chunk: PartitionKey = org id, RowKey = <c>rec_</c> + hash of ACS's document id.
+/// The blob lives at <see cref="BlobName"/> in the recordings container; <see cref="WrappedKey"/> is its data key, wrapped.
+/// </summary>
+public sealed class RecordingEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = string.Empty;
+    public string RowKey { get; set; } = string.Empty;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string CallId { get; set; } = string.Empty;
+    public string BlobName { get; set; } = string.Empty;
+    public string WrappedKey { get; set; } = string.Empty;
+    public long PlaintextBytes { get; set; }
+    public int ChunkIndex { get; set; }
+    public DateTimeOffset? RecordingStartTime { get; set; }
+    public long? DurationMs { get; set; }
+    public DateTimeOffset StoredAt { get; set; }
+
+    /// <summary>True once ACS's own copy has been deleted.</summary>
+    public bool AcsCopyDeleted { get; set; }
+
+    public static string KeyFor(string documentId) =>
+        "rec_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(documentId)).AsSpan(0, 12));
+}
+
+public sealed class RecordingRepository(HiroiTables tables) : Tenancy.OrgScopedRepository<RecordingEntity>(tables, TableNames.Recordings);
