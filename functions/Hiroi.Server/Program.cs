@@ -1,4 +1,5 @@
 using Hiroi.Endpoints.Hosting;
+using Hiroi.Server.AcsSimulator;
 using Hiroi.Server.Cli;
 using Hiroi.Shared;
 
@@ -10,10 +11,19 @@ if (HiroiCli.Handles(args))
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddLocalSettings(builder.Environment.ContentRootPath);
 builder.Services.AddHiroiEndpoints(builder.Configuration);
+var simulateAcs = builder.Configuration.GetValue<bool>(AcsSimulatorOptions.Section + ":Enabled");
+if (simulateAcs)
+{
+    builder.Services.AddAcsSimulator();
+}
 
 var app = builder.Build();
 app.UseHiroi();
 app.MapHiroi();
+if (simulateAcs)
+{
+    app.MapAcsSimulator();
+}
 await app.RunAsync();
 return 0;
 

@@ -1,0 +1,296 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Hiroi.Endpoints.Telephony;
+using Hiroi.Shared;
+using Hiroi.Shared.Acs;
+using Hiroi.Shared.Secrets;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace Hiroi.Server.AcsSimulator;
+
+/// <summary>
+/// The simulated ACS REST API (the paths and bodies <c>AcsRestClient</c> uses) plus a few <c>/simulate/...</c> triggers a
+/// developer uses to play the customer: send an SMS reply, place an incoming call. Every ACS path checks the HMAC
+/// signature with the configured access key, as ACS does.
+/// </summary>
+public static class AcsSimulatorApi
+{
+    public static IServiceCollection AddAcsSimulator(this IServiceCollection services)
+    {
+        services.AddSection<AcsSimulatorOptions>(AcsSimulatorOptions.Section);
+        services.AddOptions<AcsCallbackAuthOptionsView>().BindConfiguration("Hiroi:Acs:CallbackAuth");
+        services.AddSingleton<SimulatorStore>();
+        services.AddSingleton<SimulatorSigningKey>();
+        services.AddSingleton<SimulatorOutbox>();
+        services.AddHostedService(sp => sp.GetRequiredService<SimulatorOutbox>());
+        services.AddHttpClient(SimulatorOutbox.HttpClientName);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapAcsSimulator(this IEndpointRouteBuilder app)
+    {
+        var acs = app.MapGroup("").AllowAnonymous().WithTags("ACS simulator").AddEndpointFilter(VerifySignatureAsync);
+        acs.MapPost("/sms", SendSmsAsync);
+        acs.MapPost("/calling/callConnections", CreateCallAsync);
+        acs.MapPost("/calling/callConnections:answer", AnswerAsync);
+        acs.MapPost("/calling/callConnections:reject", () => TypedResults.NoContent());
+        acs.MapPost("/calling/callConnections/{id}:terminate", TerminateAsync);
+        acs.MapPost("/calling/recordings", StartRecordingAsync);
+        acs.MapGet("/recordings/{documentId}/content", DownloadAsync);
+        acs.MapDelete("/recordings/{documentId}", DeleteAsync);
+
+        var open = app.MapGroup("").AllowAnonymous().WithTags("ACS simulator");
+        open.MapGet("/calling/.well-known/acsopenidconfiguration", (HttpRequest r) => TypedResults.Ok(new
+        {
+            issuer = Hiroi.Shared.Security.AcsCallbackJwtValidator.Issuer,
+            jwks_uri = $"{r.Scheme}://{r.Host}/calling/keys",
+        }));
+        open.MapGet("/calling/keys", (SimulatorSigningKey key) => TypedResults.Ok(key.Jwks()));
+        open.MapPost("/simulate/sms", SimulateSmsAsync);
+        open.MapPost("/simulate/incoming-call", SimulateIncomingCall);
+        open.MapGet("/simulate/sent-sms", async (SimulatorStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync("sms", ct)));
+        return app;
+    }
+
+    private static async ValueTask<object?> VerifySignatureAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var request = context.HttpContext.Request;
+        request.EnableBuffering();
+        var body = (await RequestBodies.ReadLimitedAsync(request, EventGridApi.MaxDeliveryBytes, context.HttpContext.RequestAborted))?.ToArray() ?? [];
+        request.Body.Position = 0;
+        var key = await context.HttpContext.RequestServices.GetRequiredService<ISecretStore>().GetAsync(AcsOptions.AccessKeySecretName, context.HttpContext.RequestAborted);
+        var target = context.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw ? raw : request.Path + request.QueryString;
+        var host = request.Headers[AcsHmac.HostHeader].FirstOrDefault() ?? request.Host.Value ?? string.Empty;
+        if (string.IsNullOrEmpty(key) || !AcsHmac.Verify(request.Method, target, host, request.Headers[AcsHmac.DateHeader], request.Headers[AcsHmac.ContentHashHeader],
+            request.Headers.Authorization, body, key))
+        {
+            return TypedResults.Problem(statusCode: 401, title: "Unauthorized", detail: "HMAC signature does not match.");
+        }
+
+        return await next(context);
+    }
+
+    private static async Task<IResult> SendSmsAsync(HttpRequest request, SimulatorStore store, SimulatorOutbox outbox, CancellationToken ct)
+    {
+        using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+        var root = body.RootElement;
+        var from = root.GetProperty("from").GetString()!;
+        var tag = root.TryGetProperty("smsSendOptions", out var o) && o.TryGetProperty("tag", out var t) ? t.GetString() : null;
+        var results = new List<object>();
+        foreach (var recipient in root.GetProperty("smsRecipients").EnumerateArray())
+        {
+            var to = recipient.GetProperty("to").GetString()!;
+            var repeatability = recipient.TryGetProperty("repeatabilityRequestId", out var r) ? r.GetString()! : Guid.NewGuid().ToString();
+            var (record, isNew) = await store.RecordOnceAsync("sms", repeatability,
+                () => new SimulatedRecord { From = from, To = to, Tag = tag, MessageId = "Outgoing_" + Guid.NewGuid().ToString("N") }, ct);
+            if (isNew)
+            {
+                outbox.PostEvent(GridEvent("Microsoft.Communication.SMSDeliveryReportReceived", "/phonenumber/" + from.TrimStart('+'), new
+                {
+                    messageId = record.MessageId, from, to, deliveryStatus = "Delivered", deliveryStatusDetails = "No error.",
+                    receivedTimestamp = DateTimeOffset.UtcNow, deliveryAttempts = new[] { new { timestamp = DateTimeOffset.UtcNow, segmentsSucceeded = 1, segmentsFailed = 0 } }, tag,
+                }));
+            }
+
+            results.Add(new { to, messageId = record.MessageId, httpStatusCode = 202, repeatabilityResult = "accepted", successful = true });
+        }
+
+        return TypedResults.Json(new { value = results }, statusCode: 202);
+    }
+
+    private static async Task<IResult> CreateCallAsync(HttpRequest request, SimulatorStore store, SimulatorOutbox outbox, IOptions<AcsSimulatorOptions> options, CancellationToken ct)
+    {
+        using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+        var root = body.RootElement;
+        var to = root.GetProperty("targets")[0].GetProperty("phoneNumber").GetProperty("value").GetString();
+        var repeatability = request.Headers["Repeatability-Request-ID"].FirstOrDefault() ?? Guid.NewGuid().ToString();
+        var (record, isNew) = await store.RecordOnceAsync("call", repeatability, () => new SimulatedRecord
+        {
+            From = root.GetProperty("sourceCallerIdNumber").GetProperty("value").GetString(), To = to,
+            CallbackUri = root.GetProperty("callbackUri").GetString(), CallConnectionId = "sim-conn-" + Guid.NewGuid().ToString("N"),
+            ServerCallId = "sim-srv-" + Guid.NewGuid().ToString("N"), State = "connecting",
+        }, ct);
+        if (isNew)
+        {
+            await ConnectAsync(record, store, outbox, options.Value, ct);
+        }
+
+        return TypedResults.Json(new { callConnectionId = record.CallConnectionId, serverCallId = record.ServerCallId, correlationId = record.RowKey }, statusCode: 201);
+    }
+
+    private static async Task<IResult> AnswerAsync(HttpRequest request, SimulatorStore store, SimulatorOutbox outbox, IOptions<AcsSimulatorOptions> options, CancellationToken ct)
+    {
+        using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+        var context = body.RootElement.GetProperty("incomingCallContext").GetString()!;
+        var ringing = await store.FindAsync("incoming", context, ct);
+        if (ringing is null || ringing.State != "ringing")
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Bad request", detail: "The call is not ringing.");
+        }
+
+        ringing.State = "answered";
+        ringing.CallbackUri = body.RootElement.GetProperty("callbackUri").GetString();
+        await store.SaveAsync(ringing, ct);
+        var call = new SimulatedRecord
+        {
+            PartitionKey = "call", RowKey = ringing.RowKey, From = ringing.From, To = ringing.To, CallbackUri = ringing.CallbackUri,
+            CallConnectionId = ringing.CallConnectionId, ServerCallId = ringing.ServerCallId, Requests = 1,
+        };
+        await ConnectAsync(call, store, outbox, options.Value, ct);
+        return TypedResults.Ok(new { callConnectionId = call.CallConnectionId, serverCallId = call.ServerCallId, correlationId = call.RowKey });
+    }
+
+    /// <summary>The call connects after a moment and hangs up by itself after the configured duration.</summary>
+    private static async Task ConnectAsync(SimulatedRecord call, SimulatorStore store, SimulatorOutbox outbox, AcsSimulatorOptions options, CancellationToken ct)
+    {
+        call.State = "connected";
+        await store.SaveAsync(call, ct);
+        var callback = new Uri(call.CallbackUri!);
+        outbox.PostCallback(callback, CallEvent("CallConnected", call));
+        outbox.PostCallback(callback, CallEvent("CallDisconnected", call), options.EventDelayMilliseconds + options.CallDurationMilliseconds);
+    }
+
+    private static async Task<IResult> TerminateAsync(string id, SimulatorStore store, SimulatorOutbox outbox, CancellationToken ct)
+    {
+        var call = (await store.ListAsync("call", ct)).FirstOrDefault(c => c.CallConnectionId == id);
+        if (call is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        outbox.PostCallback(new Uri(call.CallbackUri!), CallEvent("CallDisconnected", call));
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> StartRecordingAsync(HttpRequest request, SimulatorStore store, SimulatorOutbox outbox, CancellationToken ct)
+    {
+        using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+        var serverCallId = body.RootElement.GetProperty("callLocator").GetProperty("serverCallId").GetString()!;
+        var documentId = "simdoc" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        await store.SaveAsync(new SimulatedRecord { PartitionKey = "recording", RowKey = documentId, ServerCallId = serverCallId, State = "stored" }, ct);
+        var origin = $"{request.Scheme}://{request.Host}";
+        outbox.PostEvent(GridEvent("Microsoft.Communication.RecordingFileStatusUpdated", $"/recording/call/sim/serverCallId/{serverCallId}/recordingId/{documentId}", new
+        {
+            recordingStorageInfo = new
+            {
+                recordingChunks = new[]
+                {
+                    new { documentId, index = 0, endReason = "SessionEnded", contentLocation = $"{origin}/recordings/{documentId}/content", metadataLocation = $"{origin}/recordings/{documentId}/metadata", deleteLocation = $"{origin}/recordings/{documentId}" },
+                },
+            },
+            recordingStartTime = DateTimeOffset.UtcNow, recordingDurationMs = 3000, sessionEndReason = "CallEnded",
+        }), 1500);
+        return TypedResults.Ok(new { recordingId = documentId, recordingState = "active" });
+    }
+
+    private static async Task<IResult> DownloadAsync(string documentId, SimulatorStore store, CancellationToken ct)
+    {
+        var recording = await store.FindAsync("recording", documentId, ct);
+        return recording is null || recording.Deleted ? TypedResults.NotFound() : TypedResults.Bytes(SilentWav(documentId), "audio/wav");
+    }
+
+    private static async Task<IResult> DeleteAsync(string documentId, SimulatorStore store, CancellationToken ct)
+    {
+        var recording = await store.FindAsync("recording", documentId, ct);
+        if (recording is null || recording.Deleted)
+        {
+            return TypedResults.NotFound();
+        }
+
+        recording.Deleted = true;
+        await store.SaveAsync(recording, ct);
+        return TypedResults.Ok();
+    }
+
+    public sealed record SimulatedSms(string? From, string? To, string? Message);
+
+    /// <summary>Plays the customer: an SMS from <c>from</c> to one of our numbers.</summary>
+    private static IResult SimulateSmsAsync(SimulatedSms sms, SimulatorOutbox outbox)
+    {
+        if (string.IsNullOrEmpty(sms.From) || string.IsNullOrEmpty(sms.To) || sms.Message is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from,to,message"] = ["are required"] });
+        }
+
+        var messageId = "Incoming_" + Guid.NewGuid().ToString("N");
+        outbox.PostEvent(GridEvent("Microsoft.Communication.SMSReceived", "/phonenumber/" + sms.To.TrimStart('+'), new
+        {
+            messageId, from = sms.From, to = sms.To, message = sms.Message, receivedTimestamp = DateTimeOffset.UtcNow, segmentCount = 1,
+        }), 0);
+        return TypedResults.Accepted((string?)null, new { messageId });
+    }
+
+    public sealed record SimulatedCall(string? From, string? To);
+
+    /// <summary>Plays the customer: a phone call from <c>from</c> to one of our numbers.</summary>
+    private static async Task<IResult> SimulateIncomingCall(SimulatedCall call, SimulatorStore store, SimulatorOutbox outbox, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(call.From) || string.IsNullOrEmpty(call.To))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from,to"] = ["are required"] });
+        }
+
+        var context = "simctx" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        var record = new SimulatedRecord
+        {
+            PartitionKey = "incoming", RowKey = context, From = call.From, To = call.To, State = "ringing",
+            CallConnectionId = "sim-conn-" + Guid.NewGuid().ToString("N"), ServerCallId = "sim-srv-" + Guid.NewGuid().ToString("N"),
+        };
+        await store.SaveAsync(record, ct);
+        outbox.PostEvent(GridEvent("Microsoft.Communication.IncomingCall", $"/caller/4:{call.From}/recipient/4:{call.To}", new
+        {
+            to = new { kind = "phoneNumber", rawId = "4:" + call.To, phoneNumber = new { value = call.To } },
+            from = new { kind = "phoneNumber", rawId = "4:" + call.From, phoneNumber = new { value = call.From } },
+            serverCallId = record.ServerCallId, callerDisplayName = "", incomingCallContext = context, correlationId = Guid.NewGuid(),
+        }), 0);
+        return TypedResults.Accepted((string?)null, new { serverCallId = record.ServerCallId });
+    }
+
+    private static object GridEvent(string type, string subject, object data) => new
+    {
+        id = Guid.NewGuid().ToString(),
+        topic = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.Communication/CommunicationServices/simulator",
+        subject,
+        data,
+        eventType = type,
+        dataVersion = "1.0",
+        metadataVersion = "1",
+        eventTime = DateTimeOffset.UtcNow,
+    };
+
+    private static object CallEvent(string type, SimulatedRecord call) => new
+    {
+        specversion = "1.0",
+        id = Guid.NewGuid().ToString(),
+        source = "calling/callConnections/" + call.CallConnectionId,
+        type = "Microsoft.Communication." + type,
+        time = DateTimeOffset.UtcNow,
+        datacontenttype = "application/json",
+        data = new { callConnectionId = call.CallConnectionId, serverCallId = call.ServerCallId, correlationId = call.RowKey },
+    };
+
+    /// <summary>A short silent WAV, different per document so tests can tell recordings apart.</summary>
+    private static byte[] SilentWav(string documentId)
+    {
+        var samples = 8000 + (documentId.GetHashCode(StringComparison.Ordinal) & 0xFF);
+        using var stream = new MemoryStream();
+        using var writer = new BinaryWriter(stream);
+        writer.Write("RIFF"u8);
+        writer.Write(36 + samples * 2);
+        writer.Write("WAVEfmt "u8);
+        writer.Write(16);
+        writer.Write((short)1);
+        writer.Write((short)1);
+        writer.Write(8000);
+        writer.Write(16000);
+        writer.Write((short)2);
+        writer.Write((short)16);
+        writer.Write("data"u8);
+        writer.Write(samples * 2);
+        writer.Write(new byte[samples * 2]);
+        writer.Flush();
+        return stream.ToArray();
+    }
+}

@@ -1,0 +1,82 @@
+using Azure;
+using Azure.Data.Tables;
+using Hiroi.Shared.Storage;
+
+namespace Hiroi.Server.AcsSimulator;
+
+/// <summary>What the simulated ACS did: PartitionKey = kind (sms, call, recording), RowKey = its id.</summary>
+public sealed class SimulatedRecord : ITableEntity
+{
+    public string PartitionKey { get; set; } = string.Empty;
+    public string RowKey { get; set; } = string.Empty;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string? From { get; set; }
+    public string? To { get; set; }
+    public string? MessageId { get; set; }
+    public string? Tag { get; set; }
+    public int Requests { get; set; }
+    public string? CallbackUri { get; set; }
+    public string? CallConnectionId { get; set; }
+    public string? ServerCallId { get; set; }
+    public string? State { get; set; }
+    public bool Recording { get; set; }
+    public bool Deleted { get; set; }
+}
+
+/// <summary>
+/// The simulator's own record, kept in storage so it survives restarts of the process (fault tests compare what was
+/// really sent against it). Repeated requests with one repeatability id are one send with a higher request count.
+/// </summary>
+public sealed class SimulatorStore(HiroiTables tables)
+{
+    public const string Table = "SimAcs";
+
+    public async Task<(SimulatedRecord Record, bool IsNew)> RecordOnceAsync(string kind, string id, Func<SimulatedRecord> create, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        var table = await tables.GetAsync(Table, cancellationToken).ConfigureAwait(false);
+        var record = create();
+        record.PartitionKey = kind;
+        record.RowKey = id;
+        record.Requests = 1;
+        try
+        {
+            await table.AddEntityAsync(record, cancellationToken).ConfigureAwait(false);
+            return (record, true);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            var existing = (await table.GetEntityAsync<SimulatedRecord>(kind, id, cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+            existing.Requests++;
+            await table.UpdateEntityAsync(existing, ETag.All, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return (existing, false);
+        }
+    }
+
+    public async Task<SimulatedRecord?> FindAsync(string kind, string id, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(Table, cancellationToken).ConfigureAwait(false);
+        var row = await table.GetEntityIfExistsAsync<SimulatedRecord>(kind, id, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return row.HasValue ? row.Value : null;
+    }
+
+    public async Task SaveAsync(SimulatedRecord record, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(Table, cancellationToken).ConfigureAwait(false);
+        await table.UpsertEntityAsync(record, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<List<SimulatedRecord>> ListAsync(string kind, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(Table, cancellationToken).ConfigureAwait(false);
+        var list = new List<SimulatedRecord>();
+        await foreach (var row in table.QueryAsync<SimulatedRecord>(r => r.PartitionKey == kind, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(row);
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Hiroi.Server.AcsSimulator;
+using Hiroi.Shared.Acs;
+using Hiroi.Shared.Security;
+using Hiroi.Shared.Telephony;
+using Hiroi.Shared.Tenancy;
+using Hiroi.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+
+namespace Hiroi.Tests.Telephony;
+
+/// <summary>
+/// The whole loop with nothing mocked but the network edge: the real ACS REST client signs requests to the ACS simulator,
+/// which posts events back to the webhook and signed callbacks to the call's callback URI, all in one in-memory server.
+/// </summary>
+public sealed class SimulatedAcsApp : HiroiApp
+{
+    public const string AccessKey = "c2ltdWxhdG9yLWFjY2Vzcy1rZXktZm9yLXRlc3RzLW9ubHk=";
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Hiroi:AcsSimulator:Enabled", "true");
+        builder.UseSetting("Hiroi:AcsSimulator:WebhookUrl", "http://localhost/api/eventgrid/acs");
+        builder.UseSetting("Hiroi:AcsSimulator:EventDelayMilliseconds", "50");
+        builder.UseSetting("Hiroi:AcsSimulator:CallDurationMilliseconds", "300");
+        builder.UseSetting("Hiroi:Acs:Endpoint", "http://localhost");
+        builder.UseSetting("Hiroi:Acs:AccessKey", AccessKey);
+        builder.UseSetting("Hiroi:Acs:CallbackAuth:Audience", "hiroi-test-acs");
+        builder.UseSetting("Hiroi:Acs:CallbackAuth:OpenIdConfigurationUrl", "http://localhost/calling/.well-known/acsopenidconfiguration");
+        builder.UseSetting("Hiroi:EventGrid:WebhookSecret", "loop-secret");
+        builder.UseSetting("Hiroi:Calls:CallbackSigningKeys", "c1:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        builder.UseSetting("Hiroi:Recordings:KeyEncryptionKeys", "k1:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        builder.UseSetting("Hiroi:Calls:PublicBaseUrl", "http://localhost");
+        builder.ConfigureTestServices(services =>
+        {
+            // Every outgoing HTTP call (ACS client, simulator) lands on this in-memory server.
+            services.ConfigureHttpClientDefaults(b => b.ConfigurePrimaryHttpMessageHandler(() => Server.CreateHandler()));
+            services.AddKeyedSingleton<IConfigurationManager<OpenIdConnectConfiguration>>(AcsCallbackJwtValidator.ConfigurationServiceKey,
+                (_, _) => AcsCallbackJwtValidator.CreateConfigurationManager("http://localhost/calling/.well-known/acsopenidconfiguration", Server.CreateClient()));
+        });
+    }
+}
+
+public class SimulatedLoopTests(SimulatedAcsApp app) : IClassFixture<SimulatedAcsApp>
+{
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe) where T : class
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (await probe() is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("The simulated loop did not settle within 10 s.");
+    }
+
+    private async Task<(CreatedOrganization Org, HttpClient Owner, string Number)> OrgAsync()
+    {
+        var org = await app.CreateOrgAsync();
+        var owner = app.ClientWithKey(org.OwnerApiKey);
+        var number = "+1555030" + RandomNumberGenerator.GetInt32(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        (await owner.PostAsJsonAsync("/api/numbers", new { number })).EnsureSuccessStatusCode();
+        return (org, owner, number);
+    }
+
+    [Fact]
+    public async Task Stop_from_the_customer_then_an_sms_and_its_delivery_report_round_trip()
+    {
+        var (org, owner, number) = await OrgAsync();
+        var client = app.CreateClient();
+
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/simulate/sms", new { from = "+15550310001", to = number, message = "STOP" })).StatusCode);
+        await EventuallyAsync(async () => JsonDocument.Parse(await owner.GetStringAsync("/api/optouts")).RootElement is { } list && list.GetArrayLength() == 1 ? list.Clone() : (object?)null);
+
+        var outbound = app.Services.GetRequiredService<OutboundSms>();
+        Assert.Equal(SmsOutcome.BlockedOptedOut, (await outbound.SendAsync(new OutboundSmsRequest(org.OrgId, number, "+15550310001", "Deal!", SmsPurpose.Campaign, "c:1:1", DateTimeOffset.UtcNow), default)).Outcome);
+        var sent = await outbound.SendAsync(new OutboundSmsRequest(org.OrgId, number, "+15550310002", "Your table is ready", SmsPurpose.Conversation, "conv:1", DateTimeOffset.UtcNow), default);
+        var again = await outbound.SendAsync(new OutboundSmsRequest(org.OrgId, number, "+15550310002", "Your table is ready", SmsPurpose.Conversation, "conv:1", DateTimeOffset.UtcNow), default);
+        Assert.Equal(SmsOutcome.Sent, sent.Outcome);
+        Assert.Equal(sent.MessageId, again.MessageId);
+
+        var delivered = await EventuallyAsync(async () =>
+        {
+            var conversations = JsonDocument.Parse(await owner.GetStringAsync("/api/conversations")).RootElement;
+            foreach (var c in conversations.EnumerateArray().Where(c => c.GetProperty("customerNumber").GetString() == "+15550310002"))
+            {
+                var messages = JsonDocument.Parse(await owner.GetStringAsync($"/api/conversations/{c.GetProperty("id").GetString()}/messages")).RootElement;
+                if (messages.EnumerateArray().FirstOrDefault(m => m.TryGetProperty("deliveryStatus", out _)) is { ValueKind: JsonValueKind.Object } m)
+                {
+                    return (object?)m.Clone();
+                }
+            }
+
+            return null;
+        });
+        Assert.Equal("Delivered", ((JsonElement)delivered).GetProperty("deliveryStatus").GetString());
+
+        var sims = JsonDocument.Parse(await client.GetStringAsync("/simulate/sent-sms")).RootElement.EnumerateArray()
+            .Where(s => s.GetProperty("from").GetString() == number).ToList();
+        Assert.Equal(2, sims.Count); // the opt-out confirmation and the one conversation message
+        Assert.DoesNotContain(sims, s => s.GetProperty("to").GetString() == "+15550310001" && s.GetProperty("requests").GetInt32() > 1);
+    }
+
+    [Fact]
+    public async Task An_incoming_call_connects_ends_and_its_recording_is_stored_and_removed_from_acs()
+    {
+        var (org, owner, number) = await OrgAsync();
+        var client = app.CreateClient();
+
+        var placed = await client.PostAsJsonAsync("/simulate/incoming-call", new { from = "+15550320001", to = number });
+        var serverCallId = JsonDocument.Parse(await placed.Content.ReadAsStringAsync()).RootElement.GetProperty("serverCallId").GetString()!;
+        var connected = await EventuallyAsync(async () =>
+            JsonDocument.Parse(await owner.GetStringAsync("/api/calls")).RootElement.EnumerateArray().FirstOrDefault(c => c.GetProperty("state").GetString() == "connected") is { ValueKind: JsonValueKind.Object } c ? (object?)c.Clone() : null);
+        var callId = ((JsonElement)connected).GetProperty("id").GetString();
+
+        await app.Services.GetRequiredService<IAcsClient>().StartRecordingAsync(serverCallId, null, default);
+
+        await EventuallyAsync(async () => JsonDocument.Parse(await owner.GetStringAsync($"/api/calls/{callId}")).RootElement.GetProperty("state").GetString() == "disconnected" ? "ok" : null);
+        var recording = await EventuallyAsync(async () =>
+        {
+            await foreach (var r in app.Services.GetRequiredService<RecordingRepository>().ListAsync(org.OrgId, default))
+            {
+                if (r.AcsCopyDeleted)
+                {
+                    return r;
+                }
+            }
+
+            return null;
+        });
+        Assert.Equal(callId, recording.CallId);
+    }
+
+    [Fact]
+    public async Task The_simulator_rejects_requests_whose_signature_is_wrong()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"from":"+15550000001","smsRecipients":[{"to":"+15550000002"}],"message":"hi"}""");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "http://localhost/sms?api-version=2021-03-07") { Content = new ByteArrayContent(body) };
+        AcsHmac.Sign(request, body, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), DateTimeOffset.UtcNow);
+
+        var response = await app.CreateClient().SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateClient().PostAsync("/sms?api-version=2021-03-07", new ByteArrayContent(body))).StatusCode);
+    }
+}
