@@ -31,7 +31,7 @@ public sealed class SimulatedAcsApp : HiroiApp
         builder.UseSetting("Hiroi:AcsSimulator:Enabled", "true");
         builder.UseSetting("Hiroi:AcsSimulator:WebhookUrl", "http://localhost/api/eventgrid/acs");
         builder.UseSetting("Hiroi:AcsSimulator:EventDelayMilliseconds", "50");
-        builder.UseSetting("Hiroi:AcsSimulator:CallDurationMilliseconds", "300");
+        builder.UseSetting("Hiroi:AcsSimulator:CallDurationMilliseconds", "1000");
         builder.UseSetting("Hiroi:Acs:Endpoint", "http://localhost");
         builder.UseSetting("Hiroi:Acs:AccessKey", AccessKey);
         builder.UseSetting("Hiroi:Acs:CallbackAuth:Audience", "hiroi-test-acs");
@@ -123,7 +123,7 @@ public class SimulatedLoopTests(SimulatedAcsApp app) : IClassFixture<SimulatedAc
         var placed = await client.PostAsJsonAsync("/simulate/incoming-call", new { from = "+15550320001", to = number });
         var serverCallId = JsonDocument.Parse(await placed.Content.ReadAsStringAsync()).RootElement.GetProperty("serverCallId").GetString()!;
         var connected = await EventuallyAsync(async () =>
-            JsonDocument.Parse(await owner.GetStringAsync("/api/calls")).RootElement.EnumerateArray().FirstOrDefault(c => c.GetProperty("state").GetString() == "connected") is { ValueKind: JsonValueKind.Object } c ? (object?)c.Clone() : null);
+            JsonDocument.Parse(await owner.GetStringAsync("/api/calls")).RootElement.EnumerateArray().FirstOrDefault(c => c.TryGetProperty("connectedAt", out _)) is { ValueKind: JsonValueKind.Object } c ? (object?)c.Clone() : null);
         var callId = ((JsonElement)connected).GetProperty("id").GetString();
 
         await app.Services.GetRequiredService<IAcsClient>().StartRecordingAsync(serverCallId, null, default);
