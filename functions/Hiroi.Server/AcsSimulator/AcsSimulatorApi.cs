@@ -87,7 +87,7 @@ public static class AcsSimulatorApi
                 () => new SimulatedRecord { From = from, To = to, Tag = tag, MessageId = "Outgoing_" + Guid.NewGuid().ToString("N") }, ct);
             if (isNew)
             {
-                outbox.PostEvent(GridEvent("Microsoft.Communication.SMSDeliveryReportReceived", "/phonenumber/" + from.TrimStart('+'), new
+                outbox.PostEvent(() => GridEvent("Microsoft.Communication.SMSDeliveryReportReceived", "/phonenumber/" + from.TrimStart('+'), new
                 {
                     messageId = record.MessageId, from, to, deliveryStatus = "Delivered", deliveryStatusDetails = "No error.",
                     receivedTimestamp = DateTimeOffset.UtcNow, deliveryAttempts = new[] { new { timestamp = DateTimeOffset.UtcNow, segmentsSucceeded = 1, segmentsFailed = 0 } }, tag,
@@ -148,8 +148,8 @@ public static class AcsSimulatorApi
         call.State = "connected";
         await store.SaveAsync(call, ct);
         var callback = new Uri(call.CallbackUri!);
-        outbox.PostCallback(callback, CallEvent("CallConnected", call));
-        outbox.PostCallback(callback, CallEvent("CallDisconnected", call), options.EventDelayMilliseconds + options.CallDurationMilliseconds);
+        outbox.PostCallback(callback, () => CallEvent("CallConnected", call));
+        outbox.PostCallback(callback, () => CallEvent("CallDisconnected", call), options.EventDelayMilliseconds + options.CallDurationMilliseconds);
     }
 
     private static async Task<IResult> TerminateAsync(string id, SimulatorStore store, SimulatorOutbox outbox, CancellationToken ct)
@@ -160,7 +160,7 @@ public static class AcsSimulatorApi
             return TypedResults.NotFound();
         }
 
-        outbox.PostCallback(new Uri(call.CallbackUri!), CallEvent("CallDisconnected", call));
+        outbox.PostCallback(new Uri(call.CallbackUri!), () => CallEvent("CallDisconnected", call));
         return TypedResults.NoContent();
     }
 
@@ -171,7 +171,7 @@ public static class AcsSimulatorApi
         var documentId = "simdoc" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         await store.SaveAsync(new SimulatedRecord { PartitionKey = "recording", RowKey = documentId, ServerCallId = serverCallId, State = "stored" }, ct);
         var origin = $"{request.Scheme}://{request.Host}";
-        outbox.PostEvent(GridEvent("Microsoft.Communication.RecordingFileStatusUpdated", $"/recording/call/sim/serverCallId/{serverCallId}/recordingId/{documentId}", new
+        outbox.PostEvent(() => GridEvent("Microsoft.Communication.RecordingFileStatusUpdated", $"/recording/call/sim/serverCallId/{serverCallId}/recordingId/{documentId}", new
         {
             recordingStorageInfo = new
             {
@@ -215,7 +215,7 @@ public static class AcsSimulatorApi
         }
 
         var messageId = "Incoming_" + Guid.NewGuid().ToString("N");
-        outbox.PostEvent(GridEvent("Microsoft.Communication.SMSReceived", "/phonenumber/" + sms.To.TrimStart('+'), new
+        outbox.PostEvent(() => GridEvent("Microsoft.Communication.SMSReceived", "/phonenumber/" + sms.To.TrimStart('+'), new
         {
             messageId, from = sms.From, to = sms.To, message = sms.Message, receivedTimestamp = DateTimeOffset.UtcNow, segmentCount = 1,
         }), 0);
@@ -239,7 +239,7 @@ public static class AcsSimulatorApi
             CallConnectionId = "sim-conn-" + Guid.NewGuid().ToString("N"), ServerCallId = "sim-srv-" + Guid.NewGuid().ToString("N"),
         };
         await store.SaveAsync(record, ct);
-        outbox.PostEvent(GridEvent("Microsoft.Communication.IncomingCall", $"/caller/4:{call.From}/recipient/4:{call.To}", new
+        outbox.PostEvent(() => GridEvent("Microsoft.Communication.IncomingCall", $"/caller/4:{call.From}/recipient/4:{call.To}", new
         {
             to = new { kind = "phoneNumber", rawId = "4:" + call.To, phoneNumber = new { value = call.To } },
             from = new { kind = "phoneNumber", rawId = "4:" + call.From, phoneNumber = new { value = call.From } },

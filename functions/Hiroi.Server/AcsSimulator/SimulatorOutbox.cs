@@ -19,11 +19,12 @@ public sealed class SimulatorOutbox(
     public const string HttpClientName = "acs-simulator";
     private readonly Channel<(DateTimeOffset Due, Func<CancellationToken, Task> Send)> _queue = Channel.CreateUnbounded<(DateTimeOffset, Func<CancellationToken, Task>)>();
 
-    public void PostEvent(object gridEvent, int? delayMs = null) =>
-        Enqueue(delayMs, ct => SendAsync(new Uri(options.Value.WebhookUrl), JsonSerializer.Serialize(new[] { gridEvent }), "application/json", webhook: true, ct));
+    /// <summary>Posts an Event Grid event; <paramref name="gridEvent"/> is built when it is sent, so its times are the send time.</summary>
+    public void PostEvent(Func<object> gridEvent, int? delayMs = null) =>
+        Enqueue(delayMs, ct => SendAsync(new Uri(options.Value.WebhookUrl), JsonSerializer.Serialize(new[] { gridEvent() }), "application/json", webhook: true, ct));
 
-    public void PostCallback(Uri callbackUri, object cloudEvent, int? delayMs = null) =>
-        Enqueue(delayMs, ct => SendAsync(callbackUri, JsonSerializer.Serialize(new[] { cloudEvent }), "application/cloudevents-batch+json", webhook: false, ct));
+    public void PostCallback(Uri callbackUri, Func<object> cloudEvent, int? delayMs = null) =>
+        Enqueue(delayMs, ct => SendAsync(callbackUri, JsonSerializer.Serialize(new[] { cloudEvent() }), "application/cloudevents-batch+json", webhook: false, ct));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
