@@ -71,12 +71,6 @@ public sealed class SimulatorStore(HiroiTables tables)
     public async Task<List<SimulatedRecord>> ListAsync(string kind, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(Table, cancellationToken).ConfigureAwait(false);
-        var list = new List<SimulatedRecord>();
-        await foreach (var row in table.QueryAsync<SimulatedRecord>(r => r.PartitionKey == kind, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            list.Add(row);
-        }
-
-        return list;
+        return await table.QueryAsync<SimulatedRecord>(r => r.PartitionKey == kind, cancellationToken: cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
     }
 }

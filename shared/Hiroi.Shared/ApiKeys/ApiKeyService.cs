@@ -42,13 +42,7 @@ public sealed class ApiKeyService(ApiKeyRepository keys, ApiKeyVerifier verifier
     public async Task<IReadOnlyList<ApiKeyEntity>> ListAsync(Caller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        var list = new List<ApiKeyEntity>();
-        await foreach (var key in keys.ListAsync(caller.OrgId, cancellationToken).ConfigureAwait(false))
-        {
-            list.Add(key);
-        }
-
-        return list;
+        return await keys.ListAsync(caller.OrgId, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Revokes a key of the caller's org; false when the org has no such key. Revoking twice is harmless.</summary>

@@ -112,14 +112,6 @@ public sealed class OptOutRegistry(OptOutRepository optOuts, AuditTrail audit, T
     public async Task<bool> IsOptedOutAsync(OrgId org, string e164, CancellationToken cancellationToken) =>
         (await optOuts.FindAsync(org, e164, cancellationToken).ConfigureAwait(false))?.OptedOut == true;
 
-    public async Task<IReadOnlyList<OptOutEntity>> ListAsync(OrgId org, CancellationToken cancellationToken)
-    {
-        var list = new List<OptOutEntity>();
-        await foreach (var row in optOuts.ListAsync(org, cancellationToken).ConfigureAwait(false))
-        {
-            list.Add(row);
-        }
-
-        return list;
-    }
+    public async Task<IReadOnlyList<OptOutEntity>> ListAsync(OrgId org, CancellationToken cancellationToken) =>
+        await optOuts.ListAsync(org, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
 }

@@ -20,13 +20,7 @@ public sealed class MemberService(MemberRepository members, AuditTrail audit, Ti
     public async Task<IReadOnlyList<MemberEntity>> ListAsync(Caller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        var list = new List<MemberEntity>();
-        await foreach (var member in members.ListAsync(caller.OrgId, cancellationToken).ConfigureAwait(false))
-        {
-            list.Add(member);
-        }
-
-        return list;
+        return await members.ListAsync(caller.OrgId, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Adds a member; throws <see cref="ConflictException"/> if the email is already a member.</summary>
@@ -121,14 +115,6 @@ public sealed class MemberService(MemberRepository members, AuditTrail audit, Ti
         return null;
     }
 
-    private async Task<int> CountOwnersAsync(OrgId org, CancellationToken cancellationToken)
-    {
-        var owners = 0;
-        await foreach (var m in members.ListAsync(org, cancellationToken).ConfigureAwait(false))
-        {
-            owners += m.ParsedRole == Role.Owner ? 1 : 0;
-        }
-
-        return owners;
-    }
+    private async Task<int> CountOwnersAsync(OrgId org, CancellationToken cancellationToken) =>
+        await members.ListAsync(org, cancellationToken).CountAsync(m => m.ParsedRole == Role.Owner, cancellationToken).ConfigureAwait(false);
 }

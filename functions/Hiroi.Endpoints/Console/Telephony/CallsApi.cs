@@ -29,12 +29,7 @@ public static class CallsApi
 
     public static async Task<Ok<CallResponse[]>> ListAsync(ClaimsPrincipal user, CallRepository calls, CancellationToken cancellationToken)
     {
-        var list = new List<CallResponse>();
-        await foreach (var c in calls.ListAsync(user.ToCaller().OrgId, cancellationToken))
-        {
-            list.Add(CallResponse.From(c));
-        }
-
+        var list = await calls.ListAsync(user.ToCaller().OrgId, cancellationToken).Select(CallResponse.From).ToListAsync(cancellationToken);
         return TypedResults.Ok(list.OrderByDescending(c => c.StartedAt).ToArray());
     }
 

@@ -26,12 +26,9 @@ public static class ConversationsApi
 
     public static async Task<Ok<ConversationResponse[]>> ListAsync(ClaimsPrincipal user, ConversationRepository conversations, CancellationToken cancellationToken)
     {
-        var list = new List<ConversationResponse>();
-        await foreach (var c in conversations.ListAsync(user.ToCaller().OrgId, cancellationToken))
-        {
-            list.Add(new ConversationResponse(c.RowKey, c.CustomerNumber, c.OurNumber, c.LastMessageAt, c.AwaitingAgent));
-        }
-
+        var list = await conversations.ListAsync(user.ToCaller().OrgId, cancellationToken)
+            .Select(c => new ConversationResponse(c.RowKey, c.CustomerNumber, c.OurNumber, c.LastMessageAt, c.AwaitingAgent))
+            .ToListAsync(cancellationToken);
         return TypedResults.Ok(list.OrderByDescending(c => c.LastMessageAt).ToArray());
     }
 
@@ -44,12 +41,9 @@ public static class ConversationsApi
             return TypedResults.Problem(statusCode: 404, title: "Not found", detail: "Your org has no such conversation.");
         }
 
-        var list = new List<MessageResponse>();
-        await foreach (var m in messages.InConversationAsync(org, conversationId, cancellationToken))
-        {
-            list.Add(new MessageResponse(m.RowKey["msg_".Length..], m.Direction, m.Text, m.At, m.Purpose, m.DeliveryStatus, m.DeliveryReportedAt));
-        }
-
+        var list = await messages.InConversationAsync(org, conversationId, cancellationToken)
+            .Select(m => new MessageResponse(m.RowKey["msg_".Length..], m.Direction, m.Text, m.At, m.Purpose, m.DeliveryStatus, m.DeliveryReportedAt))
+            .ToListAsync(cancellationToken);
         return TypedResults.Ok(list.OrderBy(m => m.At).ToArray());
     }
 }

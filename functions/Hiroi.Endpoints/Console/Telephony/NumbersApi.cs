@@ -31,13 +31,7 @@ public static class NumbersApi
 
     public static async Task<Ok<NumberResponse[]>> ListAsync(ClaimsPrincipal user, PhoneNumberRepository numbers, CancellationToken cancellationToken)
     {
-        var list = new List<NumberResponse>();
-        await foreach (var n in numbers.ListAsync(user.ToCaller().OrgId, cancellationToken))
-        {
-            list.Add(NumberResponse.From(n));
-        }
-
-        return TypedResults.Ok(list.ToArray());
+        return TypedResults.Ok(await numbers.ListAsync(user.ToCaller().OrgId, cancellationToken).Select(NumberResponse.From).ToArrayAsync(cancellationToken));
     }
 
     public static async Task<Results<Created<NumberResponse>, Ok<NumberResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
