@@ -6,6 +6,8 @@ using Hiroi.Endpoints.Telephony.Calls;
 using Hiroi.Shared;
 using Hiroi.Shared.Telephony;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Hiroi.Endpoints.Telephony;
 
@@ -26,6 +28,10 @@ public static class TelephonyServiceCollectionExtensions
         services.AddSingleton<EventClaims>();
         services.AddSingleton<EventProcessor>();
         services.AddSingleton<WebhookAuthenticator>();
+        services.AddSection<EventGridEntraOptions>(EventGridEntraOptions.Section);
+        services.TryAddKeyedSingleton(EventGridEntraValidator.ConfigurationServiceKey,
+            (sp, _) => EventGridEntraValidator.MetadataFor(sp.GetRequiredService<IOptions<EventGridEntraOptions>>()));
+        services.AddSingleton<EventGridEntraValidator>();
         services.AddSingleton<IAcsEventConsumer, SmsReceivedConsumer>();
         services.AddSingleton<IAcsEventConsumer, SmsDeliveryReportConsumer>();
         services.AddSection<CallOptions>(CallOptions.Section);

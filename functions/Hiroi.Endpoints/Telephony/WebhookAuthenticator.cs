@@ -7,11 +7,11 @@ using Microsoft.Extensions.Logging;
 namespace Hiroi.Endpoints.Telephony;
 
 /// <summary>
-/// Authenticates an Event Grid delivery before anything reads it: the shared secret from the query (<c>code</c>) or the
-/// <c>x-hiroi-webhook-secret</c> header, compared in constant time with the current and the previous secret (both valid
-/// during rotation). With no secret configured every delivery is refused.
+/// Authenticates an Event Grid delivery before anything reads it: an Entra ID bearer token when that is configured, or the
+/// shared secret from the query (<c>code</c>) or the <c>x-hiroi-webhook-secret</c> header, compared in constant time with
+/// the current and the previous secret (both valid during rotation). With neither configured every delivery is refused.
 /// </summary>
-public sealed class WebhookAuthenticator(ISecretStore secrets, ILogger<WebhookAuthenticator> logger)
+public sealed class WebhookAuthenticator(ISecretStore secrets, EventGridEntraValidator entra, ILogger<WebhookAuthenticator> logger)
 {
     public const string SecretName = "EventGrid:WebhookSecret";
     public const string PreviousSecretName = "EventGrid:WebhookSecretPrevious";
@@ -20,6 +20,12 @@ public sealed class WebhookAuthenticator(ISecretStore secrets, ILogger<WebhookAu
     public async Task<bool> IsAuthenticAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (entra.IsConfigured && !string.IsNullOrEmpty(request.Headers.Authorization)
+            && await entra.ValidateAsync(request.Headers.Authorization, cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+
         string? presented = request.Headers[HeaderName];
         if (string.IsNullOrEmpty(presented))
         {
@@ -30,7 +36,11 @@ public sealed class WebhookAuthenticator(ISecretStore secrets, ILogger<WebhookAu
         var previous = await secrets.GetAsync(PreviousSecretName, cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrEmpty(current) && string.IsNullOrEmpty(previous))
         {
-            logger.LogError("Event Grid webhook secret is not configured; refusing deliveries");
+            if (!entra.IsConfigured)
+            {
+                logger.LogError("Neither an Event Grid webhook secret nor Entra ID is configured; refusing deliveries");
+            }
+
             return false;
         }
 

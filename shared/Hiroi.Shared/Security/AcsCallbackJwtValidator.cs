@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
@@ -23,14 +22,8 @@ public sealed class AcsCallbackJwtValidator
     /// <summary>The DI service key of the <see cref="IConfigurationManager{T}"/> that supplies ACS's signing keys.</summary>
     public const string ConfigurationServiceKey = "Hiroi:Acs:CallbackAuth";
 
-    private const int MaxHeaderLength = 16 * 1024;
-    private const string BearerPrefix = "Bearer ";
-
     private readonly IOptions<AcsCallbackAuthOptions> _options;
-    private readonly IConfigurationManager<OpenIdConnectConfiguration> _configuration;
-    private readonly TimeProvider _time;
-    private readonly ILogger<AcsCallbackJwtValidator> _logger;
-    private readonly JsonWebTokenHandler _handler = new();
+    private readonly OpenIdBearerValidator _bearer;
 
     /// <param name="options">The audience, clock skew (and the configuration URL, used by <see cref="CreateConfigurationManager"/>).</param>
     /// <param name="configuration">The source of ACS's signing keys: <see cref="CreateConfigurationManager"/> in production,
@@ -45,7 +38,8 @@ public sealed class AcsCallbackJwtValidator
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(logger);
-        (_options, _configuration, _time, _logger) = (options, configuration, time, logger);
+        _options = options;
+        _bearer = new OpenIdBearerValidator(configuration, time, logger, "ACS callback");
     }
 
     /// <summary>
@@ -90,71 +84,8 @@ public sealed class AcsCallbackJwtValidator
                 "must be set to the ACS resource id to accept Call Automation callbacks");
         }
 
-        if (authorizationHeader is null || authorizationHeader.Length > MaxHeaderLength
-            || !authorizationHeader.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
-        {
-            _logger.LogInformation("ACS callback rejected: no bearer token");
-            return false;
-        }
-
-        var token = authorizationHeader[BearerPrefix.Length..].Trim();
-        if (token.Length == 0 || token.Contains(' ', StringComparison.Ordinal))
-        {
-            _logger.LogInformation("ACS callback rejected: malformed bearer token");
-            return false;
-        }
-
-        var configuration = await _configuration.GetConfigurationAsync(cancellationToken).ConfigureAwait(false);
-        var result = await ValidateAsync(token, configuration, options).ConfigureAwait(false);
-        if (!result.IsValid && result.Exception is SecurityTokenSignatureKeyNotFoundException)
-        {
-            // ACS may have rotated its keys: ask for fresh metadata (rate-limited by the manager) and try once more.
-            _configuration.RequestRefresh();
-            var refreshed = await _configuration.GetConfigurationAsync(cancellationToken).ConfigureAwait(false);
-            if (!ReferenceEquals(refreshed, configuration))
-            {
-                result = await ValidateAsync(token, refreshed, options).ConfigureAwait(false);
-            }
-        }
-
-        if (!result.IsValid)
-        {
-            _logger.LogInformation("ACS callback rejected: {Reason}", result.Exception?.GetType().Name ?? "invalid token");
-        }
-
-        return result.IsValid;
-    }
-
-    private Task<TokenValidationResult> ValidateAsync(string token, OpenIdConnectConfiguration configuration, AcsCallbackAuthOptions options) =>
-        _handler.ValidateTokenAsync(token, new TokenValidationParameters
-        {
-            ValidIssuer = Issuer,
-            ValidateIssuer = true,
-            ValidAudience = options.Audience,
-            ValidateAudience = true,
-            IssuerSigningKeys = configuration.SigningKeys,
-            ValidateIssuerSigningKey = true,
-            RequireSignedTokens = true,
-            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
-            ValidateLifetime = true,
-            RequireExpirationTime = true,
-            ClockSkew = TimeSpan.FromSeconds(options.ClockSkewSeconds),
-            LifetimeValidator = IsWithinLifetime,
-        });
-
-    /// <summary>
-    /// The library's lifetime rule (expired when <c>exp</c> &lt; now - skew, not yet valid when <c>nbf</c> &gt; now + skew,
-    /// <c>exp</c> required) against the injected clock; the library would read the system clock.
-    /// </summary>
-    private bool IsWithinLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
-    {
-        if (expires is null || (notBefore is not null && notBefore > expires))
-        {
-            return false;
-        }
-
-        var now = _time.GetUtcNow().UtcDateTime;
-        return expires.Value >= now - parameters.ClockSkew && (notBefore is null || notBefore.Value <= now + parameters.ClockSkew);
+        return await _bearer.ValidateAsync(authorizationHeader, new BearerRequirements([Issuer], options.Audience, TimeSpan.FromSeconds(options.ClockSkewSeconds)), cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>
