@@ -129,6 +129,28 @@ public class CallTests(TelephonyFixture fixture) : IClassFixture<TelephonyFixtur
     }
 
     [Fact]
+    public async Task A_recording_of_a_call_no_org_owns_is_acknowledged_and_not_fetched()
+    {
+        var recording = AcsEvents.GridEvent(Guid.NewGuid().ToString(), "Microsoft.Communication.RecordingFileStatusUpdated",
+            "/recording/call/c9/serverCallId/unknown-server-call/recordingId/r9", new JsonObject
+            {
+                ["recordingStorageInfo"] = new JsonObject
+                {
+                    ["recordingChunks"] = new JsonArray(new JsonObject
+                    {
+                        ["documentId"] = "doc-unowned", ["index"] = 0, ["contentLocation"] = "https://us-storage.asm.skype.com/v1/objects/doc-unowned/content/audio",
+                        ["deleteLocation"] = "https://us-storage.asm.skype.com/v1/objects/doc-unowned",
+                    }),
+                },
+            });
+
+        var response = await T.Webhook().PostAsync(Route, TelephonyApp.Json(AcsEvents.Batch(recording)));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        T.Acs.Verify(a => a.DownloadRecordingAsync(It.Is<Uri>(u => u.AbsolutePath.Contains("doc-unowned")), It.IsAny<Stream>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
     public async Task A_call_to_a_number_no_org_owns_is_rejected()
     {
         var response = await T.Webhook().PostAsync(Route, TelephonyApp.Json(AcsEvents.Batch(IncomingCall("+15550204444", "+15559990000", "srv-unowned"))));

@@ -30,22 +30,19 @@ public sealed class RecordingFileConsumer(
         }
 
         var call = ServerCallId(inbound.Subject) is { } serverCallId ? await calls.FindByServerCallIdAsync(serverCallId, cancellationToken) : null;
+        if (call is not { } owner)
+        {
+            // Not a call we answered or placed: nothing of ours to store, and no org whose retention applies. Acknowledged,
+            // so Event Grid does not retry it for a day.
+            logger.LogWarning("Recording of a call no org owns: acknowledged and left alone");
+            return;
+        }
+
         foreach (var chunk in chunks)
         {
-            if (call is { } owner)
-            {
-                await StoreAsync(owner.Org, owner.CallId, chunk, data, cancellationToken);
-            }
-            else
-            {
-                logger.LogWarning("Recording of a call no org owns: deleting ACS's copy unread");
-            }
-
+            await StoreAsync(owner.Org, owner.CallId, chunk, data, cancellationToken);
             await acs.DeleteRecordingAsync(new Uri(chunk.DeleteLocation), cancellationToken);
-            if (call is { } done)
-            {
-                await MarkDeletedAsync(done.Org, chunk.DocumentId, cancellationToken);
-            }
+            await MarkDeletedAsync(owner.Org, chunk.DocumentId, cancellationToken);
         }
     }
 
