@@ -25,7 +25,7 @@ public static class ApiKeyFormat
 
     public static string Format(ApiKeyParts key) => $"{Prefix}{key.OrgId.Hex}_{key.KeyId}_{key.Secret}";
 
-    public static bool IsKeyId(string? text) => text is { Length: KeyIdHexLength } && Hex20.IsLowerHex(text);
+    public static bool IsKeyId(string? text) => text is { Length: KeyIdHexLength } && LowerHex.IsLowerHex(text);
 
     public static bool TryParse(string? text, out ApiKeyParts key)
     {
@@ -40,7 +40,7 @@ public static class ApiKeyFormat
         var keyId = rest.Slice(OrgId.HexLength + 1, KeyIdHexLength);
         var secret = rest[(OrgId.HexLength + 1 + KeyIdHexLength + 1)..];
         if (rest[OrgId.HexLength] != '_' || rest[OrgId.HexLength + 1 + KeyIdHexLength] != '_'
-            || !Hex20.IsLowerHex(org) || !Hex20.IsLowerHex(keyId) || !Hex20.IsLowerHex(secret))
+            || !LowerHex.IsLowerHex(org) || !LowerHex.IsLowerHex(keyId) || !LowerHex.IsLowerHex(secret))
         {
             return false;
         }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 
@@ -10,33 +9,20 @@ namespace Hiroi.Shared.Storage;
 /// </summary>
 public sealed class HiroiTables(TableServiceClient service, IOptions<StorageOptions> options)
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<TableClient>>> _tables = new(StringComparer.Ordinal);
+    private readonly CreatedOnce<TableClient> _tables = new(async logicalName =>
+    {
+        var client = service.GetTableClient(options.Value.Prefix + logicalName);
+        await client.CreateIfNotExistsAsync().ConfigureAwait(false);
+        return client;
+    });
 
     public TableServiceClient Service => service;
 
     public string PhysicalName(string logicalName) => options.Value.Prefix + logicalName;
 
-    public Task<TableClient> GetAsync(string logicalName, CancellationToken cancellationToken = default)
-    {
-        var lazy = _tables.GetOrAdd(logicalName, name => new Lazy<Task<TableClient>>(() => CreateAsync(name)));
-        var task = lazy.Value;
-        if (task.IsFaulted || task.IsCanceled)
-        {
-            // A transient failure must not poison the table for the life of the process.
-            _tables.TryRemove(new KeyValuePair<string, Lazy<Task<TableClient>>>(logicalName, lazy));
-        }
-
-        return task.WaitAsync(cancellationToken);
-    }
-
-    private async Task<TableClient> CreateAsync(string logicalName)
-    {
-        var client = service.GetTableClient(PhysicalName(logicalName));
-        await client.CreateIfNotExistsAsync().ConfigureAwait(false);
-        return client;
-    }
+    public Task<TableClient> GetAsync(string logicalName, CancellationToken cancellationToken = default) =>
+        _tables.GetAsync(logicalName, cancellationToken);
 }
-
 /// <summary>Logical table names; <see cref="HiroiTables"/> adds the prefix.</summary>
 public static class TableNames
 {

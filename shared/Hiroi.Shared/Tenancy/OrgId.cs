@@ -27,7 +27,7 @@ public readonly record struct OrgId
     {
         id = default;
         if (text is null || text.Length != Prefix.Length + HexLength || !text.StartsWith(Prefix, StringComparison.Ordinal)
-            || !Hex20.IsLowerHex(text.AsSpan(Prefix.Length)))
+            || !LowerHex.IsLowerHex(text.AsSpan(Prefix.Length)))
         {
             return false;
         }
@@ -39,7 +39,7 @@ public readonly record struct OrgId
     public override string ToString() => Value;
 }
 
-internal static class Hex20
+internal static class LowerHex
 {
     public static bool IsLowerHex(ReadOnlySpan<char> text)
     {

@@ -71,6 +71,6 @@ public static class ApiKeysApi
     {
         return await keys.RevokeAsync(user.ToCaller(), keyId, cancellationToken)
             ? TypedResults.NoContent()
-            : TypedResults.Problem(statusCode: 404, title: "Not found", detail: "No such API key in your org.");
+            : OrgProblems.NotFound("API key");
     }
 }

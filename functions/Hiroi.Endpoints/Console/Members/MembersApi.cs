@@ -80,7 +80,7 @@ public static class MembersApi
 
     private static ProblemHttpResult Refusal(MemberChange change) => change switch
     {
-        MemberChange.NotFound => TypedResults.Problem(statusCode: 404, title: "Not found", detail: "No such member in your org."),
+        MemberChange.NotFound => OrgProblems.NotFound("member"),
         MemberChange.LastOwner => TypedResults.Problem(statusCode: 409, title: "Conflict", detail: "An org must keep at least one owner."),
         _ => TypedResults.Problem(statusCode: 403, title: "Forbidden", detail: "Only an owner can grant, change or remove the owner role."),
     };

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Hiroi.Endpoints.Auth;
+using Hiroi.Endpoints.Problems;
 using Hiroi.Shared.Telephony;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -36,5 +37,5 @@ public static class CallsApi
     public static async Task<Results<Ok<CallResponse>, ProblemHttpResult>> GetAsync(string callId, ClaimsPrincipal user, CallRepository calls, CancellationToken cancellationToken) =>
         await calls.FindAsync(user.ToCaller().OrgId, callId, cancellationToken) is { } call
             ? TypedResults.Ok(CallResponse.From(call))
-            : TypedResults.Problem(statusCode: 404, title: "Not found", detail: "Your org has no such call.");
+            : OrgProblems.NotFound("call");
 }

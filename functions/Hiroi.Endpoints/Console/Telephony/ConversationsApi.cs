@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Hiroi.Endpoints.Auth;
+using Hiroi.Endpoints.Problems;
 using Hiroi.Shared.Telephony;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -38,7 +39,7 @@ public static class ConversationsApi
         var org = user.ToCaller().OrgId;
         if (await conversations.FindAsync(org, conversationId, cancellationToken) is null)
         {
-            return TypedResults.Problem(statusCode: 404, title: "Not found", detail: "Your org has no such conversation.");
+            return OrgProblems.NotFound("conversation");
         }
 
         var list = await messages.InConversationAsync(org, conversationId, cancellationToken)

@@ -65,6 +65,6 @@ public static class NumbersApi
     {
         return PhoneNumbers.TryNormalize(number, out var e164) && await registry.ReleaseAsync(user.ToCaller(), e164, cancellationToken)
             ? TypedResults.NoContent()
-            : TypedResults.Problem(statusCode: 404, title: "Not found", detail: "Your org has no such number.");
+            : OrgProblems.NotFound("number");
     }
 }
