@@ -7,7 +7,8 @@ namespace Hiroi.Benchmarks;
 
 /// <summary>
 /// Load run on loopback (scripts/bench-webhook.sh starts Azurite and the server): raw Azurite inserts of a message-sized
-/// row, then SMSReceived events through the webhook (auth, dedupe claim, number lookup, message and conversation writes),
+/// row, raw transactions of that row plus its conversation row (what an ordinary inbound SMS writes), then SMSReceived
+/// events through the webhook (auth, number lookup, the message insert that deduplicates it, the conversation touch),
 /// each for the same time and concurrency, in one run.
 /// </summary>
 public static class WebhookLoad
@@ -15,28 +16,35 @@ public static class WebhookLoad
     public static async Task<int> RunAsync(string storage, Uri webhook, string secret, string ourNumber, int seconds, int concurrency)
     {
         var text = "Hi, I would like to move my appointment to Thursday afternoon if that works for you, thanks!";
-        var raw = await RawInsertsAsync(storage, text, seconds, concurrency);
+        var table = new TableServiceClient(storage).GetTableClient("benchraw" + Environment.ProcessId);
+        await table.CreateIfNotExistsAsync();
+        var raw = await MeasureAsync(seconds, concurrency, (worker, i) => table.AddEntityAsync(MessageRow(worker, i, text)));
+        var rawPairs = await MeasureAsync(seconds, concurrency, (worker, i) => table.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.Add, MessageRow(worker, i, text, "pair")),
+                new TableTransactionAction(TableTransactionActionType.UpsertMerge, ConversationRow(worker, i)),
+            ]));
         var events = await WebhookEventsAsync(webhook, secret, ourNumber, text, seconds, concurrency);
-        Console.WriteLine($"raw Azurite inserts : {raw,8:F0} rows/s");
-        Console.WriteLine($"webhook events      : {events,8:F0} events/s");
-        Console.WriteLine($"ratio               : {events / raw:P0}");
+        Console.WriteLine($"raw Azurite inserts          : {raw,8:F0} rows/s");
+        Console.WriteLine($"raw message+conversation txn : {rawPairs,8:F0} txns/s");
+        Console.WriteLine($"webhook events               : {events,8:F0} events/s");
+        Console.WriteLine($"ratio to raw inserts         : {events / raw:P0}");
+        Console.WriteLine($"ratio to raw transactions    : {events / rawPairs:P0}");
         return 0;
     }
 
-    private static async Task<double> RawInsertsAsync(string storage, string text, int seconds, int concurrency)
+    private static string Org(int worker) => "org_" + worker.ToString("D20", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static TableEntity MessageRow(int worker, int i, string text, string run = "single") => new(Org(worker), $"msg_{run}_{worker}_{i}")
     {
-        var table = new TableServiceClient(storage).GetTableClient("benchraw" + Environment.ProcessId);
-        await table.CreateIfNotExistsAsync();
-        return await MeasureAsync(seconds, concurrency, async (worker, i) =>
-        {
-            var org = "org_" + worker.ToString("D20", System.Globalization.CultureInfo.InvariantCulture);
-            await table.AddEntityAsync(new TableEntity(org, $"msg_Incoming_{worker}_{i}")
-            {
-                ["ConversationId"] = "conv_0123456789abcdef0123", ["Direction"] = "inbound", ["CustomerNumber"] = "+15550001111",
-                ["OurNumber"] = "+15550002222", ["Text"] = text, ["At"] = DateTimeOffset.UtcNow,
-            });
-        });
-    }
+        ["ConversationId"] = "conv_0123456789abcdef0123", ["Direction"] = "inbound", ["CustomerNumber"] = "+15550001111",
+        ["OurNumber"] = "+15550002222", ["Text"] = text, ["At"] = DateTimeOffset.UtcNow,
+    };
+
+    private static TableEntity ConversationRow(int worker, int i) => new(Org(worker), $"conv_{worker}_{i}")
+    {
+        ["CustomerNumber"] = "+15550001111", ["OurNumber"] = "+15550002222", ["LastMessageAt"] = DateTimeOffset.UtcNow, ["AwaitingAgent"] = true,
+    };
 
     private static async Task<double> WebhookEventsAsync(Uri webhook, string secret, string ourNumber, string text, int seconds, int concurrency)
     {

@@ -16,8 +16,9 @@ public enum EventResult
 
 /// <summary>
 /// Runs each event once: claim it, hand it to the handler for its type, then mark it done. A malformed payload or a
-/// transient fault gives the claim back so a redelivery starts afresh; unknown types are acknowledged and ignored.
-/// Used by the webhook and by the Call Automation callback endpoint alike.
+/// transient fault gives the claim back so a redelivery starts afresh; unknown types are acknowledged and ignored; an
+/// event whose handler deduplicates itself runs without a claim. Used by the webhook and by the Call Automation
+/// callback endpoint alike.
 /// </summary>
 public sealed class EventProcessor(IEnumerable<IAcsEventConsumer> handlers, EventClaims claims, ILogger<EventProcessor> logger)
 {
@@ -33,7 +34,9 @@ public sealed class EventProcessor(IEnumerable<IAcsEventConsumer> handlers, Even
             return Task.FromResult(EventResult.Ignored);
         }
 
-        return RunOnceAsync(inbound, handler.HandleAsync, cancellationToken);
+        return handler is ISelfDeduplicatingConsumer self && self.DeduplicatesItself(inbound)
+            ? RunAsync(inbound, self.HandleUnclaimedAsync, claim: null, cancellationToken)
+            : RunOnceAsync(inbound, handler.HandleAsync, cancellationToken);
     }
 
     /// <summary>Runs <paramref name="handle"/> for the event unless it was handled before.</summary>
@@ -60,11 +63,26 @@ public sealed class EventProcessor(IEnumerable<IAcsEventConsumer> handlers, Even
                 return EventResult.Transient;
         }
 
+        return await RunAsync(inbound, async (e, ct) =>
+        {
+            await handle(e, ct).ConfigureAwait(false);
+            return true;
+        }, claim, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the handler (which says whether it had an effect), then completes the claim if any; a failure gives the claim back.</summary>
+    private async Task<EventResult> RunAsync(
+        InboundEvent inbound, Func<InboundEvent, CancellationToken, Task<bool>> handle, EventClaim? claim, CancellationToken cancellationToken)
+    {
         try
         {
-            await handle(inbound, cancellationToken).ConfigureAwait(false);
-            await claims.CompleteAsync(claim, cancellationToken).ConfigureAwait(false);
-            return EventResult.Handled;
+            var hadEffect = await handle(inbound, cancellationToken).ConfigureAwait(false);
+            if (claim is not null)
+            {
+                await claims.CompleteAsync(claim, cancellationToken).ConfigureAwait(false);
+            }
+
+            return hadEffect ? EventResult.Handled : EventResult.Duplicate;
         }
         catch (MalformedEventException e)
         {
@@ -80,8 +98,13 @@ public sealed class EventProcessor(IEnumerable<IAcsEventConsumer> handlers, Even
         }
     }
 
-    private async Task ReleaseQuietlyAsync(EventClaim claim)
+    private async Task ReleaseQuietlyAsync(EventClaim? claim)
     {
+        if (claim is null)
+        {
+            return;
+        }
+
         try
         {
             await claims.ReleaseAsync(claim, CancellationToken.None).ConfigureAwait(false);

@@ -12,12 +12,31 @@ namespace Hiroi.Endpoints.Telephony;
 /// conversation for the agent. Keyword messages never reach the agent, and no message text is logged.
 /// </summary>
 public sealed class SmsReceivedConsumer(
-    NumberRegistry numbers, OptOutRegistry optOuts, OutboundSms outbound, MessageRepository messages,
-    ConversationRepository conversations, OrganizationRepository orgs, ILogger<SmsReceivedConsumer> logger) : IAcsEventConsumer
+    NumberRegistry numbers, OptOutRegistry optOuts, OutboundSms outbound, MessageRepository messages, OrganizationRepository orgs, ILogger<SmsReceivedConsumer> logger) : ISelfDeduplicatingConsumer
 {
     public string EventType => "Microsoft.Communication.SMSReceived";
 
-    public async Task HandleAsync(InboundEvent inbound, CancellationToken cancellationToken)
+    /// <summary>An ordinary message is one transaction keyed by its ACS message id; keywords send replies, so they are claimed.</summary>
+    public bool DeduplicatesItself(InboundEvent inbound)
+    {
+        ArgumentNullException.ThrowIfNull(inbound);
+        try
+        {
+            return inbound.DataAs<AcsSmsReceivedEventData>() is { Message: { } text, MessageId.Length: > 0 }
+                && SmsKeywords.Classify(text) == SmsKeyword.None;
+        }
+        catch (MalformedEventException)
+        {
+            return false; // the claimed path reports it
+        }
+    }
+
+    public Task HandleAsync(InboundEvent inbound, CancellationToken cancellationToken) => HandleCoreAsync(inbound, cancellationToken);
+
+    public Task<bool> HandleUnclaimedAsync(InboundEvent inbound, CancellationToken cancellationToken) => HandleCoreAsync(inbound, cancellationToken);
+
+    /// <summary>False only when the message had been stored before (a redelivery).</summary>
+    private async Task<bool> HandleCoreAsync(InboundEvent inbound, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inbound);
         var data = inbound.DataAs<AcsSmsReceivedEventData>();
@@ -30,7 +49,7 @@ public sealed class SmsReceivedConsumer(
         if (await numbers.OwnerAsync(to, cancellationToken) is not { } org)
         {
             logger.LogWarning("SMS to {To}, a number no org owns: dropped", PhoneNumberMask.Mask(to));
-            return;
+            return true;
         }
 
         var caller = Caller.System(org, "sms-inbound");
@@ -44,33 +63,33 @@ public sealed class SmsReceivedConsumer(
                     await ReplyAsync(org, to, from, await OptOutTextAsync(org, cancellationToken), SmsPurpose.OptOutConfirmation, inbound, cancellationToken);
                 }
 
-                return;
+                return true;
             case SmsKeyword.OptIn:
                 if (await optOuts.OptInFromPersonAsync(caller, from, word, cancellationToken))
                 {
                     await ReplyAsync(org, to, from, await OptInTextAsync(org, cancellationToken), SmsPurpose.OptInConfirmation, inbound, cancellationToken);
-                    return;
+                    return true;
                 }
 
                 if (!SmsKeywords.IsOnlyConditionalOptIn(data.Message))
                 {
-                    return;
+                    return true;
                 }
 
                 break; // "yes" from someone subscribed is an answer in the conversation
             case SmsKeyword.Help:
                 await ReplyAsync(org, to, from, await HelpTextAsync(org, cancellationToken), SmsPurpose.HelpReply, inbound, cancellationToken);
-                return;
+                return true;
         }
 
-        await StoreForAgentAsync(org, from, to, data, inbound, cancellationToken);
+        return await StoreForAgentAsync(org, from, to, data, inbound, cancellationToken);
     }
 
-    private async Task StoreForAgentAsync(OrgId org, string from, string to, AcsSmsReceivedEventData data, InboundEvent inbound, CancellationToken cancellationToken)
+    private Task<bool> StoreForAgentAsync(OrgId org, string from, string to, AcsSmsReceivedEventData data, InboundEvent inbound, CancellationToken cancellationToken)
     {
         var conversationId = ConversationRepository.IdFor(org, to, from);
         var at = data.ReceivedTimestamp ?? inbound.Time;
-        await messages.MergeAsync(org, new MessageEntity
+        return messages.AddInboundAsync(org, new MessageEntity
         {
             RowKey = MessageEntity.Key(data.MessageId),
             ConversationId = conversationId,
@@ -79,8 +98,7 @@ public sealed class SmsReceivedConsumer(
             OurNumber = to,
             Text = data.Message,
             At = at,
-        }, cancellationToken);
-        await conversations.TouchAsync(org, new ConversationEntity
+        }, new ConversationEntity
         {
             RowKey = conversationId, CustomerNumber = from, OurNumber = to, LastMessageAt = at, AwaitingAgent = true,
         }, cancellationToken);

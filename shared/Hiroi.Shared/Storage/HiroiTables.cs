@@ -34,7 +34,6 @@ public static class TableNames
     public const string NumberOwners = "NumberOwners";
     public const string OptOuts = "OptOuts";
     public const string Messages = "Messages";
-    public const string Conversations = "Conversations";
     public const string Calls = "Calls";
     public const string CallIndex = "CallIndex";
     public const string EventClaims = "EventClaims";

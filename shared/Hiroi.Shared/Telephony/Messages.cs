@@ -4,6 +4,7 @@ using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace Hiroi.Shared.Telephony;
 
@@ -33,7 +34,10 @@ public sealed class MessageEntity : ITableEntity
     public static string Key(string acsMessageId) => "msg_" + acsMessageId;
 }
 
-/// <summary>A thread between one customer number and one of the org's numbers: PartitionKey = org id, RowKey = conversation id.</summary>
+/// <summary>
+/// A thread between one customer number and one of the org's numbers: PartitionKey = org id, RowKey = conversation id
+/// (<c>conv_</c>...). It lives in the messages table so a message and its conversation are written in one transaction.
+/// </summary>
 public sealed class ConversationEntity : ITableEntity
 {
     public string PartitionKey { get; set; } = string.Empty;
@@ -55,8 +59,61 @@ public static class Directions
     public const string Outbound = "outbound";
 }
 
-public sealed class MessageRepository(HiroiTables tables) : OrgScopedRepository<MessageEntity>(tables, TableNames.Messages)
+public sealed class MessageRepository(HiroiTables tables) : OrgScopedRepository<MessageEntity>(tables, TableNames.Messages, "msg_"), IDisposable
 {
+    private readonly MemoryCache _conversations = new(new MemoryCacheOptions { SizeLimit = 50_000 });
+
+    public void Dispose() => _conversations.Dispose();
+
+    /// <summary>
+    /// Stores a customer's message and flags its conversation in one transaction. The message's key is its ACS id, so a
+    /// redelivered event finds it taken: nothing is written and the answer is false. The conversation's last-message
+    /// time only moves forward (a late delivery of an older message still flags it): the write is conditional on the
+    /// version we last saw, remembered per conversation so the busy path needs no read; a stale version is read again.
+    /// </summary>
+    public async Task<bool> AddInboundAsync(OrgId org, MessageEntity message, ConversationEntity conversation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(conversation);
+        message.PartitionKey = conversation.PartitionKey = org.Value;
+        var cacheKey = org.Value + "/" + conversation.RowKey;
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        _conversations.TryGetValue<ConversationVersion>(cacheKey, out var seen);
+        for (var attempt = 1; ; attempt++)
+        {
+            var touch = seen is null
+                ? new TableTransactionAction(TableTransactionActionType.Add, conversation)
+                : new TableTransactionAction(TableTransactionActionType.UpdateMerge, Later(seen.LastMessageAt, conversation), seen.ETag);
+            try
+            {
+                var responses = await table.SubmitTransactionAsync(
+                    [new TableTransactionAction(TableTransactionActionType.Add, message), touch], cancellationToken).ConfigureAwait(false);
+                var written = new ConversationVersion(responses.Value[1].Headers.ETag ?? default, conversation.LastMessageAt);
+                _conversations.Set(cacheKey, written, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
+                return true;
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == 0)
+            {
+                return false;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404 && attempt < 5)
+            {
+                // Someone else wrote the conversation since we last saw it (or it is new to us): read it and go again.
+                var current = await table.GetEntityIfExistsAsync<ConversationEntity>(org.Value, conversation.RowKey, cancellationToken: cancellationToken)
+                    .ConfigureAwait(false);
+                seen = current.HasValue ? new ConversationVersion(current.Value!.ETag, current.Value.LastMessageAt) : null;
+            }
+        }
+    }
+
+    private static ConversationEntity Later(DateTimeOffset seen, ConversationEntity incoming)
+    {
+        incoming.LastMessageAt = incoming.LastMessageAt > seen ? incoming.LastMessageAt : seen;
+        return incoming;
+    }
+
+    private sealed record ConversationVersion(ETag ETag, DateTimeOffset LastMessageAt);
+
     /// <summary>Writes the given fields of a message, leaving the others as they are.</summary>
     public async Task MergeAsync(OrgId org, MessageEntity fields, CancellationToken cancellationToken)
     {
@@ -70,7 +127,7 @@ public sealed class MessageRepository(HiroiTables tables) : OrgScopedRepository<
         QueryAsync(org, $"ConversationId eq {conversationId}", cancellationToken);
 }
 
-public sealed class ConversationRepository(HiroiTables tables) : OrgScopedRepository<ConversationEntity>(tables, TableNames.Conversations)
+public sealed class ConversationRepository(HiroiTables tables) : OrgScopedRepository<ConversationEntity>(tables, TableNames.Messages, "conv_")
 {
     public static string IdFor(OrgId org, string ourNumber, string customerNumber) =>
         "conv_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{org.Value}\n{ourNumber}\n{customerNumber}")).AsSpan(0, 10));

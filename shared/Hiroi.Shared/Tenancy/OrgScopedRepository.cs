@@ -9,17 +9,21 @@ namespace Hiroi.Shared.Tenancy;
 /// Base of every repository of tenant-owned rows. Every method takes the caller's <see cref="OrgId"/> and uses it as the
 /// PartitionKey: reads are point reads or queries filtered on it, writes overwrite whatever PartitionKey the entity
 /// carried. A row of another org is therefore simply not found (answered 404), whatever id the request names.
+/// Kinds that share a table (so one transaction can write both) set <paramref name="rowKeyPrefix"/>: ids without it are
+/// not theirs, and listings cover only their key range.
 /// </summary>
-public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string tableName)
+public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string tableName, string? rowKeyPrefix = null)
     where TEntity : class, ITableEntity, new()
 {
     protected HiroiTables Tables => tables;
 
     protected Task<TableClient> TableAsync(CancellationToken cancellationToken) => tables.GetAsync(tableName, cancellationToken);
 
+    private bool IsOurs(string id) => TableKeys.IsAcceptable(id) && (rowKeyPrefix is null || id.StartsWith(rowKeyPrefix, StringComparison.Ordinal));
+
     public async Task<TEntity?> FindAsync(OrgId org, string id, CancellationToken cancellationToken)
     {
-        if (!TableKeys.IsAcceptable(id))
+        if (!IsOurs(id))
         {
             return null;
         }
@@ -37,7 +41,9 @@ public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string ta
     protected async IAsyncEnumerable<TEntity> QueryAsync(
         OrgId org, FormattableString? filter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var partition = TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}");
+        var partition = rowKeyPrefix is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {org.Value} and RowKey ge {rowKeyPrefix} and RowKey lt {rowKeyPrefix + '~'}");
         var query = filter is null ? partition : $"{partition} and ({TableClient.CreateQueryFilter(filter)})";
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         await foreach (var entity in table.QueryAsync<TEntity>(query, cancellationToken: cancellationToken).ConfigureAwait(false))
@@ -70,7 +76,7 @@ public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string ta
     public async Task<bool> UpdateAsync(OrgId org, TEntity entity, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entity);
-        if (!TableKeys.IsAcceptable(entity.RowKey))
+        if (!IsOurs(entity.RowKey))
         {
             return false;
         }
@@ -97,7 +103,7 @@ public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string ta
     /// <summary>Deletes a row the org owns. Returns false when the org has no such row.</summary>
     public async Task<bool> DeleteAsync(OrgId org, string id, CancellationToken cancellationToken)
     {
-        if (!TableKeys.IsAcceptable(id))
+        if (!IsOurs(id))
         {
             return false;
         }

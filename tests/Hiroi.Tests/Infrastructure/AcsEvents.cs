@@ -11,7 +11,7 @@ public static class AcsEvents
 {
     public const string Topic = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Communication/CommunicationServices/hiroi-test";
 
-    public static JsonObject SmsReceived(string from, string to, string message, string? id = null)
+    public static JsonObject SmsReceived(string from, string to, string message, string? id = null, string receivedAt = "2026-11-23T12:00:00Z")
     {
         var messageId = id ?? "Incoming_" + Guid.NewGuid().ToString("N");
         return GridEvent(messageId, "Microsoft.Communication.SMSReceived", "/phonenumber/" + to.TrimStart('+'), new JsonObject
@@ -20,7 +20,7 @@ public static class AcsEvents
             ["from"] = from,
             ["to"] = to,
             ["message"] = message,
-            ["receivedTimestamp"] = "2026-11-23T12:00:00Z",
+            ["receivedTimestamp"] = receivedAt,
             ["segmentCount"] = 1,
         });
     }

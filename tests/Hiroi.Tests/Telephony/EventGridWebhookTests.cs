@@ -116,6 +116,43 @@ public class EventGridWebhookTests(TelephonyFixture fixture) : IClassFixture<Tel
     }
 
     [Fact]
+    public async Task A_late_older_sms_is_stored_and_flags_the_conversation_without_moving_its_time_back()
+    {
+        var number = NewNumber();
+        var (_, owner) = await T.OrgWithNumberAsync(number);
+        var older = AcsEvents.SmsReceived("+15550004444", number, "first", receivedAt: "2026-11-23T12:00:00Z");
+        var newer = AcsEvents.SmsReceived("+15550004444", number, "second", receivedAt: "2026-11-23T12:05:00Z");
+
+        Assert.Equal(HttpStatusCode.OK, (await DeliverAsync(AcsEvents.Batch(newer))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await DeliverAsync(AcsEvents.Batch(older))).StatusCode);
+        var again = AcsEvents.Parse(await (await DeliverAsync(AcsEvents.Batch(older))).Content.ReadAsStringAsync());
+
+        Assert.Equal(1, again.GetProperty("duplicates").GetInt32());
+        Assert.Equal(["first", "second"], (await MessagesAsync(owner)).Select(m => m.GetProperty("text").GetString()).Order());
+        var conversation = Assert.Single(AcsEvents.Parse(await owner.GetStringAsync("/api/conversations")).EnumerateArray());
+        Assert.Equal(DateTimeOffset.Parse("2026-11-23T12:05:00Z", System.Globalization.CultureInfo.InvariantCulture),
+            conversation.GetProperty("lastMessageAt").GetDateTimeOffset());
+        Assert.True(conversation.GetProperty("awaitingAgent").GetBoolean());
+        var messageRowAsConversation = await owner.GetAsync($"/api/conversations/msg_{older["id"]}/messages");
+        Assert.Equal(HttpStatusCode.NotFound, messageRowAsConversation.StatusCode); // messages share the table, not the id space
+    }
+
+    [Fact]
+    public async Task A_conversation_changed_by_a_reply_in_between_still_takes_the_next_message()
+    {
+        var number = NewNumber();
+        var (_, owner) = await T.OrgWithNumberAsync(number);
+
+        await DeliverAsync(AcsEvents.Batch(AcsEvents.SmsReceived("+15550005555", number, "hello", receivedAt: "2026-11-23T12:00:00Z")));
+        await DeliverAsync(AcsEvents.Batch(AcsEvents.SmsReceived("+15550005555", number, "HELP"))); // our reply rewrites the conversation row
+        var last = await DeliverAsync(AcsEvents.Batch(AcsEvents.SmsReceived("+15550005555", number, "still there?", receivedAt: "2099-01-01T00:00:00Z")));
+
+        Assert.Equal(1, AcsEvents.Parse(await last.Content.ReadAsStringAsync()).GetProperty("handled").GetInt32());
+        var conversation = Assert.Single(AcsEvents.Parse(await owner.GetStringAsync("/api/conversations")).EnumerateArray());
+        Assert.Equal(2099, conversation.GetProperty("lastMessageAt").GetDateTimeOffset().Year);
+    }
+
+    [Fact]
     public async Task Cloudevents_single_and_batched_are_handled()
     {
         var number = NewNumber();
