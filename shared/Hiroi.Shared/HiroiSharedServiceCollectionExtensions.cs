@@ -29,6 +29,7 @@ public static class HiroiSharedServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().CreateBlobServiceClient());
         services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().CreateQueueServiceClient());
         services.AddSingleton<HiroiTables>();
+        services.AddSingleton<HiroiQueues>();
 
         services.AddSingleton<ISecretStore>(sp => new CachingSecretStore(
             CreateSecretStore(sp.GetRequiredService<IConfiguration>()),

@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization;
 using Hiroi.Endpoints.Auth;
+using Hiroi.Endpoints.Campaigns;
+using Hiroi.Endpoints.Console.Campaigns;
 using Hiroi.Endpoints.Console.ApiKeys;
 using Hiroi.Endpoints.Console.Members;
 using Hiroi.Endpoints.Console.Orgs;
@@ -29,6 +31,7 @@ public static class HiroiHostingExtensions
         services.AddHiroiTelemetry(configuration);
         services.AddHiroiHealth();
         services.AddTelephony();
+        services.AddCampaigns();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
             c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
@@ -65,7 +68,8 @@ public static class HiroiHostingExtensions
         app.MapHealth();
         app.MapEventGrid();
         app.MapCallCallbacks();
-        app.MapGroup("/api").MapOrgs().MapMembers().MapApiKeys().MapNumbers().MapOptOuts().MapConversations().MapCalls();
+        app.MapGroup("/api").MapOrgs().MapMembers().MapApiKeys().MapNumbers().MapOptOuts().MapConversations().MapCalls()
+            .MapContacts().MapDoNotContact().MapCampaigns();
         return app;
     }
 }

@@ -21,6 +21,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         {
             BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == 413 ? "Request too large" : "Malformed request", ClientDetail(bad)),
             ConflictException conflict => (409, "Conflict", conflict.Message),
+            Hiroi.Shared.Contacts.ContactFileException file => (400, "Unreadable file", file.Message),
             UnauthorizedAccessException denied => (403, "Forbidden", denied.Message),
             SecretStoreUnavailableException => (503, "A dependency is unavailable", "Try again shortly."),
             _ when TransientFaults.IsTransient(exception) => (503, "A dependency is unavailable", "Try again shortly."),

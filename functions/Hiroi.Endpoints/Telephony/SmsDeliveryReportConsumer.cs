@@ -1,7 +1,9 @@
 using Azure.Messaging.EventGrid.SystemEvents;
+using Hiroi.Shared.Campaigns;
 using Hiroi.Shared.Logging;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
+using Hiroi.Shared.Tenancy;
 using Microsoft.Extensions.Logging;
 
 namespace Hiroi.Endpoints.Telephony;
@@ -9,8 +11,10 @@ namespace Hiroi.Endpoints.Telephony;
 /// <summary>
 /// Records a delivery report on its message. Reports may arrive before the send record (the merge creates the row and the
 /// send record fills in the rest) and out of order among themselves (an older report never overwrites a newer one).
+/// A report of a campaign SMS (its tag names the campaign and attempt) also settles that attempt.
 /// </summary>
-public sealed class SmsDeliveryReportConsumer(NumberRegistry numbers, MessageRepository messages, ILogger<SmsDeliveryReportConsumer> logger)
+public sealed class SmsDeliveryReportConsumer(
+    NumberRegistry numbers, MessageRepository messages, CampaignOutcomes campaigns, ILogger<SmsDeliveryReportConsumer> logger)
     : IAcsEventConsumer
 {
     public string EventType => "Microsoft.Communication.SMSDeliveryReportReceived";
@@ -19,7 +23,7 @@ public sealed class SmsDeliveryReportConsumer(NumberRegistry numbers, MessageRep
     {
         ArgumentNullException.ThrowIfNull(inbound);
         var data = inbound.DataAs<AcsSmsDeliveryReportReceivedEventData>();
-        if (!PhoneNumbers.TryNormalize(data.From, out var ourNumber) || string.IsNullOrEmpty(data.MessageId)
+        if (!E164.TryNormalize(data.From, out var ourNumber) || string.IsNullOrEmpty(data.MessageId)
             || string.IsNullOrEmpty(data.DeliveryStatus))
         {
             throw new MalformedEventException("SMSDeliveryReportReceived needs from, messageId and deliveryStatus");
@@ -32,6 +36,15 @@ public sealed class SmsDeliveryReportConsumer(NumberRegistry numbers, MessageRep
         }
 
         var reportedAt = data.ReceivedTimestamp ?? inbound.Time;
+        await RecordOnMessageAsync(org, data, reportedAt, cancellationToken);
+        if (E164.TryNormalize(data.To, out var recipient))
+        {
+            await campaigns.SettleAsync(org, data.Tag, recipient, CampaignOutcomes.FromDeliveryStatus(data.DeliveryStatus), cancellationToken);
+        }
+    }
+
+    private async Task RecordOnMessageAsync(OrgId org, AcsSmsDeliveryReportReceivedEventData data, DateTimeOffset reportedAt, CancellationToken cancellationToken)
+    {
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var existing = await messages.FindAsync(org, MessageEntity.Key(data.MessageId), cancellationToken);

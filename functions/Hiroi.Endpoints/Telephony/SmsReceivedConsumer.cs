@@ -40,7 +40,7 @@ public sealed class SmsReceivedConsumer(
     {
         ArgumentNullException.ThrowIfNull(inbound);
         var data = inbound.DataAs<AcsSmsReceivedEventData>();
-        if (!PhoneNumbers.TryNormalize(data.From, out var from) || !PhoneNumbers.TryNormalize(data.To, out var to)
+        if (!E164.TryNormalize(data.From, out var from) || !E164.TryNormalize(data.To, out var to)
             || string.IsNullOrEmpty(data.MessageId) || data.Message is null)
         {
             throw new MalformedEventException("SMSReceived needs from, to, messageId and message");

@@ -81,4 +81,9 @@ public static class AuditActions
     public const string NumberReleased = "number.released";
     public const string OptOutRecorded = "optout.recorded";
     public const string OptInRecorded = "optin.recorded";
+    public const string ContactsImported = "contacts.imported";
+    public const string DoNotContactAdded = "dnc.added";
+    public const string DoNotContactRemoved = "dnc.removed";
+    public const string CampaignCreated = "campaign.created";
+    public const string CampaignCommand = "campaign.command";
 }

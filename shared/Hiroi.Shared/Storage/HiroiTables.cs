@@ -38,4 +38,9 @@ public static class TableNames
     public const string CallIndex = "CallIndex";
     public const string EventClaims = "EventClaims";
     public const string Recordings = "Recordings";
+    public const string ContactLists = "ContactLists";
+    public const string Contacts = "Contacts";
+    public const string DoNotContact = "DoNotContact";
+    public const string Campaigns = "Campaigns";
+    public const string CampaignContacts = "CampaignContacts";
 }

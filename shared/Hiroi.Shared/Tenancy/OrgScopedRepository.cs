@@ -52,6 +52,27 @@ public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string ta
         }
     }
 
+    public const int MaxBatch = 100;
+
+    /// <summary>Upserts up to <see cref="MaxBatch"/> rows of the org in one transaction (merging or replacing what is there).</summary>
+    public async Task UpsertBatchAsync(OrgId org, IReadOnlyCollection<TEntity> rows, TableUpdateMode mode, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rows.Count, MaxBatch);
+        var action = mode == TableUpdateMode.Merge ? TableTransactionActionType.UpsertMerge : TableTransactionActionType.UpsertReplace;
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        await table.SubmitTransactionAsync(rows.Select(row =>
+        {
+            row.PartitionKey = org.Value;
+            return new TableTransactionAction(action, row);
+        }), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Inserts a new row in the org's partition; throws <see cref="ConflictException"/> if the id is taken.</summary>
     public async Task AddAsync(OrgId org, TEntity entity, CancellationToken cancellationToken)
     {

@@ -40,7 +40,7 @@ public static class NumbersApi
         ArgumentNullException.ThrowIfNull(request);
         var label = request.Label?.Trim();
         var validation = new Validation()
-            .Require(PhoneNumbers.TryNormalize(request.Number, out var e164), "number", "must be a phone number in E.164 form, e.g. +15555550100")
+            .Require(E164.TryNormalize(request.Number, out var e164), "number", "must be a phone number in E.164 form, e.g. +15555550100")
             .Require(label is null || (label.Length <= 100 && !label.Any(char.IsControl)), "label", "must be at most 100 printable characters");
         if (!validation.IsValid)
         {
@@ -63,7 +63,7 @@ public static class NumbersApi
     public static async Task<Results<NoContent, ProblemHttpResult>> ReleaseAsync(
         string number, ClaimsPrincipal user, NumberRegistry registry, CancellationToken cancellationToken)
     {
-        return PhoneNumbers.TryNormalize(number, out var e164) && await registry.ReleaseAsync(user.ToCaller(), e164, cancellationToken)
+        return E164.TryNormalize(number, out var e164) && await registry.ReleaseAsync(user.ToCaller(), e164, cancellationToken)
             ? TypedResults.NoContent()
             : OrgProblems.NotFound("number");
     }

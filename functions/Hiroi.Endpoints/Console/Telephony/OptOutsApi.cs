@@ -41,7 +41,7 @@ public static class OptOutsApi
         AddOptOutRequest request, ClaimsPrincipal user, OptOutRegistry optOuts, OptOutRepository rows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!PhoneNumbers.TryNormalize(request.Number, out var e164))
+        if (!E164.TryNormalize(request.Number, out var e164))
         {
             return TypedResults.ValidationProblem(new Validation().Add("number", "must be a phone number in E.164 form").Errors);
         }

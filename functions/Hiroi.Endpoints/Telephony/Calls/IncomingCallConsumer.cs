@@ -29,7 +29,7 @@ public sealed class IncomingCallConsumer(
             throw new MalformedEventException("IncomingCall needs to and incomingCallContext");
         }
 
-        var org = PhoneNumbers.TryNormalize(data.ToCommunicationIdentifier.PhoneNumber?.Value, out var ourNumber)
+        var org = E164.TryNormalize(data.ToCommunicationIdentifier.PhoneNumber?.Value, out var ourNumber)
             ? await numbers.OwnerAsync(ourNumber, cancellationToken)
             : null;
         if (org is null)
@@ -39,7 +39,7 @@ public sealed class IncomingCallConsumer(
             return;
         }
 
-        PhoneNumbers.TryNormalize(data.FromCommunicationIdentifier?.PhoneNumber?.Value, out var caller);
+        E164.TryNormalize(data.FromCommunicationIdentifier?.PhoneNumber?.Value, out var caller);
         // The id derives from the event, so a handler retaken after a crash finds the same call instead of a second one.
         var callId = "call_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(inbound.Source + "\n" + inbound.Id)).AsSpan(0, 8));
         if (await calls.FindAsync(org.Value, callId, cancellationToken) is null)

@@ -6,7 +6,7 @@ namespace Hiroi.Shared.Telephony;
 /// E.164 normalization for numbers as ACS and people write them: ACS events sometimes omit the '+'
 /// (<c>15555555555</c>); spaces, dashes, dots and parentheses are dropped.
 /// </summary>
-public static class PhoneNumbers
+public static class E164
 {
     public static bool TryNormalize([NotNullWhen(true)] string? text, [NotNullWhen(true)] out string? e164)
     {

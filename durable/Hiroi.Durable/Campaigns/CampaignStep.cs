@@ -1,0 +1,248 @@
+using Hiroi.Shared.Acs;
+using Hiroi.Shared.Campaigns;
+using Hiroi.Shared.Contacts;
+using Hiroi.Shared.Storage;
+using Hiroi.Shared.Tenancy;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hiroi.Durable.Campaigns;
+
+/// <summary>What a step asks of its driver.</summary>
+public abstract record StepOutcome
+{
+    /// <summary>Step again now.</summary>
+    public sealed record Continue : StepOutcome;
+
+    /// <summary>Step again at <paramref name="At"/> (a durable timer, or a queue message's visibility delay).</summary>
+    public sealed record DeferUntil(DateTimeOffset At) : StepOutcome;
+
+    /// <summary>Stop stepping: the campaign is finished, paused, cancelled or gone.</summary>
+    public sealed record Stop(string Why) : StepOutcome;
+
+    /// <summary>This driver's chain is not the campaign's current one (a duplicate message, or another worker won): drop it.</summary>
+    public sealed record Stale : StepOutcome;
+}
+
+/// <param name="Token">The step token this run was scheduled with.</param>
+/// <param name="NextToken">The token the next run will carry; the checkpoint records it.</param>
+public sealed record StepRequest(OrgId Org, string CampaignId, string Token, string NextToken);
+
+/// <summary>
+/// One checkpointed step of a campaign, free of host types so the queue runner and a Durable orchestrator run the same
+/// code. A step loads the campaign, honours pause and cancel, enrolls the list a page at a time, then takes the contacts
+/// that are due: the policy gate runs right before each dispatch, a dispatch intent (campaign, contact, attempt) is
+/// recorded under the contact's ETag before anything is sent, and the send carries that key as ACS's repeatability id.
+/// A rerun after a crash finds the intent and sends the same attempt again, which ACS treats as the same request; two
+/// workers cannot both win the same contact's ETag. The step ends with a checkpoint of the campaign row under its ETag.
+/// </summary>
+public sealed class CampaignStep(
+    CampaignRepository campaigns, CampaignContactRepository contacts, ContactRepository listContacts, PolicyGate gate,
+    CampaignDispatcher dispatcher, IOptions<CampaignOptions> options, IOptions<CampaignRunnerOptions> runner, TimeProvider time, ILogger<CampaignStep> logger)
+{
+    /// <summary>How long a recorded intent is left alone before a later step sends the same attempt again.</summary>
+    public static readonly TimeSpan IntentLease = TimeSpan.FromMinutes(2);
+
+    private const int EnrollPage = 100;
+
+    public async Task<StepOutcome> RunAsync(StepRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var campaign = await campaigns.FindAsync(request.Org, request.CampaignId, cancellationToken).ConfigureAwait(false);
+        if (campaign is null)
+        {
+            return new StepOutcome.Stop("gone");
+        }
+
+        if (campaign.State != CampaignStates.Running)
+        {
+            return new StepOutcome.Stop(campaign.State);
+        }
+
+        var now = time.GetUtcNow();
+        if (campaign.StepToken != request.Token && !IsOrphaned(campaign, now))
+        {
+            return new StepOutcome.Stale();
+        }
+
+        StepOutcome outcome = !campaign.Enrolled
+            ? await EnrollAsync(request.Org, campaign, cancellationToken).ConfigureAwait(false)
+            : await DispatchDueAsync(request.Org, campaign, now, cancellationToken).ConfigureAwait(false);
+        campaign.Steps++;
+        campaign.LastStepAt = now;
+        campaign.StepToken = request.NextToken;
+        campaign.NextEligibleAt = outcome is StepOutcome.DeferUntil d ? d.At : null;
+        try
+        {
+            await campaigns.UpdateAsync(request.Org, campaign, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConflictException)
+        {
+            return new StepOutcome.Stale(); // a command or another worker wrote first; whoever won carries on
+        }
+
+        return outcome;
+    }
+
+    /// <summary>
+    /// A chain is lost when a driver died between checkpoint and scheduling the next run: no step has run for two queue
+    /// visibility periods past the time the campaign was due. Then an older message may take over.
+    /// </summary>
+    private bool IsOrphaned(CampaignEntity campaign, DateTimeOffset now)
+    {
+        var grace = TimeSpan.FromSeconds(2 * runner.Value.VisibilitySeconds);
+        var lastSign = new[] { campaign.LastStepAt, campaign.NextEligibleAt, campaign.StartedAt }.Max() ?? DateTimeOffset.MinValue;
+        return now - lastSign > grace;
+    }
+
+    private async Task<StepOutcome> EnrollAsync(OrgId org, CampaignEntity campaign, CancellationToken cancellationToken)
+    {
+        var (page, next) = await listContacts.PageAsync(org, campaign.ListId, EnrollPage, campaign.EnrollCursor, cancellationToken).ConfigureAwait(false);
+        var enrolled = page.Select(c => new CampaignContactEntity
+        {
+            RowKey = c.Number, TimeZone = c.TimeZone, SmsConsent = c.SmsConsent, CallConsent = c.CallConsent, DueAt = DateTimeOffset.UnixEpoch,
+        }).ToList();
+        await contacts.EnrollAsync(org, campaign.RowKey, enrolled, cancellationToken).ConfigureAwait(false);
+        campaign.EnrollCursor = next;
+        campaign.Enrolled = next is null;
+        return new StepOutcome.Continue();
+    }
+
+    private async Task<StepOutcome> DispatchDueAsync(OrgId org, CampaignEntity campaign, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var due = await contacts.DueAsync(org, campaign.RowKey, now, options.Value.StepBatchSize, cancellationToken).ConfigureAwait(false);
+        if (due.Count == 0)
+        {
+            var nextDue = await contacts.NextDueAsync(org, campaign.RowKey, cancellationToken).ConfigureAwait(false);
+            if (nextDue is null)
+            {
+                campaign.State = CampaignStates.Completed;
+                campaign.FinishedAt = now;
+                return new StepOutcome.Stop(CampaignStates.Completed);
+            }
+
+            return new StepOutcome.DeferUntil(nextDue.Value);
+        }
+
+        var pacing = new SenderPacing(campaign);
+        foreach (var contact in due)
+        {
+            if (contact.State == ContactStates.Awaiting)
+            {
+                // No outcome arrived in time: the attempt counts as sent.
+                RetryPolicy.Settle(campaign, contact, Outcomes.Sent, now);
+                await contacts.TryReplaceAsync(org, campaign.RowKey, contact, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (pacing.CapReachedUntil(now) is { } capEnds)
+            {
+                return new StepOutcome.DeferUntil(capEnds);
+            }
+
+            var (sender, freeAt) = pacing.Next(now);
+            if (sender is null)
+            {
+                return new StepOutcome.DeferUntil(freeAt);
+            }
+
+            var decision = await gate.EvaluateAsync(org, campaign, contact, now, cancellationToken).ConfigureAwait(false);
+            if (decision is not GateDecision.Go)
+            {
+                ApplyGate(contact, decision);
+                await contacts.TryReplaceAsync(org, campaign.RowKey, contact, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (await DispatchAsync(org, campaign, contact, sender, now, cancellationToken).ConfigureAwait(false) is { } stop)
+            {
+                return stop;
+            }
+
+            pacing.Used(contact.Sender!, now);
+        }
+
+        return new StepOutcome.Continue();
+    }
+
+    private static void ApplyGate(CampaignContactEntity contact, GateDecision decision)
+    {
+        switch (decision)
+        {
+            case GateDecision.Skip skip:
+                contact.State = ContactStates.Skipped;
+                contact.Open = false;
+                contact.Reason = skip.Reason;
+                break;
+            case GateDecision.Defer defer:
+                contact.DueAt = defer.Until;
+                contact.Reason = defer.Reason;
+                break;
+        }
+    }
+
+    /// <summary>Records the intent, sends, records the result. Returns a stop outcome only when the campaign cannot go on.</summary>
+    private async Task<StepOutcome?> DispatchAsync(OrgId org, CampaignEntity campaign, CampaignContactEntity contact, string sender, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (contact.State != ContactStates.Dispatching)
+        {
+            contact.Attempt++;
+            contact.State = ContactStates.Dispatching;
+            contact.IntentAt = now;
+            contact.Sender = sender;
+        }
+
+        contact.DueAt = now + IntentLease;
+        contact.Reason = null;
+        if (!await contacts.TryReplaceAsync(org, campaign.RowKey, contact, cancellationToken).ConfigureAwait(false))
+        {
+            return null; // another worker holds this contact
+        }
+
+        DispatchResult result;
+        try
+        {
+            result = await dispatcher.DispatchAsync(org, campaign, contact, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AcsRequestException or HttpRequestException || TransientFaults.IsTransient(e))
+        {
+            logger.LogWarning(e, "Dispatch of campaign {CampaignId} attempt {Attempt} failed; the same attempt is retried after the lease", campaign.RowKey, contact.Attempt);
+            return null;
+        }
+
+        switch (result.Status)
+        {
+            case DispatchStatus.Sent:
+                contact.State = ContactStates.Awaiting;
+                contact.DispatchedAt = now;
+                contact.DueAt = now + TimeSpan.FromSeconds(campaign.OutcomeTimeoutSeconds);
+                if (campaign.Channel == Channels.Call)
+                {
+                    contact.CallId = result.Id;
+                }
+                else
+                {
+                    contact.MessageId = result.Id;
+                }
+
+                break;
+            case DispatchStatus.OptedOut:
+                contact.State = ContactStates.Skipped;
+                contact.Open = false;
+                contact.Reason = SkipReasons.OptedOut;
+                break;
+            case DispatchStatus.Rejected:
+                RetryPolicy.Settle(campaign, contact, Outcomes.Rejected, now);
+                break;
+            case DispatchStatus.NotOurNumber:
+                campaign.State = CampaignStates.Failed;
+                campaign.FailureReason = "A sender number is not registered to this org.";
+                campaign.FinishedAt = now;
+                return new StepOutcome.Stop(CampaignStates.Failed);
+        }
+
+        // A delivery report may have settled the contact already; then its row has moved on and ours is stale.
+        await contacts.TryReplaceAsync(org, campaign.RowKey, contact, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+}

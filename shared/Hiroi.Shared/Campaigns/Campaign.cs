@@ -1,0 +1,77 @@
+using Azure;
+using Azure.Data.Tables;
+using Hiroi.Shared.Storage;
+using Hiroi.Shared.Tenancy;
+
+namespace Hiroi.Shared.Campaigns;
+
+public static class CampaignStates
+{
+    public const string Draft = "draft";
+    public const string Running = "running";
+    public const string Paused = "paused";
+    public const string Cancelled = "cancelled";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+
+    public static bool IsFinal(string state) => state is Cancelled or Completed or Failed;
+}
+
+public static class Channels
+{
+    public const string Sms = "sms";
+    public const string Call = "call";
+}
+
+/// <summary>
+/// A campaign and its checkpoint: PartitionKey = org id, RowKey = <c>cmp_</c> + 16 hex. The settings are fixed at
+/// creation; state, cursor and counters are written by commands and steps, always under the row's ETag.
+/// </summary>
+public sealed class CampaignEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = string.Empty;
+    public string RowKey { get; set; } = string.Empty;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    // Settings.
+    public string Name { get; set; } = string.Empty;
+    public string Channel { get; set; } = Channels.Sms;
+    public string? AgentId { get; set; }
+    public string ListId { get; set; } = string.Empty;
+    public string SenderNumbers { get; set; } = string.Empty;
+    public string? Message { get; set; }
+    public int WindowStartMinutes { get; set; } = 8 * 60;
+    public int WindowEndMinutes { get; set; } = 21 * 60;
+    public int DailyCap { get; set; }
+    public int PacingPerSenderPerMinute { get; set; }
+    public int MaxAttempts { get; set; } = 1;
+    public int RetryBackoffMinutes { get; set; } = 60;
+    public string RetryOn { get; set; } = string.Empty;
+    public int OutcomeTimeoutSeconds { get; set; } = 3600;
+    public DateTimeOffset CreatedAt { get; set; }
+
+    // State and checkpoint.
+    public string State { get; set; } = CampaignStates.Draft;
+    public string? FailureReason { get; set; }
+    public bool Enrolled { get; set; }
+    public string? EnrollCursor { get; set; }
+    public string? StepToken { get; set; }
+    public long Steps { get; set; }
+    public string? DayKey { get; set; }
+    public int DispatchedToday { get; set; }
+    public string? SenderNextAt { get; set; }
+    public int SenderCursor { get; set; }
+    public DateTimeOffset? NextEligibleAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    public DateTimeOffset? LastStepAt { get; set; }
+
+    public IReadOnlyList<string> Senders => SenderNumbers.Split(',', StringSplitOptions.RemoveEmptyEntries);
+
+    public IReadOnlySet<string> RetryOutcomes => RetryOn.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+
+    public static string NewId() => "cmp_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+}
+
+public sealed class CampaignRepository(HiroiTables tables) : OrgScopedRepository<CampaignEntity>(tables, TableNames.Campaigns);

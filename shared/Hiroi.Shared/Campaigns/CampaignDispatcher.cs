@@ -1,0 +1,73 @@
+using Hiroi.Shared.Telephony;
+using Hiroi.Shared.Tenancy;
+
+namespace Hiroi.Shared.Campaigns;
+
+public enum DispatchStatus
+{
+    Sent,
+    OptedOut,
+    NotOurNumber,
+    Rejected,
+}
+
+public sealed record DispatchResult(DispatchStatus Status, string? Id = null);
+
+/// <summary>
+/// Sends one attempt through the only outbound paths (<see cref="OutboundSms"/>, <see cref="OutboundCalls"/>), which
+/// check the opt-out again right before sending. The attempt's intent key is ACS's repeatability id, so sending the
+/// same attempt again after a crash reaches the person once.
+/// </summary>
+public sealed class CampaignDispatcher(OutboundSms sms, OutboundCalls calls)
+{
+    public async Task<DispatchResult> DispatchAsync(OrgId org, CampaignEntity campaign, CampaignContactEntity contact, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        ArgumentNullException.ThrowIfNull(contact);
+        var key = CampaignContactEntity.IntentKey(campaign.RowKey, contact.Number, contact.Attempt);
+        var firstAttemptAt = contact.IntentAt ?? DateTimeOffset.UnixEpoch;
+        if (campaign.Channel == Channels.Call)
+        {
+            var call = await calls.PlaceAsync(org, contact.Sender!, contact.Number, key, firstAttemptAt, cancellationToken).ConfigureAwait(false);
+            return call.Outcome switch
+            {
+                CallOutcome.Dialing => new DispatchResult(DispatchStatus.Sent, call.CallId),
+                CallOutcome.BlockedOptedOut => new DispatchResult(DispatchStatus.OptedOut),
+                CallOutcome.NotOurNumber => new DispatchResult(DispatchStatus.NotOurNumber),
+                _ => new DispatchResult(DispatchStatus.Rejected),
+            };
+        }
+
+        var sent = await sms.SendAsync(new OutboundSmsRequest(org, contact.Sender!, contact.Number, campaign.Message ?? string.Empty, SmsPurpose.Campaign,
+            key, firstAttemptAt, CampaignContactEntity.Tag(campaign.RowKey, contact.Attempt)), cancellationToken).ConfigureAwait(false);
+        return sent.Outcome switch
+        {
+            SmsOutcome.Sent => new DispatchResult(DispatchStatus.Sent, sent.MessageId),
+            SmsOutcome.BlockedOptedOut => new DispatchResult(DispatchStatus.OptedOut),
+            SmsOutcome.NotOurNumber => new DispatchResult(DispatchStatus.NotOurNumber),
+            _ => new DispatchResult(DispatchStatus.Rejected),
+        };
+    }
+}
+
+/// <summary>What an attempt's outcome does to its contact: retried after a back-off when the campaign's policy names the outcome and attempts remain (never after a decline), else final.</summary>
+public static class RetryPolicy
+{
+    public static void Settle(CampaignEntity campaign, CampaignContactEntity contact, string outcome, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        ArgumentNullException.ThrowIfNull(contact);
+        contact.Outcome = outcome;
+        contact.SettledAt = now;
+        if (outcome != Outcomes.Declined && campaign.RetryOutcomes.Contains(outcome) && contact.Attempt < campaign.MaxAttempts)
+        {
+            contact.State = ContactStates.RetryWait;
+            contact.Open = true;
+            contact.DueAt = now + TimeSpan.FromMinutes(campaign.RetryBackoffMinutes * Math.Pow(2, contact.Attempt - 1));
+            return;
+        }
+
+        contact.State = ContactStates.Done;
+        contact.Open = false;
+    }
+}

@@ -1,0 +1,40 @@
+using Hiroi.Shared.Tenancy;
+
+namespace Hiroi.Shared.Campaigns;
+
+/// <summary>
+/// Settles a campaign attempt from the events that report its outcome (delivery reports by their tag). Only the attempt
+/// the event names is settled, and only while it waits for its outcome, so a late report of an older attempt changes nothing.
+/// </summary>
+public sealed class CampaignOutcomes(CampaignRepository campaigns, CampaignContactRepository contacts, TimeProvider time)
+{
+    public async Task<bool> SettleAsync(OrgId org, string? tag, string recipient, string outcome, CancellationToken cancellationToken)
+    {
+        if (!CampaignContactEntity.TryParseTag(tag, out var campaignId, out var attempt)
+            || await campaigns.FindAsync(org, campaignId, cancellationToken).ConfigureAwait(false) is not { } campaign)
+        {
+            return false;
+        }
+
+        for (var tries = 0; tries < 5; tries++)
+        {
+            var contact = await contacts.FindAsync(org, campaignId, recipient, cancellationToken).ConfigureAwait(false);
+            if (contact is null || contact.Attempt != attempt || contact.State is not (ContactStates.Awaiting or ContactStates.Dispatching))
+            {
+                return false;
+            }
+
+            RetryPolicy.Settle(campaign, contact, outcome, time.GetUtcNow());
+            if (await contacts.TryReplaceAsync(org, campaignId, contact, cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
+
+        throw new TimeoutException("The campaign contact kept changing; the event will be redelivered.");
+    }
+
+    /// <summary>An ACS SMS delivery status as a campaign outcome.</summary>
+    public static string FromDeliveryStatus(string status) =>
+        status.Equals("Delivered", StringComparison.OrdinalIgnoreCase) ? Outcomes.Delivered : Outcomes.Failed;
+}

@@ -1,0 +1,83 @@
+using System.Globalization;
+
+namespace Hiroi.Shared.Campaigns;
+
+/// <summary>
+/// Pacing per sender number and the daily cap, kept in the campaign's checkpoint. Senders are used in turn; with a pace
+/// of N per minute a sender is free again 60/N seconds after its last dispatch. The day is the UTC day.
+/// </summary>
+public sealed class SenderPacing
+{
+    private readonly CampaignEntity _campaign;
+    private readonly Dictionary<string, DateTimeOffset> _nextAt;
+
+    public SenderPacing(CampaignEntity campaign)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        _campaign = campaign;
+        _nextAt = (campaign.SenderNextAt ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('='))
+            .Where(kv => kv.Length == 2 && long.TryParse(kv[1], CultureInfo.InvariantCulture, out _))
+            .ToDictionary(kv => kv[0], kv => DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(kv[1], CultureInfo.InvariantCulture)), StringComparer.Ordinal);
+    }
+
+    /// <summary>When the daily cap is reached: the start of the next UTC day; otherwise null.</summary>
+    public DateTimeOffset? CapReachedUntil(DateTimeOffset now)
+    {
+        RollDay(now);
+        return _campaign.DailyCap > 0 && _campaign.DispatchedToday >= _campaign.DailyCap ? new DateTimeOffset(now.UtcDateTime.Date.AddDays(1), TimeSpan.Zero) : null;
+    }
+
+    /// <summary>The next sender free at <paramref name="now"/>, or when the first becomes free.</summary>
+    public (string? Sender, DateTimeOffset FreeAt) Next(DateTimeOffset now)
+    {
+        var senders = _campaign.Senders;
+        for (var i = 0; i < senders.Count; i++)
+        {
+            var sender = senders[(_campaign.SenderCursor + i) % senders.Count];
+            if (!_nextAt.TryGetValue(sender, out var free) || free <= now)
+            {
+                return (sender, now);
+            }
+        }
+
+        return (null, senders.Select(s => _nextAt[s]).Min());
+    }
+
+    /// <summary>Counts a dispatch by <paramref name="sender"/> against its pace and the day's cap.</summary>
+    public void Used(string sender, DateTimeOffset now)
+    {
+        RollDay(now);
+        _campaign.DispatchedToday++;
+        var senders = _campaign.Senders;
+        _campaign.SenderCursor = (IndexOf(senders, sender) + 1) % Math.Max(1, senders.Count);
+        if (_campaign.PacingPerSenderPerMinute > 0)
+        {
+            _nextAt[sender] = now + TimeSpan.FromMinutes(1.0 / _campaign.PacingPerSenderPerMinute);
+            _campaign.SenderNextAt = string.Join(';', _nextAt.Select(kv => kv.Key + "=" + kv.Value.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
+        }
+    }
+
+    private static int IndexOf(IReadOnlyList<string> senders, string sender)
+    {
+        for (var i = 0; i < senders.Count; i++)
+        {
+            if (senders[i] == sender)
+            {
+                return i;
+            }
+        }
+
+        return 0;
+    }
+
+    private void RollDay(DateTimeOffset now)
+    {
+        var day = now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        if (_campaign.DayKey != day)
+        {
+            _campaign.DayKey = day;
+            _campaign.DispatchedToday = 0;
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using Azure;
+using Azure.Data.Tables;
+using Hiroi.Shared.Audit;
+using Hiroi.Shared.Logging;
+using Hiroi.Shared.Storage;
+using Hiroi.Shared.Tenancy;
+
+namespace Hiroi.Shared.Contacts;
+
+/// <summary>A number the org must never contact by campaign: PartitionKey = org id, RowKey = the number (E.164).</summary>
+public sealed class DoNotContactEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = string.Empty;
+    public string RowKey { get; set; } = string.Empty;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public DateTimeOffset AddedAt { get; set; }
+    public string AddedBy { get; set; } = string.Empty;
+    public string? Reason { get; set; }
+}
+
+public sealed class DoNotContactRepository(HiroiTables tables) : OrgScopedRepository<DoNotContactEntity>(tables, TableNames.DoNotContact);
+
+/// <summary>The org's do-not-contact list: campaigns check it right before each dispatch. Changes are audited.</summary>
+public sealed class DoNotContactList(DoNotContactRepository entries, AuditTrail audit, TimeProvider time)
+{
+    /// <summary>Adds a number; false when it was listed already.</summary>
+    public async Task<bool> AddAsync(Caller caller, string e164, string? reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        try
+        {
+            await entries.AddAsync(caller.OrgId, Entry(caller, e164, reason), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConflictException)
+        {
+            return false;
+        }
+
+        await audit.RecordAsync(caller, AuditActions.DoNotContactAdded, "number:" + PhoneNumberMask.Mask(e164), null, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Adds many numbers, 100 per transaction (re-adding a listed number keeps one entry); one audit entry.</summary>
+    public async Task AddManyAsync(Caller caller, IAsyncEnumerable<string> numbers, string? reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var batch = new Dictionary<string, DoNotContactEntity>(StringComparer.Ordinal);
+        long count = 0;
+        await foreach (var e164 in numbers.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            count++;
+            batch[e164] = Entry(caller, e164, reason);
+            if (batch.Count == DoNotContactRepository.MaxBatch)
+            {
+                await FlushAsync(caller.OrgId, batch, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await FlushAsync(caller.OrgId, batch, cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(caller, AuditActions.DoNotContactAdded, "import", $"numbers={count}", cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> RemoveAsync(Caller caller, string e164, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!await entries.DeleteAsync(caller.OrgId, e164, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        await audit.RecordAsync(caller, AuditActions.DoNotContactRemoved, "number:" + PhoneNumberMask.Mask(e164), null, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    public async Task<bool> IsListedAsync(OrgId org, string e164, CancellationToken cancellationToken) =>
+        await entries.FindAsync(org, e164, cancellationToken).ConfigureAwait(false) is not null;
+
+    private DoNotContactEntity Entry(Caller caller, string e164, string? reason) =>
+        new() { PartitionKey = caller.OrgId.Value, RowKey = e164, AddedAt = time.GetUtcNow(), AddedBy = caller.ActorId, Reason = reason };
+
+    private async Task FlushAsync(OrgId org, Dictionary<string, DoNotContactEntity> batch, CancellationToken cancellationToken)
+    {
+        await entries.UpsertBatchAsync(org, batch.Values, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        batch.Clear();
+    }
+}
