@@ -1,6 +1,7 @@
 using Azure.Storage.Queues.Models;
 using Hiroi.Shared.Campaigns;
 using Hiroi.Shared.Tenancy;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,9 +15,13 @@ namespace Hiroi.Durable.Campaigns;
 /// <see cref="CampaignRunnerOptions.MaxDequeueCount"/> times goes to the poison queue and its campaign is marked failed.
 /// </summary>
 public sealed class CampaignRunner(
-    CampaignStepMessages queue, CampaignStep step, CampaignRepository campaigns, IOptions<CampaignRunnerOptions> options,
+    CampaignStepMessages queue, IServiceProvider services, CampaignRepository campaigns, IOptions<CampaignRunnerOptions> options,
     TimeProvider time, ILogger<CampaignRunner> logger) : BackgroundService
 {
+    // The step reaches ACS through HTTP clients; resolving it when the first message arrives, not while the host starts,
+    // keeps hosted-service construction free of them (an in-memory test server builds its handlers from the started host).
+    private readonly Lazy<CampaignStep> _step = new(services.GetRequiredService<CampaignStep>);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.Enabled)
@@ -73,7 +78,7 @@ public sealed class CampaignRunner(
         try
         {
             var nextToken = Guid.NewGuid().ToString("N");
-            var outcome = await step.RunAsync(new StepRequest(org, request.Campaign, request.Token, nextToken), cancellationToken).ConfigureAwait(false);
+            var outcome = await _step.Value.RunAsync(new StepRequest(org, request.Campaign, request.Token, nextToken), cancellationToken).ConfigureAwait(false);
             switch (outcome)
             {
                 case StepOutcome.Continue:

@@ -40,9 +40,6 @@ public sealed class CampaignStep(
     CampaignRepository campaigns, CampaignContactRepository contacts, ContactRepository listContacts, PolicyGate gate,
     CampaignDispatcher dispatcher, IOptions<CampaignOptions> options, IOptions<CampaignRunnerOptions> runner, TimeProvider time, ILogger<CampaignStep> logger)
 {
-    /// <summary>How long a recorded intent is left alone before a later step sends the same attempt again.</summary>
-    public static readonly TimeSpan IntentLease = TimeSpan.FromMinutes(2);
-
     private const int EnrollPage = 100;
 
     public async Task<StepOutcome> RunAsync(StepRequest request, CancellationToken cancellationToken)
@@ -113,7 +110,7 @@ public sealed class CampaignStep(
         var due = await contacts.DueAsync(org, campaign.RowKey, now, options.Value.StepBatchSize, cancellationToken).ConfigureAwait(false);
         if (due.Count == 0)
         {
-            var nextDue = await contacts.NextDueAsync(org, campaign.RowKey, cancellationToken).ConfigureAwait(false);
+            var (nextDue, awaiting) = await contacts.NextDueAsync(org, campaign.RowKey, cancellationToken).ConfigureAwait(false);
             if (nextDue is null)
             {
                 campaign.State = CampaignStates.Completed;
@@ -121,7 +118,8 @@ public sealed class CampaignStep(
                 return new StepOutcome.Stop(CampaignStates.Completed);
             }
 
-            return new StepOutcome.DeferUntil(nextDue.Value);
+            var check = now + TimeSpan.FromSeconds(options.Value.AwaitingCheckSeconds);
+            return new StepOutcome.DeferUntil(awaiting && check < nextDue ? check : nextDue.Value);
         }
 
         var pacing = new SenderPacing(campaign);
@@ -192,7 +190,7 @@ public sealed class CampaignStep(
             contact.Sender = sender;
         }
 
-        contact.DueAt = now + IntentLease;
+        contact.DueAt = now + TimeSpan.FromSeconds(options.Value.IntentLeaseSeconds);
         contact.Reason = null;
         if (!await contacts.TryReplaceAsync(org, campaign.RowKey, contact, cancellationToken).ConfigureAwait(false))
         {

@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
@@ -67,8 +68,10 @@ public sealed class CampaignEntity : ITableEntity
     public DateTimeOffset? FinishedAt { get; set; }
     public DateTimeOffset? LastStepAt { get; set; }
 
+    [IgnoreDataMember]
     public IReadOnlyList<string> Senders => SenderNumbers.Split(',', StringSplitOptions.RemoveEmptyEntries);
 
+    [IgnoreDataMember]
     public IReadOnlySet<string> RetryOutcomes => RetryOn.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
 
     public static string NewId() => "cmp_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));

@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
@@ -72,6 +73,7 @@ public sealed class CampaignContactEntity : ITableEntity
     public string? Reason { get; set; }
     public DateTimeOffset? SettledAt { get; set; }
 
+    [IgnoreDataMember]
     public string Number => RowKey;
 
     /// <summary>The idempotency key of an attempt: ACS's repeatability id and operation context derive from it.</summary>
@@ -132,18 +134,24 @@ public sealed class CampaignContactRepository(HiroiTables tables)
         return due;
     }
 
-    /// <summary>The earliest due time among open contacts, or null when none is open (the campaign is finished).</summary>
-    public async Task<DateTimeOffset?> NextDueAsync(OrgId org, string campaignId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The earliest due time among open contacts (null when none is open: the campaign is finished), and whether some
+    /// contact waits for an outcome (which an event may settle any moment).
+    /// </summary>
+    public async Task<(DateTimeOffset? NextDue, bool Awaiting)> NextDueAsync(OrgId org, string campaignId, CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition(org, campaignId)} and Open eq true");
         DateTimeOffset? next = null;
-        await foreach (var row in table.QueryAsync<CampaignContactEntity>(filter, select: [nameof(CampaignContactEntity.DueAt)], cancellationToken: cancellationToken).ConfigureAwait(false))
+        var awaiting = false;
+        var columns = new[] { nameof(CampaignContactEntity.DueAt), nameof(CampaignContactEntity.State) };
+        await foreach (var row in table.QueryAsync<CampaignContactEntity>(filter, select: columns, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             next = next is null || row.DueAt < next ? row.DueAt : next;
+            awaiting |= row.State == ContactStates.Awaiting;
         }
 
-        return next;
+        return (next, awaiting);
     }
 
     /// <summary>Every contact of the campaign with only the columns progress needs.</summary>
@@ -181,7 +189,25 @@ public sealed class CampaignContactRepository(HiroiTables tables)
                 c.PartitionKey = partition;
             }
 
-            await table.SubmitTransactionAsync(chunk.Select(c => new TableTransactionAction(TableTransactionActionType.Add, c)), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await table.SubmitTransactionAsync(chunk.Select(c => new TableTransactionAction(TableTransactionActionType.Add, c)), cancellationToken).ConfigureAwait(false);
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 409)
+            {
+                // Another worker enrolled some of them meanwhile: add the rest one by one, keeping what is there.
+                foreach (var c in chunk)
+                {
+                    try
+                    {
+                        await table.AddEntityAsync(c, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (RequestFailedException conflict) when (conflict.Status == 409)
+                    {
+                        // Enrolled already.
+                    }
+                }
+            }
         }
     }
 

@@ -3,21 +3,6 @@ using PhoneNumbers;
 
 namespace Hiroi.Shared.Campaigns;
 
-public sealed class CampaignOptions
-{
-    public const string Section = "Hiroi:Campaigns";
-
-    /// <summary>
-    /// Zones assumed for a North American number whose zone cannot be told (no zone on the contact, and a number
-    /// libphonenumber maps to no zone or to the whole numbering plan, as toll-free numbers): the window must be open in
-    /// all of them. Default: the continental US, the usual strictest reading.
-    /// </summary>
-    public string UnknownZoneFallback { get; set; } = "America/New_York,America/Chicago,America/Denver,America/Phoenix,America/Los_Angeles";
-
-    /// <summary>Contacts one step looks at, at most.</summary>
-    public int StepBatchSize { get; set; } = 20;
-}
-
 /// <summary>
 /// The time zones a recipient may be in: the contact's own zone when it has one; else the zones libphonenumber maps the
 /// number to (several for an area code that spans zones); else, for a North American number with no zone of its own,

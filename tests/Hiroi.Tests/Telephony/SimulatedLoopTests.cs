@@ -21,7 +21,7 @@ namespace Hiroi.Tests.Telephony;
 /// The whole loop with nothing mocked but the network edge: the real ACS REST client signs requests to the ACS simulator,
 /// which posts events back to the webhook and signed callbacks to the call's callback URI, all in one in-memory server.
 /// </summary>
-public sealed class SimulatedAcsApp : HiroiApp
+public class SimulatedAcsApp : HiroiApp
 {
     public const string AccessKey = "c2ltdWxhdG9yLWFjY2Vzcy1rZXktZm9yLXRlc3RzLW9ubHk=";
 

@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Hiroi.Shared.Campaigns;
+
+/// <summary>Campaign policy and step settings (<c>Hiroi:Campaigns</c>).</summary>
+public sealed class CampaignOptions
+{
+    public const string Section = "Hiroi:Campaigns";
+
+    /// <summary>
+    /// Zones assumed for a North American number whose zone cannot be told (no zone on the contact, and a number
+    /// libphonenumber maps to no zone or to the whole numbering plan, as toll-free numbers): the window must be open in
+    /// all of them. Default: the continental US, the usual strictest reading.
+    /// </summary>
+    public string UnknownZoneFallback { get; set; } = "America/New_York,America/Chicago,America/Denver,America/Phoenix,America/Los_Angeles";
+
+    /// <summary>Contacts one step looks at, at most.</summary>
+    [Range(1, 100)]
+    public int StepBatchSize { get; set; } = 20;
+
+    /// <summary>How often a campaign with nothing due but outcomes outstanding looks again (events settle them any time).</summary>
+    [Range(1, 3600)]
+    public int AwaitingCheckSeconds { get; set; } = 30;
+
+    /// <summary>How long a recorded dispatch intent is left alone before a later step sends the same attempt again.</summary>
+    [Range(5, 3600)]
+    public int IntentLeaseSeconds { get; set; } = 120;
+}
