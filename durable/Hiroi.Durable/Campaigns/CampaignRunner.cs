@@ -78,7 +78,7 @@ public sealed class CampaignRunner(
         try
         {
             var nextToken = Guid.NewGuid().ToString("N");
-            var outcome = await _step.Value.RunAsync(new StepRequest(org, request.Campaign, request.Token, nextToken), cancellationToken).ConfigureAwait(false);
+            var outcome = await _step.Value.RunAsync(new StepRequest(org, request.Campaign, request.Token, nextToken, request.IssuedAt), cancellationToken).ConfigureAwait(false);
             switch (outcome)
             {
                 case StepOutcome.Continue:
@@ -86,6 +86,10 @@ public sealed class CampaignRunner(
                     break;
                 case StepOutcome.DeferUntil defer:
                     await queue.ScheduleAsync(org, request.Campaign, nextToken, defer.At - time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                    break;
+                case StepOutcome.NotCurrent notCurrent:
+                    // Maybe the last of a chain whose driver died: look again when it would count as orphaned.
+                    await queue.ScheduleAsync(request, notCurrent.OrphanedAt - time.GetUtcNow() + TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
                     break;
             }
 

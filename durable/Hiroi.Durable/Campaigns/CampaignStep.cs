@@ -22,11 +22,18 @@ public abstract record StepOutcome
 
     /// <summary>This driver's chain is not the campaign's current one (a duplicate message, or another worker won): drop it.</summary>
     public sealed record Stale : StepOutcome;
+
+    /// <summary>
+    /// Not the current chain, unless the current one was lost (a driver died between checkpoint and scheduling): ask
+    /// again at <paramref name="OrphanedAt"/>, when a chain that is still alive will have stepped since.
+    /// </summary>
+    public sealed record NotCurrent(DateTimeOffset OrphanedAt) : StepOutcome;
 }
 
 /// <param name="Token">The step token this run was scheduled with.</param>
 /// <param name="NextToken">The token the next run will carry; the checkpoint records it.</param>
-public sealed record StepRequest(OrgId Org, string CampaignId, string Token, string NextToken);
+/// <param name="IssuedAt">When <paramref name="Token"/> was handed out.</param>
+public sealed record StepRequest(OrgId Org, string CampaignId, string Token, string NextToken, DateTimeOffset IssuedAt);
 
 /// <summary>
 /// One checkpointed step of a campaign, free of host types so the queue runner and a Durable orchestrator run the same
@@ -41,6 +48,7 @@ public sealed class CampaignStep(
     CampaignDispatcher dispatcher, IOptions<CampaignOptions> options, IOptions<CampaignRunnerOptions> runner, TimeProvider time, ILogger<CampaignStep> logger)
 {
     private const int EnrollPage = 100;
+    private const int EndPage = 1000;
 
     public async Task<StepOutcome> RunAsync(StepRequest request, CancellationToken cancellationToken)
     {
@@ -57,9 +65,21 @@ public sealed class CampaignStep(
         }
 
         var now = time.GetUtcNow();
-        if (campaign.StepToken != request.Token && !IsOrphaned(campaign, now))
+        if (campaign.StepToken != request.Token)
         {
-            return new StepOutcome.Stale();
+            // Superseded. If a step ran well after this token was handed out, a live chain exists: drop this one. If not,
+            // the chain that superseded it may have died before scheduling its successor: take over once that is sure.
+            var grace = TimeSpan.FromSeconds(2 * runner.Value.VisibilitySeconds);
+            var orphanedAt = OrphanedAt(campaign, grace);
+            if (campaign.LastStepAt > request.IssuedAt + grace)
+            {
+                return new StepOutcome.Stale();
+            }
+
+            if (orphanedAt > now)
+            {
+                return new StepOutcome.NotCurrent(orphanedAt);
+            }
         }
 
         StepOutcome outcome = !campaign.Enrolled
@@ -82,14 +102,13 @@ public sealed class CampaignStep(
     }
 
     /// <summary>
-    /// A chain is lost when a driver died between checkpoint and scheduling the next run: no step has run for two queue
-    /// visibility periods past the time the campaign was due. Then an older message may take over.
+    /// A chain is lost when a driver died between checkpoint and scheduling the next run: then no step runs for two queue
+    /// visibility periods past the time the campaign was due, and an older message may take over from that moment.
     /// </summary>
-    private bool IsOrphaned(CampaignEntity campaign, DateTimeOffset now)
+    private static DateTimeOffset OrphanedAt(CampaignEntity campaign, TimeSpan grace)
     {
-        var grace = TimeSpan.FromSeconds(2 * runner.Value.VisibilitySeconds);
         var lastSign = new[] { campaign.LastStepAt, campaign.NextEligibleAt, campaign.StartedAt }.Max() ?? DateTimeOffset.MinValue;
-        return now - lastSign > grace;
+        return lastSign + grace;
     }
 
     private async Task<StepOutcome> EnrollAsync(OrgId org, CampaignEntity campaign, CancellationToken cancellationToken)
@@ -107,6 +126,11 @@ public sealed class CampaignStep(
 
     private async Task<StepOutcome> DispatchDueAsync(OrgId org, CampaignEntity campaign, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        if (campaign.EndsAt <= now)
+        {
+            return await EndAsync(org, campaign, now, cancellationToken).ConfigureAwait(false);
+        }
+
         var due = await contacts.DueAsync(org, campaign.RowKey, now, options.Value.StepBatchSize, cancellationToken).ConfigureAwait(false);
         if (due.Count == 0)
         {
@@ -119,7 +143,8 @@ public sealed class CampaignStep(
             }
 
             var check = now + TimeSpan.FromSeconds(options.Value.AwaitingCheckSeconds);
-            return new StepOutcome.DeferUntil(awaiting && check < nextDue ? check : nextDue.Value);
+            var wakeAt = awaiting && check < nextDue ? check : nextDue.Value;
+            return new StepOutcome.DeferUntil(campaign.EndsAt < wakeAt ? campaign.EndsAt.Value : wakeAt);
         }
 
         var pacing = new SenderPacing(campaign);
@@ -161,6 +186,46 @@ public sealed class CampaignStep(
         }
 
         return new StepOutcome.Continue();
+    }
+
+    /// <summary>
+    /// Past the campaign's end: contacts not yet dispatched are skipped; attempts already sent keep waiting for their
+    /// outcome (or its timeout). The campaign completes when none is open.
+    /// </summary>
+    private async Task<StepOutcome> EndAsync(OrgId org, CampaignEntity campaign, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var open = await contacts.DueAsync(org, campaign.RowKey, DateTimeOffset.MaxValue, EndPage, cancellationToken).ConfigureAwait(false);
+        var changed = false;
+        foreach (var contact in open.Where(c => c.State != ContactStates.Awaiting || c.DueAt <= now))
+        {
+            if (contact.State == ContactStates.Awaiting)
+            {
+                RetryPolicy.Settle(campaign, contact, Outcomes.Sent, now);
+            }
+            else
+            {
+                ApplyGate(contact, new GateDecision.Skip(SkipReasons.CampaignEnded));
+            }
+
+            await contacts.TryReplaceAsync(org, campaign.RowKey, contact, cancellationToken).ConfigureAwait(false);
+            changed = true;
+        }
+
+        if (changed)
+        {
+            return new StepOutcome.Continue();
+        }
+
+        if (open.Count > 0)
+        {
+            var check = now + TimeSpan.FromSeconds(options.Value.AwaitingCheckSeconds);
+            var firstTimeout = open.Min(c => c.DueAt);
+            return new StepOutcome.DeferUntil(check < firstTimeout ? check : firstTimeout);
+        }
+
+        campaign.State = CampaignStates.Completed;
+        campaign.FinishedAt = now;
+        return new StepOutcome.Stop(CampaignStates.Completed);
     }
 
     private static void ApplyGate(CampaignContactEntity contact, GateDecision decision)

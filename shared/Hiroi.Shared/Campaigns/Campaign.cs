@@ -50,6 +50,9 @@ public sealed class CampaignEntity : ITableEntity
     public int RetryBackoffMinutes { get; set; } = 60;
     public string RetryOn { get; set; } = string.Empty;
     public int OutcomeTimeoutSeconds { get; set; } = 3600;
+
+    /// <summary>When set, contacts not reached by then are skipped and the campaign completes.</summary>
+    public DateTimeOffset? EndsAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 
     // State and checkpoint.

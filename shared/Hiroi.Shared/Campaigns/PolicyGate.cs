@@ -20,6 +20,7 @@ public static class SkipReasons
     public const string NoConsent = "no-consent";
     public const string NoPermittedTime = "no-permitted-time";
     public const string QuietHours = "quiet-hours";
+    public const string CampaignEnded = "campaign-ended";
 }
 
 /// <summary>

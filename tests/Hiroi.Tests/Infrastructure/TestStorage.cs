@@ -91,7 +91,7 @@ public static class TestStorage
         throw new InvalidOperationException($"Azurite did not answer on port {port}.");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

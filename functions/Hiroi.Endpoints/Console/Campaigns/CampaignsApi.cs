@@ -20,7 +20,7 @@ public sealed record CampaignRetry(int? MaxAttempts, int? BackoffMinutes, string
 
 public sealed record CreateCampaignRequest(
     string? Name, string? Channel, string? AgentId, string? ListId, string[]? SenderNumbers, string? Message, CampaignWindow? Window,
-    int? DailyCap, int? PacingPerSenderPerMinute, CampaignRetry? Retry, int? OutcomeTimeoutSeconds);
+    int? DailyCap, int? PacingPerSenderPerMinute, CampaignRetry? Retry, int? OutcomeTimeoutSeconds, DateTimeOffset? EndsAt);
 
 public sealed record CampaignProgress(
     int Total, IReadOnlyDictionary<string, int> ByState, IReadOnlyDictionary<string, int> ByOutcome, IReadOnlyDictionary<string, int> SkippedByReason,
@@ -29,7 +29,7 @@ public sealed record CampaignProgress(
 public sealed record CampaignResponse(
     string Id, string Name, string Channel, string? AgentId, string ListId, string[] SenderNumbers, string State, string? FailureReason,
     string WindowStart, string WindowEnd, int DailyCap, int PacingPerSenderPerMinute, int MaxAttempts, int RetryBackoffMinutes, string[] RetryOn,
-    int OutcomeTimeoutSeconds, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, CampaignProgress? Progress);
+    int OutcomeTimeoutSeconds, DateTimeOffset? EndsAt, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, CampaignProgress? Progress);
 
 public sealed record CampaignContactResponse(
     string Number, string State, int Attempt, string? Outcome, string? Reason, DateTimeOffset DueAt, DateTimeOffset? DispatchedAt, DateTimeOffset? SettledAt);
@@ -100,6 +100,7 @@ public static class CampaignsApi
         var caller = user.ToCaller();
         var validation = new Validation();
         var campaign = CampaignRequestReader.Read(request, validation);
+        validation.Require(request.EndsAt is null || (request.EndsAt > time.GetUtcNow() && request.EndsAt < time.GetUtcNow().AddYears(1)), "endsAt", "must be in the coming year");
         if (request.ListId is not null && await lists.FindAsync(caller.OrgId, request.ListId, cancellationToken) is null)
         {
             validation.Add("listId", "is not a list of this org");
@@ -144,7 +145,7 @@ public static class CampaignsApi
     private static CampaignResponse Response(CampaignEntity c, CampaignProgress? progress) => new(
         c.RowKey, c.Name, c.Channel, c.AgentId, c.ListId, [.. c.Senders], c.State, c.FailureReason, Clock(c.WindowStartMinutes), Clock(c.WindowEndMinutes),
         c.DailyCap, c.PacingPerSenderPerMinute, c.MaxAttempts, c.RetryBackoffMinutes, [.. c.RetryOutcomes.Order(StringComparer.Ordinal)], c.OutcomeTimeoutSeconds,
-        c.CreatedAt, c.StartedAt, c.FinishedAt, progress);
+        c.EndsAt, c.CreatedAt, c.StartedAt, c.FinishedAt, progress);
 
     private static string Clock(int minutes) => $"{minutes / 60:D2}:{minutes % 60:D2}";
 }
@@ -196,6 +197,7 @@ internal static class CampaignRequestReader
             WindowStartMinutes = start, WindowEndMinutes = end, DailyCap = request.DailyCap ?? 0, PacingPerSenderPerMinute = request.PacingPerSenderPerMinute ?? 0,
             MaxAttempts = request.Retry?.MaxAttempts ?? 1, RetryBackoffMinutes = request.Retry?.BackoffMinutes ?? 60,
             RetryOn = string.Join(',', retryOn.Distinct(StringComparer.Ordinal)), OutcomeTimeoutSeconds = request.OutcomeTimeoutSeconds ?? 3600,
+            EndsAt = request.EndsAt,
         };
     }
 

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Hiroi.Tests.Infrastructure;
+
+namespace Hiroi.Tests.Campaigns;
+
+/// <summary>
+/// The built self-host (Hiroi.Server.dll) as a real process with the ACS simulator, on a free port, over the test
+/// Azurite with its own prefix: a fault test can SIGKILL it and start it again on the same storage.
+/// </summary>
+public sealed class SelfHostProcess : IDisposable
+{
+    private readonly Dictionary<string, string> _environment;
+    private readonly string _settingsFile = Path.Combine(Path.GetTempPath(), "hiroi-selfhost-" + Guid.NewGuid().ToString("N") + ".json");
+    private Process? _process;
+
+    public SelfHostProcess()
+    {
+        Port = TestStorage.FreePort();
+        File.WriteAllText(_settingsFile, """{"Values":{}}""");
+        var url = $"http://127.0.0.1:{Port}";
+        _environment = new Dictionary<string, string>
+        {
+            ["HIROI_LOCAL_SETTINGS"] = _settingsFile,
+            ["AzureWebJobsStorage"] = TestStorage.ConnectionString,
+            ["Hiroi__Storage__Prefix"] = TestStorage.NewPrefix(),
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Hiroi__AcsSimulator__Enabled"] = "true",
+            ["Hiroi__AcsSimulator__WebhookUrl"] = url + "/api/eventgrid/acs",
+            ["Hiroi__AcsSimulator__EventDelayMilliseconds"] = "10",
+            ["Hiroi__Acs__Endpoint"] = url,
+            ["Hiroi__Acs__AccessKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Hiroi__Acs__CallbackAuth__Audience"] = "hiroi-test-acs",
+            ["Hiroi__Acs__CallbackAuth__OpenIdConfigurationUrl"] = url + "/calling/.well-known/acsopenidconfiguration",
+            ["Hiroi__EventGrid__WebhookSecret"] = "fault-test-secret",
+            ["Hiroi__Calls__PublicBaseUrl"] = url,
+            ["Hiroi__Calls__CallbackSigningKeys"] = "c1:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Hiroi__Recordings__KeyEncryptionKeys"] = "k1:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Hiroi__CampaignRunner__PollMilliseconds"] = "50",
+            ["Hiroi__CampaignRunner__VisibilitySeconds"] = "3",
+            ["Hiroi__Campaigns__IntentLeaseSeconds"] = "5",
+            ["Hiroi__Campaigns__AwaitingCheckSeconds"] = "1",
+        };
+    }
+
+    public int Port { get; }
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+
+    private static string ServerDll
+    {
+        get
+        {
+            var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
+            return Path.Combine(TestStorage.RepoRoot(), "functions", "Hiroi.Server", "bin", configuration, "net10.0", "Hiroi.Server.dll");
+        }
+    }
+
+    /// <summary>Runs the CLI of the same build with the same settings (e.g. <c>org create</c>) and returns its output.</summary>
+    public async Task<string> CliAsync(params string[] arguments)
+    {
+        using var cli = Process.Start(StartInfo(arguments))!;
+        var output = await cli.StandardOutput.ReadToEndAsync();
+        await cli.WaitForExitAsync();
+        Assert.True(cli.ExitCode == 0, "CLI failed: " + await cli.StandardError.ReadToEndAsync());
+        return output;
+    }
+
+    public async Task StartAsync()
+    {
+        _process = Process.Start(StartInfo(["--urls", BaseAddress.ToString().TrimEnd('/')]))!;
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        for (var i = 0; i < 300; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync(new Uri(BaseAddress, "/healthz"))).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Not answering yet.
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("The self-host did not start within 15 s.");
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushing, whatever it was doing stops mid-way.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        File.Delete(_settingsFile);
+    }
+
+    private ProcessStartInfo StartInfo(IEnumerable<string> arguments)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(ServerDll);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in _environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        return info;
+    }
+}
