@@ -25,26 +25,20 @@ public static class SkipReasons
 
 /// <summary>
 /// The compliance checks for one contact, run right before its dispatch (never earlier, so a STOP or a do-not-contact
-/// entry that arrives mid-campaign counts): the org's do-not-contact list, the SMS opt-out, consent for the channel,
-/// then TCPA quiet hours intersected with the campaign's own window in every zone the recipient may be in.
+/// entry that arrives mid-campaign counts): the org's do-not-contact list, consent for the channel, then TCPA quiet
+/// hours intersected with the campaign's own window in every zone the recipient may be in. The opt-out is checked by
+/// the send itself: <see cref="OutboundSms"/> and <see cref="OutboundCalls"/> read it at the moment of sending, and
+/// the step records a refused send as skipped (opted-out), so it is checked once, as late as it can be.
 /// </summary>
-public sealed class PolicyGate(DoNotContactList doNotContact, OptOutRegistry optOuts, RecipientTimeZones zones)
+public sealed class PolicyGate(DoNotContactList doNotContact, RecipientTimeZones zones)
 {
     public async Task<GateDecision> EvaluateAsync(OrgId org, CampaignEntity campaign, CampaignContactEntity contact, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(campaign);
         ArgumentNullException.ThrowIfNull(contact);
-        // Lookups run concurrently: both are point reads and the contact is dispatched right after.
-        var listed = doNotContact.IsListedAsync(org, contact.Number, cancellationToken);
-        var optedOut = optOuts.IsOptedOutAsync(org, contact.Number, cancellationToken);
-        if (await listed.ConfigureAwait(false))
+        if (await doNotContact.IsListedAsync(org, contact.Number, cancellationToken).ConfigureAwait(false))
         {
             return new GateDecision.Skip(SkipReasons.DoNotContact);
-        }
-
-        if (await optedOut.ConfigureAwait(false))
-        {
-            return new GateDecision.Skip(SkipReasons.OptedOut);
         }
 
         var consent = campaign.Channel == Channels.Sms ? contact.SmsConsent : contact.CallConsent;

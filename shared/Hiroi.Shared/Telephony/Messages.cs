@@ -114,13 +114,22 @@ public sealed class MessageRepository(HiroiTables tables) : OrgScopedRepository<
 
     private sealed record ConversationVersion(ETag ETag, DateTimeOffset LastMessageAt);
 
-    /// <summary>Writes the given fields of a message, leaving the others as they are.</summary>
-    public async Task MergeAsync(OrgId org, MessageEntity fields, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a message we sent and moves its conversation on, in one transaction. Both are merges: a delivery report
+    /// that arrived first keeps its fields, and a repeat of the same send writes the same values again.
+    /// </summary>
+    public async Task RecordOutboundAsync(OrgId org, MessageEntity message, ConversationEntity conversation, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(fields);
-        fields.PartitionKey = org.Value;
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(conversation);
+        message.PartitionKey = conversation.PartitionKey = org.Value;
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        await table.UpsertEntityAsync(fields, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        await table.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.UpsertMerge, message),
+                new TableTransactionAction(TableTransactionActionType.UpsertMerge, conversation),
+            ], cancellationToken).ConfigureAwait(false);
+        _conversations.Remove(org.Value + "/" + conversation.RowKey); // its version changed
     }
 
     public IAsyncEnumerable<MessageEntity> InConversationAsync(OrgId org, string conversationId, CancellationToken cancellationToken) =>
@@ -131,12 +140,4 @@ public sealed class ConversationRepository(HiroiTables tables) : OrgScopedReposi
 {
     public static string IdFor(OrgId org, string ourNumber, string customerNumber) =>
         "conv_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{org.Value}\n{ourNumber}\n{customerNumber}")).AsSpan(0, 10));
-
-    public async Task TouchAsync(OrgId org, ConversationEntity fields, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(fields);
-        fields.PartitionKey = org.Value;
-        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        await table.UpsertEntityAsync(fields, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
-    }
 }

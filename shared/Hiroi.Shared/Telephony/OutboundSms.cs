@@ -42,7 +42,7 @@ public sealed record OutboundSmsRequest(
 /// message in its conversation.
 /// </summary>
 public sealed class OutboundSms(
-    IAcsClient acs, NumberRegistry numbers, OptOutRegistry optOuts, MessageRepository messages, ConversationRepository conversations,
+    IAcsClient acs, NumberRegistry numbers, OptOutRegistry optOuts, MessageRepository messages,
     TimeProvider time, ILogger<OutboundSms> logger)
 {
     public async Task<OutboundSmsResult> SendAsync(OutboundSmsRequest request, CancellationToken cancellationToken)
@@ -72,7 +72,7 @@ public sealed class OutboundSms(
 
         var conversationId = ConversationRepository.IdFor(request.Org, request.From, request.To);
         var now = time.GetUtcNow();
-        await messages.MergeAsync(request.Org, new MessageEntity
+        await messages.RecordOutboundAsync(request.Org, new MessageEntity
         {
             RowKey = MessageEntity.Key(result.MessageId),
             ConversationId = conversationId,
@@ -83,8 +83,7 @@ public sealed class OutboundSms(
             Purpose = request.Purpose.ToString(),
             Tag = request.Tag,
             At = now,
-        }, cancellationToken).ConfigureAwait(false);
-        await conversations.TouchAsync(request.Org, new ConversationEntity
+        }, new ConversationEntity
         {
             RowKey = conversationId, CustomerNumber = request.To, OurNumber = request.From, LastMessageAt = now,
         }, cancellationToken).ConfigureAwait(false);
