@@ -120,6 +120,11 @@ internal sealed record ContactColumns(int Phone, int Name, int TimeZone, int Sms
         }
 
         var headers = parser.Headers.Select(h => h.Trim().ToLowerInvariant()).ToList();
+        if (headers.Count == 0)
+        {
+            throw new ContactFileException("The file is empty: it needs a header row naming a phone column.");
+        }
+
         int Find(params string[] names) => names.Select(n => headers.IndexOf(n)).FirstOrDefault(i => i >= 0, -1);
         var phone = Find("phone", "number", "phone_number");
         if (phone < 0)
