@@ -21,7 +21,7 @@ port_open() {
 # AZURITE_PID, and waits until all three services answer.
 start_azurite() {
   local dir=$1 blob=$2 queue=$3 table=$4 log=$5
-  node_modules/.bin/azurite --silent --skipApiVersionCheck --loose --disableProductStyleUrl \
+  node_modules/.bin/azurite --silent --skipApiVersionCheck --loose --disableProductStyleUrl --disableTelemetry \
     --location "$dir" --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort "$queue" \
     --tableHost 127.0.0.1 --tablePort "$table" >"$log" 2>&1 &
   AZURITE_PID=$!

@@ -20,7 +20,7 @@ public sealed class CampaignOptions
 
     /// <summary>How often a campaign with nothing due but outcomes outstanding looks again (events settle them any time).</summary>
     [Range(1, 3600)]
-    public int AwaitingCheckSeconds { get; set; } = 30;
+    public int AwaitingCheckSeconds { get; set; } = 10;
 
     /// <summary>How long a recorded dispatch intent is left alone before a later step sends the same attempt again.</summary>
     [Range(5, 3600)]
