@@ -1,0 +1,76 @@
+using Hiroi.Durable.Campaigns;
+using Hiroi.Shared.Campaigns;
+using Hiroi.Shared.Contacts;
+using Hiroi.Shared.Storage;
+using Hiroi.Shared.Tenancy;
+using Hiroi.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hiroi.Tests.Campaigns;
+
+/// <summary>The self-host without its background runner, so a test drives the runner one round at a time.</summary>
+public sealed class ManualRunnerApp : HiroiApp
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Hiroi:CampaignRunner:Enabled", "false");
+        builder.UseSetting("Hiroi:CampaignRunner:VisibilitySeconds", "2");
+        builder.UseSetting("Hiroi:CampaignRunner:MaxDequeueCount", "2");
+    }
+}
+
+public class CampaignRunnerTests(ManualRunnerApp app) : IClassFixture<ManualRunnerApp>
+{
+    private async Task<int> PoisonCountAsync() =>
+        (await (await app.Services.GetRequiredService<HiroiQueues>().GetAsync(CampaignStepMessages.Poison)).PeekMessagesAsync(32)).Value.Length;
+
+    private async Task DrainAsync(TimeSpan until)
+    {
+        var runner = app.Services.GetRequiredService<CampaignRunner>();
+        var deadline = DateTime.UtcNow + until;
+        while (DateTime.UtcNow < deadline)
+        {
+            await runner.RunOnceAsync(default);
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public async Task A_step_that_keeps_failing_goes_to_the_poison_queue_and_fails_its_campaign()
+    {
+        var org = await app.CreateOrgAsync();
+        var campaigns = app.Services.GetRequiredService<CampaignRepository>();
+        var campaign = new CampaignEntity
+        {
+            RowKey = CampaignEntity.NewId(), Name = "broken", ListId = "lst_0000000000000000", SenderNumbers = "+15550000001", State = CampaignStates.Running,
+            StepToken = "t1", CreatedAt = DateTimeOffset.UtcNow, StartedAt = DateTimeOffset.UtcNow,
+        };
+        await campaigns.AddAsync(org.OrgId, campaign, default);
+        // A contact row no step can enroll: its number is not a valid row key, so every try throws.
+        await app.Services.GetRequiredService<ContactRepository>().AddAsync(org.OrgId,
+            new ContactEntity { RowKey = ContactEntity.Key(campaign.ListId, "corrupt"), Number = "+1#555/0100", SmsConsent = true }, default);
+        var poisonBefore = await PoisonCountAsync();
+        await app.Services.GetRequiredService<CampaignStepMessages>().ScheduleAsync(org.OrgId, campaign.RowKey, "t1", TimeSpan.Zero, default);
+
+        await DrainAsync(TimeSpan.FromSeconds(8));
+
+        var failed = await campaigns.FindAsync(org.OrgId, campaign.RowKey, default);
+        Assert.Equal(CampaignStates.Failed, failed!.State);
+        Assert.Contains("failed 2 times", failed.FailureReason, StringComparison.Ordinal);
+        Assert.Equal(poisonBefore + 1, await PoisonCountAsync());
+    }
+
+    [Fact]
+    public async Task An_unreadable_message_goes_to_the_poison_queue()
+    {
+        var steps = await app.Services.GetRequiredService<HiroiQueues>().GetAsync(CampaignStepMessages.Steps);
+        var poisonBefore = await PoisonCountAsync();
+        await steps.SendMessageAsync("{\"org\":\"not-an-org\"}");
+
+        await DrainAsync(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(poisonBefore + 1, await PoisonCountAsync());
+    }
+}
