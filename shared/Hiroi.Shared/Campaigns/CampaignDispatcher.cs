@@ -28,7 +28,8 @@ public sealed class CampaignDispatcher(OutboundSms sms, OutboundCalls calls)
         var firstAttemptAt = contact.IntentAt ?? DateTimeOffset.UnixEpoch;
         if (campaign.Channel == Channels.Call)
         {
-            var call = await calls.PlaceAsync(org, contact.Sender!, contact.Number, key, firstAttemptAt, cancellationToken).ConfigureAwait(false);
+            var call = await calls.PlaceAsync(org, contact.Sender!, contact.Number, key, firstAttemptAt, cancellationToken,
+                CampaignContactEntity.Tag(campaign.RowKey, contact.Attempt)).ConfigureAwait(false);
             return call.Outcome switch
             {
                 CallOutcome.Dialing => new DispatchResult(DispatchStatus.Sent, call.CallId),

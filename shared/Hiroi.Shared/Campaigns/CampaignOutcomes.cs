@@ -34,6 +34,25 @@ public sealed class CampaignOutcomes(CampaignRepository campaigns, CampaignConta
         throw new TimeoutException("The campaign contact kept changing; the event will be redelivered.");
     }
 
+    /// <summary>
+    /// A Call Automation event as a campaign outcome, or null when it settles nothing: connected is answered; a failed
+    /// create call by its SIP sub-code (408/480 no answer, 486 busy, 603 declined, else failed); a disconnect before
+    /// any connect is no answer.
+    /// </summary>
+    public static string? FromCallEvent(string eventType, int? subCode, bool connected) => eventType switch
+    {
+        "Microsoft.Communication.CallConnected" => Outcomes.Answered,
+        "Microsoft.Communication.CreateCallFailed" => subCode switch
+        {
+            408 or 480 => Outcomes.NoAnswer,
+            486 => Outcomes.Busy,
+            603 => Outcomes.Declined,
+            _ => Outcomes.Failed,
+        },
+        "Microsoft.Communication.CallDisconnected" when !connected => Outcomes.NoAnswer,
+        _ => null,
+    };
+
     /// <summary>An ACS SMS delivery status as a campaign outcome.</summary>
     public static string FromDeliveryStatus(string status) =>
         status.Equals("Delivered", StringComparison.OrdinalIgnoreCase) ? Outcomes.Delivered : Outcomes.Failed;

@@ -30,6 +30,9 @@ public sealed class CallEntity : ITableEntity
     public string? RecordingState { get; set; }
     public string? LastMediaResult { get; set; }
 
+    /// <summary>The campaign attempt this call dispatched (<c>campaign:attempt</c>), so its outcome settles it.</summary>
+    public string? CampaignTag { get; set; }
+
     public static string NewId() => "call_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 }
 

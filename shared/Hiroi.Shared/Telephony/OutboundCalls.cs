@@ -38,7 +38,8 @@ public sealed class OutboundCalls(
     IAcsClient acs, NumberRegistry numbers, OptOutRegistry optOuts, CallRepository calls, CallbackTokenService tokens,
     IOptions<CallOptions> options, TimeProvider time, ILogger<OutboundCalls> logger)
 {
-    public async Task<OutboundCallResult> PlaceAsync(OrgId org, string from, string to, string idempotencyKey, DateTimeOffset firstAttemptAt, CancellationToken cancellationToken)
+    public async Task<OutboundCallResult> PlaceAsync(
+        OrgId org, string from, string to, string idempotencyKey, DateTimeOffset firstAttemptAt, CancellationToken cancellationToken, string? campaignTag = null)
     {
         if (await numbers.OwnerAsync(from, cancellationToken).ConfigureAwait(false) != org)
         {
@@ -54,7 +55,7 @@ public sealed class OutboundCalls(
         var call = new CallEntity
         {
             RowKey = CallEntity.NewId(), Direction = Directions.Outbound, CustomerNumber = to, OurNumber = from,
-            State = CallStates.Dialing, StartedAt = time.GetUtcNow(),
+            State = CallStates.Dialing, StartedAt = time.GetUtcNow(), CampaignTag = campaignTag,
         };
         await calls.AddAsync(org, call, cancellationToken).ConfigureAwait(false);
         var callback = await CallbackUriAsync(org, call.RowKey, cancellationToken).ConfigureAwait(false);

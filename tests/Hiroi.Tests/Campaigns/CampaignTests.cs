@@ -124,6 +124,25 @@ public class CampaignTests(CampaignApp app) : IClassFixture<CampaignApp>
     }
 
     [Fact]
+    public async Task A_call_campaign_settles_each_attempt_from_the_call_events()
+    {
+        var (_, admin, sender) = await app.OrgWithSenderAsync();
+        var zone = ZonesNow.Open();
+        var csv = "phone,timezone,call_consent,sms_consent\n" + string.Concat(Enumerable.Range(600, 5).Select(i => $"{Number(i)},{zone},yes,no\n"));
+        var listId = await CampaignApp.ListWithAsync(admin, csv);
+        var created = await admin.PostAsJsonAsync("/api/campaigns", new { name = "Reminders", channel = "call", listId, senderNumbers = new[] { sender }, agentId = "agent-1" });
+        var campaignId = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+        (await admin.PostAsync($"/api/campaigns/{campaignId}/start", null)).EnsureSuccessStatusCode();
+
+        var done = await CampaignApp.WaitForAsync(admin, $"/api/campaigns/{campaignId}",
+            c => c.GetProperty("progress").GetProperty("byOutcome").TryGetProperty("answered", out var a) && a.GetInt32() == 5);
+
+        Assert.Equal(5, done.GetProperty("progress").GetProperty("byState").GetProperty("done").GetInt32());
+        var calls = JsonDocument.Parse(await admin.GetStringAsync("/api/calls")).RootElement.EnumerateArray().Select(c => c.GetProperty("customerNumber").GetString()).Order();
+        Assert.Equal(Enumerable.Range(600, 5).Select(Number), calls);
+    }
+
+    [Fact]
     public async Task Cancel_stops_a_campaign_for_good()
     {
         var (_, admin, sender) = await app.OrgWithSenderAsync();

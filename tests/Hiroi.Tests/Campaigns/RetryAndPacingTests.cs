@@ -78,6 +78,18 @@ public class RetryAndPacingTests
     }
 
     [Theory]
+    [InlineData("Microsoft.Communication.CallConnected", null, false, Outcomes.Answered)]
+    [InlineData("Microsoft.Communication.CreateCallFailed", 480, false, Outcomes.NoAnswer)]
+    [InlineData("Microsoft.Communication.CreateCallFailed", 486, false, Outcomes.Busy)]
+    [InlineData("Microsoft.Communication.CreateCallFailed", 603, false, Outcomes.Declined)]
+    [InlineData("Microsoft.Communication.CreateCallFailed", 500, false, Outcomes.Failed)]
+    [InlineData("Microsoft.Communication.CallDisconnected", null, false, Outcomes.NoAnswer)]
+    [InlineData("Microsoft.Communication.CallDisconnected", null, true, null)]
+    [InlineData("Microsoft.Communication.PlayCompleted", null, true, null)]
+    public void Call_events_map_to_campaign_outcomes(string type, int? subCode, bool connected, string? outcome) =>
+        Assert.Equal(outcome, CampaignOutcomes.FromCallEvent(type, subCode, connected));
+
+    [Theory]
     [InlineData("cmp_0123456789abcdef:2", true)]
     [InlineData("cmp_0123456789abcdef", false)]
     [InlineData("other:2", false)]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hiroi.Shared.Campaigns;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
 
@@ -6,9 +7,10 @@ namespace Hiroi.Endpoints.Telephony.Calls;
 
 /// <summary>
 /// Applies a Call Automation callback to its call. Events may come out of order: once a call has ended, a late
-/// CallConnected only fills in when it connected, and never brings the call back to life.
+/// CallConnected only fills in when it connected, and never brings the call back to life. A campaign call's outcome
+/// (answered, no answer, busy, declined, failed) settles its campaign attempt.
 /// </summary>
-public sealed class CallEventApplier(CallRepository calls)
+public sealed class CallEventApplier(CallRepository calls, CampaignOutcomes campaigns)
 {
     private const string Prefix = "Microsoft.Communication.";
 
@@ -39,6 +41,12 @@ public sealed class CallEventApplier(CallRepository calls)
         if (changed?.ServerCallId is { } serverCallId)
         {
             await calls.IndexAsync(org, callId, serverCallId, cancellationToken);
+        }
+
+        if (changed is { CampaignTag: { } tag, CustomerNumber: { } customer }
+            && CampaignOutcomes.FromCallEvent(inbound.Type, data.SubCode, changed.ConnectedAt is not null) is { } outcome)
+        {
+            await campaigns.SettleAsync(org, tag, customer, outcome, cancellationToken);
         }
     }
 
