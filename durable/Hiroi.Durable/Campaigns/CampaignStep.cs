@@ -148,44 +148,82 @@ public sealed class CampaignStep(
         }
 
         var pacing = new SenderPacing(campaign);
+        var changes = new List<CampaignContactEntity>();
+        var intents = new List<CampaignContactEntity>();
+        StepOutcome outcome = new StepOutcome.Continue();
         foreach (var contact in due)
         {
             if (contact.State == ContactStates.Awaiting)
             {
                 // No outcome arrived in time: the attempt counts as sent.
                 RetryPolicy.Settle(campaign, contact, Outcomes.Sent, now);
-                await contacts.TryReplaceAsync(org, campaign.RowKey, contact, cancellationToken).ConfigureAwait(false);
+                changes.Add(contact);
                 continue;
             }
 
             if (pacing.CapReachedUntil(now) is { } capEnds)
             {
-                return new StepOutcome.DeferUntil(capEnds);
+                outcome = new StepOutcome.DeferUntil(capEnds);
+                break;
             }
 
             var (sender, freeAt) = pacing.Next(now);
             if (sender is null)
             {
-                return new StepOutcome.DeferUntil(freeAt);
+                outcome = new StepOutcome.DeferUntil(freeAt);
+                break;
             }
 
             var decision = await gate.EvaluateAsync(org, campaign, contact, now, cancellationToken).ConfigureAwait(false);
             if (decision is not GateDecision.Go)
             {
                 ApplyGate(contact, decision);
-                await contacts.TryReplaceAsync(org, campaign.RowKey, contact, cancellationToken).ConfigureAwait(false);
+                changes.Add(contact);
                 continue;
             }
 
-            if (await DispatchAsync(org, campaign, contact, sender, now, cancellationToken).ConfigureAwait(false) is { } stop)
-            {
-                return stop;
-            }
-
+            RecordIntent(contact, sender, now);
             pacing.Used(contact.Sender!, now);
+            intents.Add(contact);
         }
 
-        return new StepOutcome.Continue();
+        // One transaction records every intent (and the skips and deferrals) before anything is sent; a contact another
+        // worker changed meanwhile drops out and is not sent by this step.
+        var recorded = await contacts.TryReplaceManyAsync(org, campaign.RowKey, [.. changes, .. intents], cancellationToken).ConfigureAwait(false);
+        var results = new List<CampaignContactEntity>();
+        foreach (var contact in intents.Where(recorded.Contains))
+        {
+            var (changed, stop) = await DispatchAsync(org, campaign, contact, now, cancellationToken).ConfigureAwait(false);
+            if (changed)
+            {
+                results.Add(contact);
+            }
+
+            if (stop is not null)
+            {
+                outcome = stop;
+                break;
+            }
+        }
+
+        // A delivery report may have settled a contact already; then its row has moved on and keeps what the report wrote.
+        await contacts.TryReplaceManyAsync(org, campaign.RowKey, results, cancellationToken).ConfigureAwait(false);
+        return outcome;
+    }
+
+    private void RecordIntent(CampaignContactEntity contact, string sender, DateTimeOffset now)
+    {
+        if (contact.State != ContactStates.Dispatching)
+        {
+            contact.Attempt++;
+            contact.State = ContactStates.Dispatching;
+            contact.IntentAt = now;
+            contact.Sender = sender;
+        }
+
+        // A rerun after a crash keeps the attempt and its sender: the same key, the same request to ACS.
+        contact.DueAt = now + TimeSpan.FromSeconds(options.Value.IntentLeaseSeconds);
+        contact.Reason = null;
     }
 
     /// <summary>
@@ -244,24 +282,12 @@ public sealed class CampaignStep(
         }
     }
 
-    /// <summary>Records the intent, sends, records the result. Returns a stop outcome only when the campaign cannot go on.</summary>
-    private async Task<StepOutcome?> DispatchAsync(OrgId org, CampaignEntity campaign, CampaignContactEntity contact, string sender, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends a recorded intent and applies the result to the contact (the caller writes it). Returns whether the contact
+    /// changed, and a stop outcome only when the campaign cannot go on.
+    /// </summary>
+    private async Task<(bool Changed, StepOutcome? Stop)> DispatchAsync(OrgId org, CampaignEntity campaign, CampaignContactEntity contact, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (contact.State != ContactStates.Dispatching)
-        {
-            contact.Attempt++;
-            contact.State = ContactStates.Dispatching;
-            contact.IntentAt = now;
-            contact.Sender = sender;
-        }
-
-        contact.DueAt = now + TimeSpan.FromSeconds(options.Value.IntentLeaseSeconds);
-        contact.Reason = null;
-        if (!await contacts.TryReplaceAsync(org, campaign.RowKey, contact, cancellationToken).ConfigureAwait(false))
-        {
-            return null; // another worker holds this contact
-        }
-
         DispatchResult result;
         try
         {
@@ -270,7 +296,7 @@ public sealed class CampaignStep(
         catch (Exception e) when (e is AcsRequestException or HttpRequestException || TransientFaults.IsTransient(e))
         {
             logger.LogWarning(e, "Dispatch of campaign {CampaignId} attempt {Attempt} failed; the same attempt is retried after the lease", campaign.RowKey, contact.Attempt);
-            return null;
+            return (false, null);
         }
 
         switch (result.Status)
@@ -288,24 +314,18 @@ public sealed class CampaignStep(
                     contact.MessageId = result.Id;
                 }
 
-                break;
+                return (true, null);
             case DispatchStatus.OptedOut:
-                contact.State = ContactStates.Skipped;
-                contact.Open = false;
-                contact.Reason = SkipReasons.OptedOut;
-                break;
+                ApplyGate(contact, new GateDecision.Skip(SkipReasons.OptedOut));
+                return (true, null);
             case DispatchStatus.Rejected:
                 RetryPolicy.Settle(campaign, contact, Outcomes.Rejected, now);
-                break;
-            case DispatchStatus.NotOurNumber:
+                return (true, null);
+            default:
                 campaign.State = CampaignStates.Failed;
                 campaign.FailureReason = "A sender number is not registered to this org.";
                 campaign.FinishedAt = now;
-                return new StepOutcome.Stop(CampaignStates.Failed);
+                return (false, new StepOutcome.Stop(CampaignStates.Failed));
         }
-
-        // A delivery report may have settled the contact already; then its row has moved on and ours is stale.
-        await contacts.TryReplaceAsync(org, campaign.RowKey, contact, cancellationToken).ConfigureAwait(false);
-        return null;
     }
 }

@@ -211,6 +211,50 @@ public sealed class CampaignContactRepository(HiroiTables tables)
         }
     }
 
+    /// <summary>
+    /// Replaces the rows under their ETags in one transaction (they share the campaign's partition); when one of them
+    /// changed meanwhile, each is tried on its own. Returns the rows written.
+    /// </summary>
+    public async Task<IReadOnlySet<CampaignContactEntity>> TryReplaceManyAsync(OrgId org, string campaignId, IReadOnlyList<CampaignContactEntity> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var written = new HashSet<CampaignContactEntity>(ReferenceEqualityComparer.Instance);
+        if (rows.Count == 0)
+        {
+            return written;
+        }
+
+        var partition = Partition(org, campaignId);
+        foreach (var row in rows)
+        {
+            row.PartitionKey = partition;
+        }
+
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var responses = await table.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateReplace, r, r.ETag)), cancellationToken)
+                .ConfigureAwait(false);
+            for (var i = 0; i < rows.Count; i++)
+            {
+                rows[i].ETag = responses.Value[i].Headers.ETag ?? default;
+                written.Add(rows[i]);
+            }
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
+        {
+            foreach (var row in rows)
+            {
+                if (await TryReplaceAsync(org, campaignId, row, cancellationToken).ConfigureAwait(false))
+                {
+                    written.Add(row);
+                }
+            }
+        }
+
+        return written;
+    }
+
     /// <summary>Replaces the row under its ETag; false when someone else changed it first (or it is gone).</summary>
     public async Task<bool> TryReplaceAsync(OrgId org, string campaignId, CampaignContactEntity contact, CancellationToken cancellationToken)
     {
