@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Campaigns;
+using Hiroi.Endpoints.Console.Audit;
 using Hiroi.Endpoints.Console.Campaigns;
 using Hiroi.Endpoints.Console.ApiKeys;
 using Hiroi.Endpoints.Console.Members;
@@ -69,7 +70,7 @@ public static class HiroiHostingExtensions
         app.MapEventGrid();
         app.MapCallCallbacks();
         app.MapGroup("/api").MapOrgs().MapMembers().MapApiKeys().MapNumbers().MapOptOuts().MapConversations().MapCalls()
-            .MapContacts().MapDoNotContact().MapCampaigns();
+            .MapContacts().MapDoNotContact().MapCampaigns().MapAudit();
         return app;
     }
 }

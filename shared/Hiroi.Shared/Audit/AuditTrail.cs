@@ -24,6 +24,9 @@ public sealed class AuditEntity : ITableEntity
     public string? Detail { get; set; }
 }
 
+/// <summary>Which audit entries to list: a time range (inclusive, UTC), an actor id, an action name; each optional.</summary>
+public sealed record AuditQuery(DateTimeOffset? From, DateTimeOffset? To, string? Actor, string? Action);
+
 /// <summary>Writes and reads the org's audit trail. There is no update or delete here: entries are appended only.</summary>
 public sealed class AuditTrail(HiroiTables tables, TimeProvider time)
 {
@@ -62,6 +65,47 @@ public sealed class AuditTrail(HiroiTables tables, TimeProvider time)
 
         return entries;
     }
+
+    /// <summary>
+    /// One page of the org's audit trail, newest first, within [<paramref name="query"/>.From, .To] and with the given
+    /// actor and action if set; the continuation token fetches the next page.
+    /// </summary>
+    public async Task<(IReadOnlyList<AuditEntity> Entries, string? Next)> QueryAsync(OrgId org, AuditQuery query, int pageSize, string? continuation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}");
+        if (query.To is { } to)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"RowKey ge {NewestFirstPrefix(to)}");
+        }
+
+        if (query.From is { } from)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"RowKey lt {NewestFirstPrefix(from.AddTicks(-1))}");
+        }
+
+        if (query.Actor is { } actor)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"Actor eq {actor}");
+        }
+
+        if (query.Action is { } action)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"Action eq {action}");
+        }
+
+        var table = await tables.GetAsync(TableNames.Audit, cancellationToken).ConfigureAwait(false);
+        await foreach (var page in table.QueryAsync<AuditEntity>(filter, maxPerPage: pageSize, cancellationToken: cancellationToken)
+            .AsPages(continuation, pageSize).ConfigureAwait(false))
+        {
+            return (page.Values, page.ContinuationToken);
+        }
+
+        return ([], null);
+    }
+
+    private static string NewestFirstPrefix(DateTimeOffset at) =>
+        (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
 
     private static string NewestFirstKey(DateTimeOffset at) =>
         (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture)
