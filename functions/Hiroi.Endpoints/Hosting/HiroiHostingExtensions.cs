@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Campaigns;
 using Hiroi.Endpoints.Console.Audit;
+using Hiroi.Endpoints.Console.Retention;
 using Hiroi.Endpoints.Console.Campaigns;
 using Hiroi.Endpoints.Console.ApiKeys;
 using Hiroi.Endpoints.Console.Members;
@@ -33,6 +34,7 @@ public static class HiroiHostingExtensions
         services.AddHiroiHealth();
         services.AddTelephony();
         services.AddCampaigns();
+        services.AddRetention();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
             c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
@@ -70,7 +72,7 @@ public static class HiroiHostingExtensions
         app.MapEventGrid();
         app.MapCallCallbacks();
         app.MapGroup("/api").MapOrgs().MapMembers().MapApiKeys().MapNumbers().MapOptOuts().MapConversations().MapCalls()
-            .MapContacts().MapDoNotContact().MapCampaigns().MapAudit();
+            .MapContacts().MapDoNotContact().MapCampaigns().MapAudit().MapRetention();
         return app;
     }
 }

@@ -130,4 +130,5 @@ public static class AuditActions
     public const string DoNotContactRemoved = "dnc.removed";
     public const string CampaignCreated = "campaign.created";
     public const string CampaignCommand = "campaign.command";
+    public const string RetentionChanged = "retention.changed";
 }

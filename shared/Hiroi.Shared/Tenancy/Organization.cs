@@ -19,7 +19,7 @@ public sealed class OrganizationEntity : ITableEntity
 }
 
 public sealed class OrganizationRepository(HiroiTables tables)
-    : OrgScopedRepository<OrganizationEntity>(tables, TableNames.Orgs)
+    : OrgScopedRepository<OrganizationEntity>(tables, TableNames.Orgs, OrganizationEntity.RowKeyValue)
 {
     public Task<OrganizationEntity?> GetAsync(OrgId org, CancellationToken cancellationToken) =>
         FindAsync(org, OrganizationEntity.RowKeyValue, cancellationToken);
