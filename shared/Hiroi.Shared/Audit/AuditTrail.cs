@@ -131,4 +131,5 @@ public static class AuditActions
     public const string CampaignCreated = "campaign.created";
     public const string CampaignCommand = "campaign.command";
     public const string RetentionChanged = "retention.changed";
+    public const string RetentionDeleted = "retention.deleted";
 }

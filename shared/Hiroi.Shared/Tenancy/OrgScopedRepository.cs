@@ -121,6 +121,49 @@ public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string ta
         }
     }
 
+    /// <summary>
+    /// Permanently deletes up to <paramref name="max"/> (at most <see cref="MaxBatch"/>) of the org's rows whose
+    /// <paramref name="timeProperty"/> is before <paramref name="cutoff"/>, in one transaction; <paramref name="beforeDelete"/>
+    /// runs first (to remove what the rows point at, such as blobs). Returns the rows deleted.
+    /// </summary>
+    public async Task<IReadOnlyList<TEntity>> DeleteOlderThanAsync(
+        OrgId org, string timeProperty, DateTimeOffset cutoff, int max, Func<IReadOnlyList<TEntity>, Task>? beforeDelete, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(max, MaxBatch);
+        ArgumentException.ThrowIfNullOrEmpty(timeProperty);
+        if (!timeProperty.All(char.IsAsciiLetter))
+        {
+            throw new ArgumentException("A property name is letters only.", nameof(timeProperty));
+        }
+
+        // The property name is a constant of the caller's (checked above); the cutoff is escaped as a value.
+        var olderThan = FormattableStringFactory.Create(timeProperty + " lt {0}", cutoff);
+        var expired = new List<TEntity>(max);
+        await foreach (var row in QueryAsync(org, olderThan, cancellationToken).ConfigureAwait(false))
+        {
+            expired.Add(row);
+            if (expired.Count == max)
+            {
+                break;
+            }
+        }
+
+        if (expired.Count == 0)
+        {
+            return expired;
+        }
+
+        if (beforeDelete is not null)
+        {
+            await beforeDelete(expired).ConfigureAwait(false);
+        }
+
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        await table.SubmitTransactionAsync(expired.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, ETag.All)), cancellationToken)
+            .ConfigureAwait(false);
+        return expired;
+    }
+
     /// <summary>Deletes a row the org owns. Returns false when the org has no such row.</summary>
     public async Task<bool> DeleteAsync(OrgId org, string id, CancellationToken cancellationToken)
     {

@@ -23,6 +23,8 @@ public class HiroiApp : WebApplicationFactory<Program>
         builder.UseSetting("AzureWebJobsStorage", StorageConnectionString);
         builder.UseSetting("Hiroi:Storage:Prefix", Prefix);
         builder.UseSetting("Hiroi:Telemetry:Console", "false");
+        // Sample events carry old timestamps; a sweep starting in the background would delete what tests look for.
+        builder.UseSetting("Hiroi:RetentionSweep:Enabled", "false");
     }
 
     /// <summary>Creates an org with an owner through the same service the bootstrap command uses.</summary>

@@ -1,3 +1,4 @@
+using Hiroi.Durable.Retention;
 using Hiroi.Shared;
 using Hiroi.Shared.Retention;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,12 +7,21 @@ namespace Hiroi.Endpoints.Console.Retention;
 
 public static class RetentionServiceCollectionExtensions
 {
-    /// <summary>Retention periods per org and kind of data, within the platform's bounds.</summary>
+    /// <summary>Retention periods per org and kind of data, within the platform's bounds, and the daily sweep that enforces them.</summary>
     public static IServiceCollection AddRetention(this IServiceCollection services)
     {
         services.AddSection<RetentionOptions>(RetentionOptions.Section);
         services.AddSingleton<RetentionRepository>();
         services.AddSingleton<RetentionSettings>();
+        // Order matters: conversations go after their messages.
+        services.AddSingleton<IExpiringData, ExpiringMessages>();
+        services.AddSingleton<IExpiringData, ExpiringConversations>();
+        services.AddSingleton<IExpiringData, ExpiringCalls>();
+        services.AddSingleton<IExpiringData, ExpiringRecordings>();
+        services.AddSection<RetentionSweepOptions>(RetentionSweepOptions.Section);
+        services.AddSingleton<RetentionSweep>();
+        services.AddSingleton<RetentionTimer>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionTimer>());
         return services;
     }
 }

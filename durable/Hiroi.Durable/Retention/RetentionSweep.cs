@@ -1,0 +1,153 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using Hiroi.Durable.Campaigns;
+using Hiroi.Shared.Audit;
+using Hiroi.Shared.Retention;
+using Hiroi.Shared.Storage;
+using Hiroi.Shared.Tenancy;
+
+namespace Hiroi.Durable.Retention;
+
+/// <summary>
+/// One sweep run and its checkpoint: PartitionKey = <c>sweep</c>, RowKey = the run id (its UTC date). The cursor is the
+/// org being swept (orgs are walked in id order) and the index of the kind of data within it.
+/// </summary>
+public sealed class SweepRunEntity : ITableEntity
+{
+    public const string Partition = "sweep";
+
+    public string PartitionKey { get; set; } = Partition;
+    public string RowKey { get; set; } = string.Empty;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public bool Done { get; set; }
+    public string? LastOrg { get; set; }
+    public string? CurrentOrg { get; set; }
+    public int KindIndex { get; set; }
+    public long Deleted { get; set; }
+    public long Batches { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    public static string IdFor(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// The retention sweep as checkpointed steps, like a campaign's: each step deletes one batch (at most 100 rows) of one
+/// kind of expired data for one org, writes an audit entry with the count, and moves the cursor on under the run row's
+/// ETag. The cutoff is computed from the clock at every batch, so nothing younger than its period is ever deleted,
+/// and a run resumed after a crash continues from its last checkpoint (a batch deleted but not checkpointed is simply
+/// not found again).
+/// </summary>
+public sealed class RetentionSweep(HiroiTables tables, IEnumerable<IExpiringData> kinds, RetentionSettings settings, AuditTrail audit, TimeProvider time)
+{
+    public const int BatchSize = 100;
+
+    private readonly IExpiringData[] _kinds = [.. kinds];
+
+    /// <summary>Starts the run for <paramref name="at"/>'s UTC day unless it exists; returns its id.</summary>
+    public async Task<string> StartAsync(DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var runs = await tables.GetAsync(TableNames.SweepRuns, cancellationToken).ConfigureAwait(false);
+        var id = SweepRunEntity.IdFor(at);
+        try
+        {
+            await runs.AddEntityAsync(new SweepRunEntity { RowKey = id, StartedAt = at }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // Started already (another instance, or before a restart).
+        }
+
+        return id;
+    }
+
+    /// <summary>Runs that were started and not finished (a crash, a restart), oldest first.</summary>
+    public async Task<IReadOnlyList<string>> UnfinishedAsync(CancellationToken cancellationToken)
+    {
+        var runs = await tables.GetAsync(TableNames.SweepRuns, cancellationToken).ConfigureAwait(false);
+        return await runs.QueryAsync<SweepRunEntity>(r => r.PartitionKey == SweepRunEntity.Partition && !r.Done, cancellationToken: cancellationToken)
+            .Select(r => r.RowKey).ToListAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<StepOutcome> RunAsync(string runId, CancellationToken cancellationToken)
+    {
+        var runs = await tables.GetAsync(TableNames.SweepRuns, cancellationToken).ConfigureAwait(false);
+        var found = await runs.GetEntityIfExistsAsync<SweepRunEntity>(SweepRunEntity.Partition, runId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!found.HasValue || found.Value!.Done)
+        {
+            return new StepOutcome.Stop("done");
+        }
+
+        var run = found.Value;
+        var now = time.GetUtcNow();
+        if (run.CurrentOrg is null)
+        {
+            run.CurrentOrg = await NextOrgAsync(run.LastOrg, cancellationToken).ConfigureAwait(false);
+            run.KindIndex = 0;
+            if (run.CurrentOrg is null)
+            {
+                run.Done = true;
+                run.FinishedAt = now;
+            }
+        }
+        else
+        {
+            await SweepBatchAsync(run, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await runs.UpdateEntityAsync(run, run.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+            return new StepOutcome.Stale(); // another worker stepped this run meanwhile
+        }
+
+        return run.Done ? new StepOutcome.Stop("done") : new StepOutcome.Continue();
+    }
+
+    private async Task SweepBatchAsync(SweepRunEntity run, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (!OrgId.TryParse(run.CurrentOrg, out var org))
+        {
+            (run.LastOrg, run.CurrentOrg) = (run.CurrentOrg, null); // not an org row we wrote: nothing of ours to sweep
+            return;
+        }
+
+        var kind = _kinds[run.KindIndex];
+        var periods = await settings.GetAsync(org, cancellationToken).ConfigureAwait(false);
+        var cutoff = now - TimeSpan.FromDays(periods[kind.DataKind]);
+        var deleted = await kind.DeleteExpiredAsync(org, cutoff, BatchSize, cancellationToken).ConfigureAwait(false);
+        if (deleted > 0)
+        {
+            await audit.RecordAsync(Caller.System(org, "retention"), AuditActions.RetentionDeleted, kind.Name,
+                $"deleted={deleted} olderThan={cutoff:O}", cancellationToken).ConfigureAwait(false);
+        }
+
+        run.Deleted += deleted;
+        run.Batches++;
+        if (deleted < BatchSize && ++run.KindIndex == _kinds.Length)
+        {
+            run.LastOrg = run.CurrentOrg;
+            run.CurrentOrg = null;
+        }
+    }
+
+    private async Task<string?> NextOrgAsync(string? after, CancellationToken cancellationToken)
+    {
+        var orgs = await tables.GetAsync(TableNames.Orgs, cancellationToken).ConfigureAwait(false);
+        var filter = after is null
+            ? TableClient.CreateQueryFilter($"RowKey eq {Hiroi.Shared.Tenancy.OrganizationEntity.RowKeyValue}")
+            : TableClient.CreateQueryFilter($"PartitionKey gt {after} and RowKey eq {Hiroi.Shared.Tenancy.OrganizationEntity.RowKeyValue}");
+        await foreach (var org in orgs.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            return org.PartitionKey;
+        }
+
+        return null;
+    }
+}
