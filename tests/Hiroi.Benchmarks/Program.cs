@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Hiroi.Benchmarks;
 
-// scripts/bench.sh runs the BenchmarkDotNet suite; scripts/bench-webhook.sh and scripts/bench-campaign.sh run the load runs.
+// scripts/bench.sh runs the BenchmarkDotNet suite; scripts/bench-webhook.sh, bench-campaign.sh and bench-retention.sh run the load runs.
 if (args is ["webhook-load", var storage, var url, var secret, var number, var seconds, var concurrency])
 {
     return await WebhookLoad.RunAsync(storage, new Uri(url), secret, number, int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture),
@@ -12,6 +12,11 @@ if (args is ["campaign-load", var storageAccount, var contacts, var campaigns])
 {
     return await CampaignStepLoad.RunAsync(storageAccount, int.Parse(contacts, System.Globalization.CultureInfo.InvariantCulture),
         int.Parse(campaigns, System.Globalization.CultureInfo.InvariantCulture));
+}
+
+if (args is ["retention-load", var retentionStorage, var rows])
+{
+    return await RetentionSweepLoad.RunAsync(retentionStorage, int.Parse(rows, System.Globalization.CultureInfo.InvariantCulture));
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -35,17 +35,24 @@ public sealed class SweepRunEntity : ITableEntity
 }
 
 /// <summary>
-/// The retention sweep as checkpointed steps, like a campaign's: each step deletes one batch (at most 100 rows) of one
-/// kind of expired data for one org, writes an audit entry with the count, and moves the cursor on under the run row's
-/// ETag. The cutoff is computed from the clock at every batch, so nothing younger than its period is ever deleted,
-/// and a run resumed after a crash continues from its last checkpoint (a batch deleted but not checkpointed is simply
-/// not found again).
+/// The retention sweep as checkpointed steps, like a campaign's: each step finds one batch of one kind of expired data
+/// for one org (up to <see cref="TableBatchesPerStep"/> table batches of at most 100 rows), writes the audit entry with
+/// the count first (so no deletion is ever unaudited; a crash before the delete only means the next run audits those
+/// rows again), deletes them 100 per transaction, and moves the cursor on under the run row's ETag. The cutoff comes
+/// from the clock and the org's current period at every batch, so nothing younger than its retention is deleted; a run
+/// resumed after a crash continues from its last checkpoint (rows deleted but not checkpointed are simply not found again).
 /// </summary>
 public sealed class RetentionSweep(HiroiTables tables, IEnumerable<IExpiringData> kinds, RetentionSettings settings, AuditTrail audit, TimeProvider time)
 {
-    public const int BatchSize = 100;
+    public const int TableBatch = 100;
+    public const int TableBatchesPerStep = 5;
+    public const int BatchSize = TableBatch * TableBatchesPerStep;
 
     private readonly IExpiringData[] _kinds = [.. kinds];
+
+    // The run row as this worker last wrote it: a step that follows its own checkpoint need not read it again (a write
+    // by anyone else meanwhile fails on the ETag, and the next step reads afresh).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SweepRunEntity> _lastWritten = new(StringComparer.Ordinal);
 
     /// <summary>Starts the run for <paramref name="at"/>'s UTC day unless it exists; returns its id.</summary>
     public async Task<string> StartAsync(DateTimeOffset at, CancellationToken cancellationToken)
@@ -75,13 +82,17 @@ public sealed class RetentionSweep(HiroiTables tables, IEnumerable<IExpiringData
     public async Task<StepOutcome> RunAsync(string runId, CancellationToken cancellationToken)
     {
         var runs = await tables.GetAsync(TableNames.SweepRuns, cancellationToken).ConfigureAwait(false);
-        var found = await runs.GetEntityIfExistsAsync<SweepRunEntity>(SweepRunEntity.Partition, runId, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (!found.HasValue || found.Value!.Done)
+        if (!_lastWritten.TryRemove(runId, out var run))
+        {
+            var found = await runs.GetEntityIfExistsAsync<SweepRunEntity>(SweepRunEntity.Partition, runId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            run = found.HasValue ? found.Value : null;
+        }
+
+        if (run is null || run.Done)
         {
             return new StepOutcome.Stop("done");
         }
 
-        var run = found.Value;
         var now = time.GetUtcNow();
         if (run.CurrentOrg is null)
         {
@@ -100,11 +111,17 @@ public sealed class RetentionSweep(HiroiTables tables, IEnumerable<IExpiringData
 
         try
         {
-            await runs.UpdateEntityAsync(run, run.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            var written = await runs.UpdateEntityAsync(run, run.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            run.ETag = written.Headers.ETag ?? default;
         }
         catch (RequestFailedException e) when (e.Status == 412)
         {
             return new StepOutcome.Stale(); // another worker stepped this run meanwhile
+        }
+
+        if (!run.Done)
+        {
+            _lastWritten[runId] = run;
         }
 
         return run.Done ? new StepOutcome.Stop("done") : new StepOutcome.Continue();
@@ -119,13 +136,15 @@ public sealed class RetentionSweep(HiroiTables tables, IEnumerable<IExpiringData
         }
 
         var kind = _kinds[run.KindIndex];
-        var periods = await settings.GetAsync(org, cancellationToken).ConfigureAwait(false);
+        var periods = await settings.GetAsync(org, cancellationToken).ConfigureAwait(false); // read every batch: a longer period applies at once
         var cutoff = now - TimeSpan.FromDays(periods[kind.DataKind]);
-        var deleted = await kind.DeleteExpiredAsync(org, cutoff, BatchSize, cancellationToken).ConfigureAwait(false);
+        var expired = await kind.FindExpiredAsync(org, cutoff, BatchSize, cancellationToken).ConfigureAwait(false);
+        var deleted = expired.Count;
         if (deleted > 0)
         {
             await audit.RecordAsync(Caller.System(org, "retention"), AuditActions.RetentionDeleted, kind.Name,
                 $"deleted={deleted} olderThan={cutoff:O}", cancellationToken).ConfigureAwait(false);
+            await kind.DeleteAsync(org, expired, cancellationToken).ConfigureAwait(false);
         }
 
         run.Deleted += deleted;

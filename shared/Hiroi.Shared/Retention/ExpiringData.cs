@@ -4,7 +4,10 @@ using Hiroi.Shared.Tenancy;
 
 namespace Hiroi.Shared.Retention;
 
-/// <summary>One kind of an org's stored personal data that the retention sweep deletes when it is older than its period.</summary>
+/// <summary>
+/// One kind of an org's stored personal data that the retention sweep deletes when it is older than its period: first
+/// found (so the audit entry can be written before anything goes), then deleted.
+/// </summary>
 public interface IExpiringData
 {
     /// <summary>What the audit entry calls it.</summary>
@@ -13,58 +16,75 @@ public interface IExpiringData
     /// <summary>Whose retention period applies (<see cref="DataKinds"/>).</summary>
     string DataKind { get; }
 
-    /// <summary>Permanently deletes up to <paramref name="max"/> rows older than <paramref name="cutoff"/>; returns how many.</summary>
-    Task<int> DeleteExpiredAsync(OrgId org, DateTimeOffset cutoff, int max, CancellationToken cancellationToken);
+    /// <summary>Up to <paramref name="max"/> of the org's rows older than <paramref name="cutoff"/>.</summary>
+    Task<IReadOnlyList<object>> FindExpiredAsync(OrgId org, DateTimeOffset cutoff, int max, CancellationToken cancellationToken);
+
+    /// <summary>Permanently deletes rows <see cref="FindExpiredAsync"/> returned, and anything they point at.</summary>
+    Task DeleteAsync(OrgId org, IReadOnlyList<object> expired, CancellationToken cancellationToken);
+}
+
+/// <summary>The common shape: rows of one org-scoped repository, by one time property.</summary>
+public abstract class ExpiringRows<TEntity>(OrgScopedRepository<TEntity> rows, string timeProperty) : IExpiringData
+    where TEntity : class, Azure.Data.Tables.ITableEntity, new()
+{
+    public abstract string Name { get; }
+
+    public abstract string DataKind { get; }
+
+    public async Task<IReadOnlyList<object>> FindExpiredAsync(OrgId org, DateTimeOffset cutoff, int max, CancellationToken cancellationToken) =>
+        await rows.OlderThanAsync(org, timeProperty, cutoff, max, cancellationToken).ConfigureAwait(false);
+
+    public async Task DeleteAsync(OrgId org, IReadOnlyList<object> expired, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(expired);
+        var typed = expired.Cast<TEntity>().ToList();
+        await BeforeDeleteAsync(typed, cancellationToken).ConfigureAwait(false);
+        await rows.DeleteAllAsync(org, typed, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes what the rows point at (blobs), before the rows that name it go.</summary>
+    protected virtual Task BeforeDeleteAsync(IReadOnlyList<TEntity> expired, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>SMS messages, by when they were sent or received.</summary>
-public sealed class ExpiringMessages(MessageRepository messages) : IExpiringData
+public sealed class ExpiringMessages(MessageRepository messages) : ExpiringRows<MessageEntity>(messages, nameof(MessageEntity.At))
 {
-    public string Name => "messages";
+    public override string Name => "messages";
 
-    public string DataKind => DataKinds.Messages;
-
-    public async Task<int> DeleteExpiredAsync(OrgId org, DateTimeOffset cutoff, int max, CancellationToken cancellationToken) =>
-        (await messages.DeleteOlderThanAsync(org, nameof(MessageEntity.At), cutoff, max, null, cancellationToken).ConfigureAwait(false)).Count;
+    public override string DataKind => DataKinds.Messages;
 }
 
 /// <summary>Conversations whose last message is past the messages' period (so their messages are gone too).</summary>
-public sealed class ExpiringConversations(ConversationRepository conversations) : IExpiringData
+public sealed class ExpiringConversations(ConversationRepository conversations) : ExpiringRows<ConversationEntity>(conversations, nameof(ConversationEntity.LastMessageAt))
 {
-    public string Name => "conversations";
+    public override string Name => "conversations";
 
-    public string DataKind => DataKinds.Messages;
-
-    public async Task<int> DeleteExpiredAsync(OrgId org, DateTimeOffset cutoff, int max, CancellationToken cancellationToken) =>
-        (await conversations.DeleteOlderThanAsync(org, nameof(ConversationEntity.LastMessageAt), cutoff, max, null, cancellationToken).ConfigureAwait(false)).Count;
+    public override string DataKind => DataKinds.Messages;
 }
 
 /// <summary>Call records, by when the call started.</summary>
-public sealed class ExpiringCalls(CallRepository calls) : IExpiringData
+public sealed class ExpiringCalls(CallRepository calls) : ExpiringRows<CallEntity>(calls, nameof(CallEntity.StartedAt))
 {
-    public string Name => "calls";
+    public override string Name => "calls";
 
-    public string DataKind => DataKinds.Calls;
-
-    public async Task<int> DeleteExpiredAsync(OrgId org, DateTimeOffset cutoff, int max, CancellationToken cancellationToken) =>
-        (await calls.DeleteOlderThanAsync(org, nameof(CallEntity.StartedAt), cutoff, max, null, cancellationToken).ConfigureAwait(false)).Count;
+    public override string DataKind => DataKinds.Calls;
 }
 
 /// <summary>Recordings, by when we stored them: the encrypted blob first, then its metadata (ACS's copy was deleted on arrival).</summary>
-public sealed class ExpiringRecordings(RecordingRepository recordings, HiroiBlobs blobs) : IExpiringData
+public sealed class ExpiringRecordings(RecordingRepository recordings, HiroiBlobs blobs) : ExpiringRows<RecordingEntity>(recordings, nameof(RecordingEntity.StoredAt))
 {
-    public string Name => "recordings";
+    public override string Name => "recordings";
 
-    public string DataKind => DataKinds.Recordings;
+    public override string DataKind => DataKinds.Recordings;
 
-    public async Task<int> DeleteExpiredAsync(OrgId org, DateTimeOffset cutoff, int max, CancellationToken cancellationToken) =>
-        (await recordings.DeleteOlderThanAsync(org, nameof(RecordingEntity.StoredAt), cutoff, max, async expired =>
+    protected override async Task BeforeDeleteAsync(IReadOnlyList<RecordingEntity> expired, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(expired);
+        var container = await blobs.GetAsync(HiroiBlobs.Recordings, cancellationToken).ConfigureAwait(false);
+        foreach (var recording in expired)
         {
-            var container = await blobs.GetAsync(HiroiBlobs.Recordings, cancellationToken).ConfigureAwait(false);
-            foreach (var recording in expired)
-            {
-                await container.DeleteBlobIfExistsAsync(recording.BlobName, Azure.Storage.Blobs.Models.DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken)
-                    .ConfigureAwait(false);
-            }
-        }, cancellationToken).ConfigureAwait(false)).Count;
+            await container.DeleteBlobIfExistsAsync(recording.BlobName, Azure.Storage.Blobs.Models.DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+        }
+    }
 }

@@ -121,15 +121,9 @@ public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string ta
         }
     }
 
-    /// <summary>
-    /// Permanently deletes up to <paramref name="max"/> (at most <see cref="MaxBatch"/>) of the org's rows whose
-    /// <paramref name="timeProperty"/> is before <paramref name="cutoff"/>, in one transaction; <paramref name="beforeDelete"/>
-    /// runs first (to remove what the rows point at, such as blobs). Returns the rows deleted.
-    /// </summary>
-    public async Task<IReadOnlyList<TEntity>> DeleteOlderThanAsync(
-        OrgId org, string timeProperty, DateTimeOffset cutoff, int max, Func<IReadOnlyList<TEntity>, Task>? beforeDelete, CancellationToken cancellationToken)
+    /// <summary>Up to <paramref name="max"/> of the org's rows whose <paramref name="timeProperty"/> is before <paramref name="cutoff"/>.</summary>
+    public async Task<IReadOnlyList<TEntity>> OlderThanAsync(OrgId org, string timeProperty, DateTimeOffset cutoff, int max, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(max, MaxBatch);
         ArgumentException.ThrowIfNullOrEmpty(timeProperty);
         if (!timeProperty.All(char.IsAsciiLetter))
         {
@@ -138,30 +132,32 @@ public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string ta
 
         // The property name is a constant of the caller's (checked above); the cutoff is escaped as a value.
         var olderThan = FormattableStringFactory.Create(timeProperty + " lt {0}", cutoff);
-        var expired = new List<TEntity>(max);
+        var found = new List<TEntity>(max);
         await foreach (var row in QueryAsync(org, olderThan, cancellationToken).ConfigureAwait(false))
         {
-            expired.Add(row);
-            if (expired.Count == max)
+            found.Add(row);
+            if (found.Count == max)
             {
                 break;
             }
         }
 
-        if (expired.Count == 0)
-        {
-            return expired;
-        }
+        return found;
+    }
 
-        if (beforeDelete is not null)
-        {
-            await beforeDelete(expired).ConfigureAwait(false);
-        }
-
+    /// <summary>Permanently deletes the org's given rows, <see cref="MaxBatch"/> per transaction.</summary>
+    public async Task DeleteAllAsync(OrgId org, IReadOnlyList<TEntity> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        await table.SubmitTransactionAsync(expired.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, ETag.All)), cancellationToken)
-            .ConfigureAwait(false);
-        return expired;
+        foreach (var chunk in rows.Chunk(MaxBatch))
+        {
+            await table.SubmitTransactionAsync(chunk.Select(row =>
+            {
+                row.PartitionKey = org.Value;
+                return new TableTransactionAction(TableTransactionActionType.Delete, row, ETag.All);
+            }), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Deletes a row the org owns. Returns false when the org has no such row.</summary>
