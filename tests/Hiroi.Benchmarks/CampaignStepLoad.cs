@@ -27,7 +27,7 @@ public static class CampaignStepLoad
     public static async Task<int> RunAsync(string storage, int contacts, int concurrency)
     {
         var prefix = "bench" + Environment.ProcessId;
-        using var provider = Services(storage, prefix);
+        using var provider = BenchServices.Build(storage, prefix, services => services.AddSingleton<IAcsClient, InstantAcs>());
         var org = OrgId.New();
         var sender = "+15550009100";
         await provider.GetRequiredService<NumberRegistry>().RegisterAsync(Caller.System(org, "bench"), sender, null, default);
@@ -55,23 +55,6 @@ public static class CampaignStepLoad
         Console.WriteLine($"campaign contacts dispatched : {dispatched / elapsed,8:F0} contacts/s ({steps / elapsed:F1} steps/s, {steps} steps)");
         Console.WriteLine($"ratio                        : {dispatched / elapsed / raw:P0}");
         return 0;
-    }
-
-    private static ServiceProvider Services(string storage, string prefix)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = storage, ["Hiroi:Storage:Prefix"] = prefix,
-        }).Build();
-        var services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddSingleton(TimeProvider.System)
-            .AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>))
-            .AddHiroiShared();
-        services.AddTelephony();
-        services.AddCampaigns();
-        services.AddSingleton<IAcsClient, InstantAcs>();
-        return services.BuildServiceProvider();
     }
 
     private static async Task<string> PrepareAsync(ServiceProvider provider, OrgId org, string sender, int index, int count)

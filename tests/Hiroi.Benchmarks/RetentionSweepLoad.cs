@@ -24,7 +24,7 @@ public static class RetentionSweepLoad
     public static async Task<int> RunAsync(string storage, int rows)
     {
         var prefix = "benchret" + Environment.ProcessId;
-        using var provider = Services(storage, prefix);
+        using var provider = BenchServices.Build(storage, prefix);
         var old = DateTimeOffset.UtcNow.AddDays(-400);
 
         var raw = new TableServiceClient(storage).GetTableClient(prefix + "raw");
@@ -85,21 +85,4 @@ public static class RetentionSweepLoad
     {
         RowKey = $"msg_{i:D8}", ConversationId = "conv_0123456789abcdef0123", Direction = "inbound", CustomerNumber = "+12125550100", Text = "Hello there", At = at,
     };
-
-    private static ServiceProvider Services(string storage, string prefix)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = storage, ["Hiroi:Storage:Prefix"] = prefix,
-        }).Build();
-        var services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddSingleton(TimeProvider.System)
-            .AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>))
-            .AddHiroiShared();
-        services.AddTelephony();
-        services.AddCampaigns();
-        services.AddRetention();
-        return services.BuildServiceProvider();
-    }
 }
