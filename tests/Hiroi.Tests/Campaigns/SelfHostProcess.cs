@@ -14,7 +14,7 @@ public sealed class SelfHostProcess : IDisposable
     private readonly string _settingsFile = Path.Combine(Path.GetTempPath(), "hiroi-selfhost-" + Guid.NewGuid().ToString("N") + ".json");
     private Process? _process;
 
-    public SelfHostProcess()
+    public SelfHostProcess(IDictionary<string, string>? settings = null)
     {
         Port = TestStorage.FreePort();
         File.WriteAllText(_settingsFile, """{"Values":{}}""");
@@ -23,7 +23,7 @@ public sealed class SelfHostProcess : IDisposable
         {
             ["HIROI_LOCAL_SETTINGS"] = _settingsFile,
             ["AzureWebJobsStorage"] = TestStorage.ConnectionString,
-            ["Hiroi__Storage__Prefix"] = TestStorage.NewPrefix(),
+            ["Hiroi__Storage__Prefix"] = Prefix,
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Hiroi__AcsSimulator__Enabled"] = "true",
@@ -42,9 +42,16 @@ public sealed class SelfHostProcess : IDisposable
             ["Hiroi__Campaigns__IntentLeaseSeconds"] = "5",
             ["Hiroi__Campaigns__AwaitingCheckSeconds"] = "1",
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            _environment[key] = value;
+        }
     }
 
     public int Port { get; }
+
+    /// <summary>The storage prefix of this host's tables, queues and containers.</summary>
+    public string Prefix { get; } = TestStorage.NewPrefix();
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 

@@ -1,0 +1,66 @@
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Hiroi.Durable.Retention;
+using Hiroi.Shared.Audit;
+using Hiroi.Shared.Storage;
+using Hiroi.Shared.Telephony;
+using Hiroi.Shared.Tenancy;
+using Hiroi.Tests.Campaigns;
+using Hiroi.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace Hiroi.Tests.Retention;
+
+/// <summary>The self-host is SIGKILLed while its timer sweeps, and restarted: the run finishes from its checkpoint.</summary>
+public sealed class SweepCrashTests
+{
+    [Fact]
+    public async Task A_sweep_killed_mid_run_finishes_after_restart_with_nothing_early_and_nothing_left()
+    {
+        using var host = new SelfHostProcess(new Dictionary<string, string>
+        {
+            ["Hiroi__RetentionSweep__DailyAtUtc"] = "00:00", ["Hiroi__RetentionSweep__CheckSeconds"] = "1",
+        });
+        var tables = new HiroiTables(new TableServiceClient(TestStorage.ConnectionString), Options.Create(new StorageOptions { Prefix = host.Prefix }));
+        var org = OrgId.New();
+        await new OrganizationRepository(tables).AddAsync(org, new OrganizationEntity { Name = "Sweepy", CreatedAt = DateTimeOffset.UtcNow }, default);
+        var messages = new MessageRepository(tables);
+        var now = DateTimeOffset.UtcNow;
+        const int Old = 40_000, Young = 500;
+        foreach (var chunk in Enumerable.Range(0, Old + Young).Chunk(100))
+        {
+            await messages.UpsertBatchAsync(org, chunk.Select(i => new MessageEntity
+            {
+                RowKey = $"msg_{i:D6}", CustomerNumber = "+12125550160", Text = "hello", At = i < Old ? now.AddDays(-91) : now.AddDays(-89),
+            }).ToList(), TableUpdateMode.Replace, default);
+        }
+
+        var kills = 0;
+        var runs = await tables.GetAsync(TableNames.SweepRuns);
+        for (; kills < 3; kills++)
+        {
+            await host.StartAsync();
+            await Task.Delay(Random.Shared.Next(300, 1200));
+            host.Kill();
+        }
+
+        var midway = await runs.QueryAsync<SweepRunEntity>(r => r.PartitionKey == SweepRunEntity.Partition).FirstOrDefaultAsync();
+        Assert.True(midway is { Done: false, Deleted: > 0 }, "the kills should land while the run is part-way");
+
+        await host.StartAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        SweepRunEntity? run = null;
+        while (DateTime.UtcNow < deadline && run is not { Done: true })
+        {
+            await Task.Delay(250);
+            run = await runs.QueryAsync<SweepRunEntity>(r => r.PartitionKey == SweepRunEntity.Partition).FirstOrDefaultAsync();
+        }
+
+        Assert.True(run is { Done: true }, "the sweep run did not finish");
+        var left = await messages.ListAsync(org, default).ToListAsync();
+        Assert.Equal(Young, left.Count); // nothing left behind, nothing deleted early
+        Assert.All(left, m => Assert.True(m.At > now.AddDays(-90)));
+        var audited = await new AuditTrail(tables, TimeProvider.System).QueryAsync(org, new AuditQuery(null, null, null, AuditActions.RetentionDeleted), 500, null, default);
+        Assert.True(audited.Entries.Sum(e => int.Parse(e.Detail!.Split(' ')[0]["deleted=".Length..], System.Globalization.CultureInfo.InvariantCulture)) >= Old);
+    }
+}
