@@ -26,6 +26,9 @@ public sealed class SweepRunEntity : ITableEntity
     public string? LastOrg { get; set; }
     public string? CurrentOrg { get; set; }
     public int KindIndex { get; set; }
+
+    /// <summary>Set once every org is swept; then the platform's own expiring rows (event claims) go.</summary>
+    public bool OrgsDone { get; set; }
     public long Deleted { get; set; }
     public long Batches { get; set; }
     public DateTimeOffset StartedAt { get; set; }
@@ -42,7 +45,8 @@ public sealed class SweepRunEntity : ITableEntity
 /// from the clock and the org's current period at every batch, so nothing younger than its retention is deleted; a run
 /// resumed after a crash continues from its last checkpoint (rows deleted but not checkpointed are simply not found again).
 /// </summary>
-public sealed class RetentionSweep(HiroiTables tables, IEnumerable<IExpiringData> kinds, RetentionSettings settings, AuditTrail audit, TimeProvider time)
+public sealed class RetentionSweep(
+    HiroiTables tables, IEnumerable<IExpiringData> kinds, RetentionSettings settings, Hiroi.Shared.Events.EventClaims claims, AuditTrail audit, TimeProvider time)
 {
     public const int TableBatch = 100;
     public const int TableBatchesPerStep = 5;
@@ -94,15 +98,23 @@ public sealed class RetentionSweep(HiroiTables tables, IEnumerable<IExpiringData
         }
 
         var now = time.GetUtcNow();
-        if (run.CurrentOrg is null)
+        if (run.OrgsDone)
         {
-            run.CurrentOrg = await NextOrgAsync(run.LastOrg, cancellationToken).ConfigureAwait(false);
-            run.KindIndex = 0;
-            if (run.CurrentOrg is null)
+            // Event claims hold no personal data (a hash of the event id); they are kept a week, then go.
+            var deleted = await claims.DeleteExpiredAsync(now, BatchSize, cancellationToken).ConfigureAwait(false);
+            run.Deleted += deleted;
+            run.Batches++;
+            if (deleted < BatchSize)
             {
                 run.Done = true;
                 run.FinishedAt = now;
             }
+        }
+        else if (run.CurrentOrg is null)
+        {
+            run.CurrentOrg = await NextOrgAsync(run.LastOrg, cancellationToken).ConfigureAwait(false);
+            run.KindIndex = 0;
+            run.OrgsDone = run.CurrentOrg is null;
         }
         else
         {

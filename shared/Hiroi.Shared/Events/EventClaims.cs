@@ -97,6 +97,33 @@ public sealed class EventClaims(HiroiTables tables, TimeProvider time)
         await table.UpdateEntityAsync(patch, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Permanently deletes up to <paramref name="max"/> claims past their expiry (Event Grid stopped retrying them long
+    /// before), grouped into transactions of at most 100 per partition. Returns how many.
+    /// </summary>
+    public async Task<int> DeleteExpiredAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(TableNames.EventClaims, cancellationToken).ConfigureAwait(false);
+        var expired = new List<TableEntity>(max);
+        await foreach (var claim in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ExpiresAt lt {now}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken)
+            .ConfigureAwait(false))
+        {
+            expired.Add(claim);
+            if (expired.Count == max)
+            {
+                break;
+            }
+        }
+
+        foreach (var chunk in expired.GroupBy(c => c.PartitionKey).SelectMany(p => p.Chunk(100)))
+        {
+            await table.SubmitTransactionAsync(chunk.Select(c => new TableTransactionAction(TableTransactionActionType.Delete, c, ETag.All)), cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        return expired.Count;
+    }
+
     /// <summary>Gives the event back, so its redelivery is handled afresh (after a transient fault or a malformed event).</summary>
     public async Task ReleaseAsync(EventClaim claim, CancellationToken cancellationToken)
     {

@@ -107,6 +107,26 @@ public class RetentionSweepTests(ClockedApp app) : IClassFixture<ClockedApp>
     }
 
     [Fact]
+    public async Task Event_claims_go_once_expired_and_not_before()
+    {
+        var claims = await Get<HiroiTables>().GetAsync(TableNames.EventClaims);
+        var now = app.Clock.GetUtcNow();
+        var expired = new Hiroi.Shared.Events.EventClaimEntity { PartitionKey = "ab", RowKey = "ab" + Guid.NewGuid().ToString("N"), Done = true, ExpiresAt = now - Second };
+        var live = new Hiroi.Shared.Events.EventClaimEntity { PartitionKey = "ab", RowKey = "ab" + Guid.NewGuid().ToString("N"), Done = true, ExpiresAt = now + Second };
+        await claims.AddEntityAsync(expired);
+        await claims.AddEntityAsync(live);
+
+        var sweep = Get<RetentionSweep>();
+        var run = await sweep.StartAsync(now.AddDays(2), default);
+        while (await sweep.RunAsync(run, default) is StepOutcome.Continue)
+        {
+        }
+
+        Assert.False((await claims.GetEntityIfExistsAsync<Hiroi.Shared.Events.EventClaimEntity>("ab", expired.RowKey)).HasValue);
+        Assert.True((await claims.GetEntityIfExistsAsync<Hiroi.Shared.Events.EventClaimEntity>("ab", live.RowKey)).HasValue);
+    }
+
+    [Fact]
     public async Task A_run_resumed_from_its_checkpoint_by_another_worker_finishes_without_deleting_early()
     {
         var org = (await app.CreateOrgAsync()).OrgId;
