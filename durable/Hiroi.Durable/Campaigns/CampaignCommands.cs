@@ -14,8 +14,9 @@ public enum CommandResult
 
 /// <summary>
 /// Start, pause, resume and cancel: each is a conditional write of the campaign row's state (honoured by the next step),
-/// audited. Start and resume give the campaign a new step token and schedule its first step, so any older message
-/// still queued is stale.
+/// audited. Start and resume give the campaign a new step token and schedule its first step before the state is
+/// written (a message for a write that then fails is stale and dropped; a write without its message would strand the
+/// campaign), so any older message still queued is stale.
 /// </summary>
 public sealed class CampaignCommands(CampaignRepository campaigns, CampaignStepMessages steps, AuditTrail audit, TimeProvider time)
 {
@@ -46,7 +47,9 @@ public sealed class CampaignCommands(CampaignRepository campaigns, CampaignStepM
             if (schedules)
             {
                 campaign.StepToken = Guid.NewGuid().ToString("N");
+                campaign.PreviousStepToken = null;
                 campaign.StartedAt ??= time.GetUtcNow();
+                await steps.ScheduleAsync(caller.OrgId, campaignId, campaign.StepToken, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
             }
 
             if (CampaignStates.IsFinal(next))
@@ -61,11 +64,6 @@ public sealed class CampaignCommands(CampaignRepository campaigns, CampaignStepM
             catch (ConflictException) when (attempt < 5)
             {
                 continue; // a step checkpointed meanwhile: apply the command to the fresh row
-            }
-
-            if (schedules)
-            {
-                await steps.ScheduleAsync(caller.OrgId, campaignId, campaign.StepToken!, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
             }
 
             await audit.RecordAsync(caller, AuditActions.CampaignCommand, "campaign:" + campaignId, command, cancellationToken).ConfigureAwait(false);

@@ -42,8 +42,9 @@ public sealed class CampaignRunner(
             {
                 return;
             }
-            catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // Whatever it was, the host keeps running; messages not finished come back after their visibility timeout.
                 logger.LogWarning(e, "Campaign queue unavailable; polling again shortly");
                 await Task.Delay(options.Value.PollMilliseconds, stoppingToken).ConfigureAwait(false);
             }
@@ -78,7 +79,7 @@ public sealed class CampaignRunner(
         try
         {
             var nextToken = Guid.NewGuid().ToString("N");
-            var outcome = await _step.Value.RunAsync(new StepRequest(org, request.Campaign, request.Token, nextToken, request.IssuedAt), cancellationToken).ConfigureAwait(false);
+            var outcome = await _step.Value.RunAsync(new StepRequest(org, request.Campaign, request.Token, nextToken), cancellationToken).ConfigureAwait(false);
             switch (outcome)
             {
                 case StepOutcome.Continue:

@@ -32,8 +32,7 @@ public abstract record StepOutcome
 
 /// <param name="Token">The step token this run was scheduled with.</param>
 /// <param name="NextToken">The token the next run will carry; the checkpoint records it.</param>
-/// <param name="IssuedAt">When <paramref name="Token"/> was handed out.</param>
-public sealed record StepRequest(OrgId Org, string CampaignId, string Token, string NextToken, DateTimeOffset IssuedAt);
+public sealed record StepRequest(OrgId Org, string CampaignId, string Token, string NextToken);
 
 /// <summary>
 /// One checkpointed step of a campaign, free of host types so the queue runner and a Durable orchestrator run the same
@@ -67,15 +66,15 @@ public sealed class CampaignStep(
         var now = time.GetUtcNow();
         if (campaign.StepToken != request.Token)
         {
-            // Superseded. If a step ran well after this token was handed out, a live chain exists: drop this one. If not,
-            // the chain that superseded it may have died before scheduling its successor: take over once that is sure.
-            var grace = TimeSpan.FromSeconds(2 * runner.Value.VisibilitySeconds);
-            var orphanedAt = OrphanedAt(campaign, grace);
-            if (campaign.LastStepAt > request.IssuedAt + grace)
+            // The message of the step that wrote the current checkpoint: its successor may have been lost (the driver
+            // died between checkpoint and scheduling). It takes over once no step has run for a while; any older
+            // token belongs to a chain that has moved on.
+            if (campaign.PreviousStepToken != request.Token)
             {
                 return new StepOutcome.Stale();
             }
 
+            var orphanedAt = OrphanedAt(campaign, TimeSpan.FromSeconds(2 * runner.Value.VisibilitySeconds));
             if (orphanedAt > now)
             {
                 return new StepOutcome.NotCurrent(orphanedAt);
@@ -87,6 +86,7 @@ public sealed class CampaignStep(
             : await DispatchDueAsync(request.Org, campaign, now, cancellationToken).ConfigureAwait(false);
         campaign.Steps++;
         campaign.LastStepAt = now;
+        campaign.PreviousStepToken = request.Token;
         campaign.StepToken = request.NextToken;
         campaign.NextEligibleAt = outcome is StepOutcome.DeferUntil d ? d.At : null;
         try
@@ -288,6 +288,11 @@ public sealed class CampaignStep(
     /// </summary>
     private async Task<(bool Changed, StepOutcome? Stop)> DispatchAsync(OrgId org, CampaignEntity campaign, CampaignContactEntity contact, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        if (!gate.IsWindowOpen(campaign, contact, time.GetUtcNow()))
+        {
+            return (false, null); // the window closed while the batch was going out: the intent waits, and is gated again
+        }
+
         DispatchResult result;
         try
         {

@@ -5,14 +5,14 @@ using Hiroi.Shared.Tenancy;
 
 namespace Hiroi.Durable.Campaigns;
 
-/// <summary>A "step this campaign" message: which campaign, the step token of the chain it belongs to, and when that token was handed out.</summary>
-public sealed record StepMessage(string Org, string Campaign, string Token, DateTimeOffset IssuedAt);
+/// <summary>A "step this campaign" message: which campaign, and the step token of the chain it belongs to.</summary>
+public sealed record StepMessage(string Org, string Campaign, string Token);
 
 /// <summary>
 /// The self-host's driver queue. A message is one scheduled step; its visibility delay is the deferral (Azure Storage
 /// caps it at seven days, so a longer wait is a step that defers again). Messages delivered too often go to the poison queue.
 /// </summary>
-public sealed class CampaignStepMessages(HiroiQueues queues, TimeProvider time)
+public sealed class CampaignStepMessages(HiroiQueues queues)
 {
     public const string Steps = "campaign-steps";
     public const string Poison = "campaign-steps-poison";
@@ -20,14 +20,15 @@ public sealed class CampaignStepMessages(HiroiQueues queues, TimeProvider time)
     private static readonly TimeSpan MaxDelay = TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1);
 
     public async Task ScheduleAsync(OrgId org, string campaignId, string token, TimeSpan delay, CancellationToken cancellationToken) =>
-        await ScheduleAsync(new StepMessage(org.Value, campaignId, token, time.GetUtcNow()), delay, cancellationToken).ConfigureAwait(false);
+        await ScheduleAsync(new StepMessage(org.Value, campaignId, token), delay, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Sends <paramref name="step"/> again, to be taken after <paramref name="delay"/>.</summary>
     public async Task ScheduleAsync(StepMessage step, TimeSpan delay, CancellationToken cancellationToken)
     {
         var queue = await queues.GetAsync(Steps, cancellationToken).ConfigureAwait(false);
         var visibility = delay <= TimeSpan.Zero ? (TimeSpan?)null : delay > MaxDelay ? MaxDelay : delay;
-        await queue.SendMessageAsync(JsonSerializer.Serialize(step), visibility, cancellationToken: cancellationToken)
+        // Never expires: a message deferred for days must still be there when it becomes visible.
+        await queue.SendMessageAsync(JsonSerializer.Serialize(step), visibility, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: cancellationToken)
             .ConfigureAwait(false);
     }
 

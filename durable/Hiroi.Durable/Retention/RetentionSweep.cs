@@ -147,6 +147,12 @@ public sealed class RetentionSweep(
             return;
         }
 
+        if (run.KindIndex >= _kinds.Length)
+        {
+            (run.LastOrg, run.CurrentOrg) = (run.CurrentOrg, null); // a kind was removed by a deploy mid-run
+            return;
+        }
+
         var kind = _kinds[run.KindIndex];
         var periods = await settings.GetAsync(org, cancellationToken).ConfigureAwait(false); // read every batch: a longer period applies at once
         var cutoff = now - TimeSpan.FromDays(periods[kind.DataKind]);

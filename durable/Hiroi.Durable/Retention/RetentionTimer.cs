@@ -43,8 +43,9 @@ public sealed class RetentionTimer(RetentionSweep sweep, IOptions<RetentionSweep
             {
                 await TickAsync(stoppingToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
+                // Whatever it was, the host keeps running; the run resumes from its checkpoint at the next tick.
                 logger.LogWarning(e, "Retention sweep interrupted; it resumes from its checkpoint");
             }
 

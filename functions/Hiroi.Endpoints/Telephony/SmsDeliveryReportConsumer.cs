@@ -58,6 +58,7 @@ public sealed class SmsDeliveryReportConsumer(
             row.DeliveryDetails = data.DeliveryStatusDetails;
             row.DeliveryReportedAt = reportedAt;
             row.Tag ??= data.Tag;
+            row.At ??= reportedAt; // a report that arrives before its send record still dates the row, so retention finds it
             try
             {
                 if (existing is null)

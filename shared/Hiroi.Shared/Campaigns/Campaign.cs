@@ -61,6 +61,9 @@ public sealed class CampaignEntity : ITableEntity
     public bool Enrolled { get; set; }
     public string? EnrollCursor { get; set; }
     public string? StepToken { get; set; }
+
+    /// <summary>The token of the step that wrote the current checkpoint: its message may be all that is left of the chain.</summary>
+    public string? PreviousStepToken { get; set; }
     public long Steps { get; set; }
     public string? DayKey { get; set; }
     public int DispatchedToday { get; set; }

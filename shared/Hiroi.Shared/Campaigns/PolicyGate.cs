@@ -47,8 +47,7 @@ public sealed class PolicyGate(DoNotContactList doNotContact, RecipientTimeZones
             return new GateDecision.Skip(SkipReasons.NoConsent);
         }
 
-        var window = DailyWindow.Tcpa.Intersect(new DailyWindow(campaign.WindowStartMinutes, campaign.WindowEndMinutes));
-        var next = CallingWindow.NextOpen(zones.For(contact.TimeZone, contact.Number), window, now);
+        var next = CallingWindow.NextOpen(zones.For(contact.TimeZone, contact.Number), Window(campaign), now);
         if (next is null)
         {
             return new GateDecision.Skip(SkipReasons.NoPermittedTime);
@@ -56,4 +55,15 @@ public sealed class PolicyGate(DoNotContactList doNotContact, RecipientTimeZones
 
         return next > now ? new GateDecision.Defer(next.Value, SkipReasons.QuietHours) : new GateDecision.Go();
     }
+
+    /// <summary>Whether the calling window is still open for the contact at <paramref name="at"/> (checked again at the moment of sending).</summary>
+    public bool IsWindowOpen(CampaignEntity campaign, CampaignContactEntity contact, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        ArgumentNullException.ThrowIfNull(contact);
+        return CallingWindow.IsOpen(zones.For(contact.TimeZone, contact.Number), Window(campaign), at);
+    }
+
+    private static DailyWindow Window(CampaignEntity campaign) =>
+        DailyWindow.Tcpa.Intersect(new DailyWindow(campaign.WindowStartMinutes, campaign.WindowEndMinutes));
 }

@@ -145,18 +145,40 @@ public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string ta
         return found;
     }
 
-    /// <summary>Permanently deletes the org's given rows, <see cref="MaxBatch"/> per transaction.</summary>
+    /// <summary>
+    /// Permanently deletes the org's given rows as they were read (under their ETags), <see cref="MaxBatch"/> per
+    /// transaction; a row changed since (a new message moved its conversation on) is left alone.
+    /// </summary>
     public async Task DeleteAllAsync(OrgId org, IReadOnlyList<TEntity> rows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         foreach (var chunk in rows.Chunk(MaxBatch))
         {
-            await table.SubmitTransactionAsync(chunk.Select(row =>
+            foreach (var row in chunk)
             {
                 row.PartitionKey = org.Value;
-                return new TableTransactionAction(TableTransactionActionType.Delete, row, ETag.All);
-            }), cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await table.SubmitTransactionAsync(chunk.Select(row => new TableTransactionAction(TableTransactionActionType.Delete, row, row.ETag)), cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
+            {
+                foreach (var row in chunk)
+                {
+                    try
+                    {
+                        await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (RequestFailedException changed) when (changed.Status == 412)
+                    {
+                        // Changed since it was found: no longer expired, or the next run decides.
+                    }
+                }
+            }
         }
     }
 

@@ -63,6 +63,30 @@ public class CampaignRunnerTests(ManualRunnerApp app) : IClassFixture<ManualRunn
     }
 
     [Fact]
+    public async Task A_chain_lost_between_checkpoint_and_scheduling_is_taken_over_by_the_last_message()
+    {
+        var org = await app.CreateOrgAsync();
+        var campaigns = app.Services.GetRequiredService<CampaignRepository>();
+        var campaign = new CampaignEntity
+        {
+            RowKey = CampaignEntity.NewId(), Name = "lost", ListId = "lst_1111111111111111", SenderNumbers = "+15550000001", State = CampaignStates.Running,
+            StepToken = "t1", CreatedAt = DateTimeOffset.UtcNow, StartedAt = DateTimeOffset.UtcNow,
+        };
+        await campaigns.AddAsync(org.OrgId, campaign, default);
+
+        // A driver runs the t1 step, checkpoints (handing over to t2) and dies before scheduling t2; its own message comes back.
+        await app.Services.GetRequiredService<CampaignStep>().RunAsync(new StepRequest(org.OrgId, campaign.RowKey, "t1", "t2"), default);
+        var messages = app.Services.GetRequiredService<CampaignStepMessages>();
+        await messages.ScheduleAsync(org.OrgId, campaign.RowKey, "t1", TimeSpan.Zero, default);
+        await messages.ScheduleAsync(org.OrgId, campaign.RowKey, "t0", TimeSpan.Zero, default); // an older chain's message: dropped
+
+        await DrainAsync(TimeSpan.FromSeconds(9));
+
+        var finished = await campaigns.FindAsync(org.OrgId, campaign.RowKey, default);
+        Assert.Equal(CampaignStates.Completed, finished!.State); // the empty list enrolled, and nothing was due
+    }
+
+    [Fact]
     public async Task An_unreadable_message_goes_to_the_poison_queue()
     {
         var steps = await app.Services.GetRequiredService<HiroiQueues>().GetAsync(CampaignStepMessages.Steps);

@@ -83,7 +83,7 @@ public class CampaignTests(CampaignApp app) : IClassFixture<CampaignApp>
                     return;
                 }
 
-                await step.RunAsync(new StepRequest(org.OrgId, campaignId, campaign.StepToken!, campaign.StepToken!, DateTimeOffset.UtcNow), default);
+                await step.RunAsync(new StepRequest(org.OrgId, campaignId, campaign.StepToken!, campaign.StepToken!), default);
             }
         });
         await Task.WhenAll(workers);
