@@ -28,23 +28,16 @@ public sealed class CampaignCommands(CampaignRepository campaigns, CampaignStepM
     public async Task<CommandResult> RunAsync(Caller caller, string campaignId, string command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        for (var attempt = 0; ; attempt++)
+        var result = await ChangeAsync(caller.OrgId, campaignId, async campaign =>
         {
-            var campaign = await campaigns.FindAsync(caller.OrgId, campaignId, cancellationToken).ConfigureAwait(false);
-            if (campaign is null)
-            {
-                return CommandResult.NotFound;
-            }
-
             var next = NextState(campaign.State, command);
             if (next is null)
             {
-                return CommandResult.NotAllowed;
+                return false;
             }
 
-            var schedules = next == CampaignStates.Running;
             campaign.State = next;
-            if (schedules)
+            if (next == CampaignStates.Running)
             {
                 campaign.StepToken = Guid.NewGuid().ToString("N");
                 campaign.PreviousStepToken = null;
@@ -57,17 +50,56 @@ public sealed class CampaignCommands(CampaignRepository campaigns, CampaignStepM
                 campaign.FinishedAt = time.GetUtcNow();
             }
 
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+        if (result == CommandResult.Done)
+        {
+            await audit.RecordAsync(caller, AuditActions.CampaignCommand, "campaign:" + campaignId, command, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    /// <summary>Marks a campaign failed with the reason, unless it has ended already (the runner, when its steps keep failing).</summary>
+    public Task<CommandResult> FailAsync(OrgId org, string campaignId, string reason, CancellationToken cancellationToken) =>
+        ChangeAsync(org, campaignId, campaign =>
+        {
+            if (CampaignStates.IsFinal(campaign.State))
+            {
+                return Task.FromResult(false);
+            }
+
+            campaign.State = CampaignStates.Failed;
+            campaign.FailureReason = reason;
+            campaign.FinishedAt = time.GetUtcNow();
+            return Task.FromResult(true);
+        }, cancellationToken);
+
+    /// <summary>Applies <paramref name="change"/> (false: not allowed) to the campaign row under its ETag, again on a fresh read after a conflict.</summary>
+    private async Task<CommandResult> ChangeAsync(OrgId org, string campaignId, Func<CampaignEntity, Task<bool>> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var campaign = await campaigns.FindAsync(org, campaignId, cancellationToken).ConfigureAwait(false);
+            if (campaign is null)
+            {
+                return CommandResult.NotFound;
+            }
+
+            if (!await change(campaign).ConfigureAwait(false))
+            {
+                return CommandResult.NotAllowed;
+            }
+
             try
             {
-                await campaigns.UpdateAsync(caller.OrgId, campaign, cancellationToken).ConfigureAwait(false);
+                await campaigns.UpdateAsync(org, campaign, cancellationToken).ConfigureAwait(false);
+                return CommandResult.Done;
             }
             catch (ConflictException) when (attempt < 5)
             {
-                continue; // a step checkpointed meanwhile: apply the command to the fresh row
+                // A step checkpointed meanwhile: apply the change to the fresh row.
             }
-
-            await audit.RecordAsync(caller, AuditActions.CampaignCommand, "campaign:" + campaignId, command, cancellationToken).ConfigureAwait(false);
-            return CommandResult.Done;
         }
     }
 

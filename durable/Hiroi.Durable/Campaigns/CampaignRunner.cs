@@ -15,7 +15,7 @@ namespace Hiroi.Durable.Campaigns;
 /// <see cref="CampaignRunnerOptions.MaxDequeueCount"/> times goes to the poison queue and its campaign is marked failed.
 /// </summary>
 public sealed class CampaignRunner(
-    CampaignStepMessages queue, IServiceProvider services, CampaignRepository campaigns, IOptions<CampaignRunnerOptions> options,
+    CampaignStepMessages queue, IServiceProvider services, CampaignCommands commands, IOptions<CampaignRunnerOptions> options,
     TimeProvider time, ILogger<CampaignRunner> logger) : BackgroundService
 {
     // The step reaches ACS through HTTP clients; resolving it when the first message arrives, not while the host starts,
@@ -71,7 +71,7 @@ public sealed class CampaignRunner(
         var (org, request) = read;
         if (message.DequeueCount > options.Value.MaxDequeueCount)
         {
-            await FailAsync(org, request.Campaign, $"A step failed {message.DequeueCount - 1} times in a row.", cancellationToken).ConfigureAwait(false);
+            await commands.FailAsync(org, request.Campaign, $"A step failed {message.DequeueCount - 1} times in a row.", cancellationToken).ConfigureAwait(false);
             await queue.PoisonAsync(message, cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -100,31 +100,6 @@ public sealed class CampaignRunner(
         {
             // Left on the queue: it comes back after the visibility timeout, and to the poison queue if it keeps failing.
             logger.LogWarning(e, "Step of campaign {CampaignId} failed (delivery {DequeueCount})", request.Campaign, message.DequeueCount);
-        }
-    }
-
-    private async Task FailAsync(OrgId org, string campaignId, string reason, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            var campaign = await campaigns.FindAsync(org, campaignId, cancellationToken).ConfigureAwait(false);
-            if (campaign is null || CampaignStates.IsFinal(campaign.State))
-            {
-                return;
-            }
-
-            campaign.State = CampaignStates.Failed;
-            campaign.FailureReason = reason;
-            campaign.FinishedAt = time.GetUtcNow();
-            try
-            {
-                await campaigns.UpdateAsync(org, campaign, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (Hiroi.Shared.Storage.ConflictException)
-            {
-                // Changed meanwhile: read it again.
-            }
         }
     }
 }

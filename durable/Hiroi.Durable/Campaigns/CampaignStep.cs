@@ -84,7 +84,6 @@ public sealed class CampaignStep(
         StepOutcome outcome = !campaign.Enrolled
             ? await EnrollAsync(request.Org, campaign, cancellationToken).ConfigureAwait(false)
             : await DispatchDueAsync(request.Org, campaign, now, cancellationToken).ConfigureAwait(false);
-        campaign.Steps++;
         campaign.LastStepAt = now;
         campaign.PreviousStepToken = request.Token;
         campaign.StepToken = request.NextToken;

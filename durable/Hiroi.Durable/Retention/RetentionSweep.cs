@@ -30,7 +30,6 @@ public sealed class SweepRunEntity : ITableEntity
     /// <summary>Set once every org is swept; then the platform's own expiring rows (event claims) go.</summary>
     public bool OrgsDone { get; set; }
     public long Deleted { get; set; }
-    public long Batches { get; set; }
     public DateTimeOffset StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
 
@@ -103,7 +102,6 @@ public sealed class RetentionSweep(
             // Event claims hold no personal data (a hash of the event id); they are kept a week, then go.
             var deleted = await claims.DeleteExpiredAsync(now, BatchSize, cancellationToken).ConfigureAwait(false);
             run.Deleted += deleted;
-            run.Batches++;
             if (deleted < BatchSize)
             {
                 run.Done = true;
@@ -166,7 +164,6 @@ public sealed class RetentionSweep(
         }
 
         run.Deleted += deleted;
-        run.Batches++;
         if (deleted < BatchSize && ++run.KindIndex == _kinds.Length)
         {
             run.LastOrg = run.CurrentOrg;

@@ -48,24 +48,6 @@ public sealed class AuditTrail(HiroiTables tables, TimeProvider time)
         await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<AuditEntity>> RecentAsync(OrgId org, int max, CancellationToken cancellationToken)
-    {
-        var table = await tables.GetAsync(TableNames.Audit, cancellationToken).ConfigureAwait(false);
-        var entries = new List<AuditEntity>();
-        await foreach (var entry in table.QueryAsync<AuditEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}"), maxPerPage: max, cancellationToken: cancellationToken)
-            .ConfigureAwait(false))
-        {
-            entries.Add(entry);
-            if (entries.Count == max)
-            {
-                break;
-            }
-        }
-
-        return entries;
-    }
-
     /// <summary>
     /// One page of the org's audit trail, newest first, within [<paramref name="query"/>.From, .To] and with the given
     /// actor and action if set; the continuation token fetches the next page.
@@ -95,13 +77,7 @@ public sealed class AuditTrail(HiroiTables tables, TimeProvider time)
         }
 
         var table = await tables.GetAsync(TableNames.Audit, cancellationToken).ConfigureAwait(false);
-        await foreach (var page in table.QueryAsync<AuditEntity>(filter, maxPerPage: pageSize, cancellationToken: cancellationToken)
-            .AsPages(continuation, pageSize).ConfigureAwait(false))
-        {
-            return (page.Values, page.ContinuationToken);
-        }
-
-        return ([], null);
+        return await table.QueryAsync<AuditEntity>(filter, maxPerPage: pageSize, cancellationToken: cancellationToken).OnePageAsync(continuation, pageSize).ConfigureAwait(false);
     }
 
     private static string NewestFirstPrefix(DateTimeOffset at) =>

@@ -64,7 +64,6 @@ public sealed class CampaignEntity : ITableEntity
 
     /// <summary>The token of the step that wrote the current checkpoint: its message may be all that is left of the chain.</summary>
     public string? PreviousStepToken { get; set; }
-    public long Steps { get; set; }
     public string? DayKey { get; set; }
     public int DispatchedToday { get; set; }
     public string? SenderNextAt { get; set; }
@@ -75,7 +74,7 @@ public sealed class CampaignEntity : ITableEntity
     public DateTimeOffset? LastStepAt { get; set; }
 
     [IgnoreDataMember]
-    public IReadOnlyList<string> Senders => SenderNumbers.Split(',', StringSplitOptions.RemoveEmptyEntries);
+    public string[] Senders => SenderNumbers.Split(',', StringSplitOptions.RemoveEmptyEntries);
 
     [IgnoreDataMember]
     public IReadOnlySet<string> RetryOutcomes => RetryOn.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);

@@ -121,17 +121,8 @@ public sealed class CampaignContactRepository(HiroiTables tables)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition(org, campaignId)} and Open eq true and DueAt le {now}");
-        var due = new List<CampaignContactEntity>(take);
-        await foreach (var row in table.QueryAsync<CampaignContactEntity>(filter, maxPerPage: take, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            due.Add(row);
-            if (due.Count == take)
-            {
-                break;
-            }
-        }
-
-        return due;
+        return await table.QueryAsync<CampaignContactEntity>(filter, maxPerPage: take, cancellationToken: cancellationToken)
+            .Take(take).ToListAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -171,88 +162,31 @@ public sealed class CampaignContactRepository(HiroiTables tables)
         ArgumentNullException.ThrowIfNull(contacts);
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var partition = Partition(org, campaignId);
-        var existing = new HashSet<string>(StringComparer.Ordinal);
-        if (contacts.Count > 0)
+        foreach (var chunk in contacts.Chunk(100))
         {
-            var keys = contacts.Select(c => c.RowKey).Order(StringComparer.Ordinal).ToList();
-            var range = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {keys[0]} and RowKey le {keys[^1]}");
-            await foreach (var row in table.QueryAsync<TableEntity>(range, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
-            {
-                existing.Add(row.RowKey);
-            }
-        }
-
-        foreach (var chunk in contacts.Where(c => !existing.Contains(c.RowKey)).Chunk(100))
-        {
-            foreach (var c in chunk)
+            // Rows enrolled already (a rerun after a crash, or another worker) keep their state.
+            await table.SubmitOrEachAsync(chunk.Select(c =>
             {
                 c.PartitionKey = partition;
-            }
-
-            try
-            {
-                await table.SubmitTransactionAsync(chunk.Select(c => new TableTransactionAction(TableTransactionActionType.Add, c)), cancellationToken).ConfigureAwait(false);
-            }
-            catch (TableTransactionFailedException e) when (e.Status == 409)
-            {
-                // Another worker enrolled some of them meanwhile: add the rest one by one, keeping what is there.
-                foreach (var c in chunk)
-                {
-                    try
-                    {
-                        await table.AddEntityAsync(c, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (RequestFailedException conflict) when (conflict.Status == 409)
-                    {
-                        // Enrolled already.
-                    }
-                }
-            }
+                return new TableTransactionAction(TableTransactionActionType.Add, c);
+            }).ToList(), cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>
     /// Replaces the rows under their ETags in one transaction (they share the campaign's partition); when one of them
-    /// changed meanwhile, each is tried on its own. Returns the rows written.
+    /// changed meanwhile, each is tried on its own (<see cref="Transactions.SubmitOrEachAsync"/>). Returns the rows written.
     /// </summary>
-    public async Task<IReadOnlySet<CampaignContactEntity>> TryReplaceManyAsync(OrgId org, string campaignId, IReadOnlyList<CampaignContactEntity> rows, CancellationToken cancellationToken)
+    public async Task<IReadOnlySet<ITableEntity>> TryReplaceManyAsync(OrgId org, string campaignId, IReadOnlyList<CampaignContactEntity> rows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var written = new HashSet<CampaignContactEntity>(ReferenceEqualityComparer.Instance);
-        if (rows.Count == 0)
-        {
-            return written;
-        }
-
         var partition = Partition(org, campaignId);
-        foreach (var row in rows)
-        {
-            row.PartitionKey = partition;
-        }
-
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return await table.SubmitOrEachAsync(rows.Select(r =>
         {
-            var responses = await table.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateReplace, r, r.ETag)), cancellationToken)
-                .ConfigureAwait(false);
-            for (var i = 0; i < rows.Count; i++)
-            {
-                rows[i].ETag = responses.Value[i].Headers.ETag ?? default;
-                written.Add(rows[i]);
-            }
-        }
-        catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
-        {
-            foreach (var row in rows)
-            {
-                if (await TryReplaceAsync(org, campaignId, row, cancellationToken).ConfigureAwait(false))
-                {
-                    written.Add(row);
-                }
-            }
-        }
-
-        return written;
+            r.PartitionKey = partition;
+            return new TableTransactionAction(TableTransactionActionType.UpdateReplace, r, r.ETag);
+        }).ToList(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Replaces the row under its ETag; false when someone else changed it first (or it is gone).</summary>

@@ -32,9 +32,9 @@ public sealed class SenderPacing
     public (string? Sender, DateTimeOffset FreeAt) Next(DateTimeOffset now)
     {
         var senders = _campaign.Senders;
-        for (var i = 0; i < senders.Count; i++)
+        for (var i = 0; i < senders.Length; i++)
         {
-            var sender = senders[(_campaign.SenderCursor + i) % senders.Count];
+            var sender = senders[(_campaign.SenderCursor + i) % senders.Length];
             if (!_nextAt.TryGetValue(sender, out var free) || free <= now)
             {
                 return (sender, now);
@@ -50,25 +50,12 @@ public sealed class SenderPacing
         RollDay(now);
         _campaign.DispatchedToday++;
         var senders = _campaign.Senders;
-        _campaign.SenderCursor = (IndexOf(senders, sender) + 1) % Math.Max(1, senders.Count);
+        _campaign.SenderCursor = (Math.Max(0, Array.IndexOf(senders, sender)) + 1) % Math.Max(1, senders.Length);
         if (_campaign.PacingPerSenderPerMinute > 0)
         {
             _nextAt[sender] = now + TimeSpan.FromMinutes(1.0 / _campaign.PacingPerSenderPerMinute);
             _campaign.SenderNextAt = string.Join(';', _nextAt.Select(kv => kv.Key + "=" + kv.Value.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
         }
-    }
-
-    private static int IndexOf(IReadOnlyList<string> senders, string sender)
-    {
-        for (var i = 0; i < senders.Count; i++)
-        {
-            if (senders[i] == sender)
-            {
-                return i;
-            }
-        }
-
-        return 0;
     }
 
     private void RollDay(DateTimeOffset now)

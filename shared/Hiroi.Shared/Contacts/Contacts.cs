@@ -50,12 +50,6 @@ public sealed class ContactRepository(HiroiTables tables) : OrgScopedRepository<
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {org.Value} and RowKey gt {listId + "_"} and RowKey lt {listId + "`"}");
-        await foreach (var page in table.QueryAsync<ContactEntity>(filter, maxPerPage: size, cancellationToken: cancellationToken)
-            .AsPages(continuation, size).ConfigureAwait(false))
-        {
-            return (page.Values, page.ContinuationToken);
-        }
-
-        return ([], null);
+        return await table.QueryAsync<ContactEntity>(filter, maxPerPage: size, cancellationToken: cancellationToken).OnePageAsync(continuation, size).ConfigureAwait(false);
     }
 }

@@ -104,16 +104,8 @@ public sealed class EventClaims(HiroiTables tables, TimeProvider time)
     public async Task<int> DeleteExpiredAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(TableNames.EventClaims, cancellationToken).ConfigureAwait(false);
-        var expired = new List<TableEntity>(max);
-        await foreach (var claim in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ExpiresAt lt {now}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken)
-            .ConfigureAwait(false))
-        {
-            expired.Add(claim);
-            if (expired.Count == max)
-            {
-                break;
-            }
-        }
+        var expired = await table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ExpiresAt lt {now}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken)
+            .Take(max).ToListAsync(cancellationToken).ConfigureAwait(false);
 
         foreach (var chunk in expired.GroupBy(c => c.PartitionKey).SelectMany(p => p.Chunk(100)))
         {

@@ -98,7 +98,6 @@ public sealed class NumberRegistry(HiroiTables tables, PhoneNumberRepository num
         }
 
         var index = await tables.GetAsync(TableNames.NumberOwners, cancellationToken).ConfigureAwait(false);
-        _owners.Remove(e164);
         var owner = await ReadOwnerAsync(e164, cancellationToken).ConfigureAwait(false);
         if (owner == caller.OrgId)
         {

@@ -132,17 +132,7 @@ public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string ta
 
         // The property name is a constant of the caller's (checked above); the cutoff is escaped as a value.
         var olderThan = FormattableStringFactory.Create(timeProperty + " lt {0}", cutoff);
-        var found = new List<TEntity>(max);
-        await foreach (var row in QueryAsync(org, olderThan, cancellationToken).ConfigureAwait(false))
-        {
-            found.Add(row);
-            if (found.Count == max)
-            {
-                break;
-            }
-        }
-
-        return found;
+        return await QueryAsync(org, olderThan, cancellationToken).Take(max).ToListAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -155,30 +145,11 @@ public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string ta
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         foreach (var chunk in rows.Chunk(MaxBatch))
         {
-            foreach (var row in chunk)
+            await table.SubmitOrEachAsync(chunk.Select(row =>
             {
                 row.PartitionKey = org.Value;
-            }
-
-            try
-            {
-                await table.SubmitTransactionAsync(chunk.Select(row => new TableTransactionAction(TableTransactionActionType.Delete, row, row.ETag)), cancellationToken)
-                    .ConfigureAwait(false);
-            }
-            catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
-            {
-                foreach (var row in chunk)
-                {
-                    try
-                    {
-                        await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (RequestFailedException changed) when (changed.Status == 412)
-                    {
-                        // Changed since it was found: no longer expired, or the next run decides.
-                    }
-                }
-            }
+                return new TableTransactionAction(TableTransactionActionType.Delete, row, row.ETag);
+            }).ToList(), cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -26,6 +26,18 @@ public class CampaignRunnerTests(ManualRunnerApp app) : IClassFixture<ManualRunn
     private async Task<int> PoisonCountAsync() =>
         (await (await app.Services.GetRequiredService<HiroiQueues>().GetAsync(CampaignStepMessages.Poison)).PeekMessagesAsync(32)).Value.Length;
 
+    /// <summary>A running campaign over <paramref name="listId"/> whose current step token is <c>t1</c>.</summary>
+    private async Task<CampaignEntity> RunningCampaignAsync(OrgId org, string listId)
+    {
+        var campaign = new CampaignEntity
+        {
+            RowKey = CampaignEntity.NewId(), Name = "test", ListId = listId, SenderNumbers = "+15550000001", State = CampaignStates.Running,
+            StepToken = "t1", CreatedAt = DateTimeOffset.UtcNow, StartedAt = DateTimeOffset.UtcNow,
+        };
+        await app.Services.GetRequiredService<CampaignRepository>().AddAsync(org, campaign, default);
+        return campaign;
+    }
+
     private async Task DrainAsync(TimeSpan until)
     {
         var runner = app.Services.GetRequiredService<CampaignRunner>();
@@ -42,12 +54,7 @@ public class CampaignRunnerTests(ManualRunnerApp app) : IClassFixture<ManualRunn
     {
         var org = await app.CreateOrgAsync();
         var campaigns = app.Services.GetRequiredService<CampaignRepository>();
-        var campaign = new CampaignEntity
-        {
-            RowKey = CampaignEntity.NewId(), Name = "broken", ListId = "lst_0000000000000000", SenderNumbers = "+15550000001", State = CampaignStates.Running,
-            StepToken = "t1", CreatedAt = DateTimeOffset.UtcNow, StartedAt = DateTimeOffset.UtcNow,
-        };
-        await campaigns.AddAsync(org.OrgId, campaign, default);
+        var campaign = await RunningCampaignAsync(org.OrgId, "lst_0000000000000000");
         // A contact row no step can enroll: its number is not a valid row key, so every try throws.
         await app.Services.GetRequiredService<ContactRepository>().AddAsync(org.OrgId,
             new ContactEntity { RowKey = ContactEntity.Key(campaign.ListId, "corrupt"), Number = "+1#555/0100", SmsConsent = true }, default);
@@ -67,12 +74,7 @@ public class CampaignRunnerTests(ManualRunnerApp app) : IClassFixture<ManualRunn
     {
         var org = await app.CreateOrgAsync();
         var campaigns = app.Services.GetRequiredService<CampaignRepository>();
-        var campaign = new CampaignEntity
-        {
-            RowKey = CampaignEntity.NewId(), Name = "lost", ListId = "lst_1111111111111111", SenderNumbers = "+15550000001", State = CampaignStates.Running,
-            StepToken = "t1", CreatedAt = DateTimeOffset.UtcNow, StartedAt = DateTimeOffset.UtcNow,
-        };
-        await campaigns.AddAsync(org.OrgId, campaign, default);
+        var campaign = await RunningCampaignAsync(org.OrgId, "lst_1111111111111111");
 
         // A driver runs the t1 step, checkpoints (handing over to t2) and dies before scheduling t2; its own message comes back.
         await app.Services.GetRequiredService<CampaignStep>().RunAsync(new StepRequest(org.OrgId, campaign.RowKey, "t1", "t2"), default);
