@@ -3,7 +3,9 @@ using Microsoft.Extensions.Caching.Memory;
 namespace Hiroi.Shared.RateLimiting;
 
 /// <summary>
-/// Fixed-window failure counts in a bounded memory cache; each window's entry expires when the window ends.
+/// Fixed-window failure counts in a bounded memory cache; each window's entry expires when the window ends. The window
+/// comes from the injected clock and its key names it, so the cache (which runs on the system clock) is only told how
+/// long to keep an entry, never an instant on the other clock.
 /// </summary>
 public sealed class InMemoryFailureCounter(TimeProvider time) : IFailureCounter, IDisposable
 {
@@ -19,9 +21,10 @@ public sealed class InMemoryFailureCounter(TimeProvider time) : IFailureCounter,
     public ValueTask<FailureCount> IncrementAsync(string subject, TimeSpan window, CancellationToken cancellationToken)
     {
         var (key, ends) = Window(subject, window);
+        var left = ends - time.GetUtcNow();
         var counter = _counts.GetOrCreate(key, entry =>
         {
-            entry.AbsoluteExpiration = ends;
+            entry.AbsoluteExpirationRelativeToNow = left; // positive: a window ends after every instant in it
             entry.Size = 1;
             return new Counter();
         })!;
