@@ -9,6 +9,7 @@ const generated = {
   Hiroi__Acs__AccessKey: () => key(),
   Hiroi__Recordings__KeyEncryptionKeys: () => `local1:${key()}`,
   Hiroi__Calls__CallbackSigningKeys: () => `local1:${key()}`,
+  Hiroi__Privacy__SubjectKey: () => key(),
 };
 for (const [name, make] of Object.entries(generated)) {
   if (!settings.Values[name]) settings.Values[name] = make();

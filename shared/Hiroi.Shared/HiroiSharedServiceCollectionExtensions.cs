@@ -39,6 +39,7 @@ public static class HiroiSharedServiceCollectionExtensions
 
         services.TryAddSingleton<IFailureCounter, InMemoryFailureCounter>();
         services.AddSingleton<AuditTrail>();
+        services.AddSingleton<Privacy.SubjectKeys>();
         services.AddSingleton<OrganizationRepository>();
         services.AddSingleton<MemberRepository>();
         services.AddSingleton<ApiKeyRepository>();

@@ -16,6 +16,7 @@ public static class BenchServices
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = storage, ["Hiroi:Storage:Prefix"] = prefix,
+            ["Hiroi:Privacy:SubjectKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         }).Build();
         var services = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Campaigns;
 using Hiroi.Endpoints.Console.Audit;
+using Hiroi.Endpoints.Console.Privacy;
 using Hiroi.Endpoints.Console.Retention;
 using Hiroi.Endpoints.Console.Campaigns;
 using Hiroi.Endpoints.Console.ApiKeys;
@@ -35,6 +36,7 @@ public static class HiroiHostingExtensions
         services.AddTelephony();
         services.AddCampaigns();
         services.AddRetention();
+        services.AddPrivacy();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
             c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
@@ -72,7 +74,7 @@ public static class HiroiHostingExtensions
         app.MapEventGrid();
         app.MapCallCallbacks();
         app.MapGroup("/api").MapOrgs().MapMembers().MapApiKeys().MapNumbers().MapOptOuts().MapConversations().MapCalls()
-            .MapContacts().MapDoNotContact().MapCampaigns().MapAudit().MapRetention();
+            .MapContacts().MapDoNotContact().MapCampaigns().MapAudit().MapRetention().MapPrivacy();
         return app;
     }
 }

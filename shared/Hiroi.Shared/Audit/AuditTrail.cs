@@ -108,4 +108,6 @@ public static class AuditActions
     public const string CampaignCommand = "campaign.command";
     public const string RetentionChanged = "retention.changed";
     public const string RetentionDeleted = "retention.deleted";
+    public const string SubjectExported = "privacy.exported";
+    public const string SubjectErased = "privacy.erased";
 }

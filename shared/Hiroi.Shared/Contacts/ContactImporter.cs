@@ -34,7 +34,7 @@ public sealed class ContactFileException : Exception
 /// the good ones are kept), numbers are normalized to E.164 with libphonenumber, a number given twice is one contact
 /// with the later row's fields merged over the earlier's. Rows are written 100 at a time in one transaction, so memory
 /// stays bounded whatever the file's size (a set of seen numbers at 8 bytes each is all that grows).
-/// Columns (header required, any case): phone (or number), name, timezone, sms_consent, call_consent, consent_at.
+/// Columns (header required, any case): phone (or number), name, email, timezone, sms_consent, call_consent, consent_at.
 /// </summary>
 public sealed class ContactImporter(ContactRepository contacts, AuditTrail audit)
 {
@@ -106,7 +106,7 @@ public sealed class ContactImporter(ContactRepository contacts, AuditTrail audit
 }
 
 /// <summary>Where the importer's columns are in the file (-1 when absent); the phone column is required.</summary>
-internal sealed record ContactColumns(int Phone, int Name, int TimeZone, int SmsConsent, int CallConsent, int ConsentAt)
+internal sealed record ContactColumns(int Phone, int Name, int Email, int TimeZone, int SmsConsent, int CallConsent, int ConsentAt)
 {
     public static async Task<ContactColumns> ReadAsync(CsvReader parser, CancellationToken cancellationToken)
     {
@@ -132,7 +132,7 @@ internal sealed record ContactColumns(int Phone, int Name, int TimeZone, int Sms
             throw new ContactFileException("The header row has no phone column (phone, number or phone_number).");
         }
 
-        return new ContactColumns(phone, Find("name"), Find("timezone", "time_zone"), Find("sms_consent"), Find("call_consent"), Find("consent_at"));
+        return new ContactColumns(phone, Find("name"), Find("email"), Find("timezone", "time_zone"), Find("sms_consent"), Find("call_consent"), Find("consent_at"));
     }
 }
 
@@ -180,9 +180,16 @@ internal static class ContactRow
             return false;
         }
 
+        string? email = null;
+        if (Field(row, columns.Email) is { } emailText && !Tenancy.MemberEmails.TryNormalize(emailText, out email))
+        {
+            error = "email is not an email address";
+            return false;
+        }
+
         contact = new ContactEntity
         {
-            RowKey = ContactEntity.Key(listId, e164), Number = e164, Name = name, TimeZone = zone, SmsConsent = sms, CallConsent = call, ConsentAt = consentAt,
+            RowKey = ContactEntity.Key(listId, e164), Number = e164, Name = name, Email = email, TimeZone = zone, SmsConsent = sms, CallConsent = call, ConsentAt = consentAt,
         };
         error = string.Empty;
         return true;
@@ -192,6 +199,7 @@ internal static class ContactRow
     public static ContactEntity Merge(ContactEntity earlier, ContactEntity later)
     {
         later.Name ??= earlier.Name;
+        later.Email ??= earlier.Email;
         later.TimeZone ??= earlier.TimeZone;
         later.SmsConsent ??= earlier.SmsConsent;
         later.CallConsent ??= earlier.CallConsent;

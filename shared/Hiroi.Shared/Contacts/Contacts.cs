@@ -32,6 +32,10 @@ public sealed class ContactEntity : ITableEntity
 
     public string Number { get; set; } = string.Empty;
     public string? Name { get; set; }
+
+    /// <summary>Lowercased; lets a GDPR request by email find the person.</summary>
+    public string? Email { get; set; }
+
     public bool? SmsConsent { get; set; }
     public bool? CallConsent { get; set; }
     public DateTimeOffset? ConsentAt { get; set; }

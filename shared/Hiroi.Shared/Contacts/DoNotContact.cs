@@ -2,12 +2,17 @@ using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Logging;
+using Hiroi.Shared.Privacy;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
 
 namespace Hiroi.Shared.Contacts;
 
-/// <summary>A number the org must never contact by campaign: PartitionKey = org id, RowKey = the number (E.164).</summary>
+/// <summary>
+/// A number the org must never contact by campaign: PartitionKey = org id, RowKey = the number's pseudonymous
+/// <see cref="SubjectKeys"/> key. <see cref="Number"/> is the readable number, removed when the person is erased: the
+/// row keeps blocking.
+/// </summary>
 public sealed class DoNotContactEntity : ITableEntity
 {
     public string PartitionKey { get; set; } = string.Empty;
@@ -15,6 +20,7 @@ public sealed class DoNotContactEntity : ITableEntity
     public DateTimeOffset? Timestamp { get; set; }
     public ETag ETag { get; set; }
 
+    public string? Number { get; set; }
     public DateTimeOffset AddedAt { get; set; }
     public string AddedBy { get; set; } = string.Empty;
     public string? Reason { get; set; }
@@ -23,7 +29,7 @@ public sealed class DoNotContactEntity : ITableEntity
 public sealed class DoNotContactRepository(HiroiTables tables) : OrgScopedRepository<DoNotContactEntity>(tables, TableNames.DoNotContact);
 
 /// <summary>The org's do-not-contact list: campaigns check it right before each dispatch. Changes are audited.</summary>
-public sealed class DoNotContactList(DoNotContactRepository entries, AuditTrail audit, TimeProvider time)
+public sealed class DoNotContactList(DoNotContactRepository entries, SubjectKeys subjects, AuditTrail audit, TimeProvider time)
 {
     /// <summary>Adds a number; false when it was listed already.</summary>
     public async Task<bool> AddAsync(Caller caller, string e164, string? reason, CancellationToken cancellationToken)
@@ -31,7 +37,7 @@ public sealed class DoNotContactList(DoNotContactRepository entries, AuditTrail 
         ArgumentNullException.ThrowIfNull(caller);
         try
         {
-            await entries.AddAsync(caller.OrgId, Entry(caller, e164, reason), cancellationToken).ConfigureAwait(false);
+            await entries.AddAsync(caller.OrgId, await EntryAsync(caller, e164, reason, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
         catch (ConflictException)
         {
@@ -51,7 +57,8 @@ public sealed class DoNotContactList(DoNotContactRepository entries, AuditTrail 
         await foreach (var e164 in numbers.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             count++;
-            batch[e164] = Entry(caller, e164, reason);
+            var entry = await EntryAsync(caller, e164, reason, cancellationToken).ConfigureAwait(false);
+            batch[entry.RowKey] = entry;
             if (batch.Count == DoNotContactRepository.MaxBatch)
             {
                 await FlushAsync(caller.OrgId, batch, cancellationToken).ConfigureAwait(false);
@@ -65,7 +72,8 @@ public sealed class DoNotContactList(DoNotContactRepository entries, AuditTrail 
     public async Task<bool> RemoveAsync(Caller caller, string e164, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        if (!await entries.DeleteAsync(caller.OrgId, e164, cancellationToken).ConfigureAwait(false))
+        var key = await subjects.ForAsync(caller.OrgId, e164, cancellationToken).ConfigureAwait(false);
+        if (!await entries.DeleteAsync(caller.OrgId, key, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
@@ -75,10 +83,20 @@ public sealed class DoNotContactList(DoNotContactRepository entries, AuditTrail 
     }
 
     public async Task<bool> IsListedAsync(OrgId org, string e164, CancellationToken cancellationToken) =>
-        await entries.FindAsync(org, e164, cancellationToken).ConfigureAwait(false) is not null;
+        await FindAsync(org, e164, cancellationToken).ConfigureAwait(false) is not null;
 
-    private DoNotContactEntity Entry(Caller caller, string e164, string? reason) =>
-        new() { PartitionKey = caller.OrgId.Value, RowKey = e164, AddedAt = time.GetUtcNow(), AddedBy = caller.ActorId, Reason = reason };
+    public async Task<DoNotContactEntity?> FindAsync(OrgId org, string e164, CancellationToken cancellationToken) =>
+        await entries.FindAsync(org, await subjects.ForAsync(org, e164, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    private async Task<DoNotContactEntity> EntryAsync(Caller caller, string e164, string? reason, CancellationToken cancellationToken) => new()
+    {
+        PartitionKey = caller.OrgId.Value,
+        RowKey = await subjects.ForAsync(caller.OrgId, e164, cancellationToken).ConfigureAwait(false),
+        Number = e164,
+        AddedAt = time.GetUtcNow(),
+        AddedBy = caller.ActorId,
+        Reason = reason,
+    };
 
     private async Task FlushAsync(OrgId org, Dictionary<string, DoNotContactEntity> batch, CancellationToken cancellationToken)
     {

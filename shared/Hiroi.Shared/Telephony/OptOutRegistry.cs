@@ -2,14 +2,16 @@ using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Logging;
+using Hiroi.Shared.Privacy;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
 
 namespace Hiroi.Shared.Telephony;
 
 /// <summary>
-/// A person's messaging consent state with one org: PartitionKey = org id, RowKey = their number (E.164).
-/// A row with <see cref="OptedOut"/> true blocks every SMS and call from the org to that number.
+/// A person's messaging consent state with one org: PartitionKey = org id, RowKey = the number's pseudonymous
+/// <see cref="SubjectKeys"/> key. A row with <see cref="OptedOut"/> true blocks every SMS and call from the org to that
+/// number. <see cref="Number"/> is the readable number, removed when the person is erased: the row keeps blocking.
 /// </summary>
 public sealed class OptOutEntity : ITableEntity
 {
@@ -18,6 +20,7 @@ public sealed class OptOutEntity : ITableEntity
     public DateTimeOffset? Timestamp { get; set; }
     public ETag ETag { get; set; }
 
+    public string? Number { get; set; }
     public bool OptedOut { get; set; }
     public DateTimeOffset? OptedOutAt { get; set; }
     public string? OptOutSource { get; set; }
@@ -38,21 +41,23 @@ public static class OptOutSources
 /// own message after an explicit opt-out. Campaigns and agents cannot override it: every outbound path asks
 /// <see cref="IsOptedOutAsync"/> right before it sends or dials.
 /// </summary>
-public sealed class OptOutRegistry(OptOutRepository optOuts, AuditTrail audit, TimeProvider time)
+public sealed class OptOutRegistry(OptOutRepository optOuts, SubjectKeys subjects, AuditTrail audit, TimeProvider time)
 {
     /// <summary>Records an opt-out; returns false when the number was already opted out (nothing changes).</summary>
     public async Task<bool> OptOutAsync(Caller caller, string e164, string source, string? keyword, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        var key = await subjects.ForAsync(caller.OrgId, e164, cancellationToken).ConfigureAwait(false);
         for (var attempt = 0; ; attempt++)
         {
-            var existing = await optOuts.FindAsync(caller.OrgId, e164, cancellationToken).ConfigureAwait(false);
+            var existing = await optOuts.FindAsync(caller.OrgId, key, cancellationToken).ConfigureAwait(false);
             if (existing is { OptedOut: true })
             {
                 return false;
             }
 
-            var row = existing ?? new OptOutEntity { RowKey = e164 };
+            var row = existing ?? new OptOutEntity { RowKey = key };
+            row.Number = e164;
             row.OptedOut = true;
             row.OptedOutAt = time.GetUtcNow();
             row.OptOutSource = source;
@@ -83,7 +88,7 @@ public sealed class OptOutRegistry(OptOutRepository optOuts, AuditTrail audit, T
     public async Task<bool> OptInFromPersonAsync(Caller caller, string e164, string keyword, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        var existing = await optOuts.FindAsync(caller.OrgId, e164, cancellationToken).ConfigureAwait(false);
+        var existing = await FindAsync(caller.OrgId, e164, cancellationToken).ConfigureAwait(false);
         if (existing is not { OptedOut: true })
         {
             return false;
@@ -110,7 +115,11 @@ public sealed class OptOutRegistry(OptOutRepository optOuts, AuditTrail audit, T
     }
 
     public async Task<bool> IsOptedOutAsync(OrgId org, string e164, CancellationToken cancellationToken) =>
-        (await optOuts.FindAsync(org, e164, cancellationToken).ConfigureAwait(false))?.OptedOut == true;
+        (await FindAsync(org, e164, cancellationToken).ConfigureAwait(false))?.OptedOut == true;
+
+    /// <summary>The number's row (opted out, or opted back in), or null when it never opted out.</summary>
+    public async Task<OptOutEntity?> FindAsync(OrgId org, string e164, CancellationToken cancellationToken) =>
+        await optOuts.FindAsync(org, await subjects.ForAsync(org, e164, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<OptOutEntity>> ListAsync(OrgId org, CancellationToken cancellationToken) =>
         await optOuts.ListAsync(org, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);

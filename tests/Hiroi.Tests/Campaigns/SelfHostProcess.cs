@@ -37,6 +37,7 @@ public sealed class SelfHostProcess : IDisposable
             ["Hiroi__Calls__PublicBaseUrl"] = url,
             ["Hiroi__Calls__CallbackSigningKeys"] = "c1:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Hiroi__Recordings__KeyEncryptionKeys"] = "k1:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Hiroi__Privacy__SubjectKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Hiroi__CampaignRunner__PollMilliseconds"] = "50",
             ["Hiroi__CampaignRunner__VisibilitySeconds"] = "3",
             ["Hiroi__Campaigns__IntentLeaseSeconds"] = "5",

@@ -25,6 +25,33 @@ public static class AcsEvents
         });
     }
 
+    public static JsonObject IncomingCall(string from, string to, string serverCallId, string? id = null) =>
+        GridEvent(id ?? Guid.NewGuid().ToString(), "Microsoft.Communication.IncomingCall", $"/caller/4:{from}/recipient/4:{to}", new JsonObject
+        {
+            ["to"] = new JsonObject { ["kind"] = "phoneNumber", ["rawId"] = "4:" + to, ["phoneNumber"] = new JsonObject { ["value"] = to } },
+            ["from"] = new JsonObject { ["kind"] = "phoneNumber", ["rawId"] = "4:" + from, ["phoneNumber"] = new JsonObject { ["value"] = from } },
+            ["serverCallId"] = serverCallId,
+            ["callerDisplayName"] = "",
+            ["incomingCallContext"] = "context-" + serverCallId,
+            ["correlationId"] = Guid.NewGuid().ToString(),
+        });
+
+    /// <summary>A one-chunk recording of the call <paramref name="serverCallId"/>, ready at ACS under <paramref name="content"/>.</summary>
+    public static JsonObject RecordingFileStatusUpdated(string serverCallId, string documentId, Uri content, Uri delete) =>
+        GridEvent(Guid.NewGuid().ToString(), "Microsoft.Communication.RecordingFileStatusUpdated",
+            $"/recording/call/c1/serverCallId/{serverCallId}/recordingId/r1", new JsonObject
+            {
+                ["recordingStorageInfo"] = new JsonObject
+                {
+                    ["recordingChunks"] = new JsonArray(new JsonObject
+                    {
+                        ["documentId"] = documentId, ["index"] = 0, ["endReason"] = "SessionEnded",
+                        ["contentLocation"] = content.ToString(), ["metadataLocation"] = content + "meta", ["deleteLocation"] = delete.ToString(),
+                    }),
+                },
+                ["recordingStartTime"] = "2026-11-23T12:00:00Z", ["recordingDurationMs"] = 6620, ["sessionEndReason"] = "CallEnded",
+            });
+
     public static JsonObject DeliveryReport(string ourNumber, string to, string messageId, string status, string receivedAt = "2026-11-23T12:00:05Z", string? eventId = null) =>
         GridEvent(eventId ?? Guid.NewGuid().ToString(), "Microsoft.Communication.SMSDeliveryReportReceived", "/phonenumber/" + ourNumber.TrimStart('+'), new JsonObject
         {

@@ -16,6 +16,9 @@ public class HiroiApp : WebApplicationFactory<Program>
 
     public string StorageConnectionString { get; init; } = TestStorage.ConnectionString;
 
+    /// <summary>The key of suppression-list rows (opt-outs, do-not-contact) in this app.</summary>
+    public string SubjectKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -25,6 +28,7 @@ public class HiroiApp : WebApplicationFactory<Program>
         builder.UseSetting("Hiroi:Telemetry:Console", "false");
         // Sample events carry old timestamps; a sweep starting in the background would delete what tests look for.
         builder.UseSetting("Hiroi:RetentionSweep:Enabled", "false");
+        builder.UseSetting("Hiroi:Privacy:SubjectKey", SubjectKey);
     }
 
     /// <summary>Creates an org with an owner through the same service the bootstrap command uses.</summary>

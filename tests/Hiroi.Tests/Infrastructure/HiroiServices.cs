@@ -21,6 +21,7 @@ public sealed class HiroiServices : IDisposable
         {
             ["AzureWebJobsStorage"] = TestStorage.ConnectionString,
             ["Hiroi:Storage:Prefix"] = Prefix,
+            ["Hiroi:Privacy:SubjectKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

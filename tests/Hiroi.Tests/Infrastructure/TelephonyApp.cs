@@ -64,6 +64,34 @@ public sealed class TelephonyApp : IDisposable
         return (org, owner);
     }
 
+    /// <summary>Delivers an IncomingCall and returns the call id and the callback URI the app handed to ACS.</summary>
+    public async Task<(string CallId, Uri Callback, string ConnectionId)> AnswerIncomingCallAsync(string number, string caller, string serverCallId)
+    {
+        var connectionId = "conn-" + serverCallId;
+        Uri? callback = null;
+        Acs.Setup(a => a.AnswerCallAsync("context-" + serverCallId, It.IsAny<Uri>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
+            .Callback<string, Uri, string?, CancellationToken>((_, uri, _, _) => callback = uri)
+            .ReturnsAsync(new CallConnection(connectionId, serverCallId, "corr"));
+        var response = await Webhook().PostAsync("/api/eventgrid/acs", Json(AcsEvents.Batch(AcsEvents.IncomingCall(caller, number, serverCallId))));
+        Xunit.Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Xunit.Assert.NotNull(callback);
+        var callId = Acs.Invocations.Last(i => i.Method.Name == nameof(IAcsClient.AnswerCallAsync)).Arguments[2] as string;
+        return (callId!, callback, connectionId);
+    }
+
+    /// <summary>Delivers a recording of the call; ACS's mock serves <paramref name="audio"/> for it. Returns the recording's document id.</summary>
+    public async Task<string> DeliverRecordingAsync(string serverCallId, byte[] audio)
+    {
+        var docId = "doc-" + Guid.NewGuid().ToString("N");
+        var content = new Uri($"https://us-storage.asm.skype.com/v1/objects/{docId}/content/audio");
+        Acs.Setup(a => a.DownloadRecordingAsync(content, It.IsAny<Stream>(), It.IsAny<CancellationToken>()))
+            .Returns<Uri, Stream, CancellationToken>((_, s, ct) => s.WriteAsync(audio, ct).AsTask());
+        var recording = AcsEvents.RecordingFileStatusUpdated(serverCallId, docId, content, new Uri($"https://us-storage.asm.skype.com/v1/objects/{docId}"));
+        var response = await Webhook().PostAsync("/api/eventgrid/acs", Json(AcsEvents.Batch(recording)));
+        Xunit.Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return docId;
+    }
+
     public List<SmsRequest> SentSms() =>
         Acs.Invocations.Where(i => i.Method.Name == nameof(IAcsClient.SendSmsAsync)).Select(i => (SmsRequest)i.Arguments[0]!).ToList();
 

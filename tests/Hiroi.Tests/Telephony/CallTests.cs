@@ -21,17 +21,6 @@ public class CallTests(TelephonyFixture fixture) : IClassFixture<TelephonyFixtur
 
     private static string NewNumber() => "+1555020" + Interlocked.Increment(ref _seed).ToString("D4", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static JsonObject IncomingCall(string from, string to, string serverCallId, string? id = null) =>
-        AcsEvents.GridEvent(id ?? Guid.NewGuid().ToString(), "Microsoft.Communication.IncomingCall", $"/caller/4:{from}/recipient/4:{to}", new JsonObject
-        {
-            ["to"] = new JsonObject { ["kind"] = "phoneNumber", ["rawId"] = "4:" + to, ["phoneNumber"] = new JsonObject { ["value"] = to } },
-            ["from"] = new JsonObject { ["kind"] = "phoneNumber", ["rawId"] = "4:" + from, ["phoneNumber"] = new JsonObject { ["value"] = from } },
-            ["serverCallId"] = serverCallId,
-            ["callerDisplayName"] = "",
-            ["incomingCallContext"] = "context-" + serverCallId,
-            ["correlationId"] = Guid.NewGuid().ToString(),
-        });
-
     private static JsonObject CallbackEvent(string type, string callConnectionId, string serverCallId, JsonObject? extra = null)
     {
         var data = new JsonObject { ["callConnectionId"] = callConnectionId, ["serverCallId"] = serverCallId, ["correlationId"] = "corr" };
@@ -47,20 +36,8 @@ public class CallTests(TelephonyFixture fixture) : IClassFixture<TelephonyFixtur
         };
     }
 
-    /// <summary>Delivers an IncomingCall and returns the call id and the callback URI the app handed to ACS.</summary>
-    private async Task<(string CallId, Uri Callback, string ConnectionId)> AnswerAsync(string number, string caller, string serverCallId)
-    {
-        var connectionId = "conn-" + serverCallId;
-        Uri? callback = null;
-        T.Acs.Setup(a => a.AnswerCallAsync("context-" + serverCallId, It.IsAny<Uri>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
-            .Callback<string, Uri, string?, CancellationToken>((_, uri, _, _) => callback = uri)
-            .ReturnsAsync(new CallConnection(connectionId, serverCallId, "corr"));
-        var response = await T.Webhook().PostAsync(Route, TelephonyApp.Json(AcsEvents.Batch(IncomingCall(caller, number, serverCallId))));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.NotNull(callback);
-        var callId = T.Acs.Invocations.Last(i => i.Method.Name == nameof(IAcsClient.AnswerCallAsync)).Arguments[2] as string;
-        return (callId!, callback, connectionId);
-    }
+    private Task<(string CallId, Uri Callback, string ConnectionId)> AnswerAsync(string number, string caller, string serverCallId) =>
+        T.AnswerIncomingCallAsync(number, caller, serverCallId);
 
     private async Task<HttpResponseMessage> CallbackAsync(Uri callback, string? jwt, params JsonNode[] events)
     {
@@ -153,7 +130,7 @@ public class CallTests(TelephonyFixture fixture) : IClassFixture<TelephonyFixtur
     [Fact]
     public async Task A_call_to_a_number_no_org_owns_is_rejected()
     {
-        var response = await T.Webhook().PostAsync(Route, TelephonyApp.Json(AcsEvents.Batch(IncomingCall("+15550204444", "+15559990000", "srv-unowned"))));
+        var response = await T.Webhook().PostAsync(Route, TelephonyApp.Json(AcsEvents.Batch(AcsEvents.IncomingCall("+15550204444", "+15559990000", "srv-unowned"))));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         T.Acs.Verify(a => a.RejectCallAsync("context-srv-unowned", It.IsAny<CancellationToken>()), Times.Once);
@@ -199,19 +176,7 @@ public class CallTests(TelephonyFixture fixture) : IClassFixture<TelephonyFixtur
         var delete = new Uri($"https://us-storage.asm.skype.com/v1/objects/{docId}");
         T.Acs.Setup(a => a.DownloadRecordingAsync(content, It.IsAny<Stream>(), It.IsAny<CancellationToken>()))
             .Returns<Uri, Stream, CancellationToken>((_, s, ct) => s.WriteAsync(audio, ct).AsTask());
-        var recording = AcsEvents.GridEvent(Guid.NewGuid().ToString(), "Microsoft.Communication.RecordingFileStatusUpdated",
-            $"/recording/call/c1/serverCallId/{serverCallId}/recordingId/r1", new JsonObject
-            {
-                ["recordingStorageInfo"] = new JsonObject
-                {
-                    ["recordingChunks"] = new JsonArray(new JsonObject
-                    {
-                        ["documentId"] = docId, ["index"] = 0, ["endReason"] = "SessionEnded",
-                        ["contentLocation"] = content.ToString(), ["metadataLocation"] = content + "meta", ["deleteLocation"] = delete.ToString(),
-                    }),
-                },
-                ["recordingStartTime"] = "2026-11-23T12:00:00Z", ["recordingDurationMs"] = 6620, ["sessionEndReason"] = "CallEnded",
-            });
+        var recording = AcsEvents.RecordingFileStatusUpdated(serverCallId, docId, content, delete);
 
         for (var i = 0; i < 3; i++)
         {

@@ -13,7 +13,7 @@ public sealed record CreateListRequest(string? Name);
 
 public sealed record ListResponse(string Id, string Name, DateTimeOffset CreatedAt);
 
-public sealed record ContactResponse(string Number, string? Name, string? TimeZone, bool? SmsConsent, bool? CallConsent, DateTimeOffset? ConsentAt);
+public sealed record ContactResponse(string Number, string? Name, string? Email, string? TimeZone, bool? SmsConsent, bool? CallConsent, DateTimeOffset? ConsentAt);
 
 public sealed record ContactPage(ContactResponse[] Contacts, string? Next);
 
@@ -63,7 +63,7 @@ public static class ContactsApi
 
         var (page, continuation) = await contacts.PageAsync(org, listId, 500, next, cancellationToken);
         return TypedResults.Ok(new ContactPage(
-            page.Select(c => new ContactResponse(c.Number, c.Name, c.TimeZone, c.SmsConsent, c.CallConsent, c.ConsentAt)).ToArray(), continuation));
+            page.Select(c => new ContactResponse(c.Number, c.Name, c.Email, c.TimeZone, c.SmsConsent, c.CallConsent, c.ConsentAt)).ToArray(), continuation));
     }
 
     public static async Task<Results<Ok<ImportResult>, ProblemHttpResult, ValidationProblem>> ImportAsync(

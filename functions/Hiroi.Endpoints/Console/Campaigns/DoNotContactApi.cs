@@ -12,7 +12,8 @@ namespace Hiroi.Endpoints.Console.Campaigns;
 
 public sealed record DoNotContactRequest(string? Number, string? Reason);
 
-public sealed record DoNotContactResponse(string Number, DateTimeOffset AddedAt, string? Reason);
+/// <summary>A do-not-contact entry; <see cref="Number"/> is null once the person was erased (the entry still holds).</summary>
+public sealed record DoNotContactResponse(string? Number, DateTimeOffset AddedAt, string? Reason);
 
 public sealed record DoNotContactImportResult(long Added, long Rejected, IReadOnlyList<ImportError> Errors);
 
@@ -31,7 +32,9 @@ public static class DoNotContactApi
     }
 
     public static async Task<Ok<DoNotContactResponse[]>> ListAsync(ClaimsPrincipal user, DoNotContactRepository entries, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await entries.ListAsync(user.ToCaller().OrgId, cancellationToken).Select(e => new DoNotContactResponse(e.RowKey, e.AddedAt, e.Reason)).ToArrayAsync(cancellationToken));
+        TypedResults.Ok(await entries.ListAsync(user.ToCaller().OrgId, cancellationToken)
+            .OrderBy(e => e.Number ?? "~", StringComparer.Ordinal) // rows are keyed by pseudonym; erased entries last
+            .Select(e => new DoNotContactResponse(e.Number, e.AddedAt, e.Reason)).ToArrayAsync(cancellationToken));
 
     public static async Task<Results<Created<DoNotContactResponse>, Ok<DoNotContactResponse>, ValidationProblem>> AddAsync(
         DoNotContactRequest request, ClaimsPrincipal user, DoNotContactList list, TimeProvider time, CancellationToken cancellationToken)

@@ -11,9 +11,10 @@ namespace Hiroi.Endpoints.Console.Telephony;
 
 public sealed record AddOptOutRequest(string? Number);
 
-public sealed record OptOutResponse(string Number, bool OptedOut, DateTimeOffset? OptedOutAt, string? Source, DateTimeOffset? OptedInAt)
+/// <summary>An opt-out; <see cref="Number"/> is null once the person was erased (the opt-out still holds).</summary>
+public sealed record OptOutResponse(string? Number, bool OptedOut, DateTimeOffset? OptedOutAt, string? Source, DateTimeOffset? OptedInAt)
 {
-    public static OptOutResponse From(OptOutEntity o) => new(o.RowKey, o.OptedOut, o.OptedOutAt, o.OptOutSource, o.OptedInAt);
+    public static OptOutResponse From(OptOutEntity o) => new(o.Number, o.OptedOut, o.OptedOutAt, o.OptOutSource, o.OptedInAt);
 }
 
 /// <summary>
@@ -34,11 +35,11 @@ public static class OptOutsApi
     public static async Task<Ok<OptOutResponse[]>> ListAsync(ClaimsPrincipal user, OptOutRegistry optOuts, CancellationToken cancellationToken)
     {
         var list = await optOuts.ListAsync(user.ToCaller().OrgId, cancellationToken);
-        return TypedResults.Ok(list.Select(OptOutResponse.From).ToArray());
+        return TypedResults.Ok(list.OrderBy(o => o.Number ?? "~", StringComparer.Ordinal).Select(OptOutResponse.From).ToArray()); // keyed by pseudonym; erased last
     }
 
     public static async Task<Results<Created<OptOutResponse>, Ok<OptOutResponse>, ValidationProblem>> AddAsync(
-        AddOptOutRequest request, ClaimsPrincipal user, OptOutRegistry optOuts, OptOutRepository rows, CancellationToken cancellationToken)
+        AddOptOutRequest request, ClaimsPrincipal user, OptOutRegistry optOuts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!E164.TryNormalize(request.Number, out var e164))
@@ -48,7 +49,7 @@ public static class OptOutsApi
 
         var caller = user.ToCaller();
         var added = await optOuts.OptOutAsync(caller, e164, OptOutSources.Manual, keyword: null, cancellationToken);
-        var row = OptOutResponse.From((await rows.FindAsync(caller.OrgId, e164, cancellationToken))!);
+        var row = OptOutResponse.From((await optOuts.FindAsync(caller.OrgId, e164, cancellationToken))!);
         return added ? TypedResults.Created("/api/optouts", row) : TypedResults.Ok(row);
     }
 }

@@ -1,0 +1,105 @@
+using System.Security.Claims;
+using Hiroi.Endpoints.Auth;
+using Hiroi.Endpoints.Problems;
+using Hiroi.Shared.Contacts;
+using Hiroi.Shared.Privacy;
+using Hiroi.Shared.Tenancy;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Hiroi.Endpoints.Console.Privacy;
+
+/// <summary>Names the person by exactly one of a phone number or an email.</summary>
+public sealed record SubjectRequest(string? Phone, string? Email);
+
+/// <param name="Suppress">Also put the person's numbers on the do-not-contact list, by pseudonym only (default true).</param>
+public sealed record ErasureRequest(string? Phone, string? Email, bool? Suppress);
+
+/// <summary>Counts per kind of what was erased; no identifiers.</summary>
+public sealed record ErasureResponse(IReadOnlyDictionary<string, int> Erased);
+
+/// <summary>
+/// GDPR requests about one person (admins): export everything the org holds about them as a JSON download, or erase
+/// it all at once. The identifier travels in the body, never the URL (URLs end up in logs). Both are audited without it.
+/// </summary>
+public static class PrivacyApi
+{
+    public static RouteGroupBuilder MapPrivacy(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var privacy = api.MapGroup("/privacy").WithTags("Privacy").RequireAuthorization(Policies.Admin);
+        privacy.MapPost("/export", ExportAsync);
+        privacy.MapPost("/erasure", EraseAsync);
+        return api;
+    }
+
+    public static async Task<Results<FileContentHttpResult, ValidationProblem>> ExportAsync(
+        SubjectRequest request, ClaimsPrincipal user, SubjectExport export, TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(response);
+        if (!TryRead(request.Phone, request.Email, out var subject, out var validation))
+        {
+            return TypedResults.ValidationProblem(validation.Errors);
+        }
+
+        // Built in memory first, so a failure is an error status rather than a truncated file.
+        using var body = new MemoryStream();
+        await export.WriteAsync(user.ToCaller(), subject, body, cancellationToken);
+        response.Headers.CacheControl = "no-store";
+        return TypedResults.File(body.ToArray(), "application/json", $"subject-export-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}.json");
+    }
+
+    public static async Task<Results<Ok<ErasureResponse>, ValidationProblem, ProblemHttpResult>> EraseAsync(
+        ErasureRequest request, ClaimsPrincipal user, SubjectErasure erasure, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!TryRead(request.Phone, request.Email, out var subject, out var validation))
+        {
+            return TypedResults.ValidationProblem(validation.Errors);
+        }
+
+        var result = await erasure.EraseAsync(user.ToCaller(), subject, request.Suppress ?? true, cancellationToken);
+        if (result.RefusedMember)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "A member of the org",
+                detail: "This email belongs to a member of your org. Remove the membership first (DELETE /api/members/{id}); nothing was erased.");
+        }
+
+        return TypedResults.Ok(new ErasureResponse(result.Erased));
+    }
+
+    private static bool TryRead(string? phone, string? email, out DataSubject subject, out Validation validation)
+    {
+        validation = new Validation();
+        subject = new DataSubject(null, null);
+        if ((phone is null) == (email is null))
+        {
+            validation.Add("phone", "give exactly one of phone or email");
+            return false;
+        }
+
+        if (phone is not null)
+        {
+            if (!ContactNumbers.TryParse(phone, "US", out var e164, out var error))
+            {
+                validation.Add("phone", error);
+                return false;
+            }
+
+            subject = DataSubject.ByPhone(e164);
+            return true;
+        }
+
+        if (!MemberEmails.TryNormalize(email, out var normalized))
+        {
+            validation.Add("email", "must be an email address");
+            return false;
+        }
+
+        subject = DataSubject.ByEmail(normalized);
+        return true;
+    }
+}

@@ -1,0 +1,16 @@
+using Hiroi.Shared.Privacy;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hiroi.Endpoints.Console.Privacy;
+
+public static class PrivacyServiceCollectionExtensions
+{
+    /// <summary>GDPR export and erasure of one person's data (needs the telephony and campaign repositories).</summary>
+    public static IServiceCollection AddPrivacy(this IServiceCollection services)
+    {
+        services.AddSingleton<SubjectFinder>();
+        services.AddSingleton<SubjectExport>();
+        services.AddSingleton<SubjectErasure>();
+        return services;
+    }
+}
