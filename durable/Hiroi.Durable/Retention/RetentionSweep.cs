@@ -156,10 +156,14 @@ public sealed class RetentionSweep(
         var cutoff = now - TimeSpan.FromDays(periods[kind.DataKind]);
         var expired = await kind.FindExpiredAsync(org, cutoff, BatchSize, cancellationToken).ConfigureAwait(false);
         var deleted = expired.Count;
-        if (deleted > 0)
+        if (deleted > 0 && kind.Audited)
         {
             await audit.RecordAsync(Caller.System(org, "retention"), AuditActions.RetentionDeleted, kind.Name,
                 $"deleted={deleted} olderThan={cutoff:O}", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (deleted > 0)
+        {
             await kind.DeleteAsync(org, expired, cancellationToken).ConfigureAwait(false);
         }
 

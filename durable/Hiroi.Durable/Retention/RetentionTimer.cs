@@ -26,9 +26,10 @@ public sealed class RetentionSweepOptions
 /// <summary>
 /// The self-host's timer: once a day at <see cref="RetentionSweepOptions.DailyAtUtc"/> it starts that day's sweep run
 /// (one per day, however many instances), and it finishes any run left unfinished by a crash or restart, step by step.
+/// At every check it also purges the orgs whose deletion was requested (see <see cref="OrgPurge"/>).
 /// In the Functions app a TimerTrigger starts the run and the Durable orchestrator steps it.
 /// </summary>
-public sealed class RetentionTimer(RetentionSweep sweep, IOptions<RetentionSweepOptions> options, TimeProvider time, ILogger<RetentionTimer> logger) : BackgroundService
+public sealed class RetentionTimer(RetentionSweep sweep, OrgPurge purge, IOptions<RetentionSweepOptions> options, TimeProvider time, ILogger<RetentionTimer> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -60,9 +61,10 @@ public sealed class RetentionTimer(RetentionSweep sweep, IOptions<RetentionSweep
         }
     }
 
-    /// <summary>Starts today's run once its time has come, then runs every unfinished run to its end.</summary>
+    /// <summary>Purges deleted orgs whose time has come; starts today's run once its time has come, then runs every unfinished run to its end.</summary>
     public async Task TickAsync(CancellationToken cancellationToken)
     {
+        await purge.RunPendingAsync(cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         var dailyAt = TimeSpan.ParseExact(options.Value.DailyAtUtc, @"hh\:mm", CultureInfo.InvariantCulture);
         if (now.UtcDateTime.TimeOfDay >= dailyAt)

@@ -22,12 +22,21 @@ public sealed class AuditEntity : ITableEntity
     public string Action { get; set; } = string.Empty;
     public string Target { get; set; } = string.Empty;
     public string? Detail { get; set; }
+
+    /// <summary>Set when the person (or the whole org) behind the entry was deleted; the entry expires a period later.</summary>
+    public DateTimeOffset? AnonymizedAt { get; set; }
 }
+
+/// <summary>The audit rows as an org-scoped repository, for the retention sweep that expires anonymized entries.</summary>
+public sealed class AuditRepository(HiroiTables tables) : OrgScopedRepository<AuditEntity>(tables, TableNames.Audit);
 
 /// <summary>Which audit entries to list: a time range (inclusive, UTC), an actor id, an action name; each optional.</summary>
 public sealed record AuditQuery(DateTimeOffset? From, DateTimeOffset? To, string? Actor, string? Action);
 
-/// <summary>Writes and reads the org's audit trail. There is no update or delete here: entries are appended only.</summary>
+/// <summary>
+/// Writes and reads the org's audit trail. Entries are appended only; the one change ever made to them is
+/// <see cref="AnonymizeAsync"/> when the account behind them is deleted (the retention sweep removes them a period later).
+/// </summary>
 public sealed class AuditTrail(HiroiTables tables, TimeProvider time)
 {
     public async Task RecordAsync(Caller caller, string action, string target, string? detail, CancellationToken cancellationToken)
@@ -80,6 +89,61 @@ public sealed class AuditTrail(HiroiTables tables, TimeProvider time)
         return await table.QueryAsync<AuditEntity>(filter, maxPerPage: pageSize, cancellationToken: cancellationToken).OnePageAsync(continuation, pageSize).ConfigureAwait(false);
     }
 
+    public const string Anonymized = "anonymized";
+
+    /// <summary>
+    /// Removes who from the org's entries: those of one member (<paramref name="memberId"/>, as actor or target), or all
+    /// of them when it is null (the org was deleted). Actors other than the platform's own jobs, and targets naming a
+    /// member or a (masked) number, become <see cref="Anonymized"/>; the action, time and counts stay. Idempotent: rerun
+    /// after a crash, it finishes.
+    /// </summary>
+    public async Task<int> AnonymizeAsync(OrgId org, string? memberId, CancellationToken cancellationToken)
+    {
+        var member = memberId is null ? null : "member:" + memberId;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}");
+        if (member is not null)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"(Actor eq {member} or Target eq {member})");
+        }
+
+        var table = await tables.GetAsync(TableNames.Audit, cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        var count = 0;
+        var page = new List<TableTransactionAction>(100);
+        await foreach (var entry in table.QueryAsync<AuditEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (entry.AnonymizedAt is not null)
+            {
+                continue;
+            }
+
+            entry.Actor = entry.Actor == member || (member is null && !entry.Actor.StartsWith("system:", StringComparison.Ordinal)) ? Anonymized : entry.Actor;
+            entry.Target = AnonymousTarget(entry.Target);
+            entry.AnonymizedAt = now;
+            page.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, entry, ETag.All));
+            if (page.Count == 100)
+            {
+                await table.SubmitTransactionAsync(page, cancellationToken).ConfigureAwait(false);
+                count += page.Count;
+                page.Clear();
+            }
+        }
+
+        if (page.Count > 0)
+        {
+            await table.SubmitTransactionAsync(page, cancellationToken).ConfigureAwait(false);
+            count += page.Count;
+        }
+
+        return count;
+    }
+
+    private static string AnonymousTarget(string target)
+    {
+        var colon = target.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && target[..colon] is "member" or "phone" or "number" ? target[..(colon + 1)] + Anonymized : target;
+    }
+
     private static string NewestFirstPrefix(DateTimeOffset at) =>
         (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
 
@@ -92,6 +156,8 @@ public sealed class AuditTrail(HiroiTables tables, TimeProvider time)
 public static class AuditActions
 {
     public const string OrgCreated = "org.created";
+    public const string OrgDeletionRequested = "org.deletion_requested";
+    public const string OrgPurged = "org.purged";
     public const string MemberAdded = "member.added";
     public const string MemberRoleChanged = "member.role_changed";
     public const string MemberRemoved = "member.removed";

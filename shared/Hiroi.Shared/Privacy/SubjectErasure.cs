@@ -107,17 +107,12 @@ public sealed class SubjectErasure(SubjectFinder finder, HiroiTables tables, Hir
         }
     }
 
-    /// <summary>Deletes the rows, one transaction per partition and 100 rows; a row gone already is fine.</summary>
     private async Task DeleteAsync(IReadOnlyList<FoundRow> rows, CancellationToken cancellationToken)
     {
-        foreach (var partition in rows.GroupBy(r => (r.Table, r.Row.PartitionKey)))
+        foreach (var inTable in rows.GroupBy(r => r.Table, StringComparer.Ordinal))
         {
-            var table = await tables.GetAsync(partition.Key.Table, cancellationToken).ConfigureAwait(false);
-            foreach (var chunk in partition.Chunk(OrgScopedRepository<MemberEntity>.MaxBatch))
-            {
-                await table.SubmitOrEachAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r.Row, ETag.All)).ToList(), cancellationToken)
-                    .ConfigureAwait(false);
-            }
+            var table = await tables.GetAsync(inTable.Key, cancellationToken).ConfigureAwait(false);
+            await table.DeleteEveryAsync(inTable.Select(r => r.Row), cancellationToken).ConfigureAwait(false);
         }
     }
 }

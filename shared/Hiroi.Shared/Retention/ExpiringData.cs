@@ -21,6 +21,12 @@ public interface IExpiringData
 
     /// <summary>Permanently deletes rows <see cref="FindExpiredAsync"/> returned, and anything they point at.</summary>
     Task DeleteAsync(OrgId org, IReadOnlyList<object> expired, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether the sweep writes an audit entry before deleting. Not for the audit trail's own expiry: that entry would
+    /// itself outlive the org it belongs to.
+    /// </summary>
+    bool Audited => true;
 }
 
 /// <summary>The common shape: rows of one org-scoped repository, by one time property.</summary>
@@ -30,6 +36,8 @@ public abstract class ExpiringRows<TEntity>(OrgScopedRepository<TEntity> rows, s
     public abstract string Name { get; }
 
     public abstract string DataKind { get; }
+
+    public virtual bool Audited => true;
 
     public async Task<IReadOnlyList<object>> FindExpiredAsync(OrgId org, DateTimeOffset cutoff, int max, CancellationToken cancellationToken) =>
         await rows.OlderThanAsync(org, timeProperty, cutoff, max, cancellationToken).ConfigureAwait(false);
@@ -62,12 +70,15 @@ public sealed class ExpiringConversations(ConversationRepository conversations) 
     public override string DataKind => DataKinds.Messages;
 }
 
-/// <summary>Call records, by when the call started.</summary>
+/// <summary>Call records, by when the call started, with the index rows that find them by ACS's server call id.</summary>
 public sealed class ExpiringCalls(CallRepository calls) : ExpiringRows<CallEntity>(calls, nameof(CallEntity.StartedAt))
 {
     public override string Name => "calls";
 
     public override string DataKind => DataKinds.Calls;
+
+    protected override Task BeforeDeleteAsync(IReadOnlyList<CallEntity> expired, CancellationToken cancellationToken) =>
+        calls.DeleteIndexAsync(expired, cancellationToken);
 }
 
 /// <summary>Recordings, by when we stored them: the encrypted blob first, then its metadata (ACS's copy was deleted on arrival).</summary>
@@ -86,5 +97,46 @@ public sealed class ExpiringRecordings(RecordingRepository recordings, HiroiBlob
             await container.DeleteBlobIfExistsAsync(recording.BlobName, Azure.Storage.Blobs.Models.DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken)
                 .ConfigureAwait(false);
         }
+    }
+}
+
+/// <summary>Audit entries anonymized when their account (a member, or the whole org) was deleted, a period later.</summary>
+public sealed class ExpiringAnonymizedAudit(Audit.AuditRepository entries) : ExpiringRows<Audit.AuditEntity>(entries, nameof(Audit.AuditEntity.AnonymizedAt))
+{
+    public override string Name => "anonymizedAudit";
+
+    public override string DataKind => DataKinds.AnonymizedAudit;
+
+    public override bool Audited => false;
+}
+
+/// <summary>
+/// The last trace of a deleted org: its tombstone row, once the anonymized audit period has passed since the deletion
+/// and the sweep has removed the last audit entry.
+/// </summary>
+public sealed class ExpiringDeletedOrg(OrganizationRepository orgs, Audit.AuditRepository entries) : IExpiringData
+{
+    public string Name => "deletedOrg";
+
+    public string DataKind => DataKinds.AnonymizedAudit;
+
+    public bool Audited => false;
+
+    public async Task<IReadOnlyList<object>> FindExpiredAsync(OrgId org, DateTimeOffset cutoff, int max, CancellationToken cancellationToken)
+    {
+        var row = await orgs.GetAsync(org, cancellationToken).ConfigureAwait(false);
+        if (row?.DeletedAt is not { } deletedAt || deletedAt >= cutoff
+            || await entries.ListAsync(org, cancellationToken).AnyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return [];
+        }
+
+        return [row];
+    }
+
+    public async Task DeleteAsync(OrgId org, IReadOnlyList<object> expired, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(expired);
+        await orgs.DeleteAllAsync(org, expired.Cast<OrganizationEntity>().ToList(), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -17,6 +17,10 @@ public static class DataKinds
     public const string WidgetSessions = "widgetSessions";
     public const string AuthArtefacts = "authArtefacts";
 
+    /// <summary>Audit entries anonymized after their account was deleted; the platform sets this period, not the org.</summary>
+    public const string AnonymizedAudit = "anonymizedAudit";
+
+    /// <summary>The kinds an org sets.</summary>
     public static readonly string[] All = [Messages, Calls, Recordings, WidgetSessions, AuthArtefacts];
 }
 
@@ -35,6 +39,17 @@ public sealed class RetentionOptions
     /// <summary>No org may keep data for longer.</summary>
     [Range(1, 36_500)]
     public int CeilingDays { get; set; } = 3650;
+
+    /// <summary>How long audit entries outlive the account (member or org) they were about, anonymized.</summary>
+    [Range(1, 36_500)]
+    public int AnonymizedAuditDays { get; set; } = 90;
+
+    /// <summary>
+    /// How long after an org deletion request its data is purged: at least the API key cache plus the number-owner cache,
+    /// so no instance still admits a request or an event for the org once the purge starts.
+    /// </summary>
+    [Range(0, 86_400)]
+    public int OrgPurgeDelaySeconds { get; set; } = 120;
 }
 
 /// <summary>An org's retention periods in days, per kind: PartitionKey = org id, RowKey = <c>retention</c> (in the orgs table).</summary>
@@ -76,7 +91,11 @@ public sealed class RetentionSettings(RetentionRepository rows, AuditTrail audit
         var errors = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (kind, days) in changes)
         {
-            if (!DataKinds.All.Contains(kind))
+            if (kind == DataKinds.AnonymizedAudit)
+            {
+                errors[kind] = "is set by the platform (Hiroi__Retention__AnonymizedAuditDays)";
+            }
+            else if (!DataKinds.All.Contains(kind))
             {
                 errors[kind] = "is not a kind of data (" + string.Join(", ", DataKinds.All) + ")";
             }
@@ -110,6 +129,7 @@ public sealed class RetentionSettings(RetentionRepository rows, AuditTrail audit
         [DataKinds.Recordings] = row?.Recordings ?? Bounds.DefaultDays,
         [DataKinds.WidgetSessions] = row?.WidgetSessions ?? Bounds.DefaultDays,
         [DataKinds.AuthArtefacts] = row?.AuthArtefacts ?? Bounds.DefaultDays,
+        [DataKinds.AnonymizedAudit] = Bounds.AnonymizedAuditDays,
     };
 
     private static void Set(RetentionEntity row, string kind, int days)

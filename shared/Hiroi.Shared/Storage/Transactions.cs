@@ -46,6 +46,24 @@ public static class Transactions
         return done;
     }
 
+    /// <summary>
+    /// Deletes the rows whatever their version, one transaction per partition and 100 rows (a row gone already is fine).
+    /// For erasure and purges, which do not yield to newer writes.
+    /// </summary>
+    public static async Task DeleteEveryAsync(this TableClient table, IEnumerable<ITableEntity> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(rows);
+        foreach (var partition in rows.GroupBy(r => r.PartitionKey, StringComparer.Ordinal))
+        {
+            foreach (var chunk in partition.Chunk(100))
+            {
+                await table.SubmitOrEachAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)).ToList(), cancellationToken)
+                    .ConfigureAwait(false);
+            }
+        }
+    }
+
     private static Task<Response> OneAsync(TableClient table, TableTransactionAction action, CancellationToken cancellationToken) => action.ActionType switch
     {
         TableTransactionActionType.Add => table.AddEntityAsync(action.Entity, cancellationToken),

@@ -71,6 +71,34 @@ public sealed class CallRepository(HiroiTables tables) : OrgScopedRepository<Cal
             TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Deletes the index rows of these calls (a row re-pointed at another org's call is left alone).</summary>
+    public async Task DeleteIndexAsync(IEnumerable<CallEntity> calls, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(calls);
+        var index = await Tables.GetAsync(TableNames.CallIndex, cancellationToken).ConfigureAwait(false);
+        foreach (var call in calls)
+        {
+            if (call.ServerCallId is null)
+            {
+                continue;
+            }
+
+            var row = await index.GetEntityIfExistsAsync<CallIndexEntity>(CallIndexEntity.KeyFor(call.ServerCallId), "call", cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+            if (row.HasValue && row.Value!.OrgId == call.PartitionKey && row.Value.CallId == call.RowKey)
+            {
+                try
+                {
+                    await index.DeleteEntityAsync(row.Value.PartitionKey, row.Value.RowKey, row.Value.ETag, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Azure.RequestFailedException e) when (e.Status == 412)
+                {
+                    // Re-pointed meanwhile: no longer this call's.
+                }
+            }
+        }
+    }
+
     public async Task<(OrgId Org, string CallId)?> FindByServerCallIdAsync(string serverCallId, CancellationToken cancellationToken)
     {
         var index = await Tables.GetAsync(TableNames.CallIndex, cancellationToken).ConfigureAwait(false);

@@ -96,6 +96,8 @@ public sealed class MemberService(MemberRepository members, AuditTrail audit, Ti
         }
 
         await audit.RecordAsync(caller, AuditActions.MemberRemoved, "member:" + memberId, null, cancellationToken).ConfigureAwait(false);
+        // The account is gone: its entries stay, without its id, until the retention sweep expires them.
+        await audit.AnonymizeAsync(caller.OrgId, memberId, cancellationToken).ConfigureAwait(false);
         return MemberChange.Done;
     }
 

@@ -16,6 +16,16 @@ public sealed class OrganizationEntity : ITableEntity
 
     public string Name { get; set; } = string.Empty;
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Set by an owner's deletion request; the purge runs from <see cref="PurgeAfter"/>.</summary>
+    public DateTimeOffset? DeletionRequestedAt { get; set; }
+    public DateTimeOffset? PurgeAfter { get; set; }
+
+    /// <summary>True from the request until every row and blob of the org is gone (a filterable flag for the purge).</summary>
+    public bool PurgePending { get; set; }
+
+    /// <summary>When the purge finished; the row is then a tombstone (no name) until the anonymized audit period ends.</summary>
+    public DateTimeOffset? DeletedAt { get; set; }
 }
 
 public sealed class OrganizationRepository(HiroiTables tables)

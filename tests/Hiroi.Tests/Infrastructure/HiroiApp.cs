@@ -29,6 +29,8 @@ public class HiroiApp : WebApplicationFactory<Program>
         // Sample events carry old timestamps; a sweep starting in the background would delete what tests look for.
         builder.UseSetting("Hiroi:RetentionSweep:Enabled", "false");
         builder.UseSetting("Hiroi:Privacy:SubjectKey", SubjectKey);
+        // Tests run the purge themselves; the delay that covers other instances' caches is tested on a clock.
+        builder.UseSetting("Hiroi:Retention:OrgPurgeDelaySeconds", "0");
     }
 
     /// <summary>Creates an org with an owner through the same service the bootstrap command uses.</summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Hiroi.Durable.Retention;
 using Hiroi.Shared.Contacts;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
@@ -29,7 +30,9 @@ public class PrivacyTests(TelephonyFixture fixture) : IClassFixture<TelephonyFix
 
     private static string NewNumber(string exchange) => "+1" + exchange + "555" + Interlocked.Increment(ref _seed).ToString("D4", System.Globalization.CultureInfo.InvariantCulture);
 
-    private async Task<Footprint> MakeFootprintAsync()
+    private Task<Footprint> MakeFootprintAsync() => MakeFootprintAsync(T);
+
+    internal static async Task<Footprint> MakeFootprintAsync(TelephonyApp T)
     {
         var ourNumber = NewNumber("646");
         var (org, owner) = await T.OrgWithNumberAsync(ourNumber);
@@ -61,7 +64,8 @@ public class PrivacyTests(TelephonyFixture fixture) : IClassFixture<TelephonyFix
         return new Footprint(org, owner, ourNumber, phone, linked, email.ToLowerInvariant(), other, recording.BlobName);
     }
 
-    private static string[] Traces(string e164) => [e164, e164[1..], e164[2..]];
+    /// <summary>The forms a number could be stored in: E.164, digits only, national digits only.</summary>
+    internal static string[] Traces(string e164) => [e164, e164[1..], e164[2..]];
 
     private async Task<IReadOnlyList<string>> ScanAsync(params string[] needles) =>
         await StorageScan.FindAsync(T.App.StorageConnectionString, T.App.Prefix, needles);
@@ -171,4 +175,57 @@ public class PrivacyTests(TelephonyFixture fixture) : IClassFixture<TelephonyFix
         Assert.Equal(2, export.GetProperty("contacts").GetArrayLength());
         Assert.Empty(JsonDocument.Parse(await f.Owner.GetStringAsync("/api/audit?action=privacy.erased")).RootElement.GetProperty("entries").EnumerateArray());
     }
+}
+
+public class OrgDeletionTests(TelephonyFixture fixture) : IClassFixture<TelephonyFixture>
+{
+    private TelephonyApp T => fixture.Telephony;
+
+    [Fact]
+    public async Task Deleting_the_org_purges_every_row_and_blob_and_leaves_only_its_anonymized_audit_trail()
+    {
+        var f = await PrivacyTests.MakeFootprintAsync(T);
+        var otherOrg = await T.OrgWithNumberAsync("+16465559001");
+        var created = await f.Owner.PostAsJsonAsync("/api/api-keys", new { name = "admin", role = "admin" });
+        var adminKey = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("key").GetString()!;
+
+        await ProblemAssert.IsProblemAsync(await f.Owner.PostAsJsonAsync("/api/orgs/current/deletion", new { confirmName = "acme" }), HttpStatusCode.BadRequest);
+        await ProblemAssert.IsProblemAsync(await T.App.ClientWithKey(adminKey).PostAsJsonAsync("/api/orgs/current/deletion", new { confirmName = "Acme" }), HttpStatusCode.Forbidden);
+        Assert.NotEmpty(await ScanAsync(f.Org.OrgId.Value));
+
+        var requested = await f.Owner.PostAsJsonAsync("/api/orgs/current/deletion", new { confirmName = "Acme" });
+
+        Assert.Equal(HttpStatusCode.Accepted, requested.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await f.Owner.GetAsync("/api/orgs/current")).StatusCode); // keys are gone at once
+        Assert.Equal(HttpStatusCode.Unauthorized, (await T.App.ClientWithKey(adminKey).GetAsync("/api/orgs/current")).StatusCode);
+        var late = await T.Webhook().PostAsync("/api/eventgrid/acs", TelephonyApp.Json(AcsEvents.Batch(AcsEvents.SmsReceived(f.Phone, f.OurNumber, "anyone there?"))));
+        Assert.Equal(HttpStatusCode.OK, late.StatusCode); // the number is released: acknowledged, stored for no one
+
+        await T.App.Services.GetRequiredService<OrgPurge>().RunPendingAsync(default);
+
+        var personal = PrivacyTests.Traces(f.Phone).Concat(PrivacyTests.Traces(f.LinkedPhone)).Concat(PrivacyTests.Traces(f.Other)).Concat(PrivacyTests.Traces(f.OurNumber)).Append(f.Email).ToArray();
+        Assert.Empty(await ScanAsync(personal));
+        var left = await ScanAsync(f.Org.OrgId.Value);
+        Assert.All(left, hit => Assert.True(
+            hit.StartsWith($"table {T.App.Prefix}Audit row {f.Org.OrgId.Value}/", StringComparison.Ordinal)
+            || hit.StartsWith($"table {T.App.Prefix}Orgs row {f.Org.OrgId.Value}/org", StringComparison.Ordinal), hit));
+        var tombstone = (await T.App.Services.GetRequiredService<OrganizationRepository>().GetAsync(f.Org.OrgId, default))!;
+        Assert.NotNull(tombstone.DeletedAt);
+        Assert.Empty(tombstone.Name);
+        var audit = await T.App.Services.GetRequiredService<Hiroi.Shared.Audit.AuditRepository>().ListAsync(f.Org.OrgId, default).ToListAsync();
+        Assert.Contains(audit, e => e.Action == "member.added");
+        Assert.All(audit, e =>
+        {
+            Assert.NotNull(e.AnonymizedAt);
+            Assert.True(e.Actor == "anonymized" || e.Actor.StartsWith("system:", StringComparison.Ordinal), e.Actor);
+            Assert.DoesNotContain("mem_", e.Target, StringComparison.Ordinal);
+        });
+
+        // Another org's data and access are untouched.
+        Assert.Equal(HttpStatusCode.OK, (await otherOrg.Owner.GetAsync("/api/orgs/current")).StatusCode);
+        Assert.NotEmpty(await ScanAsync(otherOrg.Org.OrgId.Value));
+    }
+
+    private async Task<IReadOnlyList<string>> ScanAsync(params string[] needles) =>
+        await StorageScan.FindAsync(T.App.StorageConnectionString, T.App.Prefix, needles);
 }

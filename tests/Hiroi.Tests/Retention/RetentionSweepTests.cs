@@ -14,7 +14,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Hiroi.Tests.Retention;
 
 /// <summary>The self-host on a clock the test moves.</summary>
-public sealed class ClockedApp : HiroiApp
+public class ClockedApp : HiroiApp
 {
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
 

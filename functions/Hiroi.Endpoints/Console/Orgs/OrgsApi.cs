@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Hiroi.Endpoints.Auth;
+using Hiroi.Endpoints.Problems;
 using Hiroi.Shared.Tenancy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -8,7 +9,12 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Hiroi.Endpoints.Console.Orgs;
 
-public sealed record OrgResponse(string Id, string Name, DateTimeOffset CreatedAt, string YourRole);
+public sealed record OrgResponse(string Id, string Name, DateTimeOffset CreatedAt, string YourRole, DateTimeOffset? DeletionScheduledFor);
+
+/// <param name="ConfirmName">The org's name exactly, so a stray call cannot delete it.</param>
+public sealed record DeleteOrgRequest(string? ConfirmName);
+
+public sealed record DeletionResponse(string Status, DateTimeOffset? PurgeAfter);
 
 public static class OrgsApi
 {
@@ -17,6 +23,7 @@ public static class OrgsApi
         ArgumentNullException.ThrowIfNull(api);
         var orgs = api.MapGroup("/orgs").WithTags("Orgs").RequireAuthorization(Policies.Member);
         orgs.MapGet("/current", GetCurrentAsync);
+        orgs.MapPost("/current/deletion", RequestDeletionAsync);
         return api;
     }
 
@@ -27,6 +34,23 @@ public static class OrgsApi
         var org = await orgs.GetAsync(caller.OrgId, cancellationToken);
         return org is null
             ? TypedResults.NotFound()
-            : TypedResults.Ok(new OrgResponse(caller.OrgId.Value, org.Name, org.CreatedAt, caller.Role.ToWire()));
+            : TypedResults.Ok(new OrgResponse(caller.OrgId.Value, org.Name, org.CreatedAt, caller.Role.ToWire(), org.PurgeAfter));
+    }
+
+    /// <summary>
+    /// Owners only: deletes the org and everything it holds. API keys stop working and numbers are released at once; the
+    /// purge follows (202 with its time). Asking again answers the same schedule.
+    /// </summary>
+    public static async Task<Results<Accepted<DeletionResponse>, ValidationProblem, ProblemHttpResult>> RequestDeletionAsync(
+        DeleteOrgRequest request, ClaimsPrincipal user, OrgDeletion deletion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (outcome, purgeAfter) = await deletion.RequestAsync(user.ToCaller(), request.ConfirmName, cancellationToken);
+        return outcome switch
+        {
+            DeletionRequest.Forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Owners only", detail: "Only an owner can delete the org."),
+            DeletionRequest.NameMismatch => TypedResults.ValidationProblem(new Validation().Add("confirmName", "must be the org's name exactly").Errors),
+            _ => TypedResults.Accepted("/api/orgs/current", new DeletionResponse("scheduled", purgeAfter)),
+        };
     }
 }

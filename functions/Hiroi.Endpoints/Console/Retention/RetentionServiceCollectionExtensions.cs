@@ -12,14 +12,20 @@ public static class RetentionServiceCollectionExtensions
     {
         services.AddSection<RetentionOptions>(RetentionOptions.Section);
         services.AddSingleton<RetentionRepository>();
+        services.AddSingleton<Hiroi.Shared.Audit.AuditRepository>();
         services.AddSingleton<RetentionSettings>();
         // Order matters: conversations go after their messages.
         services.AddSingleton<IExpiringData, ExpiringMessages>();
         services.AddSingleton<IExpiringData, ExpiringConversations>();
         services.AddSingleton<IExpiringData, ExpiringCalls>();
         services.AddSingleton<IExpiringData, ExpiringRecordings>();
+        // The audit trail's own expiry, then the deleted org's tombstone once its last entry is gone.
+        services.AddSingleton<IExpiringData, ExpiringAnonymizedAudit>();
+        services.AddSingleton<IExpiringData, ExpiringDeletedOrg>();
         services.AddSection<RetentionSweepOptions>(RetentionSweepOptions.Section);
         services.AddSingleton<RetentionSweep>();
+        services.AddSingleton<Hiroi.Shared.Tenancy.OrgDeletion>();
+        services.AddSingleton<OrgPurge>();
         services.AddSingleton<RetentionTimer>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionTimer>());
         return services;

@@ -1,0 +1,143 @@
+using Azure;
+using Azure.Data.Tables;
+using Hiroi.Durable.Campaigns;
+using Hiroi.Shared.Audit;
+using Hiroi.Shared.Storage;
+using Hiroi.Shared.Telephony;
+using Hiroi.Shared.Tenancy;
+
+namespace Hiroi.Durable.Retention;
+
+/// <summary>
+/// Deletes everything a deleted org had, as idempotent steps: each step removes one batch (up to 500 blobs or rows, 100
+/// per transaction) from the first place that still holds some, so a purge stopped by a crash simply goes on where data
+/// is left. When nothing is left, the audit trail is anonymized (it outlives the org for the anonymized-audit period;
+/// the retention sweep then removes it and finally the org's tombstone row).
+/// </summary>
+public sealed class OrgPurge(HiroiTables tables, HiroiBlobs blobs, CallRepository calls, AuditTrail audit, TimeProvider time)
+{
+    public const int BatchSize = 500;
+
+    /// <summary>Tables whose partition is the org id, emptied in this order (calls first, with their index rows).</summary>
+    private static readonly string[] OrgPartitionTables =
+    [
+        TableNames.Calls, TableNames.Recordings, TableNames.Messages, TableNames.Campaigns, TableNames.Contacts, TableNames.ContactLists,
+        TableNames.DoNotContact, TableNames.OptOuts, TableNames.Numbers, TableNames.ApiKeys, TableNames.Members,
+    ];
+
+    /// <summary>Orgs whose deletion was requested and whose purge has not finished.</summary>
+    public async Task<IReadOnlyList<OrgId>> PendingAsync(CancellationToken cancellationToken)
+    {
+        var orgs = await tables.GetAsync(TableNames.Orgs, cancellationToken).ConfigureAwait(false);
+        var filter = TableClient.CreateQueryFilter($"RowKey eq {OrganizationEntity.RowKeyValue} and PurgePending eq true");
+        var pending = new List<OrgId>();
+        await foreach (var row in orgs.QueryAsync<OrganizationEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (OrgId.TryParse(row.PartitionKey, out var org))
+            {
+                pending.Add(org);
+            }
+        }
+
+        return pending;
+    }
+
+    public async Task<StepOutcome> StepAsync(OrgId org, CancellationToken cancellationToken)
+    {
+        var orgs = await tables.GetAsync(TableNames.Orgs, cancellationToken).ConfigureAwait(false);
+        var found = await orgs.GetEntityIfExistsAsync<OrganizationEntity>(org.Value, OrganizationEntity.RowKeyValue, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!found.HasValue || found.Value is not { PurgePending: true } row)
+        {
+            return new StepOutcome.Stop("not pending");
+        }
+
+        var now = time.GetUtcNow();
+        if (row.PurgeAfter is { } after && after > now)
+        {
+            return new StepOutcome.DeferUntil(after);
+        }
+
+        if (await DeleteRecordingBlobsAsync(org, cancellationToken).ConfigureAwait(false)
+            || await DeleteCallsAsync(org, cancellationToken).ConfigureAwait(false)
+            || await DeleteCampaignContactsAsync(org, cancellationToken).ConfigureAwait(false))
+        {
+            return new StepOutcome.Continue();
+        }
+
+        foreach (var table in OrgPartitionTables)
+        {
+            if (await DeleteBatchAsync(table, TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}"), cancellationToken).ConfigureAwait(false))
+            {
+                return new StepOutcome.Continue();
+            }
+        }
+
+        // The org's other rows in the orgs table (retention settings); its own row becomes the tombstone below.
+        if (await DeleteBatchAsync(TableNames.Orgs, TableClient.CreateQueryFilter($"PartitionKey eq {org.Value} and RowKey ne {OrganizationEntity.RowKeyValue}"), cancellationToken)
+            .ConfigureAwait(false))
+        {
+            return new StepOutcome.Continue();
+        }
+
+        // Recorded before anonymizing, so this entry too expires with the rest.
+        await audit.RecordAsync(Caller.System(org, "purge"), AuditActions.OrgPurged, "org:" + org.Value, null, cancellationToken).ConfigureAwait(false);
+        await audit.AnonymizeAsync(org, memberId: null, cancellationToken).ConfigureAwait(false);
+        var tombstone = new OrganizationEntity { PartitionKey = org.Value, CreatedAt = row.CreatedAt, DeletionRequestedAt = row.DeletionRequestedAt, DeletedAt = now };
+        try
+        {
+            await orgs.UpdateEntityAsync(tombstone, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+            return new StepOutcome.Stale();
+        }
+
+        return new StepOutcome.Stop("purged");
+    }
+
+    /// <summary>Runs every pending purge whose time has come to its end.</summary>
+    public async Task RunPendingAsync(CancellationToken cancellationToken)
+    {
+        foreach (var org in await PendingAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await StepAsync(org, cancellationToken).ConfigureAwait(false) is StepOutcome.Continue)
+            {
+            }
+        }
+    }
+
+    private async Task<bool> DeleteRecordingBlobsAsync(OrgId org, CancellationToken cancellationToken)
+    {
+        var container = await blobs.GetAsync(HiroiBlobs.Recordings, cancellationToken).ConfigureAwait(false);
+        var names = await container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, org.Value + "/", cancellationToken).Take(BatchSize).Select(b => b.Name)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var name in names)
+        {
+            await container.DeleteBlobIfExistsAsync(name, Azure.Storage.Blobs.Models.DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        return names.Count > 0;
+    }
+
+    private async Task<bool> DeleteCallsAsync(OrgId org, CancellationToken cancellationToken)
+    {
+        var page = await calls.ListAsync(org, cancellationToken).Take(BatchSize).ToListAsync(cancellationToken).ConfigureAwait(false);
+        await calls.DeleteIndexAsync(page, cancellationToken).ConfigureAwait(false);
+        await calls.DeleteAllAsync(org, page, cancellationToken).ConfigureAwait(false);
+        return page.Count > 0;
+    }
+
+    /// <summary>The org's campaigns' contacts: partitions <c>{org}_{campaign}</c>, found by range (the backtick sorts right after the underscore).</summary>
+    private Task<bool> DeleteCampaignContactsAsync(OrgId org, CancellationToken cancellationToken) =>
+        DeleteBatchAsync(TableNames.CampaignContacts, TableClient.CreateQueryFilter($"PartitionKey gt {org.Value + "_"} and PartitionKey lt {org.Value + "`"}"), cancellationToken);
+
+    /// <summary>Deletes up to <see cref="BatchSize"/> rows matching the filter, 100 per transaction per partition; false when none matched.</summary>
+    private async Task<bool> DeleteBatchAsync(string tableName, string filter, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(tableName, cancellationToken).ConfigureAwait(false);
+        var rows = await table.QueryAsync<TableEntity>(filter, maxPerPage: BatchSize, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken)
+            .Take(BatchSize).ToListAsync(cancellationToken).ConfigureAwait(false);
+        await table.DeleteEveryAsync(rows, cancellationToken).ConfigureAwait(false);
+        return rows.Count > 0;
+    }
+}

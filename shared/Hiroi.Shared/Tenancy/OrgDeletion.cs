@@ -1,0 +1,70 @@
+using Hiroi.Shared.ApiKeys;
+using Hiroi.Shared.Audit;
+using Hiroi.Shared.Retention;
+using Hiroi.Shared.Storage;
+using Hiroi.Shared.Telephony;
+using Microsoft.Extensions.Options;
+
+namespace Hiroi.Shared.Tenancy;
+
+public enum DeletionRequest
+{
+    Scheduled,
+    AlreadyScheduled,
+    Forbidden,
+    NameMismatch,
+}
+
+/// <summary>
+/// An owner's request to delete the org and all its data. At once: the org's API keys are deleted (every instance
+/// stops admitting them within the key cache time) and its numbers released (events for them are refused); the org is
+/// flagged for the purge, which starts <see cref="RetentionOptions.OrgPurgeDelaySeconds"/> later, once no instance can
+/// still write for the org.
+/// </summary>
+public sealed class OrgDeletion(
+    OrganizationRepository orgs, ApiKeyRepository keys, ApiKeyVerifier verifier, PhoneNumberRepository numbers, NumberRegistry registry,
+    AuditTrail audit, IOptions<RetentionOptions> options, TimeProvider time)
+{
+    public async Task<(DeletionRequest Outcome, DateTimeOffset? PurgeAfter)> RequestAsync(Caller caller, string? confirmName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (caller.Role != Role.Owner)
+        {
+            return (DeletionRequest.Forbidden, null);
+        }
+
+        var org = await orgs.GetAsync(caller.OrgId, cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException("The caller's org has no row.");
+        if (org.DeletionRequestedAt is not null)
+        {
+            return (DeletionRequest.AlreadyScheduled, org.PurgeAfter);
+        }
+
+        if (!string.Equals(confirmName?.Trim(), org.Name, StringComparison.Ordinal))
+        {
+            return (DeletionRequest.NameMismatch, null);
+        }
+
+        var now = time.GetUtcNow();
+        org.DeletionRequestedAt = now;
+        org.PurgeAfter = now + TimeSpan.FromSeconds(options.Value.OrgPurgeDelaySeconds);
+        org.PurgePending = true;
+        if (!await orgs.UpdateAsync(caller.OrgId, org, cancellationToken).ConfigureAwait(false))
+        {
+            throw new ConflictException("The org changed meanwhile; retry.");
+        }
+
+        await audit.RecordAsync(caller, AuditActions.OrgDeletionRequested, "org:" + caller.OrgId.Value, null, cancellationToken).ConfigureAwait(false);
+        await foreach (var key in keys.ListAsync(caller.OrgId, cancellationToken).ConfigureAwait(false))
+        {
+            await keys.DeleteAsync(caller.OrgId, key.RowKey, cancellationToken).ConfigureAwait(false);
+            verifier.Forget(caller.OrgId, key.RowKey);
+        }
+
+        await foreach (var number in numbers.ListAsync(caller.OrgId, cancellationToken).ConfigureAwait(false))
+        {
+            await registry.ReleaseAsync(caller, number.RowKey, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (DeletionRequest.Scheduled, org.PurgeAfter);
+    }
+}
