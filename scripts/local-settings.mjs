@@ -1,9 +1,19 @@
-// Writes local.settings.json from the sample, filling each empty secret with a fresh random value.
-import { readFileSync, writeFileSync } from "node:fs";
+// Writes local.settings.json from the sample, filling each empty secret with a fresh random value. When the target
+// exists, settings added to the sample since are merged in (new secrets generated) and existing values are kept.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 
 const [source, target] = process.argv.slice(2);
-const settings = JSON.parse(readFileSync(source, "utf8"));
+const sample = JSON.parse(readFileSync(source, "utf8"));
+const settings = existsSync(target) ? JSON.parse(readFileSync(target, "utf8")) : sample;
+settings.Values ??= {};
+const added = [];
+for (const [name, value] of Object.entries(sample.Values)) {
+  if (!(name in settings.Values)) {
+    settings.Values[name] = value;
+    added.push(name);
+  }
+}
 const key = () => randomBytes(32).toString("base64");
 const generated = {
   Hiroi__Acs__AccessKey: () => key(),
@@ -15,3 +25,4 @@ for (const [name, make] of Object.entries(generated)) {
   if (!settings.Values[name]) settings.Values[name] = make();
 }
 writeFileSync(target, JSON.stringify(settings, null, 2) + "\n", { mode: 0o600 });
+if (added.length > 0 && settings !== sample) console.log(`local.settings.json: added ${added.join(", ")}`);
