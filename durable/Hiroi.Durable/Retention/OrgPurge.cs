@@ -14,7 +14,8 @@ namespace Hiroi.Durable.Retention;
 /// is left. When nothing is left, the audit trail is anonymized (it outlives the org for the anonymized-audit period;
 /// the retention sweep then removes it and finally the org's tombstone row).
 /// </summary>
-public sealed class OrgPurge(HiroiTables tables, HiroiBlobs blobs, CallRepository calls, AuditTrail audit, TimeProvider time)
+public sealed class OrgPurge(
+    HiroiTables tables, HiroiBlobs blobs, CallRepository calls, PhoneNumberRepository numbers, NumberRegistry registry, AuditTrail audit, TimeProvider time)
 {
     public const int BatchSize = 500;
 
@@ -22,7 +23,7 @@ public sealed class OrgPurge(HiroiTables tables, HiroiBlobs blobs, CallRepositor
     private static readonly string[] OrgPartitionTables =
     [
         TableNames.Calls, TableNames.Recordings, TableNames.Messages, TableNames.Campaigns, TableNames.Contacts, TableNames.ContactLists,
-        TableNames.DoNotContact, TableNames.OptOuts, TableNames.Numbers, TableNames.ApiKeys, TableNames.Members,
+        TableNames.DoNotContact, TableNames.OptOuts, TableNames.ApiKeys, TableNames.Members,
     ];
 
     /// <summary>Orgs whose deletion was requested and whose purge has not finished.</summary>
@@ -57,11 +58,22 @@ public sealed class OrgPurge(HiroiTables tables, HiroiBlobs blobs, CallRepositor
             return new StepOutcome.DeferUntil(after);
         }
 
-        if (await DeleteRecordingBlobsAsync(org, cancellationToken).ConfigureAwait(false)
+        if (await ReleaseNumbersAsync(org, cancellationToken).ConfigureAwait(false)
+            || await DeleteRecordingBlobsAsync(org, cancellationToken).ConfigureAwait(false)
             || await DeleteCallsAsync(org, cancellationToken).ConfigureAwait(false)
             || await DeleteCampaignContactsAsync(org, cancellationToken).ConfigureAwait(false))
         {
             return new StepOutcome.Continue();
+        }
+
+        // Index rows that name the org without a row of its own behind them (an owner row left by a crash mid-release,
+        // a call index whose call went before indexes were swept): found by a scan, as only a purge needs them.
+        foreach (var index in new[] { TableNames.NumberOwners, TableNames.CallIndex })
+        {
+            if (await DeleteBatchAsync(index, TableClient.CreateQueryFilter($"OrgId eq {org.Value}"), cancellationToken).ConfigureAwait(false))
+            {
+                return new StepOutcome.Continue();
+            }
         }
 
         foreach (var table in OrgPartitionTables)
@@ -104,6 +116,18 @@ public sealed class OrgPurge(HiroiTables tables, HiroiBlobs blobs, CallRepositor
             {
             }
         }
+    }
+
+    /// <summary>Numbers registered since the request (or left by a crash) are released, so events stop reaching the org.</summary>
+    private async Task<bool> ReleaseNumbersAsync(OrgId org, CancellationToken cancellationToken)
+    {
+        var page = await numbers.ListAsync(org, cancellationToken).Take(BatchSize).ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var number in page)
+        {
+            await registry.ReleaseAsync(Caller.System(org, "purge"), number.RowKey, cancellationToken).ConfigureAwait(false);
+        }
+
+        return page.Count > 0;
     }
 
     private async Task<bool> DeleteRecordingBlobsAsync(OrgId org, CancellationToken cancellationToken)

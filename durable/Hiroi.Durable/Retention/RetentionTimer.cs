@@ -64,7 +64,16 @@ public sealed class RetentionTimer(RetentionSweep sweep, OrgPurge purge, IOption
     /// <summary>Purges deleted orgs whose time has come; starts today's run once its time has come, then runs every unfinished run to its end.</summary>
     public async Task TickAsync(CancellationToken cancellationToken)
     {
-        await purge.RunPendingAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await purge.RunPendingAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A purge that cannot go on now (a transient fault) must not hold up the sweep; it goes on at the next tick.
+            logger.LogWarning(e, "Org purge interrupted; it goes on at the next tick");
+        }
+
         var now = time.GetUtcNow();
         var dailyAt = TimeSpan.ParseExact(options.Value.DailyAtUtc, @"hh\:mm", CultureInfo.InvariantCulture);
         if (now.UtcDateTime.TimeOfDay >= dailyAt)

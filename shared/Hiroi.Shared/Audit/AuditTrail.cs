@@ -92,18 +92,51 @@ public sealed class AuditTrail(HiroiTables tables, TimeProvider time)
     public const string Anonymized = "anonymized";
 
     /// <summary>
-    /// Removes who from the org's entries: those of one member (<paramref name="memberId"/>, as actor or target), or all
-    /// of them when it is null (the org was deleted). Actors other than the platform's own jobs, and targets naming a
-    /// member or a (masked) number, become <see cref="Anonymized"/>; the action, time and counts stay. Idempotent: rerun
-    /// after a crash, it finishes.
+    /// Removes who from the org's entries: those of one member (<paramref name="memberId"/>: their actor id and targets
+    /// naming them), or all of them when it is null (the org was deleted: actors other than the platform's own jobs, and
+    /// targets naming a member or a masked number). The action, time and counts stay, and the entries expire a period
+    /// later. Idempotent: rerun after a crash, it finishes.
     /// </summary>
-    public async Task<int> AnonymizeAsync(OrgId org, string? memberId, CancellationToken cancellationToken)
+    public Task<int> AnonymizeAsync(OrgId org, string? memberId, CancellationToken cancellationToken)
     {
-        var member = memberId is null ? null : "member:" + memberId;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}");
-        if (member is not null)
+        if (memberId is null)
         {
-            filter += " and " + TableClient.CreateQueryFilter($"(Actor eq {member} or Target eq {member})");
+            return AnonymizeWhereAsync(org, null, entry =>
+            {
+                entry.Actor = entry.Actor.StartsWith("system:", StringComparison.Ordinal) ? entry.Actor : Anonymized;
+                entry.Target = AnonymousTarget(entry.Target);
+            }, cancellationToken);
+        }
+
+        var member = "member:" + memberId;
+        return AnonymizeWhereAsync(org, [TableClient.CreateQueryFilter($"Actor eq {member}"), TableClient.CreateQueryFilter($"Target eq {member}")], entry =>
+        {
+            entry.Actor = entry.Actor == member ? Anonymized : entry.Actor;
+            entry.Target = entry.Target == member ? "member:" + Anonymized : entry.Target;
+        }, cancellationToken);
+    }
+
+    /// <summary>Anonymizes the entries whose target is one of <paramref name="targets"/> (an erased person's masked numbers).</summary>
+    public async Task<int> AnonymizeTargetsAsync(OrgId org, IReadOnlyCollection<string> targets, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        var count = 0;
+        foreach (var chunk in targets.Chunk(14)) // 15 comparisons per filter at most, the partition's included
+        {
+            count += await AnonymizeWhereAsync(org, chunk.Select(t => TableClient.CreateQueryFilter($"Target eq {t}")).ToList(),
+                entry => entry.Target = AnonymousTarget(entry.Target), cancellationToken).ConfigureAwait(false);
+        }
+
+        return count;
+    }
+
+    /// <summary>Applies <paramref name="anonymize"/> to the org's entries matching any of <paramref name="anyOf"/> (all when null), 100 per transaction.</summary>
+    private async Task<int> AnonymizeWhereAsync(OrgId org, IReadOnlyList<string>? anyOf, Action<AuditEntity> anonymize, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}");
+        if (anyOf is not null)
+        {
+            filter += " and (" + string.Join(" or ", anyOf) + ")";
         }
 
         var table = await tables.GetAsync(TableNames.Audit, cancellationToken).ConfigureAwait(false);
@@ -112,14 +145,8 @@ public sealed class AuditTrail(HiroiTables tables, TimeProvider time)
         var page = new List<TableTransactionAction>(100);
         await foreach (var entry in table.QueryAsync<AuditEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if (entry.AnonymizedAt is not null)
-            {
-                continue;
-            }
-
-            entry.Actor = entry.Actor == member || (member is null && !entry.Actor.StartsWith("system:", StringComparison.Ordinal)) ? Anonymized : entry.Actor;
-            entry.Target = AnonymousTarget(entry.Target);
-            entry.AnonymizedAt = now;
+            anonymize(entry);
+            entry.AnonymizedAt ??= now;
             page.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, entry, ETag.All));
             if (page.Count == 100)
             {

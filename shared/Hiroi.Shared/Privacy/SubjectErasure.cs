@@ -1,7 +1,9 @@
 using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Audit;
+using Azure.Storage.Blobs.Models;
 using Hiroi.Shared.Contacts;
+using Hiroi.Shared.Logging;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
@@ -49,6 +51,9 @@ public sealed class SubjectErasure(SubjectFinder finder, HiroiTables tables, Hir
             await DeleteAsync(footprint.OfKind(kind).ToList(), cancellationToken).ConfigureAwait(false);
         }
 
+        // Audit targets name numbers masked (+1212****177); even those go for the erased numbers.
+        await audit.AnonymizeTargetsAsync(caller.OrgId, footprint.Numbers.SelectMany(n => new[] { "phone:" + PhoneNumberMask.Mask(n), "number:" + PhoneNumberMask.Mask(n) }).ToList(), cancellationToken)
+            .ConfigureAwait(false);
         var counts = footprint.Counts().Where(c => c.Key != SubjectKinds.CallIndex).ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
         counts["numbersSuppressed"] = suppressed;
         await audit.RecordAsync(caller, AuditActions.SubjectErased, "subject", SubjectFinder.Describe(counts), cancellationToken).ConfigureAwait(false);
@@ -83,26 +88,56 @@ public sealed class SubjectErasure(SubjectFinder finder, HiroiTables tables, Hir
         return added;
     }
 
-    /// <summary>Opt-out and do-not-contact rows keep blocking under their pseudonymous key; only the readable number goes.</summary>
+    /// <summary>
+    /// Opt-out and do-not-contact rows keep blocking under their pseudonymous key; only the readable number goes. Written
+    /// under the row's ETag: a STOP that lands meanwhile is read again, never overwritten by the older state.
+    /// </summary>
     private async Task StripNumbersAsync(SubjectFootprint footprint, CancellationToken cancellationToken)
     {
         foreach (var found in footprint.Rows.Where(r => r.Kind is SubjectKinds.OptOuts or SubjectKinds.DoNotContact))
         {
-            found.Row.Remove(nameof(OptOutEntity.Number));
             var table = await tables.GetAsync(found.Table, cancellationToken).ConfigureAwait(false);
-            await table.UpdateEntityAsync(found.Row, ETag.All, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            var row = found.Row;
+            for (var attempt = 0; ; attempt++)
+            {
+                row.Remove(nameof(OptOutEntity.Number));
+                try
+                {
+                    await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (RequestFailedException e) when (e.Status is 412 or 404 && attempt < 5)
+                {
+                    var current = await table.GetEntityIfExistsAsync<TableEntity>(row.PartitionKey, row.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    if (!current.HasValue)
+                    {
+                        break; // removed meanwhile (a do-not-contact entry taken off): nothing left to strip
+                    }
+
+                    row = current.Value!;
+                }
+            }
         }
     }
 
+    /// <summary>Every blob under the person's calls (<c>{org}/{call}/</c>), so a blob whose row was lost goes too.</summary>
     private async Task DeleteRecordingBlobsAsync(SubjectFootprint footprint, CancellationToken cancellationToken)
     {
         var container = await blobs.GetAsync(HiroiBlobs.Recordings, cancellationToken).ConfigureAwait(false);
+        foreach (var call in footprint.OfKind(SubjectKinds.Calls))
+        {
+            var prefix = call.Row.PartitionKey + "/" + call.Row.RowKey + "/";
+            await foreach (var blob in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken).ConfigureAwait(false))
+            {
+                await container.DeleteBlobIfExistsAsync(blob.Name, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         foreach (var recording in footprint.OfKind(SubjectKinds.Recordings))
         {
             if (recording.Row.GetString(nameof(RecordingEntity.BlobName)) is { Length: > 0 } blobName)
             {
-                await container.DeleteBlobIfExistsAsync(blobName, Azure.Storage.Blobs.Models.DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken)
-                    .ConfigureAwait(false);
+                await container.DeleteBlobIfExistsAsync(blobName, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -18,7 +18,8 @@ namespace Hiroi.Shared.Privacy;
 /// </remarks>
 public sealed class SubjectFinder(HiroiTables tables, SubjectKeys subjects, CampaignRepository campaigns)
 {
-    private const int OrChunk = 20;
+    // Azure Table Storage allows 15 comparisons per filter: the partition term and 14 alternatives.
+    private const int OrChunk = 14;
 
     public async Task<SubjectFootprint> FindAsync(OrgId org, DataSubject subject, CancellationToken cancellationToken)
     {
@@ -41,54 +42,59 @@ public sealed class SubjectFinder(HiroiTables tables, SubjectKeys subjects, Camp
     }
 
     /// <summary>
-    /// The person's contact rows, following the links: a row found by email adds its number, a row found by number adds
-    /// its email, until nothing new turns up.
+    /// The person's identifiers and contact rows: the identifier given, plus the identifiers on the contact rows it
+    /// matches (an email's numbers, a number's email), one hop only, so a shared email or number on someone else's row
+    /// does not pull that person in further. Then every contact row carrying any of those identifiers.
     /// </summary>
     private async Task<(IReadOnlySet<string> Numbers, IReadOnlySet<string> Emails)> FindContactsAsync(
         OrgId org, DataSubject subject, List<FoundRow> rows, CancellationToken cancellationToken)
     {
         var numbers = new HashSet<string>(StringComparer.Ordinal);
         var emails = new HashSet<string>(StringComparer.Ordinal);
-        var newNumbers = subject.Phone is null ? new List<string>() : [subject.Phone];
-        var newEmails = subject.Email is null ? new List<string>() : [subject.Email];
-        var seenRows = new HashSet<string>(StringComparer.Ordinal);
-        var table = await tables.GetAsync(TableNames.Contacts, cancellationToken).ConfigureAwait(false);
-        while (newNumbers.Count + newEmails.Count > 0)
+        if (subject.Phone is not null)
         {
-            numbers.UnionWith(newNumbers);
-            emails.UnionWith(newEmails);
-            var clauses = newNumbers.Select(n => TableClient.CreateQueryFilter($"Number eq {n}"))
-                .Concat(newEmails.Select(e => TableClient.CreateQueryFilter($"Email eq {e}"))).ToList();
-            newNumbers = [];
-            newEmails = [];
-            foreach (var chunk in clauses.Chunk(OrChunk))
-            {
-                var filter = TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}") + " and (" + string.Join(" or ", chunk) + ")";
-                await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
-                {
-                    if (!seenRows.Add(row.RowKey))
-                    {
-                        continue;
-                    }
-
-                    rows.Add(new FoundRow(SubjectKinds.Contacts, TableNames.Contacts, row));
-                    if (row.GetString("Number") is { } n && !numbers.Contains(n))
-                    {
-                        newNumbers.Add(n);
-                    }
-
-                    if (row.GetString("Email") is { } e && !emails.Contains(e))
-                    {
-                        newEmails.Add(e);
-                    }
-                }
-            }
-
-            newNumbers = newNumbers.Distinct(StringComparer.Ordinal).ToList();
-            newEmails = newEmails.Distinct(StringComparer.Ordinal).ToList();
+            numbers.Add(subject.Phone);
         }
 
+        if (subject.Email is not null)
+        {
+            emails.Add(subject.Email);
+        }
+
+        foreach (var row in await ContactsWithAsync(org, numbers, emails, cancellationToken).ConfigureAwait(false))
+        {
+            if (row.GetString("Number") is { } n)
+            {
+                numbers.Add(n);
+            }
+
+            if (row.GetString("Email") is { } e)
+            {
+                emails.Add(e);
+            }
+        }
+
+        rows.AddRange((await ContactsWithAsync(org, numbers, emails, cancellationToken).ConfigureAwait(false))
+            .Select(row => new FoundRow(SubjectKinds.Contacts, TableNames.Contacts, row)));
         return (numbers, emails);
+    }
+
+    private async Task<List<TableEntity>> ContactsWithAsync(OrgId org, IReadOnlySet<string> numbers, IReadOnlySet<string> emails, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(TableNames.Contacts, cancellationToken).ConfigureAwait(false);
+        var clauses = numbers.Select(n => TableClient.CreateQueryFilter($"Number eq {n}"))
+            .Concat(emails.Select(e => TableClient.CreateQueryFilter($"Email eq {e}"))).ToList();
+        var found = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
+        foreach (var chunk in clauses.Chunk(OrChunk))
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}") + " and (" + string.Join(" or ", chunk) + ")";
+            await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                found.TryAdd(row.RowKey, row);
+            }
+        }
+
+        return [.. found.Values];
     }
 
     private async Task FindByNumberAsync(OrgId org, string e164, List<FoundRow> rows, CancellationToken cancellationToken)

@@ -29,8 +29,8 @@ public static class SubjectKinds
 public sealed record FoundRow(string Kind, string Table, TableEntity Row);
 
 /// <summary>
-/// Everything an org holds about one person: their rows in every table, found from the identifier they gave and from
-/// the other identifiers their contact rows link to it (an email leads to the contact's number, and on).
+/// Everything an org holds about one person: their rows in every table, found from the identifier they gave and the
+/// identifiers on the contact rows it matches (one hop: an email leads to its contacts' numbers, not further).
 /// </summary>
 public sealed class SubjectFootprint(IReadOnlyList<FoundRow> rows, IReadOnlySet<string> numbers, IReadOnlySet<string> emails)
 {

@@ -90,14 +90,15 @@ public sealed class MemberService(MemberRepository members, AuditTrail audit, Ti
             return refusal.Value;
         }
 
+        // Recorded and anonymized before the row goes: a crash in between leaves the member, and a retry redoes both
+        // (anonymizing is idempotent). The account is gone after this; its entries stay without its id, then expire.
+        await audit.RecordAsync(caller, AuditActions.MemberRemoved, "member:" + memberId, null, cancellationToken).ConfigureAwait(false);
+        await audit.AnonymizeAsync(caller.OrgId, memberId, cancellationToken).ConfigureAwait(false);
         if (!await members.DeleteAsync(caller.OrgId, memberId, cancellationToken).ConfigureAwait(false))
         {
             return MemberChange.NotFound;
         }
 
-        await audit.RecordAsync(caller, AuditActions.MemberRemoved, "member:" + memberId, null, cancellationToken).ConfigureAwait(false);
-        // The account is gone: its entries stay, without its id, until the retention sweep expires them.
-        await audit.AnonymizeAsync(caller.OrgId, memberId, cancellationToken).ConfigureAwait(false);
         return MemberChange.Done;
     }
 

@@ -36,6 +36,8 @@ public sealed class OrgDeletion(
         var org = await orgs.GetAsync(caller.OrgId, cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException("The caller's org has no row.");
         if (org.DeletionRequestedAt is not null)
         {
+            // Asked again (perhaps after a crash part-way): make sure the keys and numbers are gone.
+            await CloseAsync(caller, cancellationToken).ConfigureAwait(false);
             return (DeletionRequest.AlreadyScheduled, org.PurgeAfter);
         }
 
@@ -54,6 +56,13 @@ public sealed class OrgDeletion(
         }
 
         await audit.RecordAsync(caller, AuditActions.OrgDeletionRequested, "org:" + caller.OrgId.Value, null, cancellationToken).ConfigureAwait(false);
+        await CloseAsync(caller, cancellationToken).ConfigureAwait(false);
+        return (DeletionRequest.Scheduled, org.PurgeAfter);
+    }
+
+    /// <summary>Deletes the org's API keys and releases its numbers, so no request or event reaches it any more.</summary>
+    private async Task CloseAsync(Caller caller, CancellationToken cancellationToken)
+    {
         await foreach (var key in keys.ListAsync(caller.OrgId, cancellationToken).ConfigureAwait(false))
         {
             await keys.DeleteAsync(caller.OrgId, key.RowKey, cancellationToken).ConfigureAwait(false);
@@ -64,7 +73,5 @@ public sealed class OrgDeletion(
         {
             await registry.ReleaseAsync(caller, number.RowKey, cancellationToken).ConfigureAwait(false);
         }
-
-        return (DeletionRequest.Scheduled, org.PurgeAfter);
     }
 }

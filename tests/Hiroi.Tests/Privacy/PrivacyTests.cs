@@ -78,7 +78,7 @@ public class PrivacyTests(TelephonyFixture fixture) : IClassFixture<TelephonyFix
         Assert.NotEmpty(await ScanAsync(needles)); // the scan sees them before
         Assert.NotEmpty(await ScanAsync(Traces(f.Other)));
 
-        var response = await f.Owner.PostAsJsonAsync("/api/privacy/erasure", new { phone = f.Phone });
+        var response = await f.Owner.PostAsJsonAsync("/api/privacy/erasure", new { email = f.Email });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var erased = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("erased");
@@ -110,7 +110,10 @@ public class PrivacyTests(TelephonyFixture fixture) : IClassFixture<TelephonyFix
         Assert.Equal("subject", entry.GetProperty("target").GetString());
         Assert.Contains("contacts=2", entry.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
-        var again = await f.Owner.PostAsJsonAsync("/api/privacy/erasure", new { email = f.Email });
+        var stop = Assert.Single(JsonDocument.Parse(await f.Owner.GetStringAsync("/api/audit?action=optout.recorded")).RootElement.GetProperty("entries").EnumerateArray());
+        Assert.Equal("phone:anonymized", stop.GetProperty("target").GetString()); // not even the masked number stays
+
+        var again = await f.Owner.PostAsJsonAsync("/api/privacy/erasure", new { phone = f.Phone });
         Assert.Equal(HttpStatusCode.OK, again.StatusCode); // nothing left to find, nothing fails
         Assert.False(JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement.GetProperty("erased").TryGetProperty("contacts", out _));
     }
@@ -141,7 +144,12 @@ public class PrivacyTests(TelephonyFixture fixture) : IClassFixture<TelephonyFix
         Assert.DoesNotContain(f.Other, text, StringComparison.Ordinal);
         Assert.DoesNotContain("partitionKey", text, StringComparison.OrdinalIgnoreCase);
 
-        var entry = Assert.Single(JsonDocument.Parse(await f.Owner.GetStringAsync("/api/audit?action=privacy.exported")).RootElement.GetProperty("entries").EnumerateArray());
+        // By number, one hop: the number's own contact row gives the email, but the email's other number stays out.
+        var byPhone = JsonDocument.Parse(await (await f.Owner.PostAsJsonAsync("/api/privacy/export", new { phone = f.Phone })).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal([f.Phone], byPhone.GetProperty("subject").GetProperty("numbers").EnumerateArray().Select(n => n.GetString()!).ToArray());
+        Assert.DoesNotContain(byPhone.GetProperty("messages").EnumerateArray(), m => m.GetProperty("customerNumber").GetString() == f.LinkedPhone);
+
+        var entry = JsonDocument.Parse(await f.Owner.GetStringAsync("/api/audit?action=privacy.exported")).RootElement.GetProperty("entries").EnumerateArray().Last(); // the first export
         var detail = entry.GetProperty("detail").GetString()!;
         Assert.Contains("contacts=2", detail, StringComparison.Ordinal);
         Assert.DoesNotContain(f.Phone[2..], entry.ToString(), StringComparison.Ordinal);

@@ -3,6 +3,7 @@ using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Problems;
 using Hiroi.Shared.Contacts;
 using Hiroi.Shared.Privacy;
+using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -83,6 +84,14 @@ public static class PrivacyApi
 
         if (phone is not null)
         {
+            // A number in international form is taken as stored (E.164, whether or not libphonenumber deems it valid,
+            // as ACS delivered it); a national form (US default) is read like a contact import.
+            if (phone.TrimStart().StartsWith('+') && E164.TryNormalize(phone, out var stored))
+            {
+                subject = DataSubject.ByPhone(stored);
+                return true;
+            }
+
             if (!ContactNumbers.TryParse(phone, "US", out var e164, out var error))
             {
                 validation.Add("phone", error);
