@@ -30,7 +30,12 @@ public sealed class SubjectExport(SubjectFinder finder, AuditTrail audit, TimePr
         var footprint = await finder.FindAsync(caller.OrgId, subject, cancellationToken).ConfigureAwait(false);
         var counts = footprint.Counts().Where(c => c.Key != SubjectKinds.CallIndex).ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
         await audit.RecordAsync(caller, AuditActions.SubjectExported, "subject", SubjectFinder.Describe(counts), cancellationToken).ConfigureAwait(false);
-        await using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true }))
+        await using (var json = new Utf8JsonWriter(output, new JsonWriterOptions
+        {
+            Indented = true,
+            // A download for people to read, never embedded in a page: "+1212..." rather than "\u002B1212...".
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }))
         {
             json.WriteStartObject();
             json.WriteString("org", caller.OrgId.Value);
