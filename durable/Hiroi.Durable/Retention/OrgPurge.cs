@@ -133,14 +133,7 @@ public sealed class OrgPurge(
     private async Task<bool> DeleteRecordingBlobsAsync(OrgId org, CancellationToken cancellationToken)
     {
         var container = await blobs.GetAsync(HiroiBlobs.Recordings, cancellationToken).ConfigureAwait(false);
-        var names = await container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, org.Value + "/", cancellationToken).Take(BatchSize).Select(b => b.Name)
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var name in names)
-        {
-            await container.DeleteBlobIfExistsAsync(name, Azure.Storage.Blobs.Models.DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-
-        return names.Count > 0;
+        return await container.DeleteUnderAsync(org.Value + "/", BatchSize, cancellationToken).ConfigureAwait(false) > 0;
     }
 
     private async Task<bool> DeleteCallsAsync(OrgId org, CancellationToken cancellationToken)

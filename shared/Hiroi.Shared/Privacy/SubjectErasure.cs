@@ -1,7 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Audit;
-using Azure.Storage.Blobs.Models;
 using Hiroi.Shared.Contacts;
 using Hiroi.Shared.Logging;
 using Hiroi.Shared.Storage;
@@ -24,7 +23,7 @@ public sealed record ErasureResult(IReadOnlyDictionary<string, int> Erased, bool
 /// Safe to repeat: a run stopped part-way is finished by the next, because contact rows (which link an email to its
 /// numbers) go last. Rows are deleted whatever their version: an erasure is not a sweep that yields to newer writes.
 /// </remarks>
-public sealed class SubjectErasure(SubjectFinder finder, HiroiTables tables, HiroiBlobs blobs, DoNotContactRepository doNotContact, AuditTrail audit, TimeProvider time)
+public sealed class SubjectErasure(SubjectFinder finder, SubjectKeys subjects, HiroiTables tables, HiroiBlobs blobs, DoNotContactRepository doNotContact, AuditTrail audit, TimeProvider time)
 {
     /// <summary>Kinds deleted in this order; contacts last (see remarks).</summary>
     private static readonly string[] DeletionOrder =
@@ -54,9 +53,9 @@ public sealed class SubjectErasure(SubjectFinder finder, HiroiTables tables, Hir
         // Audit targets name numbers masked (+1212****177); even those go for the erased numbers.
         await audit.AnonymizeTargetsAsync(caller.OrgId, footprint.Numbers.SelectMany(n => new[] { "phone:" + PhoneNumberMask.Mask(n), "number:" + PhoneNumberMask.Mask(n) }).ToList(), cancellationToken)
             .ConfigureAwait(false);
-        var counts = footprint.Counts().Where(c => c.Key != SubjectKinds.CallIndex).ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
+        var counts = footprint.Counts();
         counts["numbersSuppressed"] = suppressed;
-        await audit.RecordAsync(caller, AuditActions.SubjectErased, "subject", SubjectFinder.Describe(counts), cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(caller, AuditActions.SubjectErased, "subject", SubjectFootprint.Describe(counts), cancellationToken).ConfigureAwait(false);
         return new ErasureResult(counts, RefusedMember: false);
     }
 
@@ -67,7 +66,7 @@ public sealed class SubjectErasure(SubjectFinder finder, HiroiTables tables, Hir
         var listed = footprint.OfKind(SubjectKinds.DoNotContact).Select(r => r.Row.RowKey).ToHashSet(StringComparer.Ordinal);
         foreach (var e164 in footprint.Numbers)
         {
-            var key = await finder.KeyAsync(caller.OrgId, e164, cancellationToken).ConfigureAwait(false);
+            var key = await subjects.ForAsync(caller.OrgId, e164, cancellationToken).ConfigureAwait(false);
             if (listed.Contains(key))
             {
                 continue;
@@ -126,18 +125,14 @@ public sealed class SubjectErasure(SubjectFinder finder, HiroiTables tables, Hir
         var container = await blobs.GetAsync(HiroiBlobs.Recordings, cancellationToken).ConfigureAwait(false);
         foreach (var call in footprint.OfKind(SubjectKinds.Calls))
         {
-            var prefix = call.Row.PartitionKey + "/" + call.Row.RowKey + "/";
-            await foreach (var blob in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken).ConfigureAwait(false))
-            {
-                await container.DeleteBlobIfExistsAsync(blob.Name, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
+            await container.DeleteUnderAsync(call.Row.PartitionKey + "/" + call.Row.RowKey + "/", int.MaxValue, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var recording in footprint.OfKind(SubjectKinds.Recordings))
         {
             if (recording.Row.GetString(nameof(RecordingEntity.BlobName)) is { Length: > 0 } blobName)
             {
-                await container.DeleteBlobIfExistsAsync(blobName, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await container.DeleteForGoodAsync(blobName, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -28,8 +28,8 @@ public sealed class SubjectExport(SubjectFinder finder, AuditTrail audit, TimePr
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(subject);
         var footprint = await finder.FindAsync(caller.OrgId, subject, cancellationToken).ConfigureAwait(false);
-        var counts = footprint.Counts().Where(c => c.Key != SubjectKinds.CallIndex).ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
-        await audit.RecordAsync(caller, AuditActions.SubjectExported, "subject", SubjectFinder.Describe(counts), cancellationToken).ConfigureAwait(false);
+        var counts = footprint.Counts();
+        await audit.RecordAsync(caller, AuditActions.SubjectExported, "subject", SubjectFootprint.Describe(counts), cancellationToken).ConfigureAwait(false);
         await using (var json = new Utf8JsonWriter(output, new JsonWriterOptions
         {
             Indented = true,

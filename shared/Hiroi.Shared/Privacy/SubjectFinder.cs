@@ -1,4 +1,3 @@
-using System.Globalization;
 using Azure.Data.Tables;
 using Hiroi.Shared.Campaigns;
 using Hiroi.Shared.Storage;
@@ -165,9 +164,6 @@ public sealed class SubjectFinder(HiroiTables tables, SubjectKeys subjects, Camp
         }
     }
 
-    /// <summary>The number's pseudonymous key in suppression lists.</summary>
-    public Task<string> KeyAsync(OrgId org, string e164, CancellationToken cancellationToken) => subjects.ForAsync(org, e164, cancellationToken);
-
     private async Task AddPointAsync(List<FoundRow> rows, string kind, string tableName, string partition, string rowKey, CancellationToken cancellationToken)
     {
         if (!TableKeys.IsAcceptable(rowKey))
@@ -182,7 +178,4 @@ public sealed class SubjectFinder(HiroiTables tables, SubjectKeys subjects, Camp
             rows.Add(new FoundRow(kind, tableName, row.Value!));
         }
     }
-
-    internal static string Describe(IReadOnlyDictionary<string, int> counts) =>
-        string.Join(' ', counts.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key}={c.Value}")));
 }

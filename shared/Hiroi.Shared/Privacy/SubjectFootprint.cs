@@ -42,7 +42,14 @@ public sealed class SubjectFootprint(IReadOnlyList<FoundRow> rows, IReadOnlySet<
 
     public IEnumerable<FoundRow> OfKind(string kind) => Rows.Where(r => r.Kind == kind);
 
-    /// <summary>How many rows of each kind, for audit entries and receipts (counts only, never identifiers).</summary>
-    public IReadOnlyDictionary<string, int> Counts() =>
-        Rows.GroupBy(r => r.Kind).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+    /// <summary>
+    /// How many rows of each kind the person has, for audit entries and receipts (counts only, never identifiers); call
+    /// index rows are ours, not the person's, and are not counted.
+    /// </summary>
+    public Dictionary<string, int> Counts() =>
+        Rows.Where(r => r.Kind != SubjectKinds.CallIndex).GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+
+    /// <summary><c>calls=1 contacts=2 …</c>, the audit entry's detail.</summary>
+    public static string Describe(IReadOnlyDictionary<string, int> counts) =>
+        string.Join(' ', counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{c.Key}={c.Value}")));
 }

@@ -94,8 +94,7 @@ public sealed class ExpiringRecordings(RecordingRepository recordings, HiroiBlob
         var container = await blobs.GetAsync(HiroiBlobs.Recordings, cancellationToken).ConfigureAwait(false);
         foreach (var recording in expired)
         {
-            await container.DeleteBlobIfExistsAsync(recording.BlobName, Azure.Storage.Blobs.Models.DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
+            await container.DeleteForGoodAsync(recording.BlobName, cancellationToken).ConfigureAwait(false);
         }
     }
 }

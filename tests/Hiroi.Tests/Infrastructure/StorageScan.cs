@@ -11,6 +11,13 @@ namespace Hiroi.Tests.Infrastructure;
 /// </summary>
 public static class StorageScan
 {
+    /// <summary>Scans what <paramref name="app"/> stored (its prefix in its account).</summary>
+    public static Task<IReadOnlyList<string>> FindAsync(HiroiApp app, params string[] needles)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return FindAsync(app.StorageConnectionString, app.Prefix, needles);
+    }
+
     public static async Task<IReadOnlyList<string>> FindAsync(string connectionString, string prefix, params string[] needles)
     {
         var hits = new List<string>();

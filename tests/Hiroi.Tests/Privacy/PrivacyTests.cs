@@ -67,8 +67,7 @@ public class PrivacyTests(TelephonyFixture fixture) : IClassFixture<TelephonyFix
     /// <summary>The forms a number could be stored in: E.164, digits only, national digits only.</summary>
     internal static string[] Traces(string e164) => [e164, e164[1..], e164[2..]];
 
-    private async Task<IReadOnlyList<string>> ScanAsync(params string[] needles) =>
-        await StorageScan.FindAsync(T.App.StorageConnectionString, T.App.Prefix, needles);
+    private Task<IReadOnlyList<string>> ScanAsync(params string[] needles) => StorageScan.FindAsync(T.App, needles);
 
     [Fact]
     public async Task After_erasure_no_row_blob_or_message_in_storage_holds_the_number_or_email_and_sends_stay_blocked()
@@ -234,6 +233,5 @@ public class OrgDeletionTests(TelephonyFixture fixture) : IClassFixture<Telephon
         Assert.NotEmpty(await ScanAsync(otherOrg.Org.OrgId.Value));
     }
 
-    private async Task<IReadOnlyList<string>> ScanAsync(params string[] needles) =>
-        await StorageScan.FindAsync(T.App.StorageConnectionString, T.App.Prefix, needles);
+    private Task<IReadOnlyList<string>> ScanAsync(params string[] needles) => StorageScan.FindAsync(T.App, needles);
 }

@@ -25,14 +25,7 @@ public class AnonymizedAuditTests(DelayedPurgeApp app) : IClassFixture<DelayedPu
 
     private T Get<T>() where T : notnull => app.Services.GetRequiredService<T>();
 
-    private async Task SweepAsync()
-    {
-        var sweep = Get<RetentionSweep>();
-        var run = await sweep.StartAsync(app.Clock.GetUtcNow(), default);
-        while (await sweep.RunAsync(run, default) is StepOutcome.Continue)
-        {
-        }
-    }
+    private Task SweepAsync() => app.SweepAsync();
 
     private async Task<List<AuditEntity>> AuditAsync(OrgId org) => await Get<AuditRepository>().ListAsync(org, default).ToListAsync();
 

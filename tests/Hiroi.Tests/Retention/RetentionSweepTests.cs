@@ -23,6 +23,16 @@ public class ClockedApp : HiroiApp
         base.ConfigureWebHost(builder);
         builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
     }
+
+    /// <summary>Starts the sweep run of the clock's day and steps it to its end.</summary>
+    public async Task SweepAsync()
+    {
+        var sweep = Services.GetRequiredService<RetentionSweep>();
+        var run = await sweep.StartAsync(Clock.GetUtcNow(), default);
+        while (await sweep.RunAsync(run, default) is StepOutcome.Continue)
+        {
+        }
+    }
 }
 
 public class RetentionSweepTests(ClockedApp app) : IClassFixture<ClockedApp>
@@ -31,14 +41,7 @@ public class RetentionSweepTests(ClockedApp app) : IClassFixture<ClockedApp>
 
     private T Get<T>() where T : notnull => app.Services.GetRequiredService<T>();
 
-    private async Task SweepAsync()
-    {
-        var sweep = Get<RetentionSweep>();
-        var run = await sweep.StartAsync(app.Clock.GetUtcNow(), default);
-        while (await sweep.RunAsync(run, default) is StepOutcome.Continue)
-        {
-        }
-    }
+    private Task SweepAsync() => app.SweepAsync();
 
     private async Task<string> MessageAsync(OrgId org, DateTimeOffset at)
     {
