@@ -1,6 +1,7 @@
 using Hiroi.Endpoints.Hosting;
 using Hiroi.Server.AcsSimulator;
 using Hiroi.Server.Cli;
+using Hiroi.Server.Workflows;
 using Hiroi.Shared;
 
 if (HiroiCli.Handles(args))
@@ -10,7 +11,7 @@ if (HiroiCli.Handles(args))
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddLocalSettings(builder.Environment.ContentRootPath);
-builder.Services.AddHiroiEndpoints(builder.Configuration);
+builder.Services.AddHiroiCore(builder.Configuration).AddSelfHostWorkflows();
 var simulateAcs = builder.Configuration.GetValue<bool>(AcsSimulatorOptions.Section + ":Enabled");
 if (simulateAcs)
 {

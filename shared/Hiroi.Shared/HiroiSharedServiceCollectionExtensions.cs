@@ -16,7 +16,7 @@ namespace Hiroi.Shared;
 
 public static class HiroiSharedServiceCollectionExtensions
 {
-    /// <summary>Storage, secrets, tenancy, API keys and audit: the core every host needs.</summary>
+    /// <summary>Storage, secrets, tenancy, API keys, audit and the suppression lists: the core every feature builds on.</summary>
     public static IServiceCollection AddHiroiShared(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
@@ -30,6 +30,7 @@ public static class HiroiSharedServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().CreateQueueServiceClient());
         services.AddSingleton<HiroiTables>();
         services.AddSingleton<HiroiQueues>();
+        services.AddSingleton<HiroiBlobs>();
 
         services.AddSingleton<ISecretStore>(sp => new CachingSecretStore(
             CreateSecretStore(sp.GetRequiredService<IConfiguration>()),
@@ -40,6 +41,9 @@ public static class HiroiSharedServiceCollectionExtensions
         services.TryAddSingleton<IFailureCounter, InMemoryFailureCounter>();
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<Privacy.SubjectKeys>();
+        // Suppression lists: every channel, campaigns and privacy requests read them.
+        services.AddSingleton<Telephony.OptOutRepository>();
+        services.AddSingleton<Contacts.DoNotContactRepository>();
         services.AddSingleton<OrganizationRepository>();
         services.AddSingleton<MemberRepository>();
         services.AddSingleton<ApiKeyRepository>();

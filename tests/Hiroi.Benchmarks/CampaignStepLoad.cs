@@ -45,7 +45,7 @@ public static class CampaignStepLoad
             for (var outcome = (StepOutcome)new StepOutcome.Continue(); outcome is StepOutcome.Continue;)
             {
                 var token = (await campaigns.FindAsync(org, id, default))!.StepToken!;
-                outcome = await step.RunAsync(new StepRequest(org, id, token, token), default);
+                outcome = await step.RunAsync(new StepRequest(org, id, token, token, TimeSpan.FromMinutes(1)), default);
                 Interlocked.Increment(ref steps);
             }
         }));
@@ -78,7 +78,7 @@ public static class CampaignStepLoad
         var step = provider.GetRequiredService<CampaignStep>();
         while (!(await provider.GetRequiredService<CampaignRepository>().FindAsync(org, campaign.RowKey, default))!.Enrolled)
         {
-            await step.RunAsync(new StepRequest(org, campaign.RowKey, "bench", "bench"), default); // enrollment, not timed
+            await step.RunAsync(new StepRequest(org, campaign.RowKey, "bench", "bench", TimeSpan.FromMinutes(1)), default); // enrollment, not timed
         }
 
         return campaign.RowKey;

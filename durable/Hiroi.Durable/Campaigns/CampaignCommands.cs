@@ -14,11 +14,11 @@ public enum CommandResult
 
 /// <summary>
 /// Start, pause, resume and cancel: each is a conditional write of the campaign row's state (honoured by the next step),
-/// audited. Start and resume give the campaign a new step token and schedule its first step before the state is
-/// written (a message for a write that then fails is stale and dropped; a write without its message would strand the
-/// campaign), so any older message still queued is stale.
+/// audited. Start and resume tell the <see cref="ICampaignDriver"/> before the state is written (a driver for a write
+/// that then fails finds nothing to do; a write without its driver would strand the campaign); every command wakes the
+/// driver once written.
 /// </summary>
-public sealed class CampaignCommands(CampaignRepository campaigns, CampaignStepMessages steps, AuditTrail audit, TimeProvider time)
+public sealed class CampaignCommands(CampaignRepository campaigns, ICampaignDriver driver, AuditTrail audit, TimeProvider time)
 {
     public const string Start = "start";
     public const string Pause = "pause";
@@ -39,10 +39,8 @@ public sealed class CampaignCommands(CampaignRepository campaigns, CampaignStepM
             campaign.State = next;
             if (next == CampaignStates.Running)
             {
-                campaign.StepToken = Guid.NewGuid().ToString("N");
-                campaign.PreviousStepToken = null;
                 campaign.StartedAt ??= time.GetUtcNow();
-                await steps.ScheduleAsync(caller.OrgId, campaignId, campaign.StepToken, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+                await driver.StartAsync(caller.OrgId, campaign, cancellationToken).ConfigureAwait(false);
             }
 
             if (CampaignStates.IsFinal(next))
@@ -54,6 +52,7 @@ public sealed class CampaignCommands(CampaignRepository campaigns, CampaignStepM
         }, cancellationToken).ConfigureAwait(false);
         if (result == CommandResult.Done)
         {
+            await driver.WakeAsync(caller.OrgId, campaignId, cancellationToken).ConfigureAwait(false);
             await audit.RecordAsync(caller, AuditActions.CampaignCommand, "campaign:" + campaignId, command, cancellationToken).ConfigureAwait(false);
         }
 

@@ -79,7 +79,9 @@ public sealed class CampaignRunner(
         try
         {
             var nextToken = Guid.NewGuid().ToString("N");
-            var outcome = await _step.Value.RunAsync(new StepRequest(org, request.Campaign, request.Token, nextToken), cancellationToken).ConfigureAwait(false);
+            // A chain counts as lost once no step has run for two visibility periods: a live one redelivers within one.
+            var orphanGrace = TimeSpan.FromSeconds(2 * options.Value.VisibilitySeconds);
+            var outcome = await _step.Value.RunAsync(new StepRequest(org, request.Campaign, request.Token, nextToken, orphanGrace), cancellationToken).ConfigureAwait(false);
             switch (outcome)
             {
                 case StepOutcome.Continue:

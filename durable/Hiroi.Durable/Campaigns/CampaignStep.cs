@@ -32,7 +32,11 @@ public abstract record StepOutcome
 
 /// <param name="Token">The step token this run was scheduled with.</param>
 /// <param name="NextToken">The token the next run will carry; the checkpoint records it.</param>
-public sealed record StepRequest(OrgId Org, string CampaignId, string Token, string NextToken);
+/// <param name="OrphanGrace">
+/// How long after the campaign's last sign of life the message of the step that wrote the current checkpoint may take
+/// over a chain whose driver died between checkpoint and scheduling (the driver's redelivery time, with a margin).
+/// </param>
+public sealed record StepRequest(OrgId Org, string CampaignId, string Token, string NextToken, TimeSpan OrphanGrace);
 
 /// <summary>
 /// One checkpointed step of a campaign, free of host types so the queue runner and a Durable orchestrator run the same
@@ -44,7 +48,7 @@ public sealed record StepRequest(OrgId Org, string CampaignId, string Token, str
 /// </summary>
 public sealed class CampaignStep(
     CampaignRepository campaigns, CampaignContactRepository contacts, ContactRepository listContacts, PolicyGate gate,
-    CampaignDispatcher dispatcher, IOptions<CampaignOptions> options, IOptions<CampaignRunnerOptions> runner, TimeProvider time, ILogger<CampaignStep> logger)
+    CampaignDispatcher dispatcher, IOptions<CampaignOptions> options, TimeProvider time, ILogger<CampaignStep> logger)
 {
     private const int EnrollPage = 100;
     private const int EndPage = 1000;
@@ -74,7 +78,7 @@ public sealed class CampaignStep(
                 return new StepOutcome.Stale();
             }
 
-            var orphanedAt = OrphanedAt(campaign, TimeSpan.FromSeconds(2 * runner.Value.VisibilitySeconds));
+            var orphanedAt = OrphanedAt(campaign, request.OrphanGrace);
             if (orphanedAt > now)
             {
                 return new StepOutcome.NotCurrent(orphanedAt);
@@ -101,8 +105,8 @@ public sealed class CampaignStep(
     }
 
     /// <summary>
-    /// A chain is lost when a driver died between checkpoint and scheduling the next run: then no step runs for two queue
-    /// visibility periods past the time the campaign was due, and an older message may take over from that moment.
+    /// A chain is lost when a driver died between checkpoint and scheduling the next run: then no step runs for the grace
+    /// period past the time the campaign was due, and an older message may take over from that moment.
     /// </summary>
     private static DateTimeOffset OrphanedAt(CampaignEntity campaign, TimeSpan grace)
     {

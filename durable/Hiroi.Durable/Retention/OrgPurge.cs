@@ -10,21 +10,13 @@ namespace Hiroi.Durable.Retention;
 
 /// <summary>
 /// Deletes everything a deleted org had, as idempotent steps: each step removes one batch (up to 500 blobs or rows, 100
-/// per transaction) from the first place that still holds some, so a purge stopped by a crash simply goes on where data
-/// is left. When nothing is left, the audit trail is anonymized (it outlives the org for the anonymized-audit period;
-/// the retention sweep then removes it and finally the org's tombstone row).
+/// per transaction) from the first place in <see cref="DataRegistry"/> order that still holds some, so a purge stopped
+/// by a crash simply goes on where data is left. When nothing is left, the audit trail is anonymized (it outlives the
+/// org for the anonymized-audit period; the retention sweep then removes it and finally the org's tombstone row).
 /// </summary>
-public sealed class OrgPurge(
-    HiroiTables tables, HiroiBlobs blobs, CallRepository calls, PhoneNumberRepository numbers, NumberRegistry registry, AuditTrail audit, TimeProvider time)
+public sealed class OrgPurge(HiroiTables tables, HiroiBlobs blobs, PhoneNumberRepository numbers, NumberRegistry registry, AuditTrail audit, TimeProvider time)
 {
     public const int BatchSize = 500;
-
-    /// <summary>Tables whose partition is the org id, emptied in this order (calls first, with their index rows).</summary>
-    private static readonly string[] OrgPartitionTables =
-    [
-        TableNames.Calls, TableNames.Recordings, TableNames.Messages, TableNames.Campaigns, TableNames.Contacts, TableNames.ContactLists,
-        TableNames.DoNotContact, TableNames.OptOuts, TableNames.ApiKeys, TableNames.Members,
-    ];
 
     /// <summary>Orgs whose deletion was requested and whose purge has not finished.</summary>
     public async Task<IReadOnlyList<OrgId>> PendingAsync(CancellationToken cancellationToken)
@@ -58,37 +50,23 @@ public sealed class OrgPurge(
             return new StepOutcome.DeferUntil(after);
         }
 
-        if (await ReleaseNumbersAsync(org, cancellationToken).ConfigureAwait(false)
-            || await DeleteRecordingBlobsAsync(org, cancellationToken).ConfigureAwait(false)
-            || await DeleteCallsAsync(org, cancellationToken).ConfigureAwait(false)
-            || await DeleteCampaignContactsAsync(org, cancellationToken).ConfigureAwait(false))
+        if (await ReleaseNumbersAsync(org, cancellationToken).ConfigureAwait(false))
         {
             return new StepOutcome.Continue();
         }
 
-        // Index rows that name the org without a row of its own behind them (an owner row left by a crash mid-release,
-        // a call index whose call went before indexes were swept): found by a scan, as only a purge needs them.
-        foreach (var index in new[] { TableNames.NumberOwners, TableNames.CallIndex })
+        foreach (var kind in DataRegistry.All.Where(k => !k.KeptByPurge && k.Partitioning != OrgPartitioning.Platform))
         {
-            if (await DeleteBatchAsync(index, TableClient.CreateQueryFilter($"OrgId eq {org.Value}"), cancellationToken).ConfigureAwait(false))
+            // Blobs first (every one under the org's folder, orphans too), then the rows that name them.
+            if (kind.BlobContainer is { } container && await DeleteBlobsAsync(container, org, cancellationToken).ConfigureAwait(false))
             {
                 return new StepOutcome.Continue();
             }
-        }
 
-        foreach (var table in OrgPartitionTables)
-        {
-            if (await DeleteBatchAsync(table, TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}"), cancellationToken).ConfigureAwait(false))
+            if (await DeleteBatchAsync(kind.Table, OrgRows(kind, org), cancellationToken).ConfigureAwait(false))
             {
                 return new StepOutcome.Continue();
             }
-        }
-
-        // The org's other rows in the orgs table (retention settings); its own row becomes the tombstone below.
-        if (await DeleteBatchAsync(TableNames.Orgs, TableClient.CreateQueryFilter($"PartitionKey eq {org.Value} and RowKey ne {OrganizationEntity.RowKeyValue}"), cancellationToken)
-            .ConfigureAwait(false))
-        {
-            return new StepOutcome.Continue();
         }
 
         // Recorded before anonymizing, so this entry too expires with the rest.
@@ -130,23 +108,24 @@ public sealed class OrgPurge(
         return page.Count > 0;
     }
 
-    private async Task<bool> DeleteRecordingBlobsAsync(OrgId org, CancellationToken cancellationToken)
+    private async Task<bool> DeleteBlobsAsync(string containerName, OrgId org, CancellationToken cancellationToken)
     {
-        var container = await blobs.GetAsync(HiroiBlobs.Recordings, cancellationToken).ConfigureAwait(false);
+        var container = await blobs.GetAsync(containerName, cancellationToken).ConfigureAwait(false);
         return await container.DeleteUnderAsync(org.Value + "/", BatchSize, cancellationToken).ConfigureAwait(false) > 0;
     }
 
-    private async Task<bool> DeleteCallsAsync(OrgId org, CancellationToken cancellationToken)
+    /// <summary>The filter of a kind's rows of <paramref name="org"/>, by how the kind names its org.</summary>
+    private static string OrgRows(StoredKind kind, OrgId org) => kind.Partitioning switch
     {
-        var page = await calls.ListAsync(org, cancellationToken).Take(BatchSize).ToListAsync(cancellationToken).ConfigureAwait(false);
-        await calls.DeleteIndexAsync(page, cancellationToken).ConfigureAwait(false);
-        await calls.DeleteAllAsync(org, page, cancellationToken).ConfigureAwait(false);
-        return page.Count > 0;
-    }
-
-    /// <summary>The org's campaigns' contacts: partitions <c>{org}_{campaign}</c>, found by range (the backtick sorts right after the underscore).</summary>
-    private Task<bool> DeleteCampaignContactsAsync(OrgId org, CancellationToken cancellationToken) =>
-        DeleteBatchAsync(TableNames.CampaignContacts, TableClient.CreateQueryFilter($"PartitionKey gt {org.Value + "_"} and PartitionKey lt {org.Value + "`"}"), cancellationToken);
+        OrgPartitioning.Org when kind.RowKeyPrefix is { } prefix =>
+            TableClient.CreateQueryFilter($"PartitionKey eq {org.Value} and RowKey ge {prefix} and RowKey lt {prefix + "~"}"),
+        OrgPartitioning.Org => TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}"),
+        // Partitions {org}_{id}, found by range (the backtick sorts right after the underscore).
+        OrgPartitioning.OrgPrefixed => TableClient.CreateQueryFilter($"PartitionKey gt {org.Value + "_"} and PartitionKey lt {org.Value + "`"}"),
+        // Index rows keyed by something else: found by a scan, as only a purge needs them.
+        OrgPartitioning.IndexNamingOrg => TableClient.CreateQueryFilter($"OrgId eq {org.Value}"),
+        _ => throw new InvalidOperationException($"{kind.Name} holds no org's rows."),
+    };
 
     /// <summary>Deletes up to <see cref="BatchSize"/> rows matching the filter, 100 per transaction per partition; false when none matched.</summary>
     private async Task<bool> DeleteBatchAsync(string tableName, string filter, CancellationToken cancellationToken)

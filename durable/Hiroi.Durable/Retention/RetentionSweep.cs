@@ -11,7 +11,8 @@ namespace Hiroi.Durable.Retention;
 
 /// <summary>
 /// One sweep run and its checkpoint: PartitionKey = <c>sweep</c>, RowKey = the run id (its UTC date). The cursor is the
-/// org being swept (orgs are walked in id order) and the index of the kind of data within it.
+/// org being swept (orgs are walked in id order) and the name of the kind of data within it (a deploy that adds or
+/// removes a kind mid-run does not change what a saved checkpoint means).
 /// </summary>
 public sealed class SweepRunEntity : ITableEntity
 {
@@ -25,7 +26,8 @@ public sealed class SweepRunEntity : ITableEntity
     public bool Done { get; set; }
     public string? LastOrg { get; set; }
     public string? CurrentOrg { get; set; }
-    public int KindIndex { get; set; }
+    /// <summary>The <see cref="StoredKind.Name"/> being swept in <see cref="CurrentOrg"/>; null before its first kind.</summary>
+    public string? Kind { get; set; }
 
     /// <summary>Set once every org is swept; then the platform's own expiring rows (event claims) go.</summary>
     public bool OrgsDone { get; set; }
@@ -51,7 +53,8 @@ public sealed class RetentionSweep(
     public const int TableBatchesPerStep = 5;
     public const int BatchSize = TableBatch * TableBatchesPerStep;
 
-    private readonly IExpiringData[] _kinds = [.. kinds];
+    /// <summary>The registry's expiring kinds in registry order, each with the code that expires it.</summary>
+    private readonly IExpiringData[] _kinds = InRegistryOrder(kinds);
 
     // The run row as this worker last wrote it: a step that follows its own checkpoint need not read it again (a write
     // by anyone else meanwhile fails on the ETag, and the next step reads afresh).
@@ -111,7 +114,7 @@ public sealed class RetentionSweep(
         else if (run.CurrentOrg is null)
         {
             run.CurrentOrg = await NextOrgAsync(run.LastOrg, cancellationToken).ConfigureAwait(false);
-            run.KindIndex = 0;
+            run.Kind = _kinds[0].Kind.Name;
             run.OrgsDone = run.CurrentOrg is null;
         }
         else
@@ -145,20 +148,22 @@ public sealed class RetentionSweep(
             return;
         }
 
-        if (run.KindIndex >= _kinds.Length)
+        var index = Array.FindIndex(_kinds, k => k.Kind.Name == run.Kind);
+        if (index < 0)
         {
             (run.LastOrg, run.CurrentOrg) = (run.CurrentOrg, null); // a kind was removed by a deploy mid-run
             return;
         }
 
-        var kind = _kinds[run.KindIndex];
+        var kind = _kinds[index];
+        var rule = kind.Kind.Retention!;
         var periods = await settings.GetAsync(org, cancellationToken).ConfigureAwait(false); // read every batch: a longer period applies at once
-        var cutoff = now - TimeSpan.FromDays(periods[kind.DataKind]);
+        var cutoff = now - TimeSpan.FromDays(periods[rule.DataKind]);
         var expired = await kind.FindExpiredAsync(org, cutoff, BatchSize, cancellationToken).ConfigureAwait(false);
         var deleted = expired.Count;
-        if (deleted > 0 && kind.Audited)
+        if (deleted > 0 && rule.Audited)
         {
-            await audit.RecordAsync(Caller.System(org, "retention"), AuditActions.RetentionDeleted, kind.Name,
+            await audit.RecordAsync(Caller.System(org, "retention"), AuditActions.RetentionDeleted, kind.Kind.Name,
                 $"deleted={deleted} olderThan={cutoff:O}", cancellationToken).ConfigureAwait(false);
         }
 
@@ -168,11 +173,27 @@ public sealed class RetentionSweep(
         }
 
         run.Deleted += deleted;
-        if (deleted < BatchSize && ++run.KindIndex == _kinds.Length)
+        if (deleted == BatchSize)
         {
-            run.LastOrg = run.CurrentOrg;
-            run.CurrentOrg = null;
+            return; // more of this kind
         }
+
+        if (index + 1 < _kinds.Length)
+        {
+            run.Kind = _kinds[index + 1].Kind.Name;
+        }
+        else
+        {
+            (run.LastOrg, run.CurrentOrg, run.Kind) = (run.CurrentOrg, null, null);
+        }
+    }
+
+    private static IExpiringData[] InRegistryOrder(IEnumerable<IExpiringData> implementations)
+    {
+        var byName = implementations.ToDictionary(k => k.Kind.Name, StringComparer.Ordinal);
+        return [.. DataRegistry.Expiring.Select(kind => byName.TryGetValue(kind.Name, out var expiring)
+            ? expiring
+            : throw new InvalidOperationException($"The expiring kind '{kind.Name}' has no {nameof(IExpiringData)} registered."))];
     }
 
     private async Task<string?> NextOrgAsync(string? after, CancellationToken cancellationToken)

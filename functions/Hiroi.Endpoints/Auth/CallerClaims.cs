@@ -40,4 +40,7 @@ public static class Policies
 
     /// <summary>Owners and admins.</summary>
     public const string Admin = "org.admin";
+
+    /// <summary>Owners only (deleting the org).</summary>
+    public const string Owner = "org.owner";
 }

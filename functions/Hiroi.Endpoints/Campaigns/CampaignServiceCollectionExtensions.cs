@@ -8,15 +8,13 @@ namespace Hiroi.Endpoints.Campaigns;
 
 public static class CampaignServiceCollectionExtensions
 {
-    /// <summary>Contacts, the do-not-contact list, campaigns, their step and the self-host's queue runner.</summary>
+    /// <summary>Contacts, the do-not-contact list, campaigns, their step and commands (each host adds the driver that steps them).</summary>
     public static IServiceCollection AddCampaigns(this IServiceCollection services)
     {
         services.AddSection<CampaignOptions>(CampaignOptions.Section);
-        services.AddSection<CampaignRunnerOptions>(CampaignRunnerOptions.Section);
         services.AddSingleton<ContactListRepository>();
         services.AddSingleton<ContactRepository>();
         services.AddSingleton<ContactImporter>();
-        services.AddSingleton<DoNotContactRepository>();
         services.AddSingleton<DoNotContactList>();
         services.AddSingleton<CampaignRepository>();
         services.AddSingleton<CampaignContactRepository>();
@@ -25,10 +23,7 @@ public static class CampaignServiceCollectionExtensions
         services.AddSingleton<CampaignDispatcher>();
         services.AddSingleton<CampaignOutcomes>();
         services.AddSingleton<CampaignStep>();
-        services.AddSingleton<CampaignStepMessages>();
         services.AddSingleton<CampaignCommands>();
-        services.AddSingleton<CampaignRunner>();
-        services.AddHostedService(sp => sp.GetRequiredService<CampaignRunner>());
         return services;
     }
 }

@@ -22,12 +22,12 @@ public static class HealthApi
 
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" })).AllowAnonymous().WithTags("Health");
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" })).WithName("GetHealth").AllowAnonymous().WithTags("Health");
         app.MapHealthChecks("/readyz", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResponseWriter = WriteReportAsync,
-        }).AllowAnonymous();
+        }).WithMetadata(new HttpMethodMetadata([HttpMethods.Get])).WithName("GetReadiness").AllowAnonymous().WithTags("Health");
         return app;
     }
 

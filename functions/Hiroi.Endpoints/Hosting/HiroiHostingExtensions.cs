@@ -16,6 +16,7 @@ using Hiroi.Endpoints.Telephony.Calls;
 using Hiroi.Endpoints.Console.Telephony;
 using Hiroi.Shared;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
@@ -28,7 +29,11 @@ namespace Hiroi.Endpoints.Hosting;
 /// <summary>What any host (the self-host, the Functions app, tests) calls to get the whole platform.</summary>
 public static class HiroiHostingExtensions
 {
-    public static IServiceCollection AddHiroiEndpoints(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>
+    /// Every service of the platform, and nothing that runs by itself: each host adds its own drivers, timers and
+    /// background services (the campaign driver, the retention timer).
+    /// </summary>
+    public static IServiceCollection AddHiroiCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddHiroiShared();
         services.AddHiroiTelemetry(configuration);
@@ -53,12 +58,15 @@ public static class HiroiHostingExtensions
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Member, p => p.RequireAuthenticatedUser().RequireClaim(CallerClaims.OrgId))
-            .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().RequireClaim(CallerClaims.OrgId).RequireRole("owner", "admin"));
+            .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().RequireClaim(CallerClaims.OrgId).RequireRole("owner", "admin"))
+            .AddPolicy(Policies.Owner, p => p.RequireAuthenticatedUser().RequireClaim(CallerClaims.OrgId).RequireRole("owner"))
+            // A route that says nothing needs an org caller (401 without one); anonymous routes opt out with AllowAnonymous.
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireClaim(CallerClaims.OrgId).Build());
         return services;
     }
 
-    /// <summary>The middleware every host runs in front of the endpoints.</summary>
-    public static WebApplication UseHiroi(this WebApplication app)
+    /// <summary>The middleware every host runs in front of the endpoints (the Functions app runs it per invocation).</summary>
+    public static IApplicationBuilder UseHiroi(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
@@ -68,12 +76,16 @@ public static class HiroiHostingExtensions
         return app;
     }
 
+    /// <summary>
+    /// The one route table. Health, the Event Grid webhook and call callbacks are anonymous (the webhook and callbacks
+    /// authenticate themselves); every console route needs an org member, and its admin routes add the admin policy.
+    /// </summary>
     public static IEndpointRouteBuilder MapHiroi(this IEndpointRouteBuilder app)
     {
         app.MapHealth();
         app.MapEventGrid();
         app.MapCallCallbacks();
-        app.MapGroup("/api").MapOrgs().MapMembers().MapApiKeys().MapNumbers().MapOptOuts().MapConversations().MapCalls()
+        app.MapGroup("/api").RequireAuthorization(Policies.Member).MapOrgs().MapMembers().MapApiKeys().MapNumbers().MapOptOuts().MapConversations().MapCalls()
             .MapContacts().MapDoNotContact().MapCampaigns().MapAudit().MapRetention().MapPrivacy();
         return app;
     }

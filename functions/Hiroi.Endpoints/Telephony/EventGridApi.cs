@@ -19,8 +19,8 @@ public static class EventGridApi
 
     public static IEndpointRouteBuilder MapEventGrid(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Route, ReceiveAsync).AllowAnonymous().WithTags("Event Grid");
-        app.MapMethods(Route, [HttpMethods.Options], HandshakeAsync).AllowAnonymous().WithTags("Event Grid");
+        app.MapPost(Route, ReceiveAsync).WithName("ReceiveAcsEvents").AllowAnonymous().WithTags("Event Grid");
+        app.MapMethods(Route, [HttpMethods.Options], HandshakeAsync).WithName("AnswerEventGridHandshake").AllowAnonymous().WithTags("Event Grid");
         return app;
     }
 

@@ -20,7 +20,6 @@ public static class TelephonyServiceCollectionExtensions
         services.AddSecurityPrimitives();
         services.AddSingleton<PhoneNumberRepository>();
         services.AddSingleton<NumberRegistry>();
-        services.AddSingleton<OptOutRepository>();
         services.AddSingleton<OptOutRegistry>();
         services.AddSingleton<MessageRepository>();
         services.AddSingleton<ConversationRepository>();
@@ -35,7 +34,6 @@ public static class TelephonyServiceCollectionExtensions
         services.AddSingleton<IAcsEventConsumer, SmsReceivedConsumer>();
         services.AddSingleton<IAcsEventConsumer, SmsDeliveryReportConsumer>();
         services.AddSection<CallOptions>(CallOptions.Section);
-        services.AddSingleton<HiroiBlobs>();
         services.AddSingleton<CallRepository>();
         services.AddSingleton<RecordingRepository>();
         services.AddSingleton<OutboundCalls>();

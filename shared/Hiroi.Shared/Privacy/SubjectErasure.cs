@@ -25,18 +25,11 @@ public sealed record ErasureResult(IReadOnlyDictionary<string, int> Erased, bool
 /// </remarks>
 public sealed class SubjectErasure(SubjectFinder finder, SubjectKeys subjects, HiroiTables tables, HiroiBlobs blobs, DoNotContactRepository doNotContact, AuditTrail audit, TimeProvider time)
 {
-    /// <summary>Kinds deleted in this order; contacts last (see remarks).</summary>
-    private static readonly string[] DeletionOrder =
-    [
-        SubjectKinds.Recordings, SubjectKinds.Messages, SubjectKinds.Conversations, SubjectKinds.CallIndex, SubjectKinds.Calls,
-        SubjectKinds.CampaignContacts, SubjectKinds.Contacts,
-    ];
-
     public async Task<ErasureResult> EraseAsync(Caller caller, DataSubject subject, bool suppress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var footprint = await finder.FindAsync(caller.OrgId, subject, cancellationToken).ConfigureAwait(false);
-        if (footprint.OfKind(SubjectKinds.Membership).Any())
+        if (footprint.Rows.Any(r => r.Kind.Erasure == ErasureAction.Refuse))
         {
             return new ErasureResult(new Dictionary<string, int>(), RefusedMember: true);
         }
@@ -44,10 +37,10 @@ public sealed class SubjectErasure(SubjectFinder finder, SubjectKeys subjects, H
         var suppressed = suppress ? await SuppressAsync(caller, footprint, cancellationToken).ConfigureAwait(false) : 0;
 
         await StripNumbersAsync(footprint, cancellationToken).ConfigureAwait(false);
-        await DeleteRecordingBlobsAsync(footprint, cancellationToken).ConfigureAwait(false);
-        foreach (var kind in DeletionOrder)
+        // In registry order: blobs and index rows before the rows that find them, contact rows last (see remarks).
+        foreach (var kind in DataRegistry.Personal.Where(k => k.Erasure == ErasureAction.Delete))
         {
-            await DeleteAsync(footprint.OfKind(kind).ToList(), cancellationToken).ConfigureAwait(false);
+            await DeleteAsync(kind, footprint, cancellationToken).ConfigureAwait(false);
         }
 
         // Audit targets name numbers masked (+1212****177); even those go for the erased numbers.
@@ -63,7 +56,7 @@ public sealed class SubjectErasure(SubjectFinder finder, SubjectKeys subjects, H
     private async Task<int> SuppressAsync(Caller caller, SubjectFootprint footprint, CancellationToken cancellationToken)
     {
         var added = 0;
-        var listed = footprint.OfKind(SubjectKinds.DoNotContact).Select(r => r.Row.RowKey).ToHashSet(StringComparer.Ordinal);
+        var listed = footprint.OfKind(DataRegistry.DoNotContact).Select(r => r.Row.RowKey).ToHashSet(StringComparer.Ordinal);
         foreach (var e164 in footprint.Numbers)
         {
             var key = await subjects.ForAsync(caller.OrgId, e164, cancellationToken).ConfigureAwait(false);
@@ -93,9 +86,9 @@ public sealed class SubjectErasure(SubjectFinder finder, SubjectKeys subjects, H
     /// </summary>
     private async Task StripNumbersAsync(SubjectFootprint footprint, CancellationToken cancellationToken)
     {
-        foreach (var found in footprint.Rows.Where(r => r.Kind is SubjectKinds.OptOuts or SubjectKinds.DoNotContact))
+        foreach (var found in footprint.Rows.Where(r => r.Kind.Erasure == ErasureAction.StripNumber))
         {
-            var table = await tables.GetAsync(found.Table, cancellationToken).ConfigureAwait(false);
+            var table = await tables.GetAsync(found.Kind.Table, cancellationToken).ConfigureAwait(false);
             var row = found.Row;
             for (var attempt = 0; ; attempt++)
             {
@@ -119,30 +112,28 @@ public sealed class SubjectErasure(SubjectFinder finder, SubjectKeys subjects, H
         }
     }
 
-    /// <summary>Every blob under the person's calls (<c>{org}/{call}/</c>), so a blob whose row was lost goes too.</summary>
-    private async Task DeleteRecordingBlobsAsync(SubjectFootprint footprint, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes the person's rows of one kind whatever their version; for a kind whose rows name blobs, first every blob
+    /// under the person's calls (<c>{org}/{call}/</c>, so a blob whose row was lost goes too), then each blob a row names.
+    /// </summary>
+    private async Task DeleteAsync(StoredKind kind, SubjectFootprint footprint, CancellationToken cancellationToken)
     {
-        var container = await blobs.GetAsync(HiroiBlobs.Recordings, cancellationToken).ConfigureAwait(false);
-        foreach (var call in footprint.OfKind(SubjectKinds.Calls))
+        var rows = footprint.OfKind(kind).ToList();
+        if (kind.BlobContainer is { } containerName)
         {
-            await container.DeleteUnderAsync(call.Row.PartitionKey + "/" + call.Row.RowKey + "/", int.MaxValue, cancellationToken).ConfigureAwait(false);
-        }
+            var container = await blobs.GetAsync(containerName, cancellationToken).ConfigureAwait(false);
+            foreach (var call in footprint.OfKind(DataRegistry.Calls))
+            {
+                await container.DeleteUnderAsync(call.Row.PartitionKey + "/" + call.Row.RowKey + "/", int.MaxValue, cancellationToken).ConfigureAwait(false);
+            }
 
-        foreach (var recording in footprint.OfKind(SubjectKinds.Recordings))
-        {
-            if (recording.Row.GetString(nameof(RecordingEntity.BlobName)) is { Length: > 0 } blobName)
+            foreach (var blobName in rows.Select(r => r.Row.GetString(nameof(RecordingEntity.BlobName))).OfType<string>().Where(n => n.Length > 0))
             {
                 await container.DeleteForGoodAsync(blobName, cancellationToken).ConfigureAwait(false);
             }
         }
-    }
 
-    private async Task DeleteAsync(IReadOnlyList<FoundRow> rows, CancellationToken cancellationToken)
-    {
-        foreach (var inTable in rows.GroupBy(r => r.Table, StringComparer.Ordinal))
-        {
-            var table = await tables.GetAsync(inTable.Key, cancellationToken).ConfigureAwait(false);
-            await table.DeleteEveryAsync(inTable.Select(r => r.Row), cancellationToken).ConfigureAwait(false);
-        }
+        var table = await tables.GetAsync(kind.Table, cancellationToken).ConfigureAwait(false);
+        await table.DeleteEveryAsync(rows.Select(r => r.Row), cancellationToken).ConfigureAwait(false);
     }
 }

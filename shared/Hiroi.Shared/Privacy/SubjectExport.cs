@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure.Data.Tables;
 using Hiroi.Shared.Audit;
+using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
 
 namespace Hiroi.Shared.Privacy;
@@ -15,12 +16,6 @@ public sealed class SubjectExport(SubjectFinder finder, AuditTrail audit, TimePr
     private static readonly HashSet<string> Internal = new(StringComparer.Ordinal)
     {
         "PartitionKey", "RowKey", "Timestamp", "odata.etag", "WrappedKey", "BlobName",
-    };
-
-    /// <summary>Kinds whose row key is a pseudonym or an index hash rather than an id the person can use.</summary>
-    private static readonly HashSet<string> KeyIsNotAnId = new(StringComparer.Ordinal)
-    {
-        SubjectKinds.OptOuts, SubjectKinds.DoNotContact, SubjectKinds.Membership, SubjectKinds.CampaignContacts,
     };
 
     public async Task<IReadOnlyDictionary<string, int>> WriteAsync(Caller caller, DataSubject subject, Stream output, CancellationToken cancellationToken)
@@ -44,7 +39,7 @@ public sealed class SubjectExport(SubjectFinder finder, AuditTrail audit, TimePr
             WriteIdentifiers(json, "numbers", footprint.Numbers);
             WriteIdentifiers(json, "emails", footprint.Emails);
             json.WriteEndObject();
-            foreach (var group in footprint.Rows.Where(r => r.Kind != SubjectKinds.CallIndex).GroupBy(r => r.Kind).OrderBy(g => g.Key, StringComparer.Ordinal))
+            foreach (var group in footprint.Theirs.GroupBy(r => r.Kind.Name).OrderBy(g => g.Key, StringComparer.Ordinal))
             {
                 json.WriteStartArray(group.Key);
                 foreach (var found in group)
@@ -75,12 +70,12 @@ public sealed class SubjectExport(SubjectFinder finder, AuditTrail audit, TimePr
     private static void WriteRow(Utf8JsonWriter json, OrgId org, FoundRow found)
     {
         json.WriteStartObject();
-        if (!KeyIsNotAnId.Contains(found.Kind))
+        if (found.Kind.RowKeyIsId)
         {
             json.WriteString("id", found.Row.RowKey);
         }
 
-        if (found.Kind == SubjectKinds.CampaignContacts)
+        if (found.Kind == DataRegistry.CampaignContacts)
         {
             json.WriteString("campaignId", found.Row.PartitionKey[(org.Value.Length + 1)..]);
         }

@@ -1,5 +1,4 @@
 using Azure.Data.Tables;
-using Hiroi.Shared.Campaigns;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
@@ -7,46 +6,54 @@ using Hiroi.Shared.Tenancy;
 namespace Hiroi.Shared.Privacy;
 
 /// <summary>
-/// Finds everything one org holds about a person (<see cref="SubjectFootprint"/>), for export and erasure. Every query
-/// is in the org's partitions: its own partition of each table, the partitions of its own campaigns, and the call index
-/// rows of its own calls (checked to name the org).
+/// Finds everything one org holds about a person (<see cref="SubjectFootprint"/>), for export and erasure, by walking
+/// the personal kinds of <see cref="DataRegistry"/> with each kind's <see cref="SubjectLookup"/>. Every query is in the
+/// org's partitions: its own partition of each table, the partitions of its own campaigns, and the index rows of its own
+/// calls (checked to name the org).
 /// </summary>
 /// <remarks>
-/// Messages and calls are found by a filter over the org's partition (no index by number): an erasure reads the org's
-/// message history once. That is the price of keeping the busy write path to one transaction.
+/// Messages, calls and campaign enrolments are found by a filter over the org's partitions (no index by number): an
+/// erasure reads them once. That is the price of keeping the busy write paths to one transaction.
 /// </remarks>
-public sealed class SubjectFinder(HiroiTables tables, SubjectKeys subjects, CampaignRepository campaigns)
+public sealed class SubjectFinder(HiroiTables tables, SubjectKeys subjects)
 {
-    // Azure Table Storage allows 15 comparisons per filter: the partition term and 14 alternatives.
-    private const int OrChunk = 14;
+    // Azure Table Storage allows 15 comparisons per filter: up to 3 for the partition and key range, 12 alternatives.
+    private const int OrChunk = 12;
 
     public async Task<SubjectFootprint> FindAsync(OrgId org, DataSubject subject, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subject);
+        var (numbers, emails) = await IdentifiersAsync(org, subject, cancellationToken).ConfigureAwait(false);
         var rows = new List<FoundRow>();
-        var (numbers, emails) = await FindContactsAsync(org, subject, rows, cancellationToken).ConfigureAwait(false);
-        foreach (var e164 in numbers)
+        // Kinds found from the person's identifiers first, then the kinds found from the person's calls.
+        foreach (var kind in DataRegistry.Personal.OrderBy(k => k.Lookup is SubjectLookup.CallIdOfFoundCalls or SubjectLookup.IndexOfFoundCalls))
         {
-            await FindByNumberAsync(org, e164, rows, cancellationToken).ConfigureAwait(false);
-        }
-
-        await FindCampaignContactsAsync(org, numbers, rows, cancellationToken).ConfigureAwait(false);
-        await FindRecordingsAndIndexAsync(org, rows, cancellationToken).ConfigureAwait(false);
-        foreach (var email in emails)
-        {
-            await AddPointAsync(rows, SubjectKinds.Membership, TableNames.Members, org.Value, MemberEmails.MemberId(org, email), cancellationToken).ConfigureAwait(false);
+            var calls = rows.Where(r => r.Kind == DataRegistry.Calls).Select(r => r.Row).ToList();
+            rows.AddRange(await FindAsync(org, kind, numbers, emails, calls, cancellationToken).ConfigureAwait(false));
         }
 
         return new SubjectFootprint(rows, numbers, emails);
     }
 
+    private Task<List<FoundRow>> FindAsync(
+        OrgId org, StoredKind kind, IReadOnlySet<string> numbers, IReadOnlySet<string> emails, List<TableEntity> calls, CancellationToken cancellationToken) =>
+        kind.Lookup switch
+        {
+            SubjectLookup.ContactIdentifiers => WhereAnyAsync(org, kind, ContactClauses(numbers, emails), cancellationToken),
+            SubjectLookup.CustomerNumber => WhereAnyAsync(org, kind, numbers.Select(n => TableClient.CreateQueryFilter($"CustomerNumber eq {n}")), cancellationToken),
+            SubjectLookup.CallIdOfFoundCalls => WhereAnyAsync(org, kind, calls.Select(c => TableClient.CreateQueryFilter($"CallId eq {c.RowKey}")), cancellationToken),
+            SubjectLookup.NumberInEachPartition => WhereAnyAsync(org, kind, numbers.Select(n => TableClient.CreateQueryFilter($"RowKey eq {n}")), cancellationToken),
+            SubjectLookup.NumberPseudonym => PointsAsync(org, kind, numbers, n => subjects.ForAsync(org, n, cancellationToken), cancellationToken),
+            SubjectLookup.MemberEmail => PointsAsync(org, kind, emails, e => Task.FromResult(MemberEmails.MemberId(org, e)), cancellationToken),
+            SubjectLookup.IndexOfFoundCalls => IndexRowsAsync(org, kind, calls, cancellationToken),
+            _ => Task.FromResult(new List<FoundRow>()),
+        };
+
     /// <summary>
-    /// The person's identifiers and contact rows: the identifier given, plus the identifiers on the contact rows it
-    /// matches (an email's numbers, a number's email), one hop only, so a shared email or number on someone else's row
-    /// does not pull that person in further. Then every contact row carrying any of those identifiers.
+    /// The person's identifiers: the one given, plus the identifiers on the contact rows it matches (an email's numbers,
+    /// a number's email), one hop only, so a shared email or number on someone else's row does not pull that person in further.
     /// </summary>
-    private async Task<(IReadOnlySet<string> Numbers, IReadOnlySet<string> Emails)> FindContactsAsync(
-        OrgId org, DataSubject subject, List<FoundRow> rows, CancellationToken cancellationToken)
+    private async Task<(IReadOnlySet<string> Numbers, IReadOnlySet<string> Emails)> IdentifiersAsync(OrgId org, DataSubject subject, CancellationToken cancellationToken)
     {
         var numbers = new HashSet<string>(StringComparer.Ordinal);
         var emails = new HashSet<string>(StringComparer.Ordinal);
@@ -60,122 +67,92 @@ public sealed class SubjectFinder(HiroiTables tables, SubjectKeys subjects, Camp
             emails.Add(subject.Email);
         }
 
-        foreach (var row in await ContactsWithAsync(org, numbers, emails, cancellationToken).ConfigureAwait(false))
+        foreach (var found in await WhereAnyAsync(org, DataRegistry.Contacts, ContactClauses(numbers, emails), cancellationToken).ConfigureAwait(false))
         {
-            if (row.GetString("Number") is { } n)
+            if (found.Row.GetString("Number") is { } n)
             {
                 numbers.Add(n);
             }
 
-            if (row.GetString("Email") is { } e)
+            if (found.Row.GetString("Email") is { } e)
             {
                 emails.Add(e);
             }
         }
 
-        rows.AddRange((await ContactsWithAsync(org, numbers, emails, cancellationToken).ConfigureAwait(false))
-            .Select(row => new FoundRow(SubjectKinds.Contacts, TableNames.Contacts, row)));
         return (numbers, emails);
     }
 
-    private async Task<List<TableEntity>> ContactsWithAsync(OrgId org, IReadOnlySet<string> numbers, IReadOnlySet<string> emails, CancellationToken cancellationToken)
+    private static IEnumerable<string> ContactClauses(IReadOnlySet<string> numbers, IReadOnlySet<string> emails) =>
+        numbers.Select(n => TableClient.CreateQueryFilter($"Number eq {n}")).Concat(emails.Select(e => TableClient.CreateQueryFilter($"Email eq {e}")));
+
+    /// <summary>The kind's rows of the org (its key range) matching any of the clauses, queried a chunk of clauses at a time.</summary>
+    private async Task<List<FoundRow>> WhereAnyAsync(OrgId org, StoredKind kind, IEnumerable<string> clauses, CancellationToken cancellationToken)
     {
-        var table = await tables.GetAsync(TableNames.Contacts, cancellationToken).ConfigureAwait(false);
-        var clauses = numbers.Select(n => TableClient.CreateQueryFilter($"Number eq {n}"))
-            .Concat(emails.Select(e => TableClient.CreateQueryFilter($"Email eq {e}"))).ToList();
-        var found = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
+        var table = await tables.GetAsync(kind.Table, cancellationToken).ConfigureAwait(false);
+        var found = new Dictionary<(string, string), FoundRow>();
         foreach (var chunk in clauses.Chunk(OrChunk))
         {
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}") + " and (" + string.Join(" or ", chunk) + ")";
+            var filter = OrgRange(org, kind) + " and (" + string.Join(" or ", chunk) + ")";
             await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
-                found.TryAdd(row.RowKey, row);
+                found.TryAdd((row.PartitionKey, row.RowKey), new FoundRow(kind, row));
             }
         }
 
         return [.. found.Values];
     }
 
-    private async Task FindByNumberAsync(OrgId org, string e164, List<FoundRow> rows, CancellationToken cancellationToken)
+    private static string OrgRange(OrgId org, StoredKind kind) => kind switch
     {
-        var byCustomer = TableClient.CreateQueryFilter($"PartitionKey eq {org.Value} and CustomerNumber eq {e164}");
-        var messages = await tables.GetAsync(TableNames.Messages, cancellationToken).ConfigureAwait(false);
-        await foreach (var row in messages.QueryAsync<TableEntity>(byCustomer, cancellationToken: cancellationToken).ConfigureAwait(false))
+        { Partitioning: OrgPartitioning.OrgPrefixed } =>
+            TableClient.CreateQueryFilter($"PartitionKey gt {org.Value + "_"} and PartitionKey lt {org.Value + "`"}"),
+        { RowKeyPrefix: { } prefix } =>
+            TableClient.CreateQueryFilter($"PartitionKey eq {org.Value} and RowKey ge {prefix} and RowKey lt {prefix + "~"}"),
+        _ => TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}"),
+    };
+
+    /// <summary>Point reads in the org's partition of the rows keyed by each identifier (as <paramref name="rowKey"/> derives the key).</summary>
+    private async Task<List<FoundRow>> PointsAsync(
+        OrgId org, StoredKind kind, IEnumerable<string> identifiers, Func<string, Task<string>> rowKey, CancellationToken cancellationToken)
+    {
+        var found = new List<FoundRow>();
+        foreach (var identifier in identifiers)
         {
-            rows.Add(new FoundRow(row.RowKey.StartsWith("conv_", StringComparison.Ordinal) ? SubjectKinds.Conversations : SubjectKinds.Messages, TableNames.Messages, row));
+            if (await PointAsync(kind, org.Value, await rowKey(identifier).ConfigureAwait(false), cancellationToken).ConfigureAwait(false) is { } row)
+            {
+                found.Add(new FoundRow(kind, row));
+            }
         }
 
-        var calls = await tables.GetAsync(TableNames.Calls, cancellationToken).ConfigureAwait(false);
-        await foreach (var row in calls.QueryAsync<TableEntity>(byCustomer, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            rows.Add(new FoundRow(SubjectKinds.Calls, TableNames.Calls, row));
-        }
-
-        var key = await subjects.ForAsync(org, e164, cancellationToken).ConfigureAwait(false);
-        await AddPointAsync(rows, SubjectKinds.OptOuts, TableNames.OptOuts, org.Value, key, cancellationToken).ConfigureAwait(false);
-        await AddPointAsync(rows, SubjectKinds.DoNotContact, TableNames.DoNotContact, org.Value, key, cancellationToken).ConfigureAwait(false);
+        return found;
     }
 
-    private async Task FindCampaignContactsAsync(OrgId org, IReadOnlySet<string> numbers, List<FoundRow> rows, CancellationToken cancellationToken)
+    /// <summary>The index rows that find the person's calls by ACS's server call id, where they name this org.</summary>
+    private async Task<List<FoundRow>> IndexRowsAsync(OrgId org, StoredKind kind, List<TableEntity> calls, CancellationToken cancellationToken)
     {
-        if (numbers.Count == 0)
+        var found = new List<FoundRow>();
+        foreach (var serverCallId in calls.Select(c => c.GetString(nameof(CallEntity.ServerCallId))).OfType<string>())
         {
-            return;
-        }
-
-        await foreach (var campaign in campaigns.ListAsync(org, cancellationToken).ConfigureAwait(false))
-        {
-            foreach (var e164 in numbers)
+            var row = await PointAsync(kind, CallIndexEntity.KeyFor(serverCallId), "call", cancellationToken).ConfigureAwait(false);
+            if (row?.GetString(nameof(CallIndexEntity.OrgId)) == org.Value)
             {
-                await AddPointAsync(rows, SubjectKinds.CampaignContacts, TableNames.CampaignContacts, CampaignContactRepository.Partition(org, campaign.RowKey), e164, cancellationToken)
-                    .ConfigureAwait(false);
+                found.Add(new FoundRow(kind, row));
             }
         }
+
+        return found;
     }
 
-    /// <summary>The recordings of the person's calls, and the index rows that find those calls by ACS's server call id.</summary>
-    private async Task FindRecordingsAndIndexAsync(OrgId org, List<FoundRow> rows, CancellationToken cancellationToken)
-    {
-        var calls = rows.Where(r => r.Kind == SubjectKinds.Calls).Select(r => r.Row).ToList();
-        var recordings = await tables.GetAsync(TableNames.Recordings, cancellationToken).ConfigureAwait(false);
-        foreach (var chunk in calls.Chunk(OrChunk))
-        {
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}") + " and ("
-                + string.Join(" or ", chunk.Select(c => TableClient.CreateQueryFilter($"CallId eq {c.RowKey}"))) + ")";
-            await foreach (var row in recordings.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
-            {
-                rows.Add(new FoundRow(SubjectKinds.Recordings, TableNames.Recordings, row));
-            }
-        }
-
-        var index = await tables.GetAsync(TableNames.CallIndex, cancellationToken).ConfigureAwait(false);
-        foreach (var call in calls)
-        {
-            if (call.GetString(nameof(CallEntity.ServerCallId)) is not { } serverCallId)
-            {
-                continue;
-            }
-
-            var row = await index.GetEntityIfExistsAsync<TableEntity>(CallIndexEntity.KeyFor(serverCallId), "call", cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (row.HasValue && row.Value!.GetString(nameof(CallIndexEntity.OrgId)) == org.Value)
-            {
-                rows.Add(new FoundRow(SubjectKinds.CallIndex, TableNames.CallIndex, row.Value));
-            }
-        }
-    }
-
-    private async Task AddPointAsync(List<FoundRow> rows, string kind, string tableName, string partition, string rowKey, CancellationToken cancellationToken)
+    private async Task<TableEntity?> PointAsync(StoredKind kind, string partition, string rowKey, CancellationToken cancellationToken)
     {
         if (!TableKeys.IsAcceptable(rowKey))
         {
-            return;
+            return null;
         }
 
-        var table = await tables.GetAsync(tableName, cancellationToken).ConfigureAwait(false);
+        var table = await tables.GetAsync(kind.Table, cancellationToken).ConfigureAwait(false);
         var row = await table.GetEntityIfExistsAsync<TableEntity>(partition, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (row.HasValue)
-        {
-            rows.Add(new FoundRow(kind, tableName, row.Value!));
-        }
+        return row.HasValue ? row.Value : null;
     }
 }

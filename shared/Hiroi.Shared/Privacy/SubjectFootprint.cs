@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Hiroi.Shared.Storage;
 
 namespace Hiroi.Shared.Privacy;
 
@@ -10,23 +11,8 @@ public sealed record DataSubject(string? Phone, string? Email)
     public static DataSubject ByEmail(string email) => new(null, email);
 }
 
-/// <summary>Kinds of rows held about a person, as the export names them.</summary>
-public static class SubjectKinds
-{
-    public const string Contacts = "contacts";
-    public const string CampaignContacts = "campaignContacts";
-    public const string Conversations = "conversations";
-    public const string Messages = "messages";
-    public const string Calls = "calls";
-    public const string CallIndex = "callIndex";
-    public const string Recordings = "recordings";
-    public const string OptOuts = "optOuts";
-    public const string DoNotContact = "doNotContact";
-    public const string Membership = "membership";
-}
-
-/// <summary>One stored row about the person: which kind it is, which table (logical name) holds it, and the row itself.</summary>
-public sealed record FoundRow(string Kind, string Table, TableEntity Row);
+/// <summary>One stored row about the person and the <see cref="DataRegistry"/> kind it is.</summary>
+public sealed record FoundRow(StoredKind Kind, TableEntity Row);
 
 /// <summary>
 /// Everything an org holds about one person: their rows in every table, found from the identifier they gave and the
@@ -40,14 +26,16 @@ public sealed class SubjectFootprint(IReadOnlyList<FoundRow> rows, IReadOnlySet<
 
     public IReadOnlySet<string> Emails { get; } = emails;
 
-    public IEnumerable<FoundRow> OfKind(string kind) => Rows.Where(r => r.Kind == kind);
+    public IEnumerable<FoundRow> OfKind(StoredKind kind) => Rows.Where(r => r.Kind == kind);
+
+    /// <summary>The rows that are the person's, not ours: index rows only find other rows and are neither counted nor exported.</summary>
+    public IEnumerable<FoundRow> Theirs => Rows.Where(r => r.Kind.Partitioning != OrgPartitioning.IndexNamingOrg);
 
     /// <summary>
-    /// How many rows of each kind the person has, for audit entries and receipts (counts only, never identifiers); call
-    /// index rows are ours, not the person's, and are not counted.
+    /// How many rows of each kind the person has, for audit entries and receipts (counts only, never identifiers).
     /// </summary>
     public Dictionary<string, int> Counts() =>
-        Rows.Where(r => r.Kind != SubjectKinds.CallIndex).GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        Theirs.GroupBy(r => r.Kind.Name).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
 
     /// <summary><c>calls=1 contacts=2 …</c>, the audit entry's detail.</summary>
     public static string Describe(IReadOnlyDictionary<string, int> counts) =>

@@ -5,42 +5,29 @@ using Hiroi.Shared.Tenancy;
 namespace Hiroi.Shared.Retention;
 
 /// <summary>
-/// One kind of an org's stored personal data that the retention sweep deletes when it is older than its period: first
-/// found (so the audit entry can be written before anything goes), then deleted.
+/// How the retention sweep expires one <see cref="DataRegistry"/> kind that has a <see cref="RetentionRule"/>: its rows
+/// older than the org's period are first found (so the audit entry can be written before anything goes), then deleted.
 /// </summary>
 public interface IExpiringData
 {
-    /// <summary>What the audit entry calls it.</summary>
-    string Name { get; }
-
-    /// <summary>Whose retention period applies (<see cref="DataKinds"/>).</summary>
-    string DataKind { get; }
+    /// <summary>The registry kind: its name, table and retention rule.</summary>
+    StoredKind Kind { get; }
 
     /// <summary>Up to <paramref name="max"/> of the org's rows older than <paramref name="cutoff"/>.</summary>
     Task<IReadOnlyList<object>> FindExpiredAsync(OrgId org, DateTimeOffset cutoff, int max, CancellationToken cancellationToken);
 
     /// <summary>Permanently deletes rows <see cref="FindExpiredAsync"/> returned, and anything they point at.</summary>
     Task DeleteAsync(OrgId org, IReadOnlyList<object> expired, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Whether the sweep writes an audit entry before deleting. Not for the audit trail's own expiry: that entry would
-    /// itself outlive the org it belongs to.
-    /// </summary>
-    bool Audited => true;
 }
 
-/// <summary>The common shape: rows of one org-scoped repository, by one time property.</summary>
-public abstract class ExpiringRows<TEntity>(OrgScopedRepository<TEntity> rows, string timeProperty) : IExpiringData
+/// <summary>The common shape: rows of one org-scoped repository, by the kind's age property.</summary>
+public abstract class ExpiringRows<TEntity>(OrgScopedRepository<TEntity> rows, StoredKind kind) : IExpiringData
     where TEntity : class, Azure.Data.Tables.ITableEntity, new()
 {
-    public abstract string Name { get; }
-
-    public abstract string DataKind { get; }
-
-    public virtual bool Audited => true;
+    public StoredKind Kind => kind;
 
     public async Task<IReadOnlyList<object>> FindExpiredAsync(OrgId org, DateTimeOffset cutoff, int max, CancellationToken cancellationToken) =>
-        await rows.OlderThanAsync(org, timeProperty, cutoff, max, cancellationToken).ConfigureAwait(false);
+        await rows.OlderThanAsync(org, kind.Retention!.AgeProperty, cutoff, max, cancellationToken).ConfigureAwait(false);
 
     public async Task DeleteAsync(OrgId org, IReadOnlyList<object> expired, CancellationToken cancellationToken)
     {
@@ -55,43 +42,25 @@ public abstract class ExpiringRows<TEntity>(OrgScopedRepository<TEntity> rows, s
 }
 
 /// <summary>SMS messages, by when they were sent or received.</summary>
-public sealed class ExpiringMessages(MessageRepository messages) : ExpiringRows<MessageEntity>(messages, nameof(MessageEntity.At))
-{
-    public override string Name => "messages";
-
-    public override string DataKind => DataKinds.Messages;
-}
+public sealed class ExpiringMessages(MessageRepository messages) : ExpiringRows<MessageEntity>(messages, DataRegistry.Messages);
 
 /// <summary>Conversations whose last message is past the messages' period (so their messages are gone too).</summary>
-public sealed class ExpiringConversations(ConversationRepository conversations) : ExpiringRows<ConversationEntity>(conversations, nameof(ConversationEntity.LastMessageAt))
-{
-    public override string Name => "conversations";
-
-    public override string DataKind => DataKinds.Messages;
-}
+public sealed class ExpiringConversations(ConversationRepository conversations) : ExpiringRows<ConversationEntity>(conversations, DataRegistry.Conversations);
 
 /// <summary>Call records, by when the call started, with the index rows that find them by ACS's server call id.</summary>
-public sealed class ExpiringCalls(CallRepository calls) : ExpiringRows<CallEntity>(calls, nameof(CallEntity.StartedAt))
+public sealed class ExpiringCalls(CallRepository calls) : ExpiringRows<CallEntity>(calls, DataRegistry.Calls)
 {
-    public override string Name => "calls";
-
-    public override string DataKind => DataKinds.Calls;
-
     protected override Task BeforeDeleteAsync(IReadOnlyList<CallEntity> expired, CancellationToken cancellationToken) =>
         calls.DeleteIndexAsync(expired, cancellationToken);
 }
 
 /// <summary>Recordings, by when we stored them: the encrypted blob first, then its metadata (ACS's copy was deleted on arrival).</summary>
-public sealed class ExpiringRecordings(RecordingRepository recordings, HiroiBlobs blobs) : ExpiringRows<RecordingEntity>(recordings, nameof(RecordingEntity.StoredAt))
+public sealed class ExpiringRecordings(RecordingRepository recordings, HiroiBlobs blobs) : ExpiringRows<RecordingEntity>(recordings, DataRegistry.Recordings)
 {
-    public override string Name => "recordings";
-
-    public override string DataKind => DataKinds.Recordings;
-
     protected override async Task BeforeDeleteAsync(IReadOnlyList<RecordingEntity> expired, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(expired);
-        var container = await blobs.GetAsync(HiroiBlobs.Recordings, cancellationToken).ConfigureAwait(false);
+        var container = await blobs.GetAsync(Kind.BlobContainer!, cancellationToken).ConfigureAwait(false);
         foreach (var recording in expired)
         {
             await container.DeleteForGoodAsync(recording.BlobName, cancellationToken).ConfigureAwait(false);
@@ -100,14 +69,7 @@ public sealed class ExpiringRecordings(RecordingRepository recordings, HiroiBlob
 }
 
 /// <summary>Audit entries anonymized when their account (a member, or the whole org) was deleted, a period later.</summary>
-public sealed class ExpiringAnonymizedAudit(Audit.AuditRepository entries) : ExpiringRows<Audit.AuditEntity>(entries, nameof(Audit.AuditEntity.AnonymizedAt))
-{
-    public override string Name => "anonymizedAudit";
-
-    public override string DataKind => DataKinds.AnonymizedAudit;
-
-    public override bool Audited => false;
-}
+public sealed class ExpiringAnonymizedAudit(Audit.AuditRepository entries) : ExpiringRows<Audit.AuditEntity>(entries, DataRegistry.AnonymizedAudit);
 
 /// <summary>
 /// The last trace of a deleted org: its tombstone row, once the anonymized audit period has passed since the deletion
@@ -115,11 +77,7 @@ public sealed class ExpiringAnonymizedAudit(Audit.AuditRepository entries) : Exp
 /// </summary>
 public sealed class ExpiringDeletedOrg(OrganizationRepository orgs, Audit.AuditRepository entries) : IExpiringData
 {
-    public string Name => "deletedOrg";
-
-    public string DataKind => DataKinds.AnonymizedAudit;
-
-    public bool Audited => false;
+    public StoredKind Kind => DataRegistry.DeletedOrg;
 
     public async Task<IReadOnlyList<object>> FindExpiredAsync(OrgId org, DateTimeOffset cutoff, int max, CancellationToken cancellationToken)
     {

@@ -77,7 +77,7 @@ public class CampaignRunnerTests(ManualRunnerApp app) : IClassFixture<ManualRunn
         var campaign = await RunningCampaignAsync(org.OrgId, "lst_1111111111111111");
 
         // A driver runs the t1 step, checkpoints (handing over to t2) and dies before scheduling t2; its own message comes back.
-        await app.Services.GetRequiredService<CampaignStep>().RunAsync(new StepRequest(org.OrgId, campaign.RowKey, "t1", "t2"), default);
+        await app.Services.GetRequiredService<CampaignStep>().RunAsync(new StepRequest(org.OrgId, campaign.RowKey, "t1", "t2", TimeSpan.FromSeconds(4)), default);
         var messages = app.Services.GetRequiredService<CampaignStepMessages>();
         await messages.ScheduleAsync(org.OrgId, campaign.RowKey, "t1", TimeSpan.Zero, default);
         await messages.ScheduleAsync(org.OrgId, campaign.RowKey, "t0", TimeSpan.Zero, default); // an older chain's message: dropped

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Hiroi.Durable.Campaigns;
 using Hiroi.Shared.Campaigns;
+using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Hiroi.Tests.Campaigns;
@@ -83,7 +84,7 @@ public class CampaignTests(CampaignApp app) : IClassFixture<CampaignApp>
                     return;
                 }
 
-                await step.RunAsync(new StepRequest(org.OrgId, campaignId, campaign.StepToken!, campaign.StepToken!), default);
+                await step.RunAsync(new StepRequest(org.OrgId, campaignId, campaign.StepToken!, campaign.StepToken!, TimeSpan.FromSeconds(10)), default);
             }
         });
         await Task.WhenAll(workers);

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Hiroi.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Hiroi.Tests.Campaigns;

@@ -3,6 +3,7 @@ using Hiroi.Durable.Retention;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
+using Hiroi.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 

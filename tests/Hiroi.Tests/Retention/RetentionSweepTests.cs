@@ -13,28 +13,6 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Hiroi.Tests.Retention;
 
-/// <summary>The self-host on a clock the test moves.</summary>
-public class ClockedApp : HiroiApp
-{
-    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
-    }
-
-    /// <summary>Starts the sweep run of the clock's day and steps it to its end.</summary>
-    public async Task SweepAsync()
-    {
-        var sweep = Services.GetRequiredService<RetentionSweep>();
-        var run = await sweep.StartAsync(Clock.GetUtcNow(), default);
-        while (await sweep.RunAsync(run, default) is StepOutcome.Continue)
-        {
-        }
-    }
-}
-
 public class RetentionSweepTests(ClockedApp app) : IClassFixture<ClockedApp>
 {
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);

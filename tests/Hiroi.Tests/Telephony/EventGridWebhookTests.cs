@@ -9,13 +9,6 @@ using Moq;
 
 namespace Hiroi.Tests.Telephony;
 
-public sealed class TelephonyFixture : IDisposable
-{
-    public TelephonyApp Telephony { get; } = new();
-
-    public void Dispose() => Telephony.Dispose();
-}
-
 public class EventGridWebhookTests(TelephonyFixture fixture) : IClassFixture<TelephonyFixture>
 {
     private const string Route = "/api/eventgrid/acs";

@@ -27,9 +27,9 @@ public static class ApiKeysApi
     {
         ArgumentNullException.ThrowIfNull(api);
         var keys = api.MapGroup("/api-keys").WithTags("API keys").RequireAuthorization(Policies.Admin);
-        keys.MapGet("/", ListAsync);
-        keys.MapPost("/", CreateAsync);
-        keys.MapDelete("/{keyId}", RevokeAsync);
+        keys.MapGet("/", ListAsync).WithName("ListApiKeys");
+        keys.MapPost("/", CreateAsync).WithName("CreateApiKey");
+        keys.MapDelete("/{keyId}", RevokeAsync).WithName("RevokeApiKey");
         return api;
     }
 

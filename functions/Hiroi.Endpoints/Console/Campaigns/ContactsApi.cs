@@ -27,10 +27,10 @@ public static class ContactsApi
     {
         ArgumentNullException.ThrowIfNull(api);
         var lists = api.MapGroup("/lists").WithTags("Contacts");
-        lists.MapGet("/", ListAsync).RequireAuthorization(Policies.Member);
-        lists.MapPost("/", CreateAsync).RequireAuthorization(Policies.Admin);
-        lists.MapGet("/{listId}/contacts", ContactsAsync).RequireAuthorization(Policies.Member);
-        lists.MapPost("/{listId}/contacts", ImportAsync).RequireAuthorization(Policies.Admin);
+        lists.MapGet("/", ListAsync).WithName("ListContactLists");
+        lists.MapPost("/", CreateAsync).WithName("CreateContactList").RequireAuthorization(Policies.Admin);
+        lists.MapGet("/{listId}/contacts", ContactsAsync).WithName("ListContacts");
+        lists.MapPost("/{listId}/contacts", ImportAsync).WithName("ImportContacts").RequireAuthorization(Policies.Admin);
         return api;
     }
 

@@ -24,10 +24,10 @@ public static class DoNotContactApi
     {
         ArgumentNullException.ThrowIfNull(api);
         var dnc = api.MapGroup("/dnc").WithTags("Do not contact");
-        dnc.MapGet("/", ListAsync).RequireAuthorization(Policies.Member);
-        dnc.MapPost("/", AddAsync).RequireAuthorization(Policies.Admin);
-        dnc.MapDelete("/{number}", RemoveAsync).RequireAuthorization(Policies.Admin);
-        dnc.MapPost("/import", ImportAsync).RequireAuthorization(Policies.Admin);
+        dnc.MapGet("/", ListAsync).WithName("ListDoNotContact");
+        dnc.MapPost("/", AddAsync).WithName("AddDoNotContact").RequireAuthorization(Policies.Admin);
+        dnc.MapDelete("/{number}", RemoveAsync).WithName("RemoveDoNotContact").RequireAuthorization(Policies.Admin);
+        dnc.MapPost("/import", ImportAsync).WithName("ImportDoNotContact").RequireAuthorization(Policies.Admin);
         return api;
     }
 

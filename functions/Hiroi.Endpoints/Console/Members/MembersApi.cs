@@ -27,10 +27,10 @@ public static class MembersApi
     {
         ArgumentNullException.ThrowIfNull(api);
         var members = api.MapGroup("/members").WithTags("Members").RequireAuthorization(Policies.Admin);
-        members.MapGet("/", ListAsync);
-        members.MapPost("/", AddAsync);
-        members.MapPatch("/{memberId}", ChangeRoleAsync);
-        members.MapDelete("/{memberId}", RemoveAsync);
+        members.MapGet("/", ListAsync).WithName("ListMembers");
+        members.MapPost("/", AddAsync).WithName("AddMember");
+        members.MapPatch("/{memberId}", ChangeRoleAsync).WithName("ChangeMemberRole");
+        members.MapDelete("/{memberId}", RemoveAsync).WithName("RemoveMember");
         return api;
     }
 

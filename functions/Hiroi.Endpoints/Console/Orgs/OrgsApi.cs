@@ -21,9 +21,9 @@ public static class OrgsApi
     public static RouteGroupBuilder MapOrgs(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        var orgs = api.MapGroup("/orgs").WithTags("Orgs").RequireAuthorization(Policies.Member);
-        orgs.MapGet("/current", GetCurrentAsync);
-        orgs.MapPost("/current/deletion", RequestDeletionAsync);
+        var orgs = api.MapGroup("/orgs").WithTags("Orgs");
+        orgs.MapGet("/current", GetCurrentAsync).WithName("GetCurrentOrg");
+        orgs.MapPost("/current/deletion", RequestDeletionAsync).WithName("RequestOrgDeletion").RequireAuthorization(Policies.Owner);
         return api;
     }
 

@@ -31,8 +31,8 @@ public static class PrivacyApi
     {
         ArgumentNullException.ThrowIfNull(api);
         var privacy = api.MapGroup("/privacy").WithTags("Privacy").RequireAuthorization(Policies.Admin);
-        privacy.MapPost("/export", ExportAsync);
-        privacy.MapPost("/erasure", EraseAsync);
+        privacy.MapPost("/export", ExportAsync).WithName("ExportSubject");
+        privacy.MapPost("/erasure", EraseAsync).WithName("EraseSubject");
         return api;
     }
 

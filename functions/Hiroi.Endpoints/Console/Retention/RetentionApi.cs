@@ -18,8 +18,8 @@ public static class RetentionApi
     {
         ArgumentNullException.ThrowIfNull(api);
         var retention = api.MapGroup("/retention").WithTags("Retention").RequireAuthorization(Policies.Admin);
-        retention.MapGet("/", GetAsync);
-        retention.MapPut("/", SetAsync);
+        retention.MapGet("/", GetAsync).WithName("GetRetention");
+        retention.MapPut("/", SetAsync).WithName("SetRetention");
         return api;
     }
 

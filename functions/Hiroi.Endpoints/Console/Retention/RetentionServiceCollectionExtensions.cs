@@ -7,14 +7,14 @@ namespace Hiroi.Endpoints.Console.Retention;
 
 public static class RetentionServiceCollectionExtensions
 {
-    /// <summary>Retention periods per org and kind of data, within the platform's bounds, and the daily sweep that enforces them.</summary>
+    /// <summary>Retention periods per org and kind of data, within the platform's bounds; the sweep and org purge steps (each host adds what runs them).</summary>
     public static IServiceCollection AddRetention(this IServiceCollection services)
     {
         services.AddSection<RetentionOptions>(RetentionOptions.Section);
         services.AddSingleton<RetentionRepository>();
         services.AddSingleton<Hiroi.Shared.Audit.AuditRepository>();
         services.AddSingleton<RetentionSettings>();
-        // Order matters: conversations go after their messages.
+        // One per expiring kind of DataRegistry, which sets the order.
         services.AddSingleton<IExpiringData, ExpiringMessages>();
         services.AddSingleton<IExpiringData, ExpiringConversations>();
         services.AddSingleton<IExpiringData, ExpiringCalls>();
@@ -22,12 +22,9 @@ public static class RetentionServiceCollectionExtensions
         // The audit trail's own expiry, then the deleted org's tombstone once its last entry is gone.
         services.AddSingleton<IExpiringData, ExpiringAnonymizedAudit>();
         services.AddSingleton<IExpiringData, ExpiringDeletedOrg>();
-        services.AddSection<RetentionSweepOptions>(RetentionSweepOptions.Section);
         services.AddSingleton<RetentionSweep>();
         services.AddSingleton<Hiroi.Shared.Tenancy.OrgDeletion>();
         services.AddSingleton<OrgPurge>();
-        services.AddSingleton<RetentionTimer>();
-        services.AddHostedService(sp => sp.GetRequiredService<RetentionTimer>());
         return services;
     }
 }

@@ -22,9 +22,9 @@ public static class CallsApi
     public static RouteGroupBuilder MapCalls(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        var calls = api.MapGroup("/calls").WithTags("Calls").RequireAuthorization(Policies.Member);
-        calls.MapGet("/", ListAsync);
-        calls.MapGet("/{callId}", GetAsync);
+        var calls = api.MapGroup("/calls").WithTags("Calls");
+        calls.MapGet("/", ListAsync).WithName("ListCalls");
+        calls.MapGet("/{callId}", GetAsync).WithName("GetCall");
         return api;
     }
 

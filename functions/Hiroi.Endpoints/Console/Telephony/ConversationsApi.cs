@@ -19,9 +19,9 @@ public static class ConversationsApi
     public static RouteGroupBuilder MapConversations(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        var conversations = api.MapGroup("/conversations").WithTags("Conversations").RequireAuthorization(Policies.Member);
-        conversations.MapGet("/", ListAsync);
-        conversations.MapGet("/{conversationId}/messages", MessagesAsync);
+        var conversations = api.MapGroup("/conversations").WithTags("Conversations");
+        conversations.MapGet("/", ListAsync).WithName("ListConversations");
+        conversations.MapGet("/{conversationId}/messages", MessagesAsync).WithName("ListConversationMessages");
         return api;
     }
 

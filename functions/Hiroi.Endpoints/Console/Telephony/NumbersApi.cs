@@ -23,9 +23,9 @@ public static class NumbersApi
     {
         ArgumentNullException.ThrowIfNull(api);
         var numbers = api.MapGroup("/numbers").WithTags("Numbers");
-        numbers.MapGet("/", ListAsync).RequireAuthorization(Policies.Member);
-        numbers.MapPost("/", RegisterAsync).RequireAuthorization(Policies.Admin);
-        numbers.MapDelete("/{number}", ReleaseAsync).RequireAuthorization(Policies.Admin);
+        numbers.MapGet("/", ListAsync).WithName("ListNumbers");
+        numbers.MapPost("/", RegisterAsync).WithName("RegisterNumber").RequireAuthorization(Policies.Admin);
+        numbers.MapDelete("/{number}", ReleaseAsync).WithName("ReleaseNumber").RequireAuthorization(Policies.Admin);
         return api;
     }
 

@@ -27,8 +27,8 @@ public static class OptOutsApi
     {
         ArgumentNullException.ThrowIfNull(api);
         var optOuts = api.MapGroup("/optouts").WithTags("Opt-outs");
-        optOuts.MapGet("/", ListAsync).RequireAuthorization(Policies.Member);
-        optOuts.MapPost("/", AddAsync).RequireAuthorization(Policies.Admin);
+        optOuts.MapGet("/", ListAsync).WithName("ListOptOuts");
+        optOuts.MapPost("/", AddAsync).WithName("AddOptOut").RequireAuthorization(Policies.Admin);
         return api;
     }
 

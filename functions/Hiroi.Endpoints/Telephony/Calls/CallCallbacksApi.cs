@@ -19,7 +19,7 @@ public static class CallCallbacksApi
 
     public static IEndpointRouteBuilder MapCallCallbacks(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Route, ReceiveAsync).AllowAnonymous().WithTags("Calls");
+        app.MapPost(Route, ReceiveAsync).WithName("ReceiveCallCallback").AllowAnonymous().WithTags("Calls");
         return app;
     }
 

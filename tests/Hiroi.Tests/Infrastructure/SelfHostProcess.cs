@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Hiroi.Tests.Infrastructure;
 
-namespace Hiroi.Tests.Campaigns;
+namespace Hiroi.Tests.Infrastructure;
 
 /// <summary>
 /// The built self-host (Hiroi.Server.dll) as a real process with the ACS simulator, on a free port, over the test

@@ -3,11 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Hiroi.Shared.Tenancy;
-using Hiroi.Tests.Infrastructure;
-using Hiroi.Tests.Telephony;
 using Microsoft.AspNetCore.Hosting;
 
-namespace Hiroi.Tests.Campaigns;
+namespace Hiroi.Tests.Infrastructure;
 
 /// <summary>The self-host with the ACS simulator and a fast campaign runner (short polls and leases).</summary>
 public sealed class CampaignApp : SimulatedAcsApp

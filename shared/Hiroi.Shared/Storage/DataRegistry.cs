@@ -1,0 +1,172 @@
+using Hiroi.Shared.Retention;
+using Hiroi.Shared.Tenancy;
+
+namespace Hiroi.Shared.Storage;
+
+/// <summary>How a kind's rows name their org, so org-wide work (the purge, the sweep) finds them.</summary>
+public enum OrgPartitioning
+{
+    /// <summary>PartitionKey = the org id.</summary>
+    Org,
+
+    /// <summary>PartitionKey = <c>{org}_{id}</c>: one partition per campaign, found by key range.</summary>
+    OrgPrefixed,
+
+    /// <summary>A global index keyed by something else (a hash, a number); its <c>OrgId</c> column names the owner.</summary>
+    IndexNamingOrg,
+
+    /// <summary>The platform's own rows (event claims, sweep runs): no org's data.</summary>
+    Platform,
+}
+
+/// <summary>How the rows of one person are found for a GDPR export or erasure.</summary>
+public enum SubjectLookup
+{
+    /// <summary>Not about a person.</summary>
+    None,
+
+    /// <summary>Rows whose <c>Number</c> or <c>Email</c> is one of the person's (these also widen the identifiers, one hop).</summary>
+    ContactIdentifiers,
+
+    /// <summary>Rows whose <c>CustomerNumber</c> is one of the person's numbers.</summary>
+    CustomerNumber,
+
+    /// <summary>The row keyed by the number's pseudonym (<see cref="Privacy.SubjectKeys"/>).</summary>
+    NumberPseudonym,
+
+    /// <summary>The row keyed by the number in each of the org's prefixed partitions (every campaign).</summary>
+    NumberInEachPartition,
+
+    /// <summary>The member row of one of the person's emails.</summary>
+    MemberEmail,
+
+    /// <summary>Rows whose <c>CallId</c> is one of the person's calls (found first).</summary>
+    CallIdOfFoundCalls,
+
+    /// <summary>Index rows of the person's calls' server call ids (found first).</summary>
+    IndexOfFoundCalls,
+}
+
+/// <summary>What erasure does with the person's rows of a kind.</summary>
+public enum ErasureAction
+{
+    /// <summary>Nothing: the kind holds nothing about a person.</summary>
+    None,
+
+    /// <summary>Deleted for good (with the blobs a row names).</summary>
+    Delete,
+
+    /// <summary>The row stays as suppression under its pseudonymous key; only the readable number goes.</summary>
+    StripNumber,
+
+    /// <summary>The person is a member: erasure is refused (membership goes through the members API).</summary>
+    Refuse,
+}
+
+/// <summary>How a kind expires: its org's period for <paramref name="DataKind"/>, counted from <paramref name="AgeProperty"/>.</summary>
+/// <param name="Audited">Whether the sweep writes an audit entry before deleting (not for the audit trail's own expiry).</param>
+public sealed record RetentionRule(string DataKind, string AgeProperty, bool Audited = true);
+
+/// <summary>
+/// One kind of stored data: where it lives (table, row key range, blob container), how its rows name their org, how it
+/// expires, how one person's rows are found and what erasure does with them.
+/// </summary>
+/// <param name="Name">The kind's name in exports, audit entries and sweep checkpoints; never reused for another kind.</param>
+/// <param name="KeptByPurge">The org purge leaves these rows (the audit trail is anonymized, the org row becomes a tombstone); the sweep removes them later.</param>
+/// <param name="RowKeyIsId">Whether the row key is an id the person can use (not a pseudonym, a hash or their own number).</param>
+/// <param name="BlobContainer">The container of the blobs the rows name (<c>{org}/{call}/…</c>), deleted before the rows.</param>
+public sealed record StoredKind(
+    string Name, string Table, OrgPartitioning Partitioning, string? RowKeyPrefix = null, RetentionRule? Retention = null,
+    SubjectLookup Lookup = SubjectLookup.None, ErasureAction Erasure = ErasureAction.None, bool KeptByPurge = false, bool RowKeyIsId = true,
+    string? BlobContainer = null)
+{
+    public bool IsPersonal => Lookup != SubjectLookup.None;
+}
+
+/// <summary>
+/// The one list of where Hiroi keeps data. The retention sweep, the org purge, GDPR export and erasure all read it, in
+/// this order: blobs and index rows go before the rows that find them, messages before their conversations, contact
+/// rows (which link an email to its numbers) last of what a person owns, so any of them stopped part-way is finished by
+/// the next run. A table the app creates that is missing here fails a test.
+/// </summary>
+public static class DataRegistry
+{
+    public static readonly StoredKind Recordings = new(
+        "recordings", TableNames.Recordings, OrgPartitioning.Org, Retention: new(DataKinds.Recordings, nameof(Telephony.RecordingEntity.StoredAt)),
+        Lookup: SubjectLookup.CallIdOfFoundCalls, Erasure: ErasureAction.Delete, BlobContainer: HiroiBlobs.Recordings);
+
+    public static readonly StoredKind Messages = new(
+        "messages", TableNames.Messages, OrgPartitioning.Org, "msg_", new(DataKinds.Messages, nameof(Telephony.MessageEntity.At)),
+        SubjectLookup.CustomerNumber, ErasureAction.Delete);
+
+    /// <summary>A conversation expires once its last message is past the messages' period (its messages went first).</summary>
+    public static readonly StoredKind Conversations = new(
+        "conversations", TableNames.Messages, OrgPartitioning.Org, "conv_", new(DataKinds.Messages, nameof(Telephony.ConversationEntity.LastMessageAt)),
+        SubjectLookup.CustomerNumber, ErasureAction.Delete);
+
+    /// <summary>Finds a call by ACS's server call id; deleted with its call.</summary>
+    public static readonly StoredKind CallIndex = new(
+        "callIndex", TableNames.CallIndex, OrgPartitioning.IndexNamingOrg, Lookup: SubjectLookup.IndexOfFoundCalls, Erasure: ErasureAction.Delete, RowKeyIsId: false);
+
+    public static readonly StoredKind Calls = new(
+        "calls", TableNames.Calls, OrgPartitioning.Org, Retention: new(DataKinds.Calls, nameof(Telephony.CallEntity.StartedAt)),
+        Lookup: SubjectLookup.CustomerNumber, Erasure: ErasureAction.Delete);
+
+    public static readonly StoredKind CampaignContacts = new(
+        "campaignContacts", TableNames.CampaignContacts, OrgPartitioning.OrgPrefixed, Lookup: SubjectLookup.NumberInEachPartition,
+        Erasure: ErasureAction.Delete, RowKeyIsId: false);
+
+    public static readonly StoredKind Contacts = new(
+        "contacts", TableNames.Contacts, OrgPartitioning.Org, Lookup: SubjectLookup.ContactIdentifiers, Erasure: ErasureAction.Delete);
+
+    public static readonly StoredKind OptOuts = new(
+        "optOuts", TableNames.OptOuts, OrgPartitioning.Org, Lookup: SubjectLookup.NumberPseudonym, Erasure: ErasureAction.StripNumber, RowKeyIsId: false);
+
+    public static readonly StoredKind DoNotContact = new(
+        "doNotContact", TableNames.DoNotContact, OrgPartitioning.Org, Lookup: SubjectLookup.NumberPseudonym, Erasure: ErasureAction.StripNumber, RowKeyIsId: false);
+
+    public static readonly StoredKind Membership = new(
+        "membership", TableNames.Members, OrgPartitioning.Org, Lookup: SubjectLookup.MemberEmail, Erasure: ErasureAction.Refuse, RowKeyIsId: false);
+
+    public static readonly StoredKind ApiKeys = new("apiKeys", TableNames.ApiKeys, OrgPartitioning.Org);
+
+    public static readonly StoredKind ContactLists = new("contactLists", TableNames.ContactLists, OrgPartitioning.Org);
+
+    public static readonly StoredKind Campaigns = new("campaigns", TableNames.Campaigns, OrgPartitioning.Org);
+
+    public static readonly StoredKind Numbers = new("numbers", TableNames.Numbers, OrgPartitioning.Org);
+
+    public static readonly StoredKind NumberOwners = new("numberOwners", TableNames.NumberOwners, OrgPartitioning.IndexNamingOrg);
+
+    public static readonly StoredKind RetentionSettings = new(
+        "retentionSettings", TableNames.Orgs, OrgPartitioning.Org, RetentionEntity.RowKeyValue);
+
+    /// <summary>Audit entries outlive their account anonymized, then expire (the sweep does not audit its own expiry).</summary>
+    public static readonly StoredKind AnonymizedAudit = new(
+        "anonymizedAudit", TableNames.Audit, OrgPartitioning.Org, Retention: new(DataKinds.AnonymizedAudit, nameof(Audit.AuditEntity.AnonymizedAt), Audited: false),
+        KeptByPurge: true);
+
+    /// <summary>A deleted org's tombstone, once its last audit entry has expired.</summary>
+    public static readonly StoredKind DeletedOrg = new(
+        "deletedOrg", TableNames.Orgs, OrgPartitioning.Org, OrganizationEntity.RowKeyValue,
+        new(DataKinds.AnonymizedAudit, nameof(OrganizationEntity.DeletedAt), Audited: false), KeptByPurge: true);
+
+    /// <summary>Event ids already handled (a hash, no personal data), kept a week.</summary>
+    public static readonly StoredKind EventClaims = new("eventClaims", TableNames.EventClaims, OrgPartitioning.Platform);
+
+    public static readonly StoredKind SweepRuns = new("sweepRuns", TableNames.SweepRuns, OrgPartitioning.Platform);
+
+    public static readonly IReadOnlyList<StoredKind> All =
+    [
+        Recordings, Messages, Conversations, CallIndex, Calls, CampaignContacts, Contacts, OptOuts, DoNotContact, Membership,
+        ApiKeys, ContactLists, Campaigns, Numbers, NumberOwners, RetentionSettings, AnonymizedAudit, DeletedOrg, EventClaims, SweepRuns,
+    ];
+
+    /// <summary>The kinds the retention sweep expires per org, in sweep order.</summary>
+    public static IEnumerable<StoredKind> Expiring => All.Where(k => k.Retention is not null);
+
+    /// <summary>The kinds that hold something about a person.</summary>
+    public static IEnumerable<StoredKind> Personal => All.Where(k => k.IsPersonal);
+
+    public static StoredKind? Find(string name) => All.FirstOrDefault(k => string.Equals(k.Name, name, StringComparison.Ordinal));
+}

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Hiroi.Tests.Infrastructure;
+
+namespace Hiroi.Tests.Http;
+
+/// <summary>
+/// Walks the self-host's endpoint data source, so a route added without thinking about who may call it fails here:
+/// every route but the deliberately anonymous ones answers 401 without credentials, admin routes answer 403 to a member,
+/// and member routes let a member through.
+/// </summary>
+public class EndpointAuthorizationTests(HiroiApp app) : IClassFixture<HiroiApp>
+{
+    /// <summary>The routes anyone may call: health probes, and the webhook and call callbacks, which authenticate their callers themselves.</summary>
+    private static readonly string[] Anonymous = ["GetHealth", "GetReadiness", "ReceiveAcsEvents", "AnswerEventGridHandshake", "ReceiveCallCallback"];
+
+    private IReadOnlyList<RouteEntry> Routes => RouteTable.Of(app.Services);
+
+    [Fact]
+    public void Every_endpoint_has_a_unique_stable_name()
+    {
+        Assert.NotEmpty(Routes);
+        Assert.All(Routes, r => Assert.False(string.IsNullOrEmpty(r.Name), $"{r} has no name"));
+        Assert.Empty(Routes.GroupBy(r => r.Name).Where(g => g.Count() > 1).Select(g => g.Key));
+    }
+
+    [Fact]
+    public void Only_the_listed_routes_are_anonymous()
+    {
+        Assert.Equal(Anonymous.Order(StringComparer.Ordinal), Routes.Where(r => r.Anonymous).Select(r => r.Name!).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Every_route_but_the_anonymous_ones_answers_401_without_credentials()
+    {
+        var client = app.CreateClient();
+        var protectedRoutes = Routes.Where(r => !r.Anonymous).ToList();
+        Assert.True(protectedRoutes.Count > 30, "the walk found the console routes");
+        foreach (var route in protectedRoutes)
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(route.Method), route.Path()) { Content = JsonContent.Create(new { }) };
+            var response = await client.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{route} answered {(int)response.StatusCode}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+    }
+
+    [Fact]
+    public async Task Admin_routes_answer_403_to_a_member_and_member_routes_let_a_member_through()
+    {
+        var org = await app.CreateOrgAsync();
+        var owner = app.ClientWithKey(org.OwnerApiKey);
+        var created = await owner.PostAsJsonAsync("/api/api-keys", new { name = "reader", role = "member" });
+        created.EnsureSuccessStatusCode();
+        var member = app.ClientWithKey((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!);
+
+        var consoleRoutes = Routes.Where(r => !r.Anonymous).ToList();
+        Assert.Contains(consoleRoutes, r => r.IsAdmin);
+        Assert.Contains(consoleRoutes, r => !r.IsAdmin);
+        foreach (var route in consoleRoutes)
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(route.Method), route.Path()) { Content = JsonContent.Create(new { }) };
+            var status = (await member.SendAsync(request)).StatusCode;
+            if (route.IsAdmin)
+            {
+                Assert.True(status == HttpStatusCode.Forbidden, $"{route} answered a member {(int)status}");
+            }
+            else
+            {
+                Assert.True(status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden), $"{route} refused a member: {(int)status}");
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hiroi.Tests.Infrastructure;
+
+/// <summary>One route of a host: its method, path template, endpoint name and what authorization it asks for.</summary>
+public sealed record RouteEntry(string Method, string Route, string? Name, bool Anonymous, IReadOnlySet<string> Policies)
+{
+    /// <summary>Whether the route asks more than membership (admins, or owners only).</summary>
+    public bool IsAdmin => Policies.Contains(Endpoints.Auth.Policies.Admin) || Policies.Contains(Endpoints.Auth.Policies.Owner);
+
+    /// <summary>The route with every parameter filled with <paramref name="value"/>.</summary>
+    public string Path(string value = "x") => System.Text.RegularExpressions.Regex.Replace(Route, "{[^}]+}", value);
+
+    public override string ToString() => $"{Method} {Route} ({Name})";
+}
+
+/// <summary>Reads a host's endpoint data source as plain rows, the way the route and auth tests compare hosts.</summary>
+public static class RouteTable
+{
+    public static IReadOnlyList<RouteEntry> Of(IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return [.. services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(method => new RouteEntry(
+                method,
+                "/" + e.RoutePattern.RawText!.TrimStart('/'),
+                e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName,
+                e.Metadata.GetMetadata<IAllowAnonymous>() is not null,
+                e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).OfType<string>().ToHashSet(StringComparer.Ordinal))))];
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net.Http.Json;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Hiroi.Shared.Storage;
+using Hiroi.Tests.Infrastructure;
+
+namespace Hiroi.Tests.Privacy;
+
+/// <summary>
+/// The registry is the one list of where data lives (the sweep, the org purge, export and erasure read it), so a table
+/// the app writes that it does not describe would hold data none of them knows. This builds every kind of data through
+/// the real paths and compares what Azurite then holds with the registry.
+/// </summary>
+public class DataRegistryTests(TelephonyFixture fixture) : IClassFixture<TelephonyFixture>
+{
+    private TelephonyApp T => fixture.Telephony;
+
+    [Fact]
+    public async Task Every_table_and_container_the_app_writes_is_described_in_the_registry()
+    {
+        var footprint = await PrivacyTests.MakeFootprintAsync(T);
+        (await footprint.Owner.PutAsJsonAsync("/api/retention", new { messages = 30 })).EnsureSuccessStatusCode();
+        (await footprint.Owner.PostAsJsonAsync("/api/members", new { email = "reader@example.org", role = "member" })).EnsureSuccessStatusCode();
+        await T.App.Services.SweepAsync(DateTimeOffset.UtcNow);
+
+        var (tables, containers) = await WrittenAsync();
+
+        var described = DataRegistry.All.Select(k => k.Table).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var blobContainers = DataRegistry.All.Select(k => k.BlobContainer).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
+        NoneOf(tables.Where(t => !described.Contains(t)), "tables missing from the registry");
+        NoneOf(containers.Where(c => !blobContainers.Contains(c)), "containers missing from the registry");
+
+        // The walk above reached every kind, so the comparison covered them all.
+        NoneOf(described.Where(t => !tables.Contains(t, StringComparer.OrdinalIgnoreCase)), "registry tables the walk did not write");
+        NoneOf(blobContainers.Where(c => !containers.Contains(c, StringComparer.OrdinalIgnoreCase)), "registry containers the walk did not write");
+    }
+
+    [Fact]
+    public void Kinds_have_unique_names_and_every_personal_kind_says_what_erasure_does()
+    {
+        Assert.Equal(DataRegistry.All.Count, DataRegistry.All.Select(k => k.Name).Distinct(StringComparer.Ordinal).Count());
+        Assert.All(DataRegistry.Personal, k => Assert.NotEqual(ErasureAction.None, k.Erasure));
+        Assert.All(DataRegistry.Expiring, k => Assert.NotEqual(OrgPartitioning.Platform, k.Partitioning));
+        // Blobs and index rows go before the rows that find them; contact rows last of a person's rows.
+        var order = DataRegistry.All.ToList();
+        Assert.True(order.IndexOf(DataRegistry.Recordings) < order.IndexOf(DataRegistry.Calls));
+        Assert.True(order.IndexOf(DataRegistry.CallIndex) < order.IndexOf(DataRegistry.Calls));
+        Assert.True(order.IndexOf(DataRegistry.Messages) < order.IndexOf(DataRegistry.Conversations));
+        Assert.Equal(DataRegistry.Contacts, DataRegistry.Personal.Last(k => k.Erasure == ErasureAction.Delete));
+    }
+
+    private static void NoneOf(IEnumerable<string> names, string what)
+    {
+        var list = names.ToList();
+        Assert.True(list.Count == 0, what + ": " + string.Join(", ", list));
+    }
+
+    /// <summary>The logical names of the tables and containers under this app's prefix.</summary>
+    private async Task<(List<string> Tables, List<string> Containers)> WrittenAsync()
+    {
+        var prefix = T.App.Prefix;
+        var tables = await new TableServiceClient(T.App.StorageConnectionString)
+            .QueryAsync(TableClient.CreateQueryFilter($"TableName ge {prefix} and TableName lt {prefix + "~"}"))
+            .Select(t => t.Name[prefix.Length..]).ToListAsync();
+        var containers = await new BlobServiceClient(T.App.StorageConnectionString).GetBlobContainersAsync(prefix: prefix)
+            .Select(c => c.Name[prefix.Length..]).ToListAsync();
+        return (tables, containers);
+    }
+}
