@@ -10,7 +10,7 @@ if (args is ["webhook-load", var storage, var url, var secret, var number, var s
 
 if (args is ["campaign-load", var storageAccount, var contacts, var campaigns])
 {
-    return await CampaignStepLoad.RunAsync(storageAccount, int.Parse(contacts, System.Globalization.CultureInfo.InvariantCulture),
+    return await CampaignDriverLoad.RunAsync(storageAccount, int.Parse(contacts, System.Globalization.CultureInfo.InvariantCulture),
         int.Parse(campaigns, System.Globalization.CultureInfo.InvariantCulture));
 }
 
@@ -19,5 +19,5 @@ if (args is ["retention-load", var retentionStorage, var rows])
     return await RetentionSweepLoad.RunAsync(retentionStorage, int.Parse(rows, System.Globalization.CultureInfo.InvariantCulture));
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(CampaignDriverLoad).Assembly).Run(args);
 return 0;

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using Azure.Data.Tables;
-using Hiroi.Durable.Campaigns;
+using Hiroi.Durable;
 using Hiroi.Durable.Retention;
 using Hiroi.Endpoints.Campaigns;
 using Hiroi.Endpoints.Console.Retention;
 using Hiroi.Endpoints.Telephony;
 using Hiroi.Shared;
+using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
 using Microsoft.Extensions.Configuration;
@@ -53,10 +54,10 @@ public static class RetentionSweepLoad
         var messages = provider.GetRequiredService<MessageRepository>();
         await FillAsync(rows, chunk => messages.UpsertBatchAsync(org, chunk.Select(i => Message(i, old)).ToList(), TableUpdateMode.Replace, default));
         var sweep = provider.GetRequiredService<RetentionSweep>();
-        var run = await sweep.StartAsync(DateTimeOffset.UtcNow, default);
-        var steps = 0;
+        var batch = new SweepBatch(org.Value, DataRegistry.Messages.Name);
+        var steps = 1;
         clock.Restart();
-        while (await sweep.RunAsync(run, default) is StepOutcome.Continue)
+        while ((await sweep.SweepBatchAsync(batch, default)).More)
         {
             steps++;
         }

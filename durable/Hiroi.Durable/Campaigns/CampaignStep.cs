@@ -8,28 +8,6 @@ using Microsoft.Extensions.Options;
 
 namespace Hiroi.Durable.Campaigns;
 
-/// <summary>What a step asks of its driver.</summary>
-public abstract record StepOutcome
-{
-    /// <summary>Step again now.</summary>
-    public sealed record Continue : StepOutcome;
-
-    /// <summary>Step again at <paramref name="At"/> (a durable timer, or a queue message's visibility delay).</summary>
-    public sealed record DeferUntil(DateTimeOffset At) : StepOutcome;
-
-    /// <summary>Stop stepping: the campaign is finished, paused, cancelled or gone.</summary>
-    public sealed record Stop(string Why) : StepOutcome;
-
-    /// <summary>This driver's chain is not the campaign's current one (a duplicate message, or another worker won): drop it.</summary>
-    public sealed record Stale : StepOutcome;
-
-    /// <summary>
-    /// Not the current chain, unless the current one was lost (a driver died between checkpoint and scheduling): ask
-    /// again at <paramref name="OrphanedAt"/>, when a chain that is still alive will have stepped since.
-    /// </summary>
-    public sealed record NotCurrent(DateTimeOffset OrphanedAt) : StepOutcome;
-}
-
 /// <param name="Token">The step token this run was scheduled with.</param>
 /// <param name="NextToken">The token the next run will carry; the checkpoint records it.</param>
 /// <param name="OrphanGrace">

@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using Hiroi.Durable.Campaigns;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
@@ -83,17 +82,6 @@ public sealed class OrgPurge(HiroiTables tables, HiroiBlobs blobs, PhoneNumberRe
         }
 
         return new StepOutcome.Stop("purged");
-    }
-
-    /// <summary>Runs every pending purge whose time has come to its end.</summary>
-    public async Task RunPendingAsync(CancellationToken cancellationToken)
-    {
-        foreach (var org in await PendingAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await StepAsync(org, cancellationToken).ConfigureAwait(false) is StepOutcome.Continue)
-            {
-            }
-        }
     }
 
     /// <summary>Numbers registered since the request (or left by a crash) are released, so events stop reaching the org.</summary>

@@ -1,212 +1,88 @@
-using System.Globalization;
-using Azure;
 using Azure.Data.Tables;
-using Hiroi.Durable.Campaigns;
 using Hiroi.Shared.Audit;
+using Hiroi.Shared.Events;
 using Hiroi.Shared.Retention;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
 
 namespace Hiroi.Durable.Retention;
 
-/// <summary>
-/// One sweep run and its checkpoint: PartitionKey = <c>sweep</c>, RowKey = the run id (its UTC date). The cursor is the
-/// org being swept (orgs are walked in id order) and the name of the kind of data within it (a deploy that adds or
-/// removes a kind mid-run does not change what a saved checkpoint means).
-/// </summary>
-public sealed class SweepRunEntity : ITableEntity
-{
-    public const string Partition = "sweep";
+/// <summary>One batch of one kind of an org's expired data (kind by its <see cref="StoredKind.Name"/>).</summary>
+public sealed record SweepBatch(string Org, string Kind);
 
-    public string PartitionKey { get; set; } = Partition;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
+/// <summary>What a batch deleted, and whether that kind has more expired rows in the org.</summary>
+public sealed record SweepBatchResult(int Deleted, bool More);
 
-    public bool Done { get; set; }
-    public string? LastOrg { get; set; }
-    public string? CurrentOrg { get; set; }
-    /// <summary>The <see cref="StoredKind.Name"/> being swept in <see cref="CurrentOrg"/>; null before its first kind.</summary>
-    public string? Kind { get; set; }
-
-    /// <summary>Set once every org is swept; then the platform's own expiring rows (event claims) go.</summary>
-    public bool OrgsDone { get; set; }
-    public long Deleted { get; set; }
-    public DateTimeOffset StartedAt { get; set; }
-    public DateTimeOffset? FinishedAt { get; set; }
-
-    public static string IdFor(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-}
+/// <summary>A page of org ids in id order; <paramref name="Next"/> is where the next page starts after, null at the end.</summary>
+public sealed record OrgPage(IReadOnlyList<string> Orgs, string? Next);
 
 /// <summary>
-/// The retention sweep as checkpointed steps, like a campaign's: each step finds one batch of one kind of expired data
-/// for one org (up to <see cref="TableBatchesPerStep"/> table batches of at most 100 rows), writes the audit entry with
-/// the count first (so no deletion is ever unaudited; a crash before the delete only means the next run audits those
-/// rows again), deletes them 100 per transaction, and moves the cursor on under the run row's ETag. The cutoff comes
-/// from the clock and the org's current period at every batch, so nothing younger than its retention is deleted; a run
-/// resumed after a crash continues from its last checkpoint (rows deleted but not checkpointed are simply not found again).
+/// The retention sweep's steps, plain code that the sweep orchestrations run as activities: list the orgs a page at a
+/// time; for one org and one kind of data, find one batch (up to <see cref="TableBatchesPerStep"/> table batches of 100
+/// rows) older than the org's current period, write the audit entry with the count first (so no deletion is ever
+/// unaudited; a crash before the delete only means the next try audits those rows again), then delete them 100 per
+/// transaction; last, the platform's expired event claims. The cutoff comes from the clock and the org's period at every
+/// batch, so nothing younger than its retention is deleted, and a batch run twice finds nothing the first one deleted.
 /// </summary>
-public sealed class RetentionSweep(
-    HiroiTables tables, IEnumerable<IExpiringData> kinds, RetentionSettings settings, Hiroi.Shared.Events.EventClaims claims, AuditTrail audit, TimeProvider time)
+public sealed class RetentionSweep(HiroiTables tables, IEnumerable<IExpiringData> kinds, RetentionSettings settings, EventClaims claims, AuditTrail audit, TimeProvider time)
 {
     public const int TableBatch = 100;
     public const int TableBatchesPerStep = 5;
     public const int BatchSize = TableBatch * TableBatchesPerStep;
 
-    /// <summary>The registry's expiring kinds in registry order, each with the code that expires it.</summary>
-    private readonly IExpiringData[] _kinds = InRegistryOrder(kinds);
+    /// <summary>The registry's expiring kinds, each with the code that expires it.</summary>
+    private readonly Dictionary<string, IExpiringData> _kinds = ByName(kinds);
 
-    // The run row as this worker last wrote it: a step that follows its own checkpoint need not read it again (a write
-    // by anyone else meanwhile fails on the ETag, and the next step reads afresh).
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SweepRunEntity> _lastWritten = new(StringComparer.Ordinal);
+    /// <summary>The names of the kinds an org's sweep walks, in registry order.</summary>
+    public static IReadOnlyList<string> KindNames { get; } = [.. DataRegistry.Expiring.Select(k => k.Name)];
 
-    /// <summary>Starts the run for <paramref name="at"/>'s UTC day unless it exists; returns its id.</summary>
-    public async Task<string> StartAsync(DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        var runs = await tables.GetAsync(TableNames.SweepRuns, cancellationToken).ConfigureAwait(false);
-        var id = SweepRunEntity.IdFor(at);
-        try
-        {
-            await runs.AddEntityAsync(new SweepRunEntity { RowKey = id, StartedAt = at }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            // Started already (another instance, or before a restart).
-        }
-
-        return id;
-    }
-
-    /// <summary>Runs that were started and not finished (a crash, a restart), oldest first.</summary>
-    public async Task<IReadOnlyList<string>> UnfinishedAsync(CancellationToken cancellationToken)
-    {
-        var runs = await tables.GetAsync(TableNames.SweepRuns, cancellationToken).ConfigureAwait(false);
-        return await runs.QueryAsync<SweepRunEntity>(r => r.PartitionKey == SweepRunEntity.Partition && !r.Done, cancellationToken: cancellationToken)
-            .Select(r => r.RowKey).ToListAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<StepOutcome> RunAsync(string runId, CancellationToken cancellationToken)
-    {
-        var runs = await tables.GetAsync(TableNames.SweepRuns, cancellationToken).ConfigureAwait(false);
-        if (!_lastWritten.TryRemove(runId, out var run))
-        {
-            var found = await runs.GetEntityIfExistsAsync<SweepRunEntity>(SweepRunEntity.Partition, runId, cancellationToken: cancellationToken).ConfigureAwait(false);
-            run = found.HasValue ? found.Value : null;
-        }
-
-        if (run is null || run.Done)
-        {
-            return new StepOutcome.Stop("done");
-        }
-
-        var now = time.GetUtcNow();
-        if (run.OrgsDone)
-        {
-            // Event claims hold no personal data (a hash of the event id); they are kept a week, then go.
-            var deleted = await claims.DeleteExpiredAsync(now, BatchSize, cancellationToken).ConfigureAwait(false);
-            run.Deleted += deleted;
-            if (deleted < BatchSize)
-            {
-                run.Done = true;
-                run.FinishedAt = now;
-            }
-        }
-        else if (run.CurrentOrg is null)
-        {
-            run.CurrentOrg = await NextOrgAsync(run.LastOrg, cancellationToken).ConfigureAwait(false);
-            run.Kind = _kinds[0].Kind.Name;
-            run.OrgsDone = run.CurrentOrg is null;
-        }
-        else
-        {
-            await SweepBatchAsync(run, now, cancellationToken).ConfigureAwait(false);
-        }
-
-        try
-        {
-            var written = await runs.UpdateEntityAsync(run, run.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            run.ETag = written.Headers.ETag ?? default;
-        }
-        catch (RequestFailedException e) when (e.Status == 412)
-        {
-            return new StepOutcome.Stale(); // another worker stepped this run meanwhile
-        }
-
-        if (!run.Done)
-        {
-            _lastWritten[runId] = run;
-        }
-
-        return run.Done ? new StepOutcome.Stop("done") : new StepOutcome.Continue();
-    }
-
-    private async Task SweepBatchAsync(SweepRunEntity run, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        if (!OrgId.TryParse(run.CurrentOrg, out var org))
-        {
-            (run.LastOrg, run.CurrentOrg) = (run.CurrentOrg, null); // not an org row we wrote: nothing of ours to sweep
-            return;
-        }
-
-        var index = Array.FindIndex(_kinds, k => k.Kind.Name == run.Kind);
-        if (index < 0)
-        {
-            (run.LastOrg, run.CurrentOrg) = (run.CurrentOrg, null); // a kind was removed by a deploy mid-run
-            return;
-        }
-
-        var kind = _kinds[index];
-        var rule = kind.Kind.Retention!;
-        var periods = await settings.GetAsync(org, cancellationToken).ConfigureAwait(false); // read every batch: a longer period applies at once
-        var cutoff = now - TimeSpan.FromDays(periods[rule.DataKind]);
-        var expired = await kind.FindExpiredAsync(org, cutoff, BatchSize, cancellationToken).ConfigureAwait(false);
-        var deleted = expired.Count;
-        if (deleted > 0 && rule.Audited)
-        {
-            await audit.RecordAsync(Caller.System(org, "retention"), AuditActions.RetentionDeleted, kind.Kind.Name,
-                $"deleted={deleted} olderThan={cutoff:O}", cancellationToken).ConfigureAwait(false);
-        }
-
-        if (deleted > 0)
-        {
-            await kind.DeleteAsync(org, expired, cancellationToken).ConfigureAwait(false);
-        }
-
-        run.Deleted += deleted;
-        if (deleted == BatchSize)
-        {
-            return; // more of this kind
-        }
-
-        if (index + 1 < _kinds.Length)
-        {
-            run.Kind = _kinds[index + 1].Kind.Name;
-        }
-        else
-        {
-            (run.LastOrg, run.CurrentOrg, run.Kind) = (run.CurrentOrg, null, null);
-        }
-    }
-
-    private static IExpiringData[] InRegistryOrder(IEnumerable<IExpiringData> implementations)
-    {
-        var byName = implementations.ToDictionary(k => k.Kind.Name, StringComparer.Ordinal);
-        return [.. DataRegistry.Expiring.Select(kind => byName.TryGetValue(kind.Name, out var expiring)
-            ? expiring
-            : throw new InvalidOperationException($"The expiring kind '{kind.Name}' has no {nameof(IExpiringData)} registered."))];
-    }
-
-    private async Task<string?> NextOrgAsync(string? after, CancellationToken cancellationToken)
+    /// <summary>Up to <paramref name="max"/> org ids after <paramref name="after"/> (deleted orgs' tombstones too: their trail expires).</summary>
+    public async Task<OrgPage> OrgsAsync(string? after, int max, CancellationToken cancellationToken)
     {
         var orgs = await tables.GetAsync(TableNames.Orgs, cancellationToken).ConfigureAwait(false);
         var filter = after is null
-            ? TableClient.CreateQueryFilter($"RowKey eq {Hiroi.Shared.Tenancy.OrganizationEntity.RowKeyValue}")
-            : TableClient.CreateQueryFilter($"PartitionKey gt {after} and RowKey eq {Hiroi.Shared.Tenancy.OrganizationEntity.RowKeyValue}");
-        await foreach (var org in orgs.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            ? TableClient.CreateQueryFilter($"RowKey eq {OrganizationEntity.RowKeyValue}")
+            : TableClient.CreateQueryFilter($"PartitionKey gt {after} and RowKey eq {OrganizationEntity.RowKeyValue}");
+        var page = await orgs.QueryAsync<TableEntity>(filter, maxPerPage: max, select: ["PartitionKey"], cancellationToken: cancellationToken)
+            .Select(o => o.PartitionKey).Where(id => OrgId.TryParse(id, out _)).Take(max).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return new OrgPage(page, page.Count == max ? page[^1] : null);
+    }
+
+    public async Task<SweepBatchResult> SweepBatchAsync(SweepBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (!OrgId.TryParse(batch.Org, out var org) || !_kinds.TryGetValue(batch.Kind, out var kind))
         {
-            return org.PartitionKey;
+            return new SweepBatchResult(0, More: false); // not an org row we wrote, or a kind a deploy removed mid-run
         }
 
-        return null;
+        var rule = kind.Kind.Retention!;
+        var periods = await settings.GetAsync(org, cancellationToken).ConfigureAwait(false); // read every batch: a longer period applies at once
+        var cutoff = time.GetUtcNow() - TimeSpan.FromDays(periods[rule.DataKind]);
+        var expired = await kind.FindExpiredAsync(org, cutoff, BatchSize, cancellationToken).ConfigureAwait(false);
+        if (expired.Count == 0)
+        {
+            return new SweepBatchResult(0, More: false);
+        }
+
+        if (rule.Audited)
+        {
+            await audit.RecordAsync(Caller.System(org, "retention"), AuditActions.RetentionDeleted, kind.Kind.Name,
+                $"deleted={expired.Count} olderThan={cutoff:O}", cancellationToken).ConfigureAwait(false);
+        }
+
+        await kind.DeleteAsync(org, expired, cancellationToken).ConfigureAwait(false);
+        return new SweepBatchResult(expired.Count, More: expired.Count == BatchSize);
+    }
+
+    /// <summary>Event claims hold no personal data (a hash of the event id); they are kept a week, then go. Returns how many went.</summary>
+    public Task<int> DeleteExpiredClaimsAsync(CancellationToken cancellationToken) =>
+        claims.DeleteExpiredAsync(time.GetUtcNow(), BatchSize, cancellationToken);
+
+    private static Dictionary<string, IExpiringData> ByName(IEnumerable<IExpiringData> implementations)
+    {
+        var byName = implementations.ToDictionary(k => k.Kind.Name, StringComparer.Ordinal);
+        var missing = KindNames.FirstOrDefault(name => !byName.ContainsKey(name));
+        return missing is null ? byName : throw new InvalidOperationException($"The expiring kind '{missing}' has no {nameof(IExpiringData)} registered.");
     }
 }

@@ -13,6 +13,7 @@ using Hiroi.Endpoints.Problems;
 using Hiroi.Endpoints.Telemetry;
 using Hiroi.Endpoints.Telephony;
 using Hiroi.Endpoints.Telephony.Calls;
+using Hiroi.Endpoints.Workflows;
 using Hiroi.Endpoints.Console.Telephony;
 using Hiroi.Shared;
 using Microsoft.AspNetCore.Authentication;
@@ -30,8 +31,8 @@ namespace Hiroi.Endpoints.Hosting;
 public static class HiroiHostingExtensions
 {
     /// <summary>
-    /// Every service of the platform, and nothing that runs by itself: each host adds its own drivers, timers and
-    /// background services (the campaign driver, the retention timer).
+    /// Every service of the platform, and nothing that runs by itself: each host adds its Durable Task engine (and the
+    /// client the workflow starter calls through), its timers and background services.
     /// </summary>
     public static IServiceCollection AddHiroiCore(this IServiceCollection services, IConfiguration configuration)
     {
@@ -42,6 +43,7 @@ public static class HiroiHostingExtensions
         services.AddCampaigns();
         services.AddRetention();
         services.AddPrivacy();
+        services.AddWorkflows();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
             c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);

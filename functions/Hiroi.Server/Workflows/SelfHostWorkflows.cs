@@ -1,23 +1,76 @@
-using Hiroi.Durable.Campaigns;
-using Hiroi.Durable.Retention;
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using Hiroi.Durable.Workflows;
 using Hiroi.Shared;
+using Hiroi.Shared.Storage;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
+using Microsoft.Extensions.Options;
 
 namespace Hiroi.Server.Workflows;
 
 public static class SelfHostWorkflows
 {
-    /// <summary>What runs by itself in the self-host: the campaign queue runner (the campaign driver) and the retention timer.</summary>
+    /// <summary>
+    /// What runs by itself in the self-host: the Durable Task engine (DurableTask.AzureStorage on the app's storage
+    /// account, behind the gRPC sidecar) with a worker for every orchestrator and activity and a client the campaign
+    /// commands use, and the retention timer that starts the daily sweep and pending org purges.
+    /// </summary>
     public static IServiceCollection AddSelfHostWorkflows(this IServiceCollection services)
     {
-        services.AddSection<CampaignRunnerOptions>(CampaignRunnerOptions.Section);
-        services.AddSingleton<CampaignStepMessages>();
-        services.AddSingleton<ICampaignDriver, QueueCampaignDriver>();
-        services.AddSingleton<CampaignRunner>();
-        services.AddHostedService(sp => sp.GetRequiredService<CampaignRunner>());
+        services.AddSection<DurableEngineOptions>(DurableEngineOptions.Section);
+        services.AddSingleton(CreateAzureStorageService);
+        services.AddSingleton<IOrchestrationService>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
+        services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
+        services.AddSingleton<DurableSidecarEndpoint>();
+        // Registered before the worker, so the engine listens before the worker connects.
+        services.AddHostedService<DurableSidecar>();
+        services.AddDurableTaskWorker(worker =>
+        {
+            worker.UseGrpc();
+            worker.AddTasks(HiroiWorkflows.Register);
+        });
+        services.AddDurableTaskClient(client => client.UseGrpc());
+        services.AddOptions<Microsoft.DurableTask.Worker.Grpc.GrpcDurableTaskWorkerOptions>(Options.DefaultName)
+            .Configure<DurableSidecarEndpoint>((o, endpoint) => o.Channel = endpoint.Channel);
+        services.AddOptions<Microsoft.DurableTask.Client.Grpc.GrpcDurableTaskClientOptions>(Options.DefaultName)
+            .Configure<DurableSidecarEndpoint>((o, endpoint) => o.Channel = endpoint.Channel);
 
-        services.AddSection<RetentionSweepOptions>(RetentionSweepOptions.Section);
-        services.AddSingleton<RetentionTimer>();
-        services.AddHostedService(sp => sp.GetRequiredService<RetentionTimer>());
+        services.AddSingleton<IDurableClientSource, ProcessDurableClient>();
+        services.AddHostedService<RetentionTimer>();
+        // The engine and worker stop within this on TERM (about 40 s with the defaults).
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         return services;
     }
+
+    private static AzureStorageOrchestrationService CreateAzureStorageService(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<DurableEngineOptions>>().Value;
+        var storage = services.GetRequiredService<StorageAccount>();
+        var settings = new AzureStorageOrchestrationServiceSettings
+        {
+            TaskHubName = options.TaskHub ?? services.GetRequiredService<IOptions<StorageOptions>>().Value.Prefix + "workflows",
+            StorageAccountClientProvider = storage.Create(
+                connectionString => new StorageAccountClientProvider(connectionString),
+                (blob, queue, table, credential) => new StorageAccountClientProvider(blob, queue, table, credential)),
+            // One partition: a single control queue keeps latency low on Azurite and a small deployment.
+            PartitionCount = 1,
+            // The app lease keeps two deployed versions from sharing a task hub; a restarted instance would wait out its
+            // dead predecessor's lease first. One version runs per task hub here, so instances take over at once.
+            UseAppLease = false,
+            ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(options.QueueVisibilitySeconds),
+            WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(options.QueueVisibilitySeconds),
+            MaxQueuePollingInterval = TimeSpan.FromMilliseconds(options.MaxPollMilliseconds),
+            MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
+            CustomMessageTypeBinder = new AssemblyQualifiedTypeBinder(),
+            LoggerFactory = services.GetRequiredService<ILoggerFactory>(),
+        };
+        return new AzureStorageOrchestrationService(settings);
+    }
+}
+
+/// <summary>The self-host's one Durable Task client.</summary>
+public sealed class ProcessDurableClient(DurableTaskClient client) : IDurableClientSource
+{
+    public DurableTaskClient Client => client;
 }

@@ -4,7 +4,10 @@ namespace Hiroi.Shared.Campaigns;
 
 /// <summary>
 /// Pacing per sender number and the daily cap, kept in the campaign's checkpoint. Senders are used in turn; with a pace
-/// of N per minute a sender is free again 60/N seconds after its last dispatch. The day is the UTC day.
+/// of N per minute each dispatch books the sender for 60/N seconds after its previous booking, and a sender may be
+/// booked up to one second ahead (a token bucket holding one second's sends, at least one): the average never exceeds
+/// the pace and a burst never exceeds what carriers count per second, while one step can send a second's worth instead
+/// of one message per sender. The day is the UTC day.
 /// </summary>
 public sealed class SenderPacing
 {
@@ -35,14 +38,19 @@ public sealed class SenderPacing
         for (var i = 0; i < senders.Length; i++)
         {
             var sender = senders[(_campaign.SenderCursor + i) % senders.Length];
-            if (!_nextAt.TryGetValue(sender, out var free) || free <= now)
+            if (!_nextAt.TryGetValue(sender, out var booked) || booked - BurstAhead <= now)
             {
                 return (sender, now);
             }
         }
 
-        return (null, senders.Select(s => _nextAt[s]).Min());
+        return (null, senders.Select(s => _nextAt[s]).Min() - BurstAhead);
     }
+
+    private TimeSpan Interval => TimeSpan.FromMinutes(1.0 / _campaign.PacingPerSenderPerMinute);
+
+    /// <summary>How far ahead a sender may be booked: one second's sends beyond the first, none under one a second.</summary>
+    private TimeSpan BurstAhead => _campaign.PacingPerSenderPerMinute > 60 ? Interval * (Math.Floor(_campaign.PacingPerSenderPerMinute / 60.0) - 1) : TimeSpan.Zero;
 
     /// <summary>Counts a dispatch by <paramref name="sender"/> against its pace and the day's cap.</summary>
     public void Used(string sender, DateTimeOffset now)
@@ -53,7 +61,7 @@ public sealed class SenderPacing
         _campaign.SenderCursor = (Math.Max(0, Array.IndexOf(senders, sender)) + 1) % Math.Max(1, senders.Length);
         if (_campaign.PacingPerSenderPerMinute > 0)
         {
-            _nextAt[sender] = now + TimeSpan.FromMinutes(1.0 / _campaign.PacingPerSenderPerMinute);
+            _nextAt[sender] = (_nextAt.TryGetValue(sender, out var booked) && booked > now ? booked : now) + Interval;
             _campaign.SenderNextAt = string.Join(';', _nextAt.Select(kv => kv.Key + "=" + kv.Value.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
         }
     }

@@ -15,7 +15,7 @@ public enum OrgPartitioning
     /// <summary>A global index keyed by something else (a hash, a number); its <c>OrgId</c> column names the owner.</summary>
     IndexNamingOrg,
 
-    /// <summary>The platform's own rows (event claims, sweep runs): no org's data.</summary>
+    /// <summary>The platform's own rows (event claims): no org's data.</summary>
     Platform,
 }
 
@@ -154,12 +154,10 @@ public static class DataRegistry
     /// <summary>Event ids already handled (a hash, no personal data), kept a week.</summary>
     public static readonly StoredKind EventClaims = new("eventClaims", TableNames.EventClaims, OrgPartitioning.Platform);
 
-    public static readonly StoredKind SweepRuns = new("sweepRuns", TableNames.SweepRuns, OrgPartitioning.Platform);
-
     public static readonly IReadOnlyList<StoredKind> All =
     [
         Recordings, Messages, Conversations, CallIndex, Calls, CampaignContacts, Contacts, OptOuts, DoNotContact, Membership,
-        ApiKeys, ContactLists, Campaigns, Numbers, NumberOwners, RetentionSettings, AnonymizedAudit, DeletedOrg, EventClaims, SweepRuns,
+        ApiKeys, ContactLists, Campaigns, Numbers, NumberOwners, RetentionSettings, AnonymizedAudit, DeletedOrg, EventClaims,
     ];
 
     /// <summary>The kinds the retention sweep expires per org, in sweep order.</summary>

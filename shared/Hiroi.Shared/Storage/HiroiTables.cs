@@ -43,5 +43,4 @@ public static class TableNames
     public const string DoNotContact = "DoNotContact";
     public const string Campaigns = "Campaigns";
     public const string CampaignContacts = "CampaignContacts";
-    public const string SweepRuns = "SweepRuns";
 }

@@ -73,6 +73,14 @@ public sealed class StorageAccount
             : new QueueServiceClient(_queueUri, _credential, options);
     }
 
+    /// <summary>Builds a client of another library for this account: from the connection string, or from the service URIs and the credential.</summary>
+    public T Create<T>(Func<string, T> fromConnectionString, Func<Uri, Uri, Uri, TokenCredential, T> fromIdentity)
+    {
+        ArgumentNullException.ThrowIfNull(fromConnectionString);
+        ArgumentNullException.ThrowIfNull(fromIdentity);
+        return _connectionString is not null ? fromConnectionString(_connectionString) : fromIdentity(_blobUri!, _queueUri!, _tableUri!, _credential!);
+    }
+
     private static Uri? UriSetting(IConfigurationSection section, string name)
     {
         var text = section[name];

@@ -42,6 +42,37 @@ public class RetryAndPacingTests
     }
 
     [Fact]
+    public void A_sender_paced_above_one_a_second_sends_a_seconds_worth_at_once_and_keeps_its_average()
+    {
+        var campaign = Campaign();
+        campaign.SenderNumbers = "+15550000001";
+        campaign.PacingPerSenderPerMinute = 300;
+        var pacing = new SenderPacing(campaign);
+
+        var burst = 0;
+        while (pacing.Next(Now).Sender is { } sender)
+        {
+            pacing.Used(sender, Now);
+            burst++;
+        }
+
+        Assert.Equal(5, burst);
+        Assert.Equal(Now.AddMilliseconds(200), pacing.Next(Now).FreeAt);
+        // Over a minute of steps, one every 100 ms: 300 at the pace, plus at most the burst's head start (4) in the window.
+        var sent = burst;
+        for (var at = Now.AddMilliseconds(100); at < Now.AddMinutes(1); at = at.AddMilliseconds(100))
+        {
+            while (pacing.Next(at).Sender is { } sender)
+            {
+                pacing.Used(sender, at);
+                sent++;
+            }
+        }
+
+        Assert.InRange(sent, 300, 304);
+    }
+
+    [Fact]
     public void Senders_take_turns_and_each_keeps_its_pace()
     {
         var campaign = Campaign();

@@ -1,7 +1,8 @@
 using Hiroi.Durable.Campaigns;
-using Hiroi.Durable.Retention;
+using Hiroi.Durable.Workflows;
 using Hiroi.Endpoints.Console.Privacy;
 using Hiroi.Endpoints.Hosting;
+using Hiroi.Server.Workflows;
 using Hiroi.Shared;
 using Hiroi.Shared.Privacy;
 using Hiroi.Tests.Infrastructure;
@@ -37,7 +38,8 @@ public class CompositionTests(HiroiApp app) : IClassFixture<HiroiApp>
             Assert.NotNull(d.ImplementationType);
             Assert.False(d.ImplementationType.Namespace!.StartsWith("Hiroi", StringComparison.Ordinal), d.ImplementationType.FullName);
         });
-        Assert.DoesNotContain(services, d => d.ServiceType == typeof(ICampaignDriver));
+        // The workflow starter calls through a Durable Task client only a host can give.
+        Assert.DoesNotContain(services, d => d.ServiceType == typeof(IDurableClientSource));
     }
 
     [Fact]
@@ -50,12 +52,14 @@ public class CompositionTests(HiroiApp app) : IClassFixture<HiroiApp>
     }
 
     [Fact]
-    public void The_self_host_adds_its_campaign_driver_and_retention_timer()
+    public void The_self_host_adds_its_durable_engine_and_retention_timer()
     {
         var hosted = app.Services.GetServices<IHostedService>().Select(s => s.GetType()).ToList();
 
-        Assert.Contains(typeof(CampaignRunner), hosted);
+        Assert.Contains(typeof(DurableSidecar), hosted);
+        Assert.Contains(hosted, t => t.IsAssignableTo(typeof(Microsoft.DurableTask.Worker.Hosting.DurableTaskWorker)));
         Assert.Contains(typeof(RetentionTimer), hosted);
-        Assert.IsType<QueueCampaignDriver>(app.Services.GetRequiredService<ICampaignDriver>());
+        Assert.IsType<ProcessDurableClient>(app.Services.GetRequiredService<IDurableClientSource>());
+        Assert.IsType<DurableCampaignDriver>(app.Services.GetRequiredService<ICampaignDriver>());
     }
 }

@@ -1,29 +1,28 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Hiroi.Shared.Tenancy;
 using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Http;
 
 /// <summary>
-/// Walks the self-host's endpoint data source, so a route added without thinking about who may call it fails here:
-/// every route but the deliberately anonymous ones answers 401 without credentials, admin routes answer 403 to a member,
-/// and member routes let a member through.
+/// Walks a host's route list, so a route added without thinking about who may call it fails here: every route but the
+/// deliberately anonymous ones answers 401 without credentials, admin routes answer 403 to a member, and member routes
+/// let a member through. The same walk runs on the self-host and on the Functions app.
 /// </summary>
-public class EndpointAuthorizationTests(HiroiApp app) : IClassFixture<HiroiApp>
+public abstract class EndpointAuthorizationTests
 {
     /// <summary>The routes anyone may call: health probes, and the webhook and call callbacks, which authenticate their callers themselves.</summary>
     private static readonly string[] Anonymous = ["GetHealth", "GetReadiness", "ReceiveAcsEvents", "AnswerEventGridHandshake", "ReceiveCallCallback"];
 
-    private IReadOnlyList<RouteEntry> Routes => RouteTable.Of(app.Services);
+    protected abstract IReadOnlyList<RouteEntry> Routes { get; }
 
-    [Fact]
-    public void Every_endpoint_has_a_unique_stable_name()
-    {
-        Assert.NotEmpty(Routes);
-        Assert.All(Routes, r => Assert.False(string.IsNullOrEmpty(r.Name), $"{r} has no name"));
-        Assert.Empty(Routes.GroupBy(r => r.Name).Where(g => g.Count() > 1).Select(g => g.Key));
-    }
+    protected abstract HttpClient CreateClient();
+
+    protected abstract HttpClient ClientWithKey(string apiKey);
+
+    protected abstract Task<CreatedOrganization> CreateOrgAsync();
 
     [Fact]
     public void Only_the_listed_routes_are_anonymous()
@@ -34,7 +33,7 @@ public class EndpointAuthorizationTests(HiroiApp app) : IClassFixture<HiroiApp>
     [Fact]
     public async Task Every_route_but_the_anonymous_ones_answers_401_without_credentials()
     {
-        var client = app.CreateClient();
+        var client = CreateClient();
         var protectedRoutes = Routes.Where(r => !r.Anonymous).ToList();
         Assert.True(protectedRoutes.Count > 30, "the walk found the console routes");
         foreach (var route in protectedRoutes)
@@ -49,11 +48,11 @@ public class EndpointAuthorizationTests(HiroiApp app) : IClassFixture<HiroiApp>
     [Fact]
     public async Task Admin_routes_answer_403_to_a_member_and_member_routes_let_a_member_through()
     {
-        var org = await app.CreateOrgAsync();
-        var owner = app.ClientWithKey(org.OwnerApiKey);
+        var org = await CreateOrgAsync();
+        var owner = ClientWithKey(org.OwnerApiKey);
         var created = await owner.PostAsJsonAsync("/api/api-keys", new { name = "reader", role = "member" });
         created.EnsureSuccessStatusCode();
-        var member = app.ClientWithKey((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!);
+        var member = ClientWithKey((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!);
 
         var consoleRoutes = Routes.Where(r => !r.Anonymous).ToList();
         Assert.Contains(consoleRoutes, r => r.IsAdmin);
@@ -72,4 +71,34 @@ public class EndpointAuthorizationTests(HiroiApp app) : IClassFixture<HiroiApp>
             }
         }
     }
+}
+
+public class SelfHostAuthorizationTests(HiroiApp app) : EndpointAuthorizationTests, IClassFixture<HiroiApp>
+{
+    protected override IReadOnlyList<RouteEntry> Routes => RouteTable.Of(app.Services);
+
+    protected override HttpClient CreateClient() => app.CreateClient();
+
+    protected override HttpClient ClientWithKey(string apiKey) => app.ClientWithKey(apiKey);
+
+    protected override Task<CreatedOrganization> CreateOrgAsync() => app.CreateOrgAsync();
+
+    [Fact]
+    public void Every_endpoint_has_a_unique_stable_name()
+    {
+        Assert.NotEmpty(Routes);
+        Assert.All(Routes, r => Assert.False(string.IsNullOrEmpty(r.Name), $"{r} has no name"));
+        Assert.Empty(Routes.GroupBy(r => r.Name).Where(g => g.Count() > 1).Select(g => g.Key));
+    }
+}
+
+public class FunctionsAuthorizationTests(FunctionsFixture functions) : EndpointAuthorizationTests, IClassFixture<FunctionsFixture>
+{
+    protected override IReadOnlyList<RouteEntry> Routes => functions.App.Routes;
+
+    protected override HttpClient CreateClient() => functions.App.CreateClient();
+
+    protected override HttpClient ClientWithKey(string apiKey) => functions.App.ClientWithKey(apiKey);
+
+    protected override Task<CreatedOrganization> CreateOrgAsync() => functions.App.CreateOrgAsync();
 }

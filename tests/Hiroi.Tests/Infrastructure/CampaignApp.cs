@@ -13,8 +13,6 @@ public sealed class CampaignApp : SimulatedAcsApp
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.UseSetting("Hiroi:CampaignRunner:PollMilliseconds", "50");
-        builder.UseSetting("Hiroi:CampaignRunner:VisibilitySeconds", "5");
         builder.UseSetting("Hiroi:AcsSimulator:EventDelayMilliseconds", "10");
         builder.UseSetting("Hiroi:Campaigns:AwaitingCheckSeconds", "1");
         builder.UseSetting("Hiroi:Campaigns:IntentLeaseSeconds", "5");

@@ -1,7 +1,8 @@
-using Hiroi.Durable.Campaigns;
+using Hiroi.Durable;
 using Hiroi.Durable.Retention;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -18,19 +19,35 @@ public class ClockedApp : HiroiApp
         builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
     }
 
-    /// <summary>Starts the sweep run of the clock's day and steps it to its end.</summary>
-    public Task SweepAsync() => Services.SweepAsync(Clock.GetUtcNow());
+    /// <summary>Runs a retention sweep through its orchestrations to the end; its steps read the app's clock.</summary>
+    public Task SweepAsync() => Services.SweepAsync();
+
+    /// <summary>
+    /// Steps every pending org purge until it is done or defers. Driven here rather than by the purge orchestration, whose
+    /// durable timers run on real time while this app's clock is the test's.
+    /// </summary>
+    public async Task PurgePendingAsync()
+    {
+        var purge = Services.GetRequiredService<OrgPurge>();
+        foreach (var org in await purge.PendingAsync(default))
+        {
+            while (await purge.StepAsync(org, default) is StepOutcome.Continue)
+            {
+            }
+        }
+    }
 }
 
 public static class Sweeps
 {
-    /// <summary>Starts the sweep run of <paramref name="at"/>'s day and steps it to its end.</summary>
-    public static async Task SweepAsync(this IServiceProvider services, DateTimeOffset at)
+    /// <summary>Runs the retention sweep orchestration (and one org sweep per org) to its end on the app's engine.</summary>
+    public static async Task SweepAsync(this IServiceProvider services)
     {
-        var sweep = services.GetRequiredService<RetentionSweep>();
-        var run = await sweep.StartAsync(at, default);
-        while (await sweep.RunAsync(run, default) is StepOutcome.Continue)
-        {
-        }
+        var workflows = services.GetRequiredService<DurableTaskClient>();
+        var id = await workflows.ScheduleNewOrchestrationInstanceAsync(RetentionOrchestration.Name, new SweepRun("test-" + Guid.NewGuid().ToString("N")));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var done = await workflows.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"the sweep ended {done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}");
+        Assert.Equal(0, done.ReadOutputAs<int>()); // no org failed
     }
 }

@@ -22,12 +22,14 @@ public static class RouteTable
     public static IReadOnlyList<RouteEntry> Of(IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        return [.. services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(method => new RouteEntry(
+        return Of(services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>());
+    }
+
+    public static IReadOnlyList<RouteEntry> Of(IEnumerable<RouteEndpoint> endpoints) =>
+        [.. endpoints.SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(method => new RouteEntry(
                 method,
                 "/" + e.RoutePattern.RawText!.TrimStart('/'),
                 e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName,
                 e.Metadata.GetMetadata<IAllowAnonymous>() is not null,
                 e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).OfType<string>().ToHashSet(StringComparer.Ordinal))))];
-    }
 }

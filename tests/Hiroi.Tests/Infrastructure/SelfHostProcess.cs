@@ -38,8 +38,9 @@ public sealed class SelfHostProcess : IDisposable
             ["Hiroi__Calls__CallbackSigningKeys"] = "c1:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Hiroi__Recordings__KeyEncryptionKeys"] = "k1:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Hiroi__Privacy__SubjectKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["Hiroi__CampaignRunner__PollMilliseconds"] = "50",
-            ["Hiroi__CampaignRunner__VisibilitySeconds"] = "3",
+            // A killed worker's messages come back after 3 s; idle queues are polled at least every 500 ms.
+            ["Hiroi__Durable__QueueVisibilitySeconds"] = "3",
+            ["Hiroi__Durable__MaxPollMilliseconds"] = "500",
             ["Hiroi__Campaigns__IntentLeaseSeconds"] = "5",
             ["Hiroi__Campaigns__AwaitingCheckSeconds"] = "1",
         };
@@ -78,6 +79,8 @@ public sealed class SelfHostProcess : IDisposable
     public async Task StartAsync()
     {
         _process = Process.Start(StartInfo(["--urls", BaseAddress.ToString().TrimEnd('/')]))!;
+        _process.OutputDataReceived += (_, e) => Record(e.Data);
+        _process.ErrorDataReceived += (_, e) => Record(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -103,6 +106,19 @@ public sealed class SelfHostProcess : IDisposable
         }
 
         throw new TimeoutException("The self-host did not start within 15 s.");
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
+
+    /// <summary>The last lines the host wrote (warnings and errors), across restarts, for a failing test to show.</summary>
+    public string LogTail => string.Join('\n', _log.TakeLast(60));
+
+    private void Record(string? line)
+    {
+        if (line is not null)
+        {
+            _log.Enqueue(DateTime.UtcNow.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture) + " " + line);
+        }
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no flushing, whatever it was doing stops mid-way.</summary>

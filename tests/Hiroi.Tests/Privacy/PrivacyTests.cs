@@ -7,10 +7,9 @@ using Hiroi.Shared.Contacts;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
-using Hiroi.Tests.Campaigns;
 using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
-using Hiroi.Tests.Telephony;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Hiroi.Tests.Privacy;
@@ -208,7 +207,12 @@ public class OrgDeletionTests(TelephonyFixture fixture) : IClassFixture<Telephon
         var late = await T.Webhook().PostAsync("/api/eventgrid/acs", TelephonyApp.Json(AcsEvents.Batch(AcsEvents.SmsReceived(f.Phone, f.OurNumber, "anyone there?"))));
         Assert.Equal(HttpStatusCode.OK, late.StatusCode); // the number is released: acknowledged, stored for no one
 
-        await T.App.Services.GetRequiredService<OrgPurge>().RunPendingAsync(default);
+        // The request started the purge's orchestration (the delay is 0 here): wait for it to finish.
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            var purged = await T.App.Workflows.WaitForInstanceCompletionAsync(OrgPurgeOrchestration.InstanceId(f.Org.OrgId), timeout.Token);
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, purged.RuntimeStatus);
+        }
 
         var personal = PrivacyTests.Traces(f.Phone).Concat(PrivacyTests.Traces(f.LinkedPhone)).Concat(PrivacyTests.Traces(f.Other)).Concat(PrivacyTests.Traces(f.OurNumber)).Append(f.Email).ToArray();
         Assert.Empty(await ScanAsync(personal));

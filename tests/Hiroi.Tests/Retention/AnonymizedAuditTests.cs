@@ -1,4 +1,4 @@
-using Hiroi.Durable.Campaigns;
+using Hiroi.Durable;
 using Hiroi.Durable.Retention;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Telephony;
@@ -50,14 +50,14 @@ public class AnonymizedAuditTests(DelayedPurgeApp app) : IClassFixture<DelayedPu
         await Get<OrgDeletion>().RequestAsync(new Caller(later, "apikey:key_test", Role.Owner), "Acme", default);
 
         app.Clock.Advance(TimeSpan.FromSeconds(118));
-        await Get<OrgPurge>().RunPendingAsync(default);
+        await app.PurgePendingAsync();
         var purgedAt = app.Clock.GetUtcNow();
         Assert.Null(await Get<MessageRepository>().FindAsync(early, message, default));
         Assert.All(await AuditAsync(early), e => Assert.Equal(purgedAt, e.AnonymizedAt));
         Assert.Null((await AuditAsync(later)).FirstOrDefault(e => e.AnonymizedAt is not null)); // its purge is 2 s ahead
 
         app.Clock.Advance(2 * Second);
-        await Get<OrgPurge>().RunPendingAsync(default);
+        await app.PurgePendingAsync();
         Assert.All(await AuditAsync(later), e => Assert.Equal(purgedAt + 2 * Second, e.AnonymizedAt));
 
         // One second past the early org's period, one second inside the later one's.

@@ -1,4 +1,3 @@
-using Hiroi.Durable.Campaigns;
 using Hiroi.Durable.Retention;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Retention;
@@ -6,10 +5,7 @@ using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
 using Hiroi.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Hiroi.Tests.Retention;
 
@@ -97,18 +93,14 @@ public class RetentionSweepTests(ClockedApp app) : IClassFixture<ClockedApp>
         await claims.AddEntityAsync(expired);
         await claims.AddEntityAsync(live);
 
-        var sweep = Get<RetentionSweep>();
-        var run = await sweep.StartAsync(now.AddDays(2), default);
-        while (await sweep.RunAsync(run, default) is StepOutcome.Continue)
-        {
-        }
+        await SweepAsync();
 
         Assert.False((await claims.GetEntityIfExistsAsync<Hiroi.Shared.Events.EventClaimEntity>("ab", expired.RowKey)).HasValue);
         Assert.True((await claims.GetEntityIfExistsAsync<Hiroi.Shared.Events.EventClaimEntity>("ab", live.RowKey)).HasValue);
     }
 
     [Fact]
-    public async Task A_run_resumed_from_its_checkpoint_by_another_worker_finishes_without_deleting_early()
+    public async Task A_batch_run_again_by_another_worker_finishes_the_kind_without_deleting_early()
     {
         var org = (await app.CreateOrgAsync()).OrgId;
         var now = app.Clock.GetUtcNow();
@@ -120,20 +112,14 @@ public class RetentionSweepTests(ClockedApp app) : IClassFixture<ClockedApp>
             young.Add(await MessageAsync(org, now - TimeSpan.FromDays(89)));
         }
 
-        // One worker takes a few steps and dies; the run row holds its checkpoint.
-        var sweep = Get<RetentionSweep>();
-        var run = await sweep.StartAsync(now.AddDays(1), default);
-        for (var i = 0; i < 3; i++)
-        {
-            await sweep.RunAsync(run, default);
-        }
-
-        // A fresh worker (built from nothing but storage) finds the unfinished run and completes it.
+        // One worker deletes a batch and dies before its result is recorded; the engine runs the same batch again
+        // elsewhere (a fresh instance, built from nothing but storage): it finds nothing more to delete.
+        var batch = new SweepBatch(org.Value, DataRegistry.Messages.Name);
+        var first = await Get<RetentionSweep>().SweepBatchAsync(batch, default);
+        Assert.Equal(new SweepBatchResult(230, More: false), first); // 230 old rows fit in one batch
         var fresh = ActivatorUtilities.CreateInstance<RetentionSweep>(app.Services);
-        Assert.Contains(run, await fresh.UnfinishedAsync(default));
-        while (await fresh.RunAsync(run, default) is StepOutcome.Continue)
-        {
-        }
+        var again = await fresh.SweepBatchAsync(batch, default);
+        Assert.Equal(new SweepBatchResult(0, More: false), again);
 
         var messages = Get<MessageRepository>();
         foreach (var id in old)
@@ -145,7 +131,5 @@ public class RetentionSweepTests(ClockedApp app) : IClassFixture<ClockedApp>
         {
             Assert.NotNull(await messages.FindAsync(org, MessageEntity.Key(id), default));
         }
-
-        Assert.DoesNotContain(run, await fresh.UnfinishedAsync(default));
     }
 }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Hiroi.Durable.Workflows;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Problems;
 using Hiroi.Shared.Tenancy;
@@ -42,15 +43,21 @@ public static class OrgsApi
     /// purge follows (202 with its time). Asking again answers the same schedule.
     /// </summary>
     public static async Task<Results<Accepted<DeletionResponse>, ValidationProblem, ProblemHttpResult>> RequestDeletionAsync(
-        DeleteOrgRequest request, ClaimsPrincipal user, OrgDeletion deletion, CancellationToken cancellationToken)
+        DeleteOrgRequest request, ClaimsPrincipal user, OrgDeletion deletion, WorkflowStarter workflows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (outcome, purgeAfter) = await deletion.RequestAsync(user.ToCaller(), request.ConfirmName, cancellationToken);
-        return outcome switch
+        var caller = user.ToCaller();
+        var (outcome, purgeAfter) = await deletion.RequestAsync(caller, request.ConfirmName, cancellationToken);
+        switch (outcome)
         {
-            DeletionRequest.Forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Owners only", detail: "Only an owner can delete the org."),
-            DeletionRequest.NameMismatch => TypedResults.ValidationProblem(new Validation().Add("confirmName", "must be the org's name exactly").Errors),
-            _ => TypedResults.Accepted("/api/orgs/current", new DeletionResponse("scheduled", purgeAfter)),
-        };
+            case DeletionRequest.Forbidden:
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Owners only", detail: "Only an owner can delete the org.");
+            case DeletionRequest.NameMismatch:
+                return TypedResults.ValidationProblem(new Validation().Add("confirmName", "must be the org's name exactly").Errors);
+            default:
+                // Once the flag is written (asking again starts it again, should this fail); its timer waits out the purge delay.
+                await workflows.StartOrgPurgeAsync(caller.OrgId, cancellationToken);
+                return TypedResults.Accepted("/api/orgs/current", new DeletionResponse("scheduled", purgeAfter));
+        }
     }
 }

@@ -1,0 +1,49 @@
+using Hiroi.Shared.Tenancy;
+using Microsoft.DurableTask;
+
+namespace Hiroi.Durable.Campaigns;
+
+/// <summary>
+/// The campaign orchestration's activities: each one line over the idempotent step classes. The Durable engine may run
+/// an activity twice (a worker that dies before its result is recorded); the step's checkpoint and dispatch intents
+/// make the second run act once.
+/// </summary>
+public sealed class CampaignActivities(CampaignStep step, CampaignCommands commands)
+{
+    public const string Step = "CampaignStep";
+    public const string Fail = "CampaignFail";
+
+    /// <summary>The step token of a campaign stepped by its orchestration: one driver per campaign, so no chain to tell apart.</summary>
+    public const string OrchestratedToken = "orchestrated";
+
+    public Task<StepOutcome> StepAsync(CampaignRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return step.RunAsync(new StepRequest(Org(run), run.CampaignId, OrchestratedToken, OrchestratedToken, TimeSpan.Zero), cancellationToken);
+    }
+
+    public Task FailAsync(CampaignRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return commands.FailAsync(Org(run), run.CampaignId, $"A step failed {CampaignOrchestration.StepRetry.Retry?.Policy?.MaxNumberOfAttempts} times in a row.", cancellationToken);
+    }
+
+    private static OrgId Org(CampaignRun run) =>
+        OrgId.TryParse(run.Org, out var org) ? org : throw new ArgumentException("Not an org id.", nameof(run));
+}
+
+/// <summary>The self-host's registration of <see cref="CampaignActivities.Step"/> (the Functions app has its own one-line adapter).</summary>
+public sealed class CampaignStepActivity(CampaignActivities activities) : TaskActivity<CampaignRun, StepOutcome>
+{
+    public override Task<StepOutcome> RunAsync(TaskActivityContext context, CampaignRun input) => activities.StepAsync(input, CancellationToken.None);
+}
+
+/// <summary>The self-host's registration of <see cref="CampaignActivities.Fail"/>.</summary>
+public sealed class CampaignFailActivity(CampaignActivities activities) : TaskActivity<CampaignRun, bool>
+{
+    public override async Task<bool> RunAsync(TaskActivityContext context, CampaignRun input)
+    {
+        await activities.FailAsync(input, CancellationToken.None).ConfigureAwait(false);
+        return true;
+    }
+}

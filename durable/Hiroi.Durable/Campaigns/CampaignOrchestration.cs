@@ -1,0 +1,82 @@
+using Hiroi.Shared.Campaigns;
+using Hiroi.Shared.Tenancy;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+
+namespace Hiroi.Durable.Campaigns;
+
+// Orchestrator code must resume on the orchestration's own context: no ConfigureAwait(false) here.
+#pragma warning disable CA2007
+
+/// <summary>The input of a campaign's orchestration: whose campaign (ids only: orchestration history holds nothing personal).</summary>
+public sealed record CampaignRun(string Org, string CampaignId);
+
+/// <summary>
+/// One orchestration per campaign, with a deterministic instance id, looping over <see cref="CampaignStep"/> as an
+/// activity. A deferral is a durable timer that the wake event (sent by every command) cuts short; a paused or not yet
+/// started campaign waits for that event; a finished, cancelled or failed one ends the orchestration. Every
+/// <see cref="StepsPerGeneration"/> steps it continues as new, so its history stays small. Deterministic: time comes from
+/// the context, I/O only from activities, logs from the replay-safe logger.
+/// </summary>
+public static class CampaignOrchestration
+{
+    public const string Name = "CampaignOrchestration";
+    public const string WakeEvent = "wake";
+    public const int StepsPerGeneration = 50;
+
+    /// <summary>A step is retried with back-off; one that keeps failing fails the campaign with the reason.</summary>
+    public static readonly TaskOptions StepRetry = TaskOptions.FromRetryPolicy(new Microsoft.DurableTask.RetryPolicy(
+        maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(2), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(1)));
+
+    public static string InstanceId(OrgId org, string campaignId) => $"campaign-{org.Value}-{campaignId}";
+
+    public static async Task<string> RunAsync(TaskOrchestrationContext context, CampaignRun run)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(run);
+        var logger = context.CreateReplaySafeLogger(Name);
+        for (var step = 0; step < StepsPerGeneration; step++)
+        {
+            StepOutcome outcome;
+            try
+            {
+                outcome = await context.CallActivityAsync<StepOutcome>(CampaignActivities.Step, run, StepRetry);
+            }
+            catch (TaskFailedException e)
+            {
+                logger.LogWarning("A step of campaign {CampaignId} kept failing ({ErrorType}); the campaign is marked failed", run.CampaignId, e.FailureDetails.ErrorType);
+                await context.CallActivityAsync(CampaignActivities.Fail, run);
+                return CampaignStates.Failed;
+            }
+
+            switch (outcome)
+            {
+                case StepOutcome.DeferUntil defer:
+                    await SleepAsync(context, defer.At);
+                    break;
+                case StepOutcome.Stop { Why: CampaignStates.Draft or CampaignStates.Paused }:
+                    await context.WaitForExternalEvent<string>(WakeEvent);
+                    break;
+                case StepOutcome.Stop stop:
+                    return stop.Why;
+            }
+        }
+
+        // Events that arrived meanwhile (a command's wake) carry over to the next generation.
+        context.ContinueAsNew(run, preserveUnprocessedEvents: true);
+        return "continued";
+    }
+
+    /// <summary>Waits until <paramref name="until"/>, or until a command wakes the campaign.</summary>
+    private static async Task SleepAsync(TaskOrchestrationContext context, DateTimeOffset until)
+    {
+        using var cancel = new CancellationTokenSource();
+        var timer = context.CreateTimer(until.UtcDateTime, cancel.Token);
+        var wake = context.WaitForExternalEvent<string>(WakeEvent, cancel.Token);
+        await Task.WhenAny(timer, wake);
+        // Synchronously: an orchestrator may await only the engine's own tasks (CancelAsync would resume elsewhere).
+#pragma warning disable CA1849
+        cancel.Cancel();
+#pragma warning restore CA1849
+    }
+}

@@ -1,0 +1,84 @@
+using DurableTask.Core.Exceptions;
+using Hiroi.Durable.Campaigns;
+using Hiroi.Durable.Retention;
+using Hiroi.Shared.Tenancy;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hiroi.Durable.Workflows;
+
+/// <summary>
+/// The Durable Task client this call may use. The self-host has one for the process; in the Functions app the host
+/// binds one to each invocation (<c>[DurableClient]</c>), so it is found per call.
+/// </summary>
+public interface IDurableClientSource
+{
+    DurableTaskClient Client { get; }
+}
+
+/// <summary>
+/// Starts and wakes the workflows, each with a deterministic instance id: one orchestration per campaign, per org
+/// purge and per day's sweep. Starting one that is already pending or running is a no-op, so every caller may simply ask.
+/// </summary>
+public sealed class WorkflowStarter(IDurableClientSource clients, OrgPurge purge, IOptions<RetentionSweepOptions> options, ILogger<WorkflowStarter> logger)
+{
+    private static readonly OrchestrationRuntimeStatus[] Live =
+        [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended];
+
+    private readonly RetentionSchedule _schedule = new(options.Value.Schedule);
+
+    public Task<bool> StartCampaignAsync(OrgId org, string campaignId, CancellationToken cancellationToken) =>
+        StartAsync(CampaignOrchestration.Name, CampaignOrchestration.InstanceId(org, campaignId), new CampaignRun(org.Value, campaignId), Live, cancellationToken);
+
+    /// <summary>Tells a campaign's orchestration to step now. Best effort: a sleeping orchestration also looks again by itself.</summary>
+    public async Task WakeCampaignAsync(OrgId org, string campaignId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await clients.Client.RaiseEventAsync(CampaignOrchestration.InstanceId(org, campaignId), CampaignOrchestration.WakeEvent, "command", cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not wake campaign {CampaignId}; it looks again at its next timer", campaignId);
+        }
+    }
+
+    public Task<bool> StartOrgPurgeAsync(OrgId org, CancellationToken cancellationToken) =>
+        StartAsync(OrgPurgeOrchestration.Name, OrgPurgeOrchestration.InstanceId(org), new PurgeRun(org.Value), Live, cancellationToken);
+
+    /// <summary>Starts the sweep of <paramref name="day"/> unless it has run or is running: however often a timer fires, a day is swept once.</summary>
+    public Task<bool> StartSweepAsync(string day, CancellationToken cancellationToken) =>
+        StartAsync(RetentionOrchestration.Name, RetentionOrchestration.InstanceId(day), new SweepRun(day),
+            [.. Live, OrchestrationRuntimeStatus.Completed], cancellationToken);
+
+    /// <summary>What a timer does when it fires: today's sweep once its time has come, and the purge of every org still pending.</summary>
+    public async Task TickAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (_schedule.IsDue(now) && await StartSweepAsync(RetentionOrchestration.Day(now), cancellationToken).ConfigureAwait(false))
+        {
+            logger.LogInformation("Retention sweep {Day} started", RetentionOrchestration.Day(now));
+        }
+
+        foreach (var org in await purge.PendingAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await StartOrgPurgeAsync(org, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> StartAsync(TaskName name, string instanceId, object input, OrchestrationRuntimeStatus[] unlessIn, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await clients.Client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions(instanceId).WithDedupeStatuses(unlessIn), cancellationToken)
+                .ConfigureAwait(false);
+            return true;
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using Hiroi.Functions.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+
+namespace Hiroi.Functions.Http;
+
+/// <summary>Health probes: anyone may call them. Each function runs the self-host route of the same name (<see cref="HiroiHttp"/>).</summary>
+public sealed class HealthFunctions(HiroiHttp http)
+{
+    [Function(nameof(GetHealth))]
+    public Task<IResult> GetHealth(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "healthz")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        http.RunAsync(nameof(GetHealth), request, client);
+
+    [Function(nameof(GetReadiness))]
+    public Task<IResult> GetReadiness(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "readyz")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        http.RunAsync(nameof(GetReadiness), request, client);
+}

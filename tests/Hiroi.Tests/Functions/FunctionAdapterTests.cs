@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Hiroi.Durable.Retention;
+using Hiroi.Tests.Http;
+using Hiroi.Tests.Infrastructure;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+
+namespace Hiroi.Tests.Functions;
+
+/// <summary>The Functions app's own functions, called as the Functions host calls them (see <see cref="FunctionsApp"/>).</summary>
+public class FunctionAdapterTests(FunctionsFixture functions) : IClassFixture<FunctionsFixture>
+{
+    private FunctionsApp App => functions.App;
+
+    private static async Task<string> CreateAsync(HttpClient client, string path, object body) =>
+        JsonDocument.Parse(await (await client.PostAsJsonAsync(path, body)).EnsureSuccessStatusCode().Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+
+    [Fact]
+    public async Task A_valid_key_gets_200_no_key_401_and_another_orgs_id_404()
+    {
+        var ours = App.ClientWithKey((await App.CreateOrgAsync()).OwnerApiKey);
+        var theirs = App.ClientWithKey((await App.CreateOrgAsync("Other")).OwnerApiKey);
+        var theirList = await CreateAsync(theirs, "/api/lists", new { name = "Theirs" });
+
+        Assert.Equal(HttpStatusCode.OK, (await ours.GetAsync("/api/orgs/current")).StatusCode);
+        await ProblemAssert.IsProblemAsync(await App.CreateClient().GetAsync("/api/orgs/current"), HttpStatusCode.Unauthorized);
+        await ProblemAssert.IsProblemAsync(await ours.GetAsync($"/api/lists/{theirList}/contacts"), HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.OK, (await theirs.GetAsync($"/api/lists/{theirList}/contacts")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_webhook_function_answers_both_handshakes()
+    {
+        var webhook = App.CreateClient();
+        webhook.DefaultRequestHeaders.Add("x-hiroi-webhook-secret", FunctionsFixture.WebhookSecret);
+        using var validation = new HttpRequestMessage(HttpMethod.Post, "/api/eventgrid/acs") { Content = TelephonyApp.Json(AcsEvents.ValidationEvent("fn-code-42")) };
+        validation.Headers.Add("aeg-event-type", "SubscriptionValidation");
+        var validated = await webhook.SendAsync(validation);
+        Assert.True(validated.StatusCode == HttpStatusCode.OK, await validated.Content.ReadAsStringAsync());
+        Assert.Equal("fn-code-42", JsonDocument.Parse(await validated.Content.ReadAsStringAsync()).RootElement.GetProperty("validationResponse").GetString());
+
+        using var options = new HttpRequestMessage(HttpMethod.Options, "/api/eventgrid/acs");
+        options.Headers.Add("WebHook-Request-Origin", "eventgrid.azure.net");
+        var allowed = await webhook.SendAsync(options);
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.Equal("eventgrid.azure.net", allowed.Headers.GetValues("WebHook-Allowed-Origin").Single());
+
+        using var unauthenticated = new HttpRequestMessage(HttpMethod.Options, "/api/eventgrid/acs");
+        unauthenticated.Headers.Add("WebHook-Request-Origin", "eventgrid.azure.net");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await App.CreateClient().SendAsync(unauthenticated)).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_timer_fired_twice_on_the_same_day_schedules_one_sweep()
+    {
+        var id = RetentionOrchestration.InstanceId(DateTimeOffset.UtcNow);
+        await App.InvokeAsync("RetentionTimer", new TimerInfo(), App.Workflows, CancellationToken.None);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var first = await App.Workflows.WaitForInstanceCompletionAsync(id, timeout.Token);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, first.RuntimeStatus);
+
+        await App.InvokeAsync("RetentionTimer", new TimerInfo { IsPastDue = true }, App.Workflows, CancellationToken.None);
+
+        var runs = await App.Workflows.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = "retention-" }).ToListAsync();
+        var run = Assert.Single(runs, r => r.InstanceId == id);
+        Assert.Equal(first.CreatedAt, run.CreatedAt);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
+    }
+
+    [Fact]
+    public async Task A_campaign_started_through_its_function_runs_on_the_functions_orchestrator_and_texts_each_contact_once()
+    {
+        var org = await App.CreateOrgAsync();
+        var owner = App.ClientWithKey(org.OwnerApiKey);
+        const string Sender = "+15550601001";
+        (await owner.PostAsJsonAsync("/api/numbers", new { number = Sender })).EnsureSuccessStatusCode();
+        var zone = ZonesNow.Open();
+        var listId = await CreateAsync(owner, "/api/lists", new { name = "Fn" });
+        var csv = $"phone,timezone,sms_consent\n+12125550701,{zone},yes\n+12125550702,{zone},yes\n";
+        (await owner.PostAsync($"/api/lists/{listId}/contacts", new StringContent(csv, Encoding.UTF8, "text/csv"))).EnsureSuccessStatusCode();
+        var campaignId = await CampaignApp.CampaignAsync(owner, listId, Sender, new { outcomeTimeoutSeconds = 10 });
+
+        (await owner.PostAsync($"/api/campaigns/{campaignId}/start", null)).EnsureSuccessStatusCode();
+
+        var done = await CampaignApp.WaitForAsync(owner, $"/api/campaigns/{campaignId}", c => c.GetProperty("state").GetString() == "completed");
+        Assert.Equal(2, done.GetProperty("progress").GetProperty("byState").GetProperty("done").GetInt32());
+        var sentTo = functions.Acs.Invocations.Where(i => i.Method.Name == "SendSmsAsync").Select(i => ((Hiroi.Shared.Acs.SmsRequest)i.Arguments[0]!).To).ToList();
+        Assert.Equal(1, sentTo.Count(t => t == "+12125550701"));
+        Assert.Equal(1, sentTo.Count(t => t == "+12125550702"));
+    }
+
+    [Fact]
+    public async Task Deleting_an_org_through_its_function_purges_it_on_the_functions_orchestrator()
+    {
+        var org = await App.CreateOrgAsync("Doomed");
+        var owner = App.ClientWithKey(org.OwnerApiKey);
+        await CreateAsync(owner, "/api/lists", new { name = "To go" });
+
+        Assert.Equal(HttpStatusCode.Accepted, (await owner.PostAsJsonAsync("/api/orgs/current/deletion", new { confirmName = "Doomed" })).StatusCode);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var purge = await App.Workflows.WaitForInstanceCompletionAsync(OrgPurgeOrchestration.InstanceId(org.OrgId), getInputsAndOutputs: true, timeout.Token);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, purge.RuntimeStatus);
+        Assert.Equal("\"purged\"", purge.SerializedOutput);
+        Assert.Empty(await StorageScan.FindAsync(TestStorage.ConnectionString, App.Prefix + "ContactLists", org.OrgId.Value));
+    }
+}

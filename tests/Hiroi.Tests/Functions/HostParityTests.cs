@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Hiroi.Tests.Infrastructure;
+
+namespace Hiroi.Tests.Functions;
+
+/// <summary>
+/// The two hosts cannot drift: the Functions app has an HTTP function for every route of the self-host, with the same
+/// method, path and name (and so the same endpoint and policies, which the function runs by name), and nothing else;
+/// and the Worker SDK's generated metadata, which the Functions host indexes, says the same.
+/// </summary>
+public class HostParityTests(HiroiApp app) : IClassFixture<HiroiApp>
+{
+    private static string Normalize(string route) => "/" + route.Trim('/');
+
+    private static IReadOnlyList<FunctionEntry> HttpFunctions => [.. FunctionsApp.Functions.Where(f => f.Trigger == "httpTrigger")];
+
+    [Fact]
+    public void Every_self_host_route_is_an_http_function_with_the_same_method_path_and_name_and_no_more()
+    {
+        var selfHost = RouteTable.Of(app.Services).Select(r => $"{r.Method} {Normalize(r.Route)} {r.Name}").ToHashSet(StringComparer.Ordinal);
+        var functions = HttpFunctions.Select(f => $"{f.HttpMethod} {Normalize(f.Route!)} {f.Name}").ToHashSet(StringComparer.Ordinal);
+
+        Assert.True(selfHost.Count > 40);
+        Assert.Equal(selfHost.Order(StringComparer.Ordinal), functions.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_generated_functions_metadata_lists_each_http_function_at_its_route_with_no_route_prefix()
+    {
+        var output = Path.GetDirectoryName(typeof(Hiroi.Functions.FunctionsProgram).Assembly.Location)!;
+        using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "functions.metadata")));
+        var generated = metadata.RootElement.EnumerateArray()
+            .SelectMany(f => f.GetProperty("bindings").EnumerateArray().Where(b => b.GetProperty("type").GetString() == "httpTrigger")
+                .Select(b => $"{b.GetProperty("methods")[0].GetString()!.ToUpperInvariant()} {b.GetProperty("route").GetString()} {f.GetProperty("name").GetString()}"))
+            .ToHashSet(StringComparer.Ordinal);
+        var declared = HttpFunctions.Select(f => $"{f.HttpMethod} {f.Route} {f.Name}").ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(declared.Order(StringComparer.Ordinal), generated.Order(StringComparer.Ordinal));
+
+        using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestStorage.RepoRoot(), "host.json")));
+        Assert.Equal(string.Empty, host.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+    }
+}

@@ -1,0 +1,18 @@
+namespace Hiroi.Tests.Infrastructure;
+
+/// <summary>The settings every test host of the platform starts with (the self-host and the Functions app alike).</summary>
+public static class TestSettings
+{
+    public static Dictionary<string, string> For(string storage, string prefix, string subjectKey) => new(StringComparer.Ordinal)
+    {
+        ["AzureWebJobsStorage"] = storage,
+        ["Hiroi:Storage:Prefix"] = prefix,
+        ["Hiroi:Telemetry:Console"] = "false",
+        // Sample events carry old timestamps; a sweep starting in the background would delete what tests look for.
+        ["Hiroi:RetentionSweep:Enabled"] = "false",
+        ["Hiroi:Privacy:SubjectKey"] = subjectKey,
+        // A deleted org's purge starts at once; the delay that covers other instances' caches is tested on a clock.
+        ["Hiroi:Retention:OrgPurgeDelaySeconds"] = "0",
+        ["Hiroi:Durable:MaxPollMilliseconds"] = "500",
+    };
+}
