@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Campaign step load run: its own Azurite (10040-10042); raw read + conditional write vs contacts dispatched by the step.
+# Campaign load run: its own Azurite (10040-10042); raw read + conditional write vs contacts dispatched by each campaign driver.
 # Usage: scripts/bench-campaign.sh [contacts=4000] [campaigns side by side=8]
 set -euo pipefail
 cd "$(dirname "$0")/.."

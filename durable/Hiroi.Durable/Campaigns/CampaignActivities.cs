@@ -1,5 +1,7 @@
+using Hiroi.Shared.Campaigns;
 using Hiroi.Shared.Tenancy;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Options;
 
 namespace Hiroi.Durable.Campaigns;
 
@@ -8,7 +10,7 @@ namespace Hiroi.Durable.Campaigns;
 /// an activity twice (a worker that dies before its result is recorded); the step's checkpoint and dispatch intents
 /// make the second run act once.
 /// </summary>
-public sealed class CampaignActivities(CampaignStep step, CampaignCommands commands)
+public sealed class CampaignActivities(CampaignStep step, CampaignCommands commands, IOptions<CampaignOptions> options, TimeProvider time)
 {
     public const string Step = "CampaignStep";
     public const string Fail = "CampaignFail";
@@ -16,10 +18,23 @@ public sealed class CampaignActivities(CampaignStep step, CampaignCommands comma
     /// <summary>The step token of a campaign stepped by its orchestration: one driver per campaign, so no chain to tell apart.</summary>
     public const string OrchestratedToken = "orchestrated";
 
-    public Task<StepOutcome> StepAsync(CampaignRun run, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the campaign's steps back to back while each asks to go on, for up to <see cref="CampaignOptions.StepsForMilliseconds"/>;
+    /// every step checkpoints on its own, so a crash in between loses nothing.
+    /// </summary>
+    public async Task<StepOutcome> StepAsync(CampaignRun run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
-        return step.RunAsync(new StepRequest(Org(run), run.CampaignId, OrchestratedToken, OrchestratedToken, TimeSpan.Zero), cancellationToken);
+        var request = new StepRequest(Org(run), run.CampaignId, OrchestratedToken, OrchestratedToken, TimeSpan.Zero);
+        var started = time.GetTimestamp();
+        StepOutcome outcome;
+        do
+        {
+            outcome = await step.RunAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        while (outcome is StepOutcome.Continue && time.GetElapsedTime(started).TotalMilliseconds < options.Value.StepsForMilliseconds);
+
+        return outcome;
     }
 
     public Task FailAsync(CampaignRun run, CancellationToken cancellationToken)

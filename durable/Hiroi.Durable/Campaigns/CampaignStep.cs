@@ -129,6 +129,7 @@ public sealed class CampaignStep(
         }
 
         var pacing = new SenderPacing(campaign);
+        var listed = await gate.DoNotContactAmongAsync(org, [.. due.Select(c => c.Number)], cancellationToken).ConfigureAwait(false);
         var changes = new List<CampaignContactEntity>();
         var intents = new List<CampaignContactEntity>();
         StepOutcome outcome = new StepOutcome.Continue();
@@ -155,7 +156,7 @@ public sealed class CampaignStep(
                 break;
             }
 
-            var decision = await gate.EvaluateAsync(org, campaign, contact, now, cancellationToken).ConfigureAwait(false);
+            var decision = gate.Evaluate(campaign, contact, now, listed);
             if (decision is not GateDecision.Go)
             {
                 ApplyGate(contact, decision);
@@ -171,25 +172,43 @@ public sealed class CampaignStep(
         // One transaction records every intent (and the skips and deferrals) before anything is sent; a contact another
         // worker changed meanwhile drops out and is not sent by this step.
         var recorded = await contacts.TryReplaceManyAsync(org, campaign.RowKey, [.. changes, .. intents], cancellationToken).ConfigureAwait(false);
-        var results = new List<CampaignContactEntity>();
-        foreach (var contact in intents.Where(recorded.Contains))
+        // The recorded intents go out several at a time (each send is a round trip to ACS); each changes only its contact.
+        var results = new System.Collections.Concurrent.ConcurrentBag<CampaignContactEntity>();
+        var senderRefused = false;
+        await Parallel.ForEachAsync(intents.Where(recorded.Contains), new ParallelOptions
         {
-            var (changed, stop) = await DispatchAsync(org, campaign, contact, now, cancellationToken).ConfigureAwait(false);
-            if (changed)
+            MaxDegreeOfParallelism = options.Value.DispatchConcurrency, CancellationToken = cancellationToken,
+        }, async (contact, token) =>
+        {
+            switch (await DispatchAsync(org, campaign, contact, now, token).ConfigureAwait(false))
             {
-                results.Add(contact);
+                case DispatchChange.Changed:
+                    results.Add(contact);
+                    break;
+                case DispatchChange.SenderRefused:
+                    senderRefused = true;
+                    break;
             }
-
-            if (stop is not null)
-            {
-                outcome = stop;
-                break;
-            }
-        }
+        }).ConfigureAwait(false);
 
         // A delivery report may have settled a contact already; then its row has moved on and keeps what the report wrote.
-        await contacts.TryReplaceManyAsync(org, campaign.RowKey, results, cancellationToken).ConfigureAwait(false);
+        await contacts.TryReplaceManyAsync(org, campaign.RowKey, [.. results], cancellationToken).ConfigureAwait(false);
+        if (senderRefused)
+        {
+            campaign.State = CampaignStates.Failed;
+            campaign.FailureReason = "A sender number is not registered to this org.";
+            campaign.FinishedAt = now;
+            return new StepOutcome.Stop(CampaignStates.Failed);
+        }
+
         return outcome;
+    }
+
+    private enum DispatchChange
+    {
+        Unchanged,
+        Changed,
+        SenderRefused,
     }
 
     private void RecordIntent(CampaignContactEntity contact, string sender, DateTimeOffset now)
@@ -265,13 +284,13 @@ public sealed class CampaignStep(
 
     /// <summary>
     /// Sends a recorded intent and applies the result to the contact (the caller writes it). Returns whether the contact
-    /// changed, and a stop outcome only when the campaign cannot go on.
+    /// changed, or that the sender was refused (the campaign cannot go on).
     /// </summary>
-    private async Task<(bool Changed, StepOutcome? Stop)> DispatchAsync(OrgId org, CampaignEntity campaign, CampaignContactEntity contact, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<DispatchChange> DispatchAsync(OrgId org, CampaignEntity campaign, CampaignContactEntity contact, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (!gate.IsWindowOpen(campaign, contact, time.GetUtcNow()))
         {
-            return (false, null); // the window closed while the batch was going out: the intent waits, and is gated again
+            return DispatchChange.Unchanged; // the window closed while the batch was going out: the intent waits, and is gated again
         }
 
         DispatchResult result;
@@ -282,7 +301,7 @@ public sealed class CampaignStep(
         catch (Exception e) when (e is AcsRequestException or HttpRequestException || TransientFaults.IsTransient(e))
         {
             logger.LogWarning(e, "Dispatch of campaign {CampaignId} attempt {Attempt} failed; the same attempt is retried after the lease", campaign.RowKey, contact.Attempt);
-            return (false, null);
+            return DispatchChange.Unchanged;
         }
 
         switch (result.Status)
@@ -300,18 +319,15 @@ public sealed class CampaignStep(
                     contact.MessageId = result.Id;
                 }
 
-                return (true, null);
+                return DispatchChange.Changed;
             case DispatchStatus.OptedOut:
                 ApplyGate(contact, new GateDecision.Skip(SkipReasons.OptedOut));
-                return (true, null);
+                return DispatchChange.Changed;
             case DispatchStatus.Rejected:
                 RetryPolicy.Settle(campaign, contact, Outcomes.Rejected, now);
-                return (true, null);
+                return DispatchChange.Changed;
             default:
-                campaign.State = CampaignStates.Failed;
-                campaign.FailureReason = "A sender number is not registered to this org.";
-                campaign.FinishedAt = now;
-                return (false, new StepOutcome.Stop(CampaignStates.Failed));
+                return DispatchChange.SenderRefused;
         }
     }
 }

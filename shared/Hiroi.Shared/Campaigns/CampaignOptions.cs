@@ -14,9 +14,23 @@ public sealed class CampaignOptions
     /// </summary>
     public string UnknownZoneFallback { get; set; } = "America/New_York,America/Chicago,America/Denver,America/Phoenix,America/Los_Angeles";
 
-    /// <summary>Contacts one step looks at, at most.</summary>
+    /// <summary>
+    /// Contacts one step looks at, at most (their intents are recorded in one transaction, which holds 100 rows): a large
+    /// batch spreads each step's fixed cost (the campaign row, the workflow engine's round trip) over many contacts.
+    /// </summary>
     [Range(1, 100)]
-    public int StepBatchSize { get; set; } = 20;
+    public int StepBatchSize { get; set; } = 100;
+
+    /// <summary>
+    /// How long one activity of a campaign's orchestration runs steps back to back before it hands the outcome back: each
+    /// hand-back is a round trip through the workflow engine's queues and history, so a busy campaign makes few of them.
+    /// </summary>
+    [Range(0, 60_000)]
+    public int StepsForMilliseconds { get; set; } = 3000;
+
+    /// <summary>Sends one step has in flight at once (each is a round trip to ACS).</summary>
+    [Range(1, 32)]
+    public int DispatchConcurrency { get; set; } = 8;
 
     /// <summary>How often a campaign with nothing due but outcomes outstanding looks again (events settle them any time).</summary>
     [Range(1, 3600)]

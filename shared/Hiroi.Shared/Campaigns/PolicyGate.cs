@@ -24,19 +24,26 @@ public static class SkipReasons
 }
 
 /// <summary>
-/// The compliance checks for one contact, run right before its dispatch (never earlier, so a STOP or a do-not-contact
-/// entry that arrives mid-campaign counts): the org's do-not-contact list, consent for the channel, then TCPA quiet
-/// hours intersected with the campaign's own window in every zone the recipient may be in. The opt-out is checked by
-/// the send itself: <see cref="OutboundSms"/> and <see cref="OutboundCalls"/> read it at the moment of sending, and
-/// the step records a refused send as skipped (opted-out), so it is checked once, as late as it can be.
+/// The compliance checks for one contact, run right before its batch is dispatched (never earlier, so a STOP or a
+/// do-not-contact entry that arrives mid-campaign counts): the org's do-not-contact list (read for the whole batch at
+/// once), consent for the channel, then TCPA quiet hours intersected with the campaign's own window in every zone the
+/// recipient may be in. The opt-out is checked by the send itself: <see cref="OutboundSms"/> and
+/// <see cref="OutboundCalls"/> read it at the moment of sending, and the step records a refused send as skipped
+/// (opted-out), so it is checked once, as late as it can be.
 /// </summary>
 public sealed class PolicyGate(DoNotContactList doNotContact, RecipientTimeZones zones)
 {
-    public async Task<GateDecision> EvaluateAsync(OrgId org, CampaignEntity campaign, CampaignContactEntity contact, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>The batch's numbers on the org's do-not-contact list, read now, right before the batch is gated and sent.</summary>
+    public Task<IReadOnlySet<string>> DoNotContactAmongAsync(OrgId org, IReadOnlyCollection<string> numbers, CancellationToken cancellationToken) =>
+        doNotContact.ListedAmongAsync(org, numbers, cancellationToken);
+
+    /// <param name="doNotContactListed">The batch's listed numbers (<see cref="DoNotContactAmongAsync"/>).</param>
+    public GateDecision Evaluate(CampaignEntity campaign, CampaignContactEntity contact, DateTimeOffset now, IReadOnlySet<string> doNotContactListed)
     {
         ArgumentNullException.ThrowIfNull(campaign);
         ArgumentNullException.ThrowIfNull(contact);
-        if (await doNotContact.IsListedAsync(org, contact.Number, cancellationToken).ConfigureAwait(false))
+        ArgumentNullException.ThrowIfNull(doNotContactListed);
+        if (doNotContactListed.Contains(contact.Number))
         {
             return new GateDecision.Skip(SkipReasons.DoNotContact);
         }

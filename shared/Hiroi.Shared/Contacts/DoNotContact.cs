@@ -82,6 +82,20 @@ public sealed class DoNotContactList(DoNotContactRepository entries, SubjectKeys
         return true;
     }
 
+    /// <summary>The numbers among <paramref name="numbers"/> on the org's list, read at once.</summary>
+    public async Task<IReadOnlySet<string>> ListedAmongAsync(OrgId org, IReadOnlyCollection<string> numbers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(numbers);
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var e164 in numbers)
+        {
+            keys[await subjects.ForAsync(org, e164, cancellationToken).ConfigureAwait(false)] = e164;
+        }
+
+        var listed = await entries.ExistingAsync(org, keys.Keys, cancellationToken).ConfigureAwait(false);
+        return keys.Where(k => listed.Contains(k.Key)).Select(k => k.Value).ToHashSet(StringComparer.Ordinal);
+    }
+
     public async Task<bool> IsListedAsync(OrgId org, string e164, CancellationToken cancellationToken) =>
         await FindAsync(org, e164, cancellationToken).ConfigureAwait(false) is not null;
 

@@ -34,6 +34,26 @@ public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string ta
         return response.HasValue ? response.Value : null;
     }
 
+    /// <summary>Which of <paramref name="ids"/> the org has rows for: one query per dozen ids instead of a read each.</summary>
+    public async Task<IReadOnlySet<string>> ExistingAsync(OrgId org, IEnumerable<string> ids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        // 15 comparisons per filter: the partition and a dozen row keys.
+        foreach (var chunk in ids.Where(IsOurs).Distinct(StringComparer.Ordinal).Chunk(12))
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}") + " and ("
+                + string.Join(" or ", chunk.Select(id => TableClient.CreateQueryFilter($"RowKey eq {id}"))) + ")";
+            await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                found.Add(row.RowKey);
+            }
+        }
+
+        return found;
+    }
+
     public IAsyncEnumerable<TEntity> ListAsync(OrgId org, CancellationToken cancellationToken) =>
         QueryAsync(org, filter: null, cancellationToken);
 
