@@ -1,5 +1,6 @@
 // Writes local.settings.json from the sample, filling each empty secret with a fresh random value. When the target
-// exists, settings added to the sample since are merged in (new secrets generated) and existing values are kept.
+// exists, settings added to the sample since are merged in (new secrets generated), existing values are kept, and
+// Hiroi settings the sample no longer has (retired with the code that read them) are removed.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 
@@ -14,6 +15,8 @@ for (const [name, value] of Object.entries(sample.Values)) {
     added.push(name);
   }
 }
+const removed = Object.keys(settings.Values).filter((name) => name.startsWith("Hiroi__") && !(name in sample.Values));
+for (const name of removed) delete settings.Values[name];
 const key = () => randomBytes(32).toString("base64");
 const generated = {
   Hiroi__Acs__AccessKey: () => key(),
@@ -26,3 +29,4 @@ for (const [name, make] of Object.entries(generated)) {
 }
 writeFileSync(target, JSON.stringify(settings, null, 2) + "\n", { mode: 0o600 });
 if (added.length > 0 && settings !== sample) console.log(`local.settings.json: added ${added.join(", ")}`);
+if (removed.length > 0) console.log(`local.settings.json: removed retired ${removed.join(", ")}`);

@@ -27,9 +27,7 @@ public static class HiroiSharedServiceCollectionExtensions
         services.AddSingleton(sp => StorageAccount.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().CreateTableServiceClient());
         services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().CreateBlobServiceClient());
-        services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().CreateQueueServiceClient());
         services.AddSingleton<HiroiTables>();
-        services.AddSingleton<HiroiQueues>();
         services.AddSingleton<HiroiBlobs>();
 
         services.AddSingleton<ISecretStore>(sp => new CachingSecretStore(

@@ -20,11 +20,10 @@ namespace Hiroi.Benchmarks;
 
 /// <summary>
 /// Campaigns driven to the end of their dispatches on Azurite (scripts/bench-campaign.sh), side by side in one run:
-/// raw point reads + ETag-conditional replaces of campaign-contact rows (the floor of what a dispatch must write), then
-/// the same number of contacts dispatched by the real step under each driver, <c>campaigns</c> campaigns at once:
-/// the self-host's Durable Task engine (DurableTask.AzureStorage behind the gRPC sidecar, one orchestration per
-/// campaign) and the hand-written queue runner it replaces. Lists are enrolled before the clock starts; ACS answers
-/// in-process at once, so the figures are storage and engine work.
+/// raw point reads + ETag-conditional replaces of campaign-contact rows (the floor of what a dispatch must write), and
+/// the same number of contacts dispatched by the real step through the self-host's Durable Task engine
+/// (DurableTask.AzureStorage behind the gRPC sidecar, one orchestration per campaign), <c>campaigns</c> campaigns at once.
+/// Lists are enrolled before the clock starts; ACS answers in-process at once, so the figures are storage and engine work.
 /// </summary>
 public static class CampaignDriverLoad
 {
@@ -35,12 +34,10 @@ public static class CampaignDriverLoad
         // Raw before and after the drivers, averaged: Azurite's pace drifts over a run.
         var rawBefore = await RawReadWriteAsync(tables.GetTableClient("bench" + Environment.ProcessId + "rawa"), perCampaign, concurrency);
         var durable = await DurableAsync(storage, perCampaign, concurrency);
-        var queue = await QueueRunnerAsync(storage, perCampaign, concurrency);
         var rawAfter = await RawReadWriteAsync(tables.GetTableClient("bench" + Environment.ProcessId + "rawb"), perCampaign, concurrency);
         var raw = (rawBefore + rawAfter) / 2;
         Console.WriteLine($"raw read + conditional write : {raw,8:F0} rows/s ({rawBefore:F0} before, {rawAfter:F0} after)");
         Console.WriteLine($"durable engine (orchestrated): {durable,8:F0} contacts/s  ({durable / raw:P0} of raw)");
-        Console.WriteLine($"queue runner (hand-written)  : {queue,8:F0} contacts/s  ({queue / raw:P0} of raw)");
         return 0;
     }
 
@@ -58,25 +55,6 @@ public static class CampaignDriverLoad
         return rate;
     }
 
-    private static async Task<double> QueueRunnerAsync(string storage, int perCampaign, int concurrency)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration.AddInMemoryCollection(Settings(storage, "benchq" + Environment.ProcessId));
-        builder.Services.AddHiroiCore(builder.Configuration);
-        builder.Services.AddSection<CampaignRunnerOptions>(CampaignRunnerOptions.Section);
-        builder.Services.AddSingleton<CampaignStepMessages>();
-        builder.Services.Replace(ServiceDescriptor.Singleton<ICampaignDriver, QueueCampaignDriver>());
-        builder.Services.AddSingleton<CampaignRunner>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<CampaignRunner>());
-        builder.Services.Replace(ServiceDescriptor.Singleton<IAcsClient, InstantAcs>());
-        using var host = builder.Build();
-        await host.StartAsync();
-        var rate = await DriveAsync(host.Services, perCampaign, concurrency);
-        await host.StopAsync();
-        return rate;
-    }
-
     private static Dictionary<string, string?> Settings(string storage, string prefix) => new()
     {
         ["AzureWebJobsStorage"] = storage,
@@ -84,9 +62,7 @@ public static class CampaignDriverLoad
         ["Hiroi:Privacy:SubjectKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         ["Hiroi:RetentionSweep:Enabled"] = "false",
         ["Hiroi:Telemetry:Console"] = "false",
-        ["Hiroi:CampaignRunner:PollMilliseconds"] = "50",
-        ["Hiroi:CampaignRunner:Concurrency"] = "8",
-        ["Hiroi:Durable:MaxPollMilliseconds"] = Environment.GetEnvironmentVariable("BENCH_POLL") ?? "500",
+        ["Hiroi:Durable:MaxPollMilliseconds"] = "500",
     };
 
     /// <summary>Enrolls the campaigns, starts them through the commands (and so the driver), and times until every contact is dispatched.</summary>
@@ -151,13 +127,13 @@ public static class CampaignDriverLoad
         var campaign = new CampaignEntity
         {
             RowKey = CampaignEntity.NewId(), Name = "bench", ListId = listId, SenderNumbers = sender, Message = "Hello", State = CampaignStates.Running,
-            StepToken = "enroll", WindowStartMinutes = 0, WindowEndMinutes = 24 * 60, CreatedAt = DateTimeOffset.UtcNow,
+            WindowStartMinutes = 0, WindowEndMinutes = 24 * 60, CreatedAt = DateTimeOffset.UtcNow,
         };
         await campaigns.AddAsync(org, campaign, default);
         var step = services.GetRequiredService<CampaignStep>();
         while (!(await campaigns.FindAsync(org, campaign.RowKey, default))!.Enrolled)
         {
-            await step.RunAsync(new StepRequest(org, campaign.RowKey, "enroll", "enroll", TimeSpan.FromMinutes(1)), default);
+            await step.RunAsync(org, campaign.RowKey, default);
         }
 
         var enrolled = (await campaigns.FindAsync(org, campaign.RowKey, default))!;

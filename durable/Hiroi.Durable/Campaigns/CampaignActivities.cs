@@ -15,9 +15,6 @@ public sealed class CampaignActivities(CampaignStep step, CampaignCommands comma
     public const string Step = "CampaignStep";
     public const string Fail = "CampaignFail";
 
-    /// <summary>The step token of a campaign stepped by its orchestration: one driver per campaign, so no chain to tell apart.</summary>
-    public const string OrchestratedToken = "orchestrated";
-
     /// <summary>
     /// Runs the campaign's steps back to back while each asks to go on, for up to <see cref="CampaignOptions.StepsForMilliseconds"/>;
     /// every step checkpoints on its own, so a crash in between loses nothing.
@@ -25,12 +22,12 @@ public sealed class CampaignActivities(CampaignStep step, CampaignCommands comma
     public async Task<StepOutcome> StepAsync(CampaignRun run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var request = new StepRequest(Org(run), run.CampaignId, OrchestratedToken, OrchestratedToken, TimeSpan.Zero);
+        var org = Org(run);
         var started = time.GetTimestamp();
         StepOutcome outcome;
         do
         {
-            outcome = await step.RunAsync(request, cancellationToken).ConfigureAwait(false);
+            outcome = await step.RunAsync(org, run.CampaignId, cancellationToken).ConfigureAwait(false);
         }
         while (outcome is StepOutcome.Continue && time.GetElapsedTime(started).TotalMilliseconds < options.Value.StepsForMilliseconds);
 

@@ -40,7 +40,7 @@ public sealed class CampaignCommands(CampaignRepository campaigns, ICampaignDriv
             if (next == CampaignStates.Running)
             {
                 campaign.StartedAt ??= time.GetUtcNow();
-                await driver.StartAsync(caller.OrgId, campaign, cancellationToken).ConfigureAwait(false);
+                await driver.StartAsync(caller.OrgId, campaignId, cancellationToken).ConfigureAwait(false);
             }
 
             if (CampaignStates.IsFinal(next))
@@ -59,7 +59,7 @@ public sealed class CampaignCommands(CampaignRepository campaigns, ICampaignDriv
         return result;
     }
 
-    /// <summary>Marks a campaign failed with the reason, unless it has ended already (the runner, when its steps keep failing).</summary>
+    /// <summary>Marks a campaign failed with the reason, unless it has ended already (its orchestration, when its steps keep failing).</summary>
     public Task<CommandResult> FailAsync(OrgId org, string campaignId, string reason, CancellationToken cancellationToken) =>
         ChangeAsync(org, campaignId, campaign =>
         {

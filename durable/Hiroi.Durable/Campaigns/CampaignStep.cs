@@ -8,21 +8,13 @@ using Microsoft.Extensions.Options;
 
 namespace Hiroi.Durable.Campaigns;
 
-/// <param name="Token">The step token this run was scheduled with.</param>
-/// <param name="NextToken">The token the next run will carry; the checkpoint records it.</param>
-/// <param name="OrphanGrace">
-/// How long after the campaign's last sign of life the message of the step that wrote the current checkpoint may take
-/// over a chain whose driver died between checkpoint and scheduling (the driver's redelivery time, with a margin).
-/// </param>
-public sealed record StepRequest(OrgId Org, string CampaignId, string Token, string NextToken, TimeSpan OrphanGrace);
-
 /// <summary>
-/// One checkpointed step of a campaign, free of host types so the queue runner and a Durable orchestrator run the same
-/// code. A step loads the campaign, honours pause and cancel, enrolls the list a page at a time, then takes the contacts
-/// that are due: the policy gate runs right before each dispatch, a dispatch intent (campaign, contact, attempt) is
-/// recorded under the contact's ETag before anything is sent, and the send carries that key as ACS's repeatability id.
-/// A rerun after a crash finds the intent and sends the same attempt again, which ACS treats as the same request; two
-/// workers cannot both win the same contact's ETag. The step ends with a checkpoint of the campaign row under its ETag.
+/// One checkpointed step of a campaign, free of host types: its orchestration runs it as an activity in either host. A
+/// step loads the campaign, honours pause and cancel, enrolls the list a page at a time, then takes the contacts that
+/// are due: the policy gate runs right before the batch is sent, a dispatch intent (campaign, contact, attempt) is
+/// recorded under each contact's ETag before anything is sent, and the send carries that key as ACS's repeatability id.
+/// A rerun after a crash finds the intent and sends the same attempt again, which ACS treats as the same request. The
+/// step ends with a checkpoint of the campaign row under its ETag; one that loses to a command's write simply steps again.
 /// </summary>
 public sealed class CampaignStep(
     CampaignRepository campaigns, CampaignContactRepository contacts, ContactRepository listContacts, PolicyGate gate,
@@ -31,10 +23,9 @@ public sealed class CampaignStep(
     private const int EnrollPage = 100;
     private const int EndPage = 1000;
 
-    public async Task<StepOutcome> RunAsync(StepRequest request, CancellationToken cancellationToken)
+    public async Task<StepOutcome> RunAsync(OrgId org, string campaignId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var campaign = await campaigns.FindAsync(request.Org, request.CampaignId, cancellationToken).ConfigureAwait(false);
+        var campaign = await campaigns.FindAsync(org, campaignId, cancellationToken).ConfigureAwait(false);
         if (campaign is null)
         {
             return new StepOutcome.Stop("gone");
@@ -46,50 +37,23 @@ public sealed class CampaignStep(
         }
 
         var now = time.GetUtcNow();
-        if (campaign.StepToken != request.Token)
-        {
-            // The message of the step that wrote the current checkpoint: its successor may have been lost (the driver
-            // died between checkpoint and scheduling). It takes over once no step has run for a while; any older
-            // token belongs to a chain that has moved on.
-            if (campaign.PreviousStepToken != request.Token)
-            {
-                return new StepOutcome.Stale();
-            }
-
-            var orphanedAt = OrphanedAt(campaign, request.OrphanGrace);
-            if (orphanedAt > now)
-            {
-                return new StepOutcome.NotCurrent(orphanedAt);
-            }
-        }
-
         StepOutcome outcome = !campaign.Enrolled
-            ? await EnrollAsync(request.Org, campaign, cancellationToken).ConfigureAwait(false)
-            : await DispatchDueAsync(request.Org, campaign, now, cancellationToken).ConfigureAwait(false);
+            ? await EnrollAsync(org, campaign, cancellationToken).ConfigureAwait(false)
+            : await DispatchDueAsync(org, campaign, now, cancellationToken).ConfigureAwait(false);
         campaign.LastStepAt = now;
-        campaign.PreviousStepToken = request.Token;
-        campaign.StepToken = request.NextToken;
         campaign.NextEligibleAt = outcome is StepOutcome.DeferUntil d ? d.At : null;
         try
         {
-            await campaigns.UpdateAsync(request.Org, campaign, cancellationToken).ConfigureAwait(false);
+            await campaigns.UpdateAsync(org, campaign, cancellationToken).ConfigureAwait(false);
         }
         catch (ConflictException)
         {
-            return new StepOutcome.Stale(); // a command or another worker wrote first; whoever won carries on
+            // A command (pause, cancel) wrote first. What this step did is recorded per contact; the next step reads the
+            // command's state and honours it.
+            return new StepOutcome.Continue();
         }
 
         return outcome;
-    }
-
-    /// <summary>
-    /// A chain is lost when a driver died between checkpoint and scheduling the next run: then no step runs for the grace
-    /// period past the time the campaign was due, and an older message may take over from that moment.
-    /// </summary>
-    private static DateTimeOffset OrphanedAt(CampaignEntity campaign, TimeSpan grace)
-    {
-        var lastSign = new[] { campaign.LastStepAt, campaign.NextEligibleAt, campaign.StartedAt }.Max() ?? DateTimeOffset.MinValue;
-        return lastSign + grace;
     }
 
     private async Task<StepOutcome> EnrollAsync(OrgId org, CampaignEntity campaign, CancellationToken cancellationToken)

@@ -78,7 +78,7 @@ public sealed class OrgPurge(HiroiTables tables, HiroiBlobs blobs, PhoneNumberRe
         }
         catch (RequestFailedException e) when (e.Status == 412)
         {
-            return new StepOutcome.Stale();
+            return new StepOutcome.Continue(); // the row changed meanwhile: the next step looks again
         }
 
         return new StepOutcome.Stop("purged");

@@ -7,17 +7,24 @@ namespace Hiroi.Durable.Retention;
 // Orchestrator code must resume on the orchestration's own context: no ConfigureAwait(false) here.
 #pragma warning disable CA2007
 
-/// <summary>The input of a day's sweep: the UTC day it is for (its instance id says the same, so a day runs once).</summary>
-public sealed record SweepRun(string Day);
-
-/// <summary>The input of one org's sweep: the org, and the names of the kinds still to sweep (its checkpoint names kinds, never positions).</summary>
-public sealed record OrgSweepRun(string Org, IReadOnlyList<string> Kinds);
+/// <summary>
+/// The input of a day's sweep: the UTC day it is for (its instance id says the same, so a day runs once), where the
+/// org walk has got to, and how many orgs could not be swept so far.
+/// </summary>
+public sealed record SweepRun(string Day, string? After = null, int Failed = 0);
 
 /// <summary>
-/// The daily retention sweep: it walks the orgs a page at a time and fans out one <see cref="OrgSweepOrchestration"/>
-/// per org (a page's orgs side by side), then deletes the platform's expired event claims. One org whose sweep keeps
-/// failing is logged and left to the next day's run; the others go on.
+/// The daily retention sweep: it walks the orgs a page at a time and sweeps a page's orgs side by side, each org one
+/// kind of data after the other, a batch at a time until none of it is expired (each batch an activity whose input
+/// names its org and kind: the history is the checkpoint); then it continues as new with the next page, so its
+/// history holds one page. Last, the platform's expired event claims go. An org whose batches keep failing is logged
+/// and left to the next day's run; the others go on.
 /// </summary>
+/// <remarks>
+/// The orgs fan out as activity chains, not sub-orchestrations: the self-host's engine (the preview gRPC sidecar over
+/// DurableTask.AzureStorage) writes a sub-orchestration's creation event to the history table without its fields, and
+/// the parent then never replays again. Activities behave the same on both engines.
+/// </remarks>
 public static class RetentionOrchestration
 {
     public const string Name = "RetentionSweep";
@@ -33,33 +40,19 @@ public static class RetentionOrchestration
 
     public static string Day(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <returns>How many orgs could not be swept.</returns>
     public static async Task<int> RunAsync(TaskOrchestrationContext context, SweepRun run)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(run);
-        var logger = context.CreateReplaySafeLogger(Name);
-        var failed = 0;
-        string? after = null;
-        do
+        var page = await context.CallActivityAsync<OrgPage>(RetentionActivities.ListOrgs, run.After, ActivityRetry);
+        var swept = await Task.WhenAll(page.Orgs.Select(org => SweepOrgAsync(context, org)));
+        var failed = run.Failed + swept.Count(ok => !ok);
+        if (page.Next is not null)
         {
-            var page = await context.CallActivityAsync<OrgPage>(RetentionActivities.ListOrgs, after, ActivityRetry);
-            var sweeps = page.Orgs.Select(async org =>
-            {
-                try
-                {
-                    await context.CallSubOrchestratorAsync(OrgSweepOrchestration.Name, new OrgSweepRun(org, RetentionSweep.KindNames),
-                        new SubOrchestrationOptions { InstanceId = context.InstanceId + "-" + org });
-                    return true;
-                }
-                catch (TaskFailedException)
-                {
-                    return false;
-                }
-            }).ToList();
-            failed += (await Task.WhenAll(sweeps)).Count(ok => !ok);
-            after = page.Next;
+            context.ContinueAsNew(run with { After = page.Next, Failed = failed });
+            return failed;
         }
-        while (after is not null);
 
         while (await context.CallActivityAsync<int>(RetentionActivities.DeleteExpiredClaims, null, ActivityRetry) == RetentionSweep.BatchSize)
         {
@@ -67,44 +60,30 @@ public static class RetentionOrchestration
 
         if (failed > 0)
         {
-            logger.LogWarning("Retention sweep {Day}: {Failed} orgs could not be swept; the next run tries again", run.Day, failed);
+            context.CreateReplaySafeLogger(Name).LogWarning("Retention sweep {Day}: {Failed} orgs could not be swept; the next run tries again", run.Day, failed);
         }
 
         return failed;
     }
-}
 
-/// <summary>
-/// One org's sweep: each kind in turn, a batch at a time until none of it is expired. After
-/// <see cref="BatchesPerGeneration"/> batches it continues as new with the kinds still to do, so its history stays small.
-/// </summary>
-public static class OrgSweepOrchestration
-{
-    public const string Name = "RetentionOrgSweep";
-    public const int BatchesPerGeneration = 100;
-
-    public static async Task<int> RunAsync(TaskOrchestrationContext context, OrgSweepRun run)
+    /// <summary>One org: each kind in registry order, a batch at a time until none of it is expired. False when a batch kept failing.</summary>
+    private static async Task<bool> SweepOrgAsync(TaskOrchestrationContext context, string org)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(run);
-        var batches = 0;
-        for (var i = 0; i < run.Kinds.Count; i++)
+        try
         {
-            SweepBatchResult result;
-            do
+            foreach (var kind in RetentionSweep.KindNames)
             {
-                if (batches++ == BatchesPerGeneration)
+                while ((await context.CallActivityAsync<SweepBatchResult>(RetentionActivities.SweepBatch, new SweepBatch(org, kind), ActivityRetry)).More)
                 {
-                    context.ContinueAsNew(run with { Kinds = [.. run.Kinds.Skip(i)] });
-                    return batches;
                 }
-
-                result = await context.CallActivityAsync<SweepBatchResult>(RetentionActivities.SweepBatch, new SweepBatch(run.Org, run.Kinds[i]), RetentionOrchestration.ActivityRetry);
             }
-            while (result.More);
-        }
 
-        return batches;
+            return true;
+        }
+        catch (TaskFailedException)
+        {
+            return false;
+        }
     }
 }
 

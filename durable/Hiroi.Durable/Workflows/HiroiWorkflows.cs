@@ -13,7 +13,6 @@ public static class HiroiWorkflows
         registry
             .AddOrchestratorFunc<CampaignRun, string>(CampaignOrchestration.Name, CampaignOrchestration.RunAsync)
             .AddOrchestratorFunc<SweepRun, int>(RetentionOrchestration.Name, RetentionOrchestration.RunAsync)
-            .AddOrchestratorFunc<OrgSweepRun, int>(OrgSweepOrchestration.Name, OrgSweepOrchestration.RunAsync)
             .AddOrchestratorFunc<PurgeRun, string>(OrgPurgeOrchestration.Name, OrgPurgeOrchestration.RunAsync)
             .AddActivity<CampaignStepActivity>(CampaignActivities.Step)
             .AddActivity<CampaignFailActivity>(CampaignActivities.Fail)

@@ -17,6 +17,10 @@ public sealed class RetentionSweepOptions : IValidatableObject
     /// </summary>
     public string Schedule { get; set; } = "0 0 3 * * *";
 
+    /// <summary>How long the history of a finished workflow is kept (ids and outcomes only); the day's sweep start purges older ones.</summary>
+    [Range(1, 3650)]
+    public int WorkflowHistoryDays { get; set; } = 30;
+
     /// <summary>How often the self-host's timer looks at the clock and for pending org purges.</summary>
     [Range(1, 3600)]
     public int CheckSeconds { get; set; } = 60;

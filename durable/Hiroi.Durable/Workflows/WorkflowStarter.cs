@@ -1,4 +1,6 @@
 using DurableTask.Core.Exceptions;
+using Grpc.Core;
+using Hiroi.Shared.Storage;
 using Hiroi.Durable.Campaigns;
 using Hiroi.Durable.Retention;
 using Hiroi.Shared.Tenancy;
@@ -27,6 +29,9 @@ public sealed class WorkflowStarter(IDurableClientSource clients, OrgPurge purge
     private static readonly OrchestrationRuntimeStatus[] Live =
         [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended];
 
+    private static readonly OrchestrationRuntimeStatus[] Finished =
+        [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated];
+
     private readonly RetentionSchedule _schedule = new(options.Value.Schedule);
 
     public Task<bool> StartCampaignAsync(OrgId org, string campaignId, CancellationToken cancellationToken) =>
@@ -54,12 +59,19 @@ public sealed class WorkflowStarter(IDurableClientSource clients, OrgPurge purge
         StartAsync(RetentionOrchestration.Name, RetentionOrchestration.InstanceId(day), new SweepRun(day),
             [.. Live, OrchestrationRuntimeStatus.Completed], cancellationToken);
 
-    /// <summary>What a timer does when it fires: today's sweep once its time has come, and the purge of every org still pending.</summary>
+    /// <summary>
+    /// What a timer does when it fires: today's sweep once its time has come (and, with it, the history of workflows that
+    /// finished before the history period), and the purge of every org still pending.
+    /// </summary>
     public async Task TickAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (_schedule.IsDue(now) && await StartSweepAsync(RetentionOrchestration.Day(now), cancellationToken).ConfigureAwait(false))
         {
             logger.LogInformation("Retention sweep {Day} started", RetentionOrchestration.Day(now));
+            var purged = await clients.Client.PurgeAllInstancesAsync(
+                // An explicit lower bound: the self-host's sidecar cannot read a filter without one.
+                new PurgeInstancesFilter(DateTimeOffset.UnixEpoch, now - TimeSpan.FromDays(options.Value.WorkflowHistoryDays), Finished), cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Purged the history of {Count} finished workflows", purged.PurgedInstanceCount);
         }
 
         foreach (var org in await purge.PendingAsync(cancellationToken).ConfigureAwait(false))
@@ -79,6 +91,10 @@ public sealed class WorkflowStarter(IDurableClientSource clients, OrgPurge purge
         catch (OrchestrationAlreadyExistsException)
         {
             return false;
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted)
+        {
+            throw new DependencyUnavailableException("The workflow engine is not reachable.", e);
         }
     }
 }

@@ -30,9 +30,6 @@ public sealed class RetentionWorkflowFunctions(RetentionActivities activities, W
     [Function(RetentionOrchestration.Name)]
     public static Task<int> Sweep([OrchestrationTrigger] TaskOrchestrationContext context, SweepRun run) => RetentionOrchestration.RunAsync(context, run);
 
-    [Function(OrgSweepOrchestration.Name)]
-    public static Task<int> OrgSweep([OrchestrationTrigger] TaskOrchestrationContext context, OrgSweepRun run) => OrgSweepOrchestration.RunAsync(context, run);
-
     [Function(OrgPurgeOrchestration.Name)]
     public static Task<string> Purge([OrchestrationTrigger] TaskOrchestrationContext context, PurgeRun run) => OrgPurgeOrchestration.RunAsync(context, run);
 

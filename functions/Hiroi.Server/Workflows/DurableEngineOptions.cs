@@ -20,7 +20,7 @@ public sealed class DurableEngineOptions
 
     /// <summary>The longest pause between polls of idle queues (the engine backs off up to it).</summary>
     [Range(100, 30_000)]
-    public int MaxPollMilliseconds { get; set; } = 2000;
+    public int MaxPollMilliseconds { get; set; } = 1000;
 
     /// <summary>Activities this instance runs at once.</summary>
     [Range(1, 100)]

@@ -49,17 +49,55 @@ public sealed class DurableSidecarEndpoint : IDisposable
 /// <summary>
 /// The Durable Task engine of the self-host: Microsoft's gRPC sidecar (<see cref="TaskHubGrpcServer"/>) over the
 /// registered orchestration service (DurableTask.AzureStorage; the tests swap in the in-memory one), served on the
-/// endpoint's socket by a small host of its own, so it runs the same under Kestrel and under a test server.
+/// endpoint's socket by a small host of its own, so it runs the same under Kestrel and under a test server. The app
+/// starts with it; if storage cannot be reached then, it keeps trying in the background, so the app itself still starts
+/// (and /readyz says it is not ready).
 /// </summary>
 public sealed class DurableSidecar(
-    IOrchestrationService service, IOrchestrationServiceClient client, DurableSidecarEndpoint endpoint, ILoggerFactory loggers) : IHostedService, IAsyncDisposable
+    IOrchestrationService service, IOrchestrationServiceClient client, DurableSidecarEndpoint endpoint, ILoggerFactory loggers, ILogger<DurableSidecar> logger)
+    : IHostedService, IAsyncDisposable
 {
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _starting = Task.CompletedTask;
     private WebApplication? _host;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        // The task hub's tables, queues and containers, before the dispatchers start polling them.
-        await service.CreateIfNotExistsAsync().ConfigureAwait(false);
+        if (!await TryStartAsync(cancellationToken).ConfigureAwait(false))
+        {
+            _starting = StartWhenReachableAsync(_stopping.Token);
+        }
+    }
+
+    private async Task StartWhenReachableAsync(CancellationToken stopping)
+    {
+        do
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5), stopping).ConfigureAwait(false);
+        }
+        while (!await TryStartAsync(stopping).ConfigureAwait(false));
+    }
+
+    private async Task<bool> TryStartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            // The task hub's tables, queues and containers, before the dispatchers start polling them.
+            await service.CreateIfNotExistsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            var app = Build();
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            _host = app;
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "The workflow engine could not start; trying again in 5 s");
+            return false;
+        }
+    }
+
+    private WebApplication Build()
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
@@ -71,12 +109,21 @@ public sealed class DurableSidecar(
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenUnixSocket(endpoint.SocketPath, listen => listen.Protocols = HttpProtocols.Http2));
         var app = builder.Build();
         app.MapGrpcService<TaskHubGrpcServer>();
-        _host = app;
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        return app;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _starting.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped while it was still trying to start.
+        }
+
         if (_host is not null)
         {
             await _host.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -91,5 +138,6 @@ public sealed class DurableSidecar(
         }
 
         _host = null;
+        _stopping.Dispose();
     }
 }

@@ -49,7 +49,7 @@ public static class SelfHostWorkflows
         var storage = services.GetRequiredService<StorageAccount>();
         var settings = new AzureStorageOrchestrationServiceSettings
         {
-            TaskHubName = options.TaskHub ?? services.GetRequiredService<IOptions<StorageOptions>>().Value.Prefix + "workflows",
+            TaskHubName = string.IsNullOrEmpty(options.TaskHub) ? services.GetRequiredService<IOptions<StorageOptions>>().Value.Prefix + TableNames.WorkflowHub : options.TaskHub,
             StorageAccountClientProvider = storage.Create(
                 connectionString => new StorageAccountClientProvider(connectionString),
                 (blob, queue, table, credential) => new StorageAccountClientProvider(blob, queue, table, credential)),

@@ -60,10 +60,6 @@ public sealed class CampaignEntity : ITableEntity
     public string? FailureReason { get; set; }
     public bool Enrolled { get; set; }
     public string? EnrollCursor { get; set; }
-    public string? StepToken { get; set; }
-
-    /// <summary>The token of the step that wrote the current checkpoint: its message may be all that is left of the chain.</summary>
-    public string? PreviousStepToken { get; set; }
     public string? DayKey { get; set; }
     public int DispatchedToday { get; set; }
     public string? SenderNextAt { get; set; }

@@ -15,7 +15,7 @@ public enum OrgPartitioning
     /// <summary>A global index keyed by something else (a hash, a number); its <c>OrgId</c> column names the owner.</summary>
     IndexNamingOrg,
 
-    /// <summary>The platform's own rows (event claims): no org's data.</summary>
+    /// <summary>The platform's own rows (event claims, the workflow engine's): no org's data.</summary>
     Platform,
 }
 
@@ -154,11 +154,27 @@ public static class DataRegistry
     /// <summary>Event ids already handled (a hash, no personal data), kept a week.</summary>
     public static readonly StoredKind EventClaims = new("eventClaims", TableNames.EventClaims, OrgPartitioning.Platform);
 
+    /// <summary>
+    /// The self-host's workflow engine (its default task hub, <c>{prefix}workflows</c>): orchestration history, status and
+    /// partition leases. Inputs and outputs are ids, kind names and step outcomes, nothing personal; the retention timer
+    /// purges finished instances after <c>Hiroi__RetentionSweep__WorkflowHistoryDays</c>.
+    /// </summary>
+    public static readonly StoredKind WorkflowHistory = new("workflowHistory", TableNames.WorkflowHub + "History", OrgPartitioning.Platform);
+
+    public static readonly StoredKind WorkflowInstances = new("workflowInstances", TableNames.WorkflowHub + "Instances", OrgPartitioning.Platform);
+
+    public static readonly StoredKind WorkflowPartitions = new("workflowPartitions", TableNames.WorkflowHub + "Partitions", OrgPartitioning.Platform);
+
     public static readonly IReadOnlyList<StoredKind> All =
     [
         Recordings, Messages, Conversations, CallIndex, Calls, CampaignContacts, Contacts, OptOuts, DoNotContact, Membership,
         ApiKeys, ContactLists, Campaigns, Numbers, NumberOwners, RetentionSettings, AnonymizedAudit, DeletedOrg, EventClaims,
+        WorkflowHistory, WorkflowInstances, WorkflowPartitions,
     ];
+
+    /// <summary>The blob containers of the self-host's workflow engine (leases and payloads too large for a queue message).</summary>
+    public static readonly IReadOnlyList<string> WorkflowContainers =
+        [TableNames.WorkflowHub + "-applease", TableNames.WorkflowHub + "-leases", TableNames.WorkflowHub + "-largemessages"];
 
     /// <summary>The kinds the retention sweep expires per org, in sweep order.</summary>
     public static IEnumerable<StoredKind> Expiring => All.Where(k => k.Retention is not null);

@@ -43,4 +43,7 @@ public static class TableNames
     public const string DoNotContact = "DoNotContact";
     public const string Campaigns = "Campaigns";
     public const string CampaignContacts = "CampaignContacts";
+
+    /// <summary>The self-host's default Durable task hub; the engine names its tables (History, Instances, Partitions) after it.</summary>
+    public const string WorkflowHub = "workflows";
 }

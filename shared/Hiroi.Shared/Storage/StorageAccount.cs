@@ -2,7 +2,6 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
-using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 
 namespace Hiroi.Shared.Storage;
@@ -63,15 +62,6 @@ public sealed class StorageAccount
 
     public BlobServiceClient CreateBlobServiceClient() =>
         _connectionString is not null ? new BlobServiceClient(_connectionString) : new BlobServiceClient(_blobUri, _credential);
-
-    public QueueServiceClient CreateQueueServiceClient()
-    {
-        // Base64 so messages are readable by the Functions queue trigger as well as by the self-host.
-        var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
-        return _connectionString is not null
-            ? new QueueServiceClient(_connectionString, options)
-            : new QueueServiceClient(_queueUri, _credential, options);
-    }
 
     /// <summary>Builds a client of another library for this account: from the connection string, or from the service URIs and the credential.</summary>
     public T Create<T>(Func<string, T> fromConnectionString, Func<Uri, Uri, Uri, TokenCredential, T> fromIdentity)

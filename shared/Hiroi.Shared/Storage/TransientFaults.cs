@@ -8,9 +8,13 @@ public static class TransientFaults
     public static bool IsTransient(Exception exception) => exception switch
     {
         RequestFailedException { Status: 0 or 408 or 429 or >= 500 } => true,
+        DependencyUnavailableException => true,
         HttpRequestException or TimeoutException => true,
         // Azure.Core's retry policy gives up with an AggregateException of each attempt's failure.
         AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsTransient),
         _ => false,
     };
 }
+
+/// <summary>A dependency that is not storage (the workflow engine) could not be reached; worth a retry, answered 503.</summary>
+public sealed class DependencyUnavailableException(string message, Exception innerException) : Exception(message, innerException);

@@ -84,7 +84,7 @@ public class CampaignTests(CampaignApp app) : IClassFixture<CampaignApp>
                     return;
                 }
 
-                await step.RunAsync(new StepRequest(org.OrgId, campaignId, campaign.StepToken!, campaign.StepToken!, TimeSpan.FromSeconds(10)), default);
+                await step.RunAsync(org.OrgId, campaignId, default);
             }
         });
         await Task.WhenAll(workers);

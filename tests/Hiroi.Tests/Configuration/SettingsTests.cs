@@ -89,7 +89,7 @@ public class SettingsTests : IDisposable
 
         Assert.Equal(new Uri("https://sthiroi.table.core.windows.net"), account.CreateTableServiceClient().Uri);
         Assert.Equal(new Uri("https://sthiroi.blob.core.windows.net"), account.CreateBlobServiceClient().Uri);
-        Assert.Equal(new Uri("https://queues.example.net"), account.CreateQueueServiceClient().Uri);
+        Assert.Equal(new Uri("https://queues.example.net"), account.Create(_ => null!, (_, queue, _, _) => queue));
     }
 
     [Fact]

@@ -7,6 +7,7 @@ using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hiroi.Tests.Functions;
 
@@ -68,6 +69,25 @@ public class FunctionAdapterTests(FunctionsFixture functions) : IClassFixture<Fu
         var run = Assert.Single(runs, r => r.InstanceId == id);
         Assert.Equal(first.CreatedAt, run.CreatedAt);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
+    }
+
+    [Fact]
+    public async Task Starting_a_days_sweep_purges_the_history_of_workflows_finished_before_the_history_period()
+    {
+        var today = RetentionOrchestration.InstanceId(DateTimeOffset.UtcNow);
+        await App.InvokeAsync("RetentionTimer", new TimerInfo(), App.Workflows, CancellationToken.None);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await App.Workflows.WaitForInstanceCompletionAsync(today, timeout.Token);
+
+        // A tick 31 days on (the period is 30): that day's sweep starts, and today's finished run is purged.
+        var later = DateTimeOffset.UtcNow.AddDays(31);
+        using (Hiroi.Functions.Hosting.InvocationDurableClient.Bind(App.Workflows))
+        {
+            await App.Services.GetRequiredService<Hiroi.Durable.Workflows.WorkflowStarter>().TickAsync(later, CancellationToken.None);
+        }
+
+        Assert.Null(await App.Workflows.GetInstanceAsync(today));
+        Assert.NotNull(await App.Workflows.GetInstanceAsync(RetentionOrchestration.InstanceId(later)));
     }
 
     [Fact]

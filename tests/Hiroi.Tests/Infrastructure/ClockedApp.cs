@@ -46,7 +46,16 @@ public static class Sweeps
         var workflows = services.GetRequiredService<DurableTaskClient>();
         var id = await workflows.ScheduleNewOrchestrationInstanceAsync(RetentionOrchestration.Name, new SweepRun("test-" + Guid.NewGuid().ToString("N")));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        var done = await workflows.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+        OrchestrationMetadata done;
+        try
+        {
+            done = await workflows.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            var all = await workflows.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true }).ToListAsync();
+            throw new TimeoutException("the sweep did not finish: " + string.Join("; ", all.Select(i => $"{i.InstanceId} {i.Name} {i.RuntimeStatus} {i.LastUpdatedAt:HH:mm:ss} {i.SerializedOutput}")));
+        }
         Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"the sweep ended {done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}");
         Assert.Equal(0, done.ReadOutputAs<int>()); // no org failed
     }

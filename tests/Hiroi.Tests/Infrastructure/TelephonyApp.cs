@@ -30,11 +30,12 @@ public sealed class TelephonyApp : IDisposable
     private readonly RSA _acsSigningKey = RSA.Create(2048);
     private int _messages;
 
-    public TelephonyApp()
+    /// <param name="inMemoryWorkflows">False runs the workflows on DurableTask.AzureStorage in Azurite, as <c>./run</c> does.</param>
+    public TelephonyApp(bool inMemoryWorkflows = true)
     {
         Acs.Setup(a => a.SendSmsAsync(It.IsAny<SmsRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(() => new SmsSendResult("Outgoing_" + Interlocked.Increment(ref _messages), true, 202, null));
-        App = new AcsMockedApp(this);
+        App = new AcsMockedApp(this, inMemoryWorkflows);
     }
 
     public Mock<IAcsClient> Acs { get; } = new();
@@ -124,8 +125,10 @@ public sealed class TelephonyApp : IDisposable
         _acsSigningKey.Dispose();
     }
 
-    private sealed class AcsMockedApp(TelephonyApp owner) : HiroiApp
+    private sealed class AcsMockedApp(TelephonyApp owner, bool inMemoryWorkflows) : HiroiApp
     {
+        protected override bool InMemoryWorkflows => inMemoryWorkflows;
+
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);

@@ -18,47 +18,53 @@ public class RetentionOrchestrationTests
         _context.Setup(c => c.InstanceId).Returns("retention-2026-12-02");
     }
 
-    [Fact]
-    public async Task The_sweep_fans_out_one_org_sweep_per_org_page_by_page_then_expires_event_claims()
-    {
-        _context.Setup(c => c.CallActivityAsync<OrgPage>(It.Is<TaskName>(n => n.Name == RetentionActivities.ListOrgs), null, It.IsAny<TaskOptions?>()))
-            .ReturnsAsync(new OrgPage(["org_a", "org_b"], "org_b"));
-        _context.Setup(c => c.CallActivityAsync<OrgPage>(It.Is<TaskName>(n => n.Name == RetentionActivities.ListOrgs), "org_b", It.IsAny<TaskOptions?>()))
-            .ReturnsAsync(new OrgPage(["org_c"], null));
-        var orgSweeps = new List<(string Org, string? InstanceId)>();
-        _context.Setup(c => c.CallSubOrchestratorAsync<object>(It.Is<TaskName>(n => n.Name == OrgSweepOrchestration.Name), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Callback<TaskName, object?, TaskOptions?>((_, input, options) => orgSweeps.Add((((OrgSweepRun)input!).Org, (options as SubOrchestrationOptions)?.InstanceId)))
-            .Returns((TaskName _, object? input, TaskOptions? _) => ((OrgSweepRun)input!).Org == "org_b"
-                ? Task.FromException<object>(new TaskFailedException(OrgSweepOrchestration.Name, 3, new InvalidOperationException("away")))
-                : Task.FromResult<object>(0));
-        var claimBatches = new Queue<int>([RetentionSweep.BatchSize, 12]);
-        _context.Setup(c => c.CallActivityAsync<int>(It.Is<TaskName>(n => n.Name == RetentionActivities.DeleteExpiredClaims), null, It.IsAny<TaskOptions?>()))
-            .ReturnsAsync(() => claimBatches.Dequeue());
-
-        var failed = await RetentionOrchestration.RunAsync(_context.Object, new SweepRun("2026-12-02"));
-
-        Assert.Equal(1, failed); // org_b's sweep failed; the others went on
-        Assert.Equal(["org_a", "org_b", "org_c"], orgSweeps.Select(s => s.Org));
-        Assert.Equal("retention-2026-12-02-org_c", orgSweeps[2].InstanceId);
-        Assert.Empty(claimBatches); // a full batch of claims, then the rest
-    }
-
-    [Fact]
-    public async Task An_org_sweep_takes_each_kind_by_name_until_none_is_left_and_continues_as_new_with_the_kinds_still_to_do()
+    private List<SweepBatch> SweepBatches(Func<SweepBatch, SweepBatchResult?> answer)
     {
         var batches = new List<SweepBatch>();
         _context.Setup(c => c.CallActivityAsync<SweepBatchResult>(It.Is<TaskName>(n => n.Name == RetentionActivities.SweepBatch), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
             .Callback<TaskName, object?, TaskOptions?>((_, input, _) => batches.Add((SweepBatch)input!))
-            .ReturnsAsync((TaskName _, object? input, TaskOptions? _) => new SweepBatchResult(500, More: ((SweepBatch)input!).Kind == "calls"));
-        var run = new OrgSweepRun("org_a", ["messages", "calls", "recordings"]);
+            .Returns((TaskName _, object? input, TaskOptions? _) => answer((SweepBatch)input!) is { } result
+                ? Task.FromResult(result)
+                : Task.FromException<SweepBatchResult>(new TaskFailedException(RetentionActivities.SweepBatch, 3, new InvalidOperationException("away"))));
+        return batches;
+    }
 
-        var done = await OrgSweepOrchestration.RunAsync(_context.Object, run);
+    private void OrgPage(string? after, OrgPage page) =>
+        _context.Setup(c => c.CallActivityAsync<OrgPage>(It.Is<TaskName>(n => n.Name == RetentionActivities.ListOrgs), after, It.IsAny<TaskOptions?>())).ReturnsAsync(page);
 
-        // messages once (no more), then calls until the generation ends; the checkpoint names the kinds left.
-        Assert.Equal(OrgSweepOrchestration.BatchesPerGeneration + 1, done);
-        Assert.Equal("messages", batches[0].Kind);
-        Assert.All(batches.Skip(1), b => Assert.Equal("calls", b.Kind));
-        _context.Verify(c => c.ContinueAsNew(It.Is<OrgSweepRun>(r => r.Org == "org_a" && r.Kinds.SequenceEqual(new[] { "calls", "recordings" })), true), Times.Once);
+    [Fact]
+    public async Task A_page_of_orgs_is_swept_side_by_side_each_kind_by_name_until_none_is_left_then_the_next_page_continues_as_new()
+    {
+        OrgPage(null, new OrgPage(["org_a", "org_b"], "org_b"));
+        var messagesOfA = 0;
+        var batches = SweepBatches(b => new SweepBatchResult(500, More: b is { Org: "org_a", Kind: "messages" } && ++messagesOfA == 1));
+
+        var failed = await RetentionOrchestration.RunAsync(_context.Object, new SweepRun("2026-12-02"));
+
+        Assert.Equal(0, failed);
+        // Every registry kind of each org, by name; org_a's messages took two batches.
+        Assert.Equal(RetentionSweep.KindNames.Count * 2 + 1, batches.Count);
+        Assert.Equal(RetentionSweep.KindNames, batches.Where(b => b.Org == "org_b").Select(b => b.Kind));
+        Assert.Equal(2, batches.Count(b => b is { Org: "org_a", Kind: "messages" }));
+        _context.Verify(c => c.ContinueAsNew(new SweepRun("2026-12-02", "org_b", 0), true), Times.Once);
+        _context.Verify(c => c.CallActivityAsync<int>(It.Is<TaskName>(n => n.Name == RetentionActivities.DeleteExpiredClaims), It.IsAny<object?>(), It.IsAny<TaskOptions?>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task The_last_page_counts_orgs_whose_batches_kept_failing_and_expires_event_claims_while_the_others_are_swept()
+    {
+        OrgPage("org_b", new OrgPage(["org_c", "org_d"], null));
+        var batches = SweepBatches(b => b.Org == "org_c" ? null : new SweepBatchResult(3, More: false));
+        var claimBatches = new Queue<int>([RetentionSweep.BatchSize, 12]);
+        _context.Setup(c => c.CallActivityAsync<int>(It.Is<TaskName>(n => n.Name == RetentionActivities.DeleteExpiredClaims), null, It.IsAny<TaskOptions?>()))
+            .ReturnsAsync(() => claimBatches.Dequeue());
+
+        var failed = await RetentionOrchestration.RunAsync(_context.Object, new SweepRun("2026-12-02", "org_b", Failed: 1));
+
+        Assert.Equal(2, failed); // one from an earlier page, org_c here
+        Assert.Equal(RetentionSweep.KindNames, batches.Where(b => b.Org == "org_d").Select(b => b.Kind));
+        Assert.Empty(claimBatches); // a full batch of claims, then the rest
+        _context.Verify(c => c.ContinueAsNew(It.IsAny<object?>(), It.IsAny<bool>()), Times.Never);
     }
 
     [Fact]
