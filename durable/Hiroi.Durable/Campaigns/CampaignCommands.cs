@@ -28,6 +28,7 @@ public sealed class CampaignCommands(CampaignRepository campaigns, ICampaignDriv
     public async Task<CommandResult> RunAsync(Caller caller, string campaignId, string command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        var driven = false;
         var result = await ChangeAsync(caller.OrgId, campaignId, async campaign =>
         {
             var next = NextState(campaign.State, command);
@@ -48,11 +49,16 @@ public sealed class CampaignCommands(CampaignRepository campaigns, ICampaignDriv
                 campaign.FinishedAt = time.GetUtcNow();
             }
 
+            driven = campaign.StartedAt is not null; // a draft that was never started has no workflow to wake
             return true;
         }, cancellationToken).ConfigureAwait(false);
         if (result == CommandResult.Done)
         {
-            await driver.WakeAsync(caller.OrgId, campaignId, cancellationToken).ConfigureAwait(false);
+            if (driven)
+            {
+                await driver.WakeAsync(caller.OrgId, campaignId, cancellationToken).ConfigureAwait(false);
+            }
+
             await audit.RecordAsync(caller, AuditActions.CampaignCommand, "campaign:" + campaignId, command, cancellationToken).ConfigureAwait(false);
         }
 
