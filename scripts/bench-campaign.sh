@@ -9,7 +9,7 @@ ensure_node_modules
 contacts=${1:-4000}
 campaigns=${2:-8}
 dir=$(mktemp -d)
-trap 'kill "$AZURITE_PID" 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'kill "$AZURITE_PID" 2>/dev/null || true; wait "$AZURITE_PID" 2>/dev/null || true; rm -rf "$dir"' EXIT
 start_azurite "$dir" 10040 10041 10042 "$dir/azurite.log"
 storage=$(azurite_connection_string 10040 10041 10042)
 dotnet build -c Release --nologo -v quiet tests/Hiroi.Benchmarks >/dev/null

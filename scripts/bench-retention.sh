@@ -8,7 +8,7 @@ require_tools
 ensure_node_modules
 rows=${1:-5000}
 dir=$(mktemp -d)
-trap 'kill "$AZURITE_PID" 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'kill "$AZURITE_PID" 2>/dev/null || true; wait "$AZURITE_PID" 2>/dev/null || true; rm -rf "$dir"' EXIT
 start_azurite "$dir" 10050 10051 10052 "$dir/azurite.log"
 storage=$(azurite_connection_string 10050 10051 10052)
 dotnet build -c Release --nologo -v quiet tests/Hiroi.Benchmarks >/dev/null

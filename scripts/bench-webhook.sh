@@ -10,7 +10,7 @@ seconds=${1:-20}
 concurrency=${2:-16}
 dir=$(mktemp -d)
 server_pid=""
-trap 'kill $server_pid 2>/dev/null || true; kill "$AZURITE_PID" 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'kill $server_pid 2>/dev/null || true; kill "$AZURITE_PID" 2>/dev/null || true; wait "$AZURITE_PID" 2>/dev/null || true; rm -rf "$dir"' EXIT
 start_azurite "$dir" 10030 10031 10032 "$dir/azurite.log"
 storage=$(azurite_connection_string 10030 10031 10032)
 echo '{"Values":{}}' > "$dir/settings.json"
