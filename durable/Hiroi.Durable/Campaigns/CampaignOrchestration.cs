@@ -14,7 +14,7 @@ public sealed record CampaignRun(string Org, string CampaignId);
 /// <summary>
 /// One orchestration per campaign, with a deterministic instance id, looping over <see cref="CampaignStep"/> as an
 /// activity. A deferral is a durable timer that the wake event (sent by every command) cuts short; a paused or not yet
-/// started campaign waits for that event; a finished, cancelled or failed one ends the orchestration. Every
+/// started campaign waits for that event (looking again hourly); a finished, cancelled or failed one ends the orchestration. Every
 /// <see cref="StepsPerGeneration"/> steps it continues as new, so its history stays small. Deterministic: time comes from
 /// the context, I/O only from activities, logs from the replay-safe logger.
 /// </summary>
@@ -23,6 +23,9 @@ public static class CampaignOrchestration
     public const string Name = "CampaignOrchestration";
     public const string WakeEvent = "wake";
     public const int StepsPerGeneration = 50;
+
+    /// <summary>How long a paused campaign waits for a command before it looks at its row again.</summary>
+    public static readonly TimeSpan IdleRecheck = TimeSpan.FromHours(1);
 
     /// <summary>A step is retried with back-off; one that keeps failing fails the campaign with the reason.</summary>
     public static readonly TaskOptions StepRetry = TaskOptions.FromRetryPolicy(new Microsoft.DurableTask.RetryPolicy(
@@ -55,7 +58,8 @@ public static class CampaignOrchestration
                     await SleepAsync(context, defer.At);
                     break;
                 case StepOutcome.Stop { Why: CampaignStates.Draft or CampaignStates.Paused }:
-                    await context.WaitForExternalEvent<string>(WakeEvent);
+                    // Until a command wakes it; an hour at most, in case a wake was lost (it is sent after the write, best effort).
+                    await SleepAsync(context, new DateTimeOffset(context.CurrentUtcDateTime).Add(IdleRecheck));
                     break;
                 case StepOutcome.Stop stop:
                     return stop.Why;

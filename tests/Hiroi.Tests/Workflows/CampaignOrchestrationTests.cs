@@ -75,8 +75,22 @@ public class CampaignOrchestrationTests
     {
         _outcomes.Enqueue(new StepOutcome.Stop("paused"));
         _outcomes.Enqueue(new StepOutcome.Stop("completed"));
-        _context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>())).Returns(new TaskCompletionSource().Task);
+        _context.Setup(c => c.CreateTimer(Now + CampaignOrchestration.IdleRecheck, It.IsAny<CancellationToken>())).Returns(new TaskCompletionSource().Task).Verifiable(Times.Once);
         _context.Setup(c => c.WaitForExternalEvent<string>(CampaignOrchestration.WakeEvent, It.IsAny<CancellationToken>())).ReturnsAsync("command").Verifiable(Times.Once);
+
+        Assert.Equal("completed", await CampaignOrchestration.RunAsync(_context.Object, Run));
+
+        _context.Verify();
+        Assert.Equal(2, Steps);
+    }
+
+    [Fact]
+    public async Task A_paused_campaign_whose_wake_was_lost_looks_again_after_an_hour()
+    {
+        _outcomes.Enqueue(new StepOutcome.Stop("paused"));
+        _outcomes.Enqueue(new StepOutcome.Stop("completed"));
+        _context.Setup(c => c.CreateTimer(Now + CampaignOrchestration.IdleRecheck, It.IsAny<CancellationToken>())).Returns(Task.CompletedTask).Verifiable(Times.Once);
+        _context.Setup(c => c.WaitForExternalEvent<string>(CampaignOrchestration.WakeEvent, It.IsAny<CancellationToken>())).Returns(new TaskCompletionSource<string>().Task);
 
         Assert.Equal("completed", await CampaignOrchestration.RunAsync(_context.Object, Run));
 
