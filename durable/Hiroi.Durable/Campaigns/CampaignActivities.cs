@@ -29,7 +29,7 @@ public sealed class CampaignActivities(CampaignStep step, CampaignCommands comma
         {
             outcome = await step.RunAsync(org, run.CampaignId, cancellationToken).ConfigureAwait(false);
         }
-        while (outcome is StepOutcome.Continue && time.GetElapsedTime(started).TotalMilliseconds < options.Value.StepsForMilliseconds);
+        while (outcome is { Kind: StepKind.Continue } && time.GetElapsedTime(started).TotalMilliseconds < options.Value.StepsForMilliseconds);
 
         return outcome;
     }

@@ -54,15 +54,15 @@ public static class CampaignOrchestration
 
             switch (outcome)
             {
-                case StepOutcome.DeferUntil defer:
-                    await SleepAsync(context, defer.At);
+                case { Kind: StepKind.DeferUntil, At: { } at }:
+                    await SleepAsync(context, at);
                     break;
-                case StepOutcome.Stop { Why: CampaignStates.Draft or CampaignStates.Paused }:
+                case { Kind: StepKind.Stop, Why: CampaignStates.Draft or CampaignStates.Paused }:
                     // Until a command wakes it; an hour at most, in case a wake was lost (it is sent after the write, best effort).
                     await SleepAsync(context, new DateTimeOffset(context.CurrentUtcDateTime).Add(IdleRecheck));
                     break;
-                case StepOutcome.Stop stop:
-                    return stop.Why;
+                case { Kind: StepKind.Stop }:
+                    return outcome.Why!;
             }
         }
 

@@ -28,12 +28,12 @@ public sealed class CampaignStep(
         var campaign = await campaigns.FindAsync(org, campaignId, cancellationToken).ConfigureAwait(false);
         if (campaign is null)
         {
-            return new StepOutcome.Stop("gone");
+            return StepOutcome.Stop("gone");
         }
 
         if (campaign.State != CampaignStates.Running)
         {
-            return new StepOutcome.Stop(campaign.State);
+            return StepOutcome.Stop(campaign.State);
         }
 
         var now = time.GetUtcNow();
@@ -41,7 +41,7 @@ public sealed class CampaignStep(
             ? await EnrollAsync(org, campaign, cancellationToken).ConfigureAwait(false)
             : await DispatchDueAsync(org, campaign, now, cancellationToken).ConfigureAwait(false);
         campaign.LastStepAt = now;
-        campaign.NextEligibleAt = outcome is StepOutcome.DeferUntil d ? d.At : null;
+        campaign.NextEligibleAt = outcome.Kind == StepKind.DeferUntil ? outcome.At : null;
         try
         {
             await campaigns.UpdateAsync(org, campaign, cancellationToken).ConfigureAwait(false);
@@ -50,7 +50,7 @@ public sealed class CampaignStep(
         {
             // A command (pause, cancel) wrote first. What this step did is recorded per contact; the next step reads the
             // command's state and honours it.
-            return new StepOutcome.Continue();
+            return StepOutcome.Continue();
         }
 
         return outcome;
@@ -66,7 +66,7 @@ public sealed class CampaignStep(
         await contacts.EnrollAsync(org, campaign.RowKey, enrolled, cancellationToken).ConfigureAwait(false);
         campaign.EnrollCursor = next;
         campaign.Enrolled = next is null;
-        return new StepOutcome.Continue();
+        return StepOutcome.Continue();
     }
 
     private async Task<StepOutcome> DispatchDueAsync(OrgId org, CampaignEntity campaign, DateTimeOffset now, CancellationToken cancellationToken)
@@ -84,19 +84,19 @@ public sealed class CampaignStep(
             {
                 campaign.State = CampaignStates.Completed;
                 campaign.FinishedAt = now;
-                return new StepOutcome.Stop(CampaignStates.Completed);
+                return StepOutcome.Stop(CampaignStates.Completed);
             }
 
             var check = now + TimeSpan.FromSeconds(options.Value.AwaitingCheckSeconds);
             var wakeAt = awaiting && check < nextDue ? check : nextDue.Value;
-            return new StepOutcome.DeferUntil(campaign.EndsAt < wakeAt ? campaign.EndsAt.Value : wakeAt);
+            return StepOutcome.DeferUntil(campaign.EndsAt < wakeAt ? campaign.EndsAt.Value : wakeAt);
         }
 
         var pacing = new SenderPacing(campaign);
         var listed = await gate.DoNotContactAmongAsync(org, [.. due.Select(c => c.Number)], cancellationToken).ConfigureAwait(false);
         var changes = new List<CampaignContactEntity>();
         var intents = new List<CampaignContactEntity>();
-        StepOutcome outcome = new StepOutcome.Continue();
+        StepOutcome outcome = StepOutcome.Continue();
         foreach (var contact in due)
         {
             if (contact.State == ContactStates.Awaiting)
@@ -109,14 +109,14 @@ public sealed class CampaignStep(
 
             if (pacing.CapReachedUntil(now) is { } capEnds)
             {
-                outcome = new StepOutcome.DeferUntil(capEnds);
+                outcome = StepOutcome.DeferUntil(capEnds);
                 break;
             }
 
             var (sender, freeAt) = pacing.Next(now);
             if (sender is null)
             {
-                outcome = new StepOutcome.DeferUntil(freeAt);
+                outcome = StepOutcome.DeferUntil(freeAt);
                 break;
             }
 
@@ -162,7 +162,7 @@ public sealed class CampaignStep(
             campaign.State = CampaignStates.Failed;
             campaign.FailureReason = "A sender number is not registered to this org.";
             campaign.FinishedAt = now;
-            return new StepOutcome.Stop(CampaignStates.Failed);
+            return StepOutcome.Stop(CampaignStates.Failed);
         }
 
         return outcome;
@@ -215,19 +215,19 @@ public sealed class CampaignStep(
 
         if (changed)
         {
-            return new StepOutcome.Continue();
+            return StepOutcome.Continue();
         }
 
         if (open.Count > 0)
         {
             var check = now + TimeSpan.FromSeconds(options.Value.AwaitingCheckSeconds);
             var firstTimeout = open.Min(c => c.DueAt);
-            return new StepOutcome.DeferUntil(check < firstTimeout ? check : firstTimeout);
+            return StepOutcome.DeferUntil(check < firstTimeout ? check : firstTimeout);
         }
 
         campaign.State = CampaignStates.Completed;
         campaign.FinishedAt = now;
-        return new StepOutcome.Stop(CampaignStates.Completed);
+        return StepOutcome.Stop(CampaignStates.Completed);
     }
 
     private static void ApplyGate(CampaignContactEntity contact, GateDecision decision)

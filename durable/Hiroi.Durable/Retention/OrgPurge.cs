@@ -40,18 +40,18 @@ public sealed class OrgPurge(HiroiTables tables, HiroiBlobs blobs, PhoneNumberRe
         var found = await orgs.GetEntityIfExistsAsync<OrganizationEntity>(org.Value, OrganizationEntity.RowKeyValue, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!found.HasValue || found.Value is not { PurgePending: true } row)
         {
-            return new StepOutcome.Stop("not pending");
+            return StepOutcome.Stop("not pending");
         }
 
         var now = time.GetUtcNow();
         if (row.PurgeAfter is { } after && after > now)
         {
-            return new StepOutcome.DeferUntil(after);
+            return StepOutcome.DeferUntil(after);
         }
 
         if (await ReleaseNumbersAsync(org, cancellationToken).ConfigureAwait(false))
         {
-            return new StepOutcome.Continue();
+            return StepOutcome.Continue();
         }
 
         foreach (var kind in DataRegistry.All.Where(k => !k.KeptByPurge && k.Partitioning != OrgPartitioning.Platform))
@@ -59,12 +59,12 @@ public sealed class OrgPurge(HiroiTables tables, HiroiBlobs blobs, PhoneNumberRe
             // Blobs first (every one under the org's folder, orphans too), then the rows that name them.
             if (kind.BlobContainer is { } container && await DeleteBlobsAsync(container, org, cancellationToken).ConfigureAwait(false))
             {
-                return new StepOutcome.Continue();
+                return StepOutcome.Continue();
             }
 
             if (await DeleteBatchAsync(kind.Table, OrgRows(kind, org), cancellationToken).ConfigureAwait(false))
             {
-                return new StepOutcome.Continue();
+                return StepOutcome.Continue();
             }
         }
 
@@ -78,10 +78,10 @@ public sealed class OrgPurge(HiroiTables tables, HiroiBlobs blobs, PhoneNumberRe
         }
         catch (RequestFailedException e) when (e.Status == 412)
         {
-            return new StepOutcome.Continue(); // the row changed meanwhile: the next step looks again
+            return StepOutcome.Continue(); // the row changed meanwhile: the next step looks again
         }
 
-        return new StepOutcome.Stop("purged");
+        return StepOutcome.Stop("purged");
     }
 
     /// <summary>Numbers registered since the request (or left by a crash) are released, so events stop reaching the org.</summary>

@@ -24,7 +24,7 @@ public sealed class RetentionActivities(RetentionSweep sweep, OrgPurge purge)
         ArgumentNullException.ThrowIfNull(run);
         return OrgId.TryParse(run.Org, out var org)
             ? purge.StepAsync(org, cancellationToken)
-            : Task.FromResult<StepOutcome>(new StepOutcome.Stop("not an org"));
+            : Task.FromResult<StepOutcome>(StepOutcome.Stop("not an org"));
     }
 }
 

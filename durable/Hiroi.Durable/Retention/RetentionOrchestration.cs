@@ -111,11 +111,11 @@ public static class OrgPurgeOrchestration
             var outcome = await context.CallActivityAsync<StepOutcome>(RetentionActivities.PurgeStep, run, RetentionOrchestration.ActivityRetry);
             switch (outcome)
             {
-                case StepOutcome.DeferUntil defer:
-                    await context.CreateTimer(defer.At.UtcDateTime, CancellationToken.None);
+                case { Kind: StepKind.DeferUntil, At: { } at }:
+                    await context.CreateTimer(at.UtcDateTime, CancellationToken.None);
                     break;
-                case StepOutcome.Stop stop:
-                    return stop.Why;
+                case { Kind: StepKind.Stop }:
+                    return outcome.Why!;
             }
         }
 

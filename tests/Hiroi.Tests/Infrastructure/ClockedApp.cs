@@ -31,7 +31,7 @@ public class ClockedApp : HiroiApp
         var purge = Services.GetRequiredService<OrgPurge>();
         foreach (var org in await purge.PendingAsync(default))
         {
-            while (await purge.StepAsync(org, default) is StepOutcome.Continue)
+            while (await purge.StepAsync(org, default) is { Kind: StepKind.Continue })
             {
             }
         }

@@ -182,7 +182,9 @@ public sealed class FunctionsApp : IAsyncDisposable
             var target = ActivatorUtilities.CreateInstance(scope.ServiceProvider, method.DeclaringType!);
             var task = (Task)method.Invoke(target, [input, CancellationToken.None])!;
             await task;
-            return task.GetType().GetProperty("Result")?.GetValue(task);
+            var result = task.GetType().GetProperty("Result")?.GetValue(task);
+            // As the worker hands a result back: serialized by its runtime type with the worker's default serializer.
+            return result is null ? null : System.Text.Json.JsonSerializer.SerializeToElement(result, result.GetType());
         }
     }
 }

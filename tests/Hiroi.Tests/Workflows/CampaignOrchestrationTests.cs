@@ -20,7 +20,7 @@ public class CampaignOrchestrationTests
         _context.Setup(c => c.CreateReplaySafeLogger(It.IsAny<string>())).Returns(NullLogger.Instance);
         _context.Setup(c => c.CurrentUtcDateTime).Returns(Now);
         _context.Setup(c => c.CallActivityAsync<StepOutcome>(It.Is<TaskName>(n => n.Name == CampaignActivities.Step), Run, It.IsAny<TaskOptions?>()))
-            .Returns(() => Task.FromResult(_outcomes.Count > 0 ? _outcomes.Dequeue() : new StepOutcome.Continue()));
+            .Returns(() => Task.FromResult(_outcomes.Count > 0 ? _outcomes.Dequeue() : StepOutcome.Continue()));
     }
 
     private int Steps => _context.Invocations.Count(i => i.Method.Name == nameof(TaskOrchestrationContext.CallActivityAsync) && i.Arguments[0] is TaskName { Name: CampaignActivities.Step });
@@ -28,8 +28,8 @@ public class CampaignOrchestrationTests
     [Fact]
     public async Task A_finished_campaign_ends_the_orchestration_with_its_state()
     {
-        _outcomes.Enqueue(new StepOutcome.Continue());
-        _outcomes.Enqueue(new StepOutcome.Stop("completed"));
+        _outcomes.Enqueue(StepOutcome.Continue());
+        _outcomes.Enqueue(StepOutcome.Stop("completed"));
 
         var result = await CampaignOrchestration.RunAsync(_context.Object, Run);
 
@@ -42,8 +42,8 @@ public class CampaignOrchestrationTests
     public async Task A_deferral_sleeps_on_a_durable_timer_until_its_time_then_steps_again()
     {
         var at = new DateTimeOffset(Now.AddMinutes(7));
-        _outcomes.Enqueue(new StepOutcome.DeferUntil(at));
-        _outcomes.Enqueue(new StepOutcome.Stop("completed"));
+        _outcomes.Enqueue(StepOutcome.DeferUntil(at));
+        _outcomes.Enqueue(StepOutcome.Stop("completed"));
         var wake = new TaskCompletionSource<string>();
         _context.Setup(c => c.CreateTimer(at.UtcDateTime, It.IsAny<CancellationToken>())).Returns(Task.CompletedTask).Verifiable(Times.Once);
         _context.Setup(c => c.WaitForExternalEvent<string>(CampaignOrchestration.WakeEvent, It.IsAny<CancellationToken>())).Returns(wake.Task);
@@ -57,8 +57,8 @@ public class CampaignOrchestrationTests
     [Fact]
     public async Task A_command_wakes_a_deferred_campaign_before_its_timer_and_the_timer_is_cancelled()
     {
-        _outcomes.Enqueue(new StepOutcome.DeferUntil(new DateTimeOffset(Now.AddHours(9))));
-        _outcomes.Enqueue(new StepOutcome.Stop("cancelled"));
+        _outcomes.Enqueue(StepOutcome.DeferUntil(new DateTimeOffset(Now.AddHours(9))));
+        _outcomes.Enqueue(StepOutcome.Stop("cancelled"));
         CancellationToken timerToken = default;
         _context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>()))
             .Callback<DateTime, CancellationToken>((_, token) => timerToken = token).Returns(new TaskCompletionSource().Task);
@@ -73,8 +73,8 @@ public class CampaignOrchestrationTests
     [Fact]
     public async Task A_paused_campaign_waits_for_a_command_and_steps_again_when_woken()
     {
-        _outcomes.Enqueue(new StepOutcome.Stop("paused"));
-        _outcomes.Enqueue(new StepOutcome.Stop("completed"));
+        _outcomes.Enqueue(StepOutcome.Stop("paused"));
+        _outcomes.Enqueue(StepOutcome.Stop("completed"));
         _context.Setup(c => c.CreateTimer(Now + CampaignOrchestration.IdleRecheck, It.IsAny<CancellationToken>())).Returns(new TaskCompletionSource().Task).Verifiable(Times.Once);
         _context.Setup(c => c.WaitForExternalEvent<string>(CampaignOrchestration.WakeEvent, It.IsAny<CancellationToken>())).ReturnsAsync("command").Verifiable(Times.Once);
 
@@ -87,8 +87,8 @@ public class CampaignOrchestrationTests
     [Fact]
     public async Task A_paused_campaign_whose_wake_was_lost_looks_again_after_an_hour()
     {
-        _outcomes.Enqueue(new StepOutcome.Stop("paused"));
-        _outcomes.Enqueue(new StepOutcome.Stop("completed"));
+        _outcomes.Enqueue(StepOutcome.Stop("paused"));
+        _outcomes.Enqueue(StepOutcome.Stop("completed"));
         _context.Setup(c => c.CreateTimer(Now + CampaignOrchestration.IdleRecheck, It.IsAny<CancellationToken>())).Returns(Task.CompletedTask).Verifiable(Times.Once);
         _context.Setup(c => c.WaitForExternalEvent<string>(CampaignOrchestration.WakeEvent, It.IsAny<CancellationToken>())).Returns(new TaskCompletionSource<string>().Task);
 

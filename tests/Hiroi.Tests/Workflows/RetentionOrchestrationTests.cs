@@ -71,7 +71,7 @@ public class RetentionOrchestrationTests
     public async Task A_purge_waits_out_its_delay_on_a_durable_timer_and_ends_when_nothing_is_left()
     {
         var after = new DateTimeOffset(2026, 12, 2, 12, 2, 0, TimeSpan.Zero);
-        var outcomes = new Queue<StepOutcome>([new StepOutcome.DeferUntil(after), new StepOutcome.Continue(), new StepOutcome.Stop("purged")]);
+        var outcomes = new Queue<StepOutcome>([StepOutcome.DeferUntil(after), StepOutcome.Continue(), StepOutcome.Stop("purged")]);
         _context.Setup(c => c.CallActivityAsync<StepOutcome>(It.Is<TaskName>(n => n.Name == RetentionActivities.PurgeStep), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
             .ReturnsAsync(() => outcomes.Dequeue());
         _context.Setup(c => c.CreateTimer(after.UtcDateTime, It.IsAny<CancellationToken>())).Returns(Task.CompletedTask).Verifiable(Times.Once);
