@@ -27,9 +27,12 @@ public static class CampaignOrchestration
     /// <summary>How long a paused campaign waits for a command before it looks at its row again.</summary>
     public static readonly TimeSpan IdleRecheck = TimeSpan.FromHours(1);
 
-    /// <summary>A step is retried with back-off; one that keeps failing fails the campaign with the reason.</summary>
+    /// <summary>
+    /// A step is retried with back-off for about 25 minutes (a storage outage passes); one that keeps failing fails the
+    /// campaign with the reason.
+    /// </summary>
     public static readonly TaskOptions StepRetry = TaskOptions.FromRetryPolicy(new Microsoft.DurableTask.RetryPolicy(
-        maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(2), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(1)));
+        maxNumberOfAttempts: 10, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(5)));
 
     public static string InstanceId(OrgId org, string campaignId) => $"campaign-{org.Value}-{campaignId}";
 

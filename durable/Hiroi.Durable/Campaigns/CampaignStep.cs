@@ -42,18 +42,51 @@ public sealed class CampaignStep(
             : await DispatchDueAsync(org, campaign, now, cancellationToken).ConfigureAwait(false);
         campaign.LastStepAt = now;
         campaign.NextEligibleAt = outcome.Kind == StepKind.DeferUntil ? outcome.At : null;
+        return await CheckpointAsync(org, campaign, cancellationToken).ConfigureAwait(false) ? outcome : StepOutcome.Continue();
+    }
+
+    /// <summary>
+    /// Writes the step's checkpoint under the row's ETag. When a command (pause, resume, cancel) wrote meanwhile, the
+    /// step's progress (enrollment cursor, pacing, the day's count, and an end it reached) goes onto the fresh row, whose
+    /// state the command set; false then, so the workflow steps again and honours the command.
+    /// </summary>
+    private async Task<bool> CheckpointAsync(OrgId org, CampaignEntity campaign, CancellationToken cancellationToken)
+    {
         try
         {
-            await campaigns.UpdateAsync(org, campaign, cancellationToken).ConfigureAwait(false);
+            await campaigns.UpdateAsync(org, campaign, CancellationToken.None).ConfigureAwait(false);
+            return true;
         }
         catch (ConflictException)
         {
-            // A command (pause, cancel) wrote first. What this step did is recorded per contact; the next step reads the
-            // command's state and honours it.
-            return StepOutcome.Continue();
         }
 
-        return outcome;
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            if (await campaigns.FindAsync(org, campaign.RowKey, cancellationToken).ConfigureAwait(false) is not { } fresh)
+            {
+                return false;
+            }
+
+            (fresh.EnrollCursor, fresh.Enrolled, fresh.DayKey, fresh.DispatchedToday) = (campaign.EnrollCursor, campaign.Enrolled, campaign.DayKey, campaign.DispatchedToday);
+            (fresh.SenderRecentSends, fresh.SenderCursor, fresh.LastStepAt, fresh.NextEligibleAt) = (campaign.SenderRecentSends, campaign.SenderCursor, campaign.LastStepAt, campaign.NextEligibleAt);
+            if (CampaignStates.IsFinal(campaign.State) && !CampaignStates.IsFinal(fresh.State))
+            {
+                (fresh.State, fresh.FailureReason, fresh.FinishedAt) = (campaign.State, campaign.FailureReason, campaign.FinishedAt);
+            }
+
+            try
+            {
+                await campaigns.UpdateAsync(org, fresh, CancellationToken.None).ConfigureAwait(false);
+                return false;
+            }
+            catch (ConflictException)
+            {
+                // Another command landed: merge onto that one.
+            }
+        }
+
+        return false;
     }
 
     private async Task<StepOutcome> EnrollAsync(OrgId org, CampaignEntity campaign, CancellationToken cancellationToken)
@@ -139,24 +172,31 @@ public sealed class CampaignStep(
         // The recorded intents go out several at a time (each send is a round trip to ACS); each changes only its contact.
         var results = new System.Collections.Concurrent.ConcurrentBag<CampaignContactEntity>();
         var senderRefused = false;
-        await Parallel.ForEachAsync(intents.Where(recorded.Contains), new ParallelOptions
+        // Once intents are recorded, the sends go out and their results are written even if the host is stopping: a send
+        // whose result is lost is sent again (the same request) only after the intent's lease.
+        try
         {
-            MaxDegreeOfParallelism = options.Value.DispatchConcurrency, CancellationToken = cancellationToken,
-        }, async (contact, token) =>
-        {
-            switch (await DispatchAsync(org, campaign, contact, now, token).ConfigureAwait(false))
+            await Parallel.ForEachAsync(intents.Where(recorded.Contains), new ParallelOptions
             {
-                case DispatchChange.Changed:
-                    results.Add(contact);
-                    break;
-                case DispatchChange.SenderRefused:
-                    senderRefused = true;
-                    break;
-            }
-        }).ConfigureAwait(false);
-
-        // A delivery report may have settled a contact already; then its row has moved on and keeps what the report wrote.
-        await contacts.TryReplaceManyAsync(org, campaign.RowKey, [.. results], cancellationToken).ConfigureAwait(false);
+                MaxDegreeOfParallelism = options.Value.DispatchConcurrency,
+            }, async (contact, token) =>
+            {
+                switch (await DispatchAsync(org, campaign, contact, now, token).ConfigureAwait(false))
+                {
+                    case DispatchChange.Changed:
+                        results.Add(contact);
+                        break;
+                    case DispatchChange.SenderRefused:
+                        senderRefused = true;
+                        break;
+                }
+            }).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A delivery report may have settled a contact already; then its row has moved on and keeps what the report wrote.
+            await contacts.TryReplaceManyAsync(org, campaign.RowKey, [.. results], CancellationToken.None).ConfigureAwait(false);
+        }
         if (senderRefused)
         {
             campaign.State = CampaignStates.Failed;

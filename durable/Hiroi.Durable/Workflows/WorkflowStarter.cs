@@ -1,5 +1,6 @@
 using DurableTask.Core.Exceptions;
 using Grpc.Core;
+using Hiroi.Shared.Campaigns;
 using Hiroi.Shared.Storage;
 using Hiroi.Durable.Campaigns;
 using Hiroi.Durable.Retention;
@@ -24,7 +25,8 @@ public interface IDurableClientSource
 /// Starts and wakes the workflows, each with a deterministic instance id: one orchestration per campaign, per org
 /// purge and per day's sweep. Starting one that is already pending or running is a no-op, so every caller may simply ask.
 /// </summary>
-public sealed class WorkflowStarter(IDurableClientSource clients, OrgPurge purge, IOptions<RetentionSweepOptions> options, ILogger<WorkflowStarter> logger)
+public sealed class WorkflowStarter(
+    IDurableClientSource clients, OrgPurge purge, CampaignRepository campaigns, IOptions<RetentionSweepOptions> options, ILogger<WorkflowStarter> logger)
 {
     private static readonly OrchestrationRuntimeStatus[] Live =
         [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended];
@@ -61,7 +63,7 @@ public sealed class WorkflowStarter(IDurableClientSource clients, OrgPurge purge
 
     /// <summary>
     /// What a timer does when it fires: today's sweep once its time has come (and, with it, the history of workflows that
-    /// finished before the history period), and the purge of every org still pending.
+    /// finished before the history period), then <see cref="RecoverAsync"/>.
     /// </summary>
     public async Task TickAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -74,21 +76,57 @@ public sealed class WorkflowStarter(IDurableClientSource clients, OrgPurge purge
             logger.LogInformation("Purged the history of {Count} finished workflows", purged.PurgedInstanceCount);
         }
 
+        await RecoverAsync(now, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A running campaign that has not stepped for this long while due has lost its workflow.</summary>
+    public static readonly TimeSpan StallAfter = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Starts again what should be running and is not: the purge of every org still pending, and the workflow of every
+    /// running campaign that has stalled (an orchestration that failed, was terminated, or lost its wake-up).
+    /// </summary>
+    public async Task RecoverAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
         foreach (var org in await purge.PendingAsync(cancellationToken).ConfigureAwait(false))
         {
             await StartOrgPurgeAsync(org, cancellationToken).ConfigureAwait(false);
         }
+
+        foreach (var (org, campaignId) in await campaigns.StalledAsync(now - StallAfter, now, cancellationToken).ConfigureAwait(false))
+        {
+            logger.LogWarning("Campaign {CampaignId} has not stepped for {Minutes} minutes; its workflow is started or woken again", campaignId, StallAfter.TotalMinutes);
+            if (!await StartCampaignAsync(org, campaignId, cancellationToken).ConfigureAwait(false))
+            {
+                await WakeCampaignAsync(org, campaignId, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
+    /// <summary>
+    /// Starts <paramref name="instanceId"/> unless an instance with that id is in one of <paramref name="unlessIn"/>. The
+    /// status is read first because the Functions host applies its own dedupe setting rather than the one asked for here;
+    /// the dedupe statuses and the conflict answers still close the race between two starters.
+    /// </summary>
     private async Task<bool> StartAsync(TaskName name, string instanceId, object input, OrchestrationRuntimeStatus[] unlessIn, CancellationToken cancellationToken)
     {
         try
         {
+            var existing = await clients.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
+            if (existing is not null && unlessIn.Contains(existing.RuntimeStatus))
+            {
+                return false;
+            }
+
             await clients.Client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions(instanceId).WithDedupeStatuses(unlessIn), cancellationToken)
                 .ConfigureAwait(false);
             return true;
         }
         catch (OrchestrationAlreadyExistsException)
+        {
+            return false;
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.AlreadyExists)
         {
             return false;
         }

@@ -27,6 +27,19 @@ public sealed class RetentionWorkflowFunctions(RetentionActivities activities, W
         }
     }
 
+    /// <summary>
+    /// Every five minutes: starts again what should be running and is not (pending org purges, stalled campaigns), so a
+    /// lost workflow is noticed in minutes rather than at the next daily tick.
+    /// </summary>
+    [Function("WorkflowWatchdog")]
+    public async Task Watchdog([TimerTrigger("0 */5 * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        using (InvocationDurableClient.Bind(client))
+        {
+            await workflows.RecoverAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     [Function(RetentionOrchestration.Name)]
     public static Task<int> Sweep([OrchestrationTrigger] TaskOrchestrationContext context, SweepRun run) => RetentionOrchestration.RunAsync(context, run);
 

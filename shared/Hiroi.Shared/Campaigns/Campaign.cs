@@ -62,7 +62,7 @@ public sealed class CampaignEntity : ITableEntity
     public string? EnrollCursor { get; set; }
     public string? DayKey { get; set; }
     public int DispatchedToday { get; set; }
-    public string? SenderNextAt { get; set; }
+    public string? SenderRecentSends { get; set; }
     public int SenderCursor { get; set; }
     public DateTimeOffset? NextEligibleAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
@@ -78,4 +78,26 @@ public sealed class CampaignEntity : ITableEntity
     public static string NewId() => "cmp_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
 }
 
-public sealed class CampaignRepository(HiroiTables tables) : OrgScopedRepository<CampaignEntity>(tables, TableNames.Campaigns);
+public sealed class CampaignRepository(HiroiTables tables) : OrgScopedRepository<CampaignEntity>(tables, TableNames.Campaigns)
+{
+    /// <summary>
+    /// Running campaigns of every org that are due (nothing deferred past <paramref name="now"/>) yet have not stepped
+    /// since <paramref name="stalledSince"/>: their workflow was lost. A platform scan, for the timer that restarts them.
+    /// </summary>
+    public async Task<IReadOnlyList<(OrgId Org, string CampaignId)>> StalledAsync(DateTimeOffset stalledSince, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var filter = TableClient.CreateQueryFilter($"State eq {CampaignStates.Running} and StartedAt lt {stalledSince}");
+        var stalled = new List<(OrgId, string)>();
+        await foreach (var row in table.QueryAsync<CampaignEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if ((row.LastStepAt is null || row.LastStepAt < stalledSince) && (row.NextEligibleAt is null || row.NextEligibleAt <= now)
+                && OrgId.TryParse(row.PartitionKey, out var org))
+            {
+                stalled.Add((org, row.RowKey));
+            }
+        }
+
+        return stalled;
+    }
+}

@@ -3,25 +3,22 @@ using System.Globalization;
 namespace Hiroi.Shared.Campaigns;
 
 /// <summary>
-/// Pacing per sender number and the daily cap, kept in the campaign's checkpoint. Senders are used in turn; with a pace
-/// of N per minute each dispatch books the sender for 60/N seconds after its previous booking, and a sender may be
-/// booked up to one second ahead (a token bucket holding one second's sends, at least one): the average never exceeds
-/// the pace and a burst never exceeds what carriers count per second, while one step can send a second's worth instead
-/// of one message per sender. The day is the UTC day.
+/// Pacing per sender number and the daily cap, kept in the campaign's checkpoint. Senders are used in turn. A sender
+/// paced at N a minute sends k = N/60 (whole, at least one) in any window of k·60/N seconds, judged from its last k sends
+/// (a sliding-window log): at a pace of whole sends per second no one-second window ever holds more than the pace, which
+/// is what carriers count, the average never exceeds N, and one step can send a second's worth at once instead of one
+/// message per sender. The day is the UTC day.
 /// </summary>
 public sealed class SenderPacing
 {
     private readonly CampaignEntity _campaign;
-    private readonly Dictionary<string, DateTimeOffset> _nextAt;
+    private readonly Dictionary<string, List<DateTimeOffset>> _recent;
 
     public SenderPacing(CampaignEntity campaign)
     {
         ArgumentNullException.ThrowIfNull(campaign);
         _campaign = campaign;
-        _nextAt = (campaign.SenderNextAt ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Select(pair => pair.Split('='))
-            .Where(kv => kv.Length == 2 && long.TryParse(kv[1], CultureInfo.InvariantCulture, out _))
-            .ToDictionary(kv => kv[0], kv => DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(kv[1], CultureInfo.InvariantCulture)), StringComparer.Ordinal);
+        _recent = ParseRecent(campaign.SenderRecentSends);
     }
 
     /// <summary>When the daily cap is reached: the start of the next UTC day; otherwise null.</summary>
@@ -38,19 +35,29 @@ public sealed class SenderPacing
         for (var i = 0; i < senders.Length; i++)
         {
             var sender = senders[(_campaign.SenderCursor + i) % senders.Length];
-            if (!_nextAt.TryGetValue(sender, out var booked) || booked - BurstAhead <= now)
+            if (FreeAt(sender) <= now)
             {
                 return (sender, now);
             }
         }
 
-        return (null, senders.Select(s => _nextAt[s]).Min() - BurstAhead);
+        return (null, senders.Select(FreeAt).Min());
     }
 
-    private TimeSpan Interval => TimeSpan.FromMinutes(1.0 / _campaign.PacingPerSenderPerMinute);
+    /// <summary>Whole sends per window, at least one.</summary>
+    private int PerWindow => Math.Max(1, _campaign.PacingPerSenderPerMinute / 60);
 
-    /// <summary>How far ahead a sender may be booked: one second's sends beyond the first, none under one a second.</summary>
-    private TimeSpan BurstAhead => _campaign.PacingPerSenderPerMinute > 60 ? Interval * (Math.Floor(_campaign.PacingPerSenderPerMinute / 60.0) - 1) : TimeSpan.Zero;
+    /// <summary>
+    /// The window that may hold <see cref="PerWindow"/> sends: one second at whole sends per second. Rounded up to the
+    /// millisecond the checkpoint keeps, so rounding never lets the average creep above the pace.
+    /// </summary>
+    private TimeSpan Window => TimeSpan.FromMilliseconds(Math.Ceiling(60_000.0 * PerWindow / _campaign.PacingPerSenderPerMinute));
+
+    /// <summary>A sender is free once the oldest of its last <see cref="PerWindow"/> sends has left the window.</summary>
+    private DateTimeOffset FreeAt(string sender) =>
+        _campaign.PacingPerSenderPerMinute <= 0 || !_recent.TryGetValue(sender, out var sends) || sends.Count < PerWindow
+            ? DateTimeOffset.MinValue
+            : sends[^PerWindow] + Window;
 
     /// <summary>Counts a dispatch by <paramref name="sender"/> against its pace and the day's cap.</summary>
     public void Used(string sender, DateTimeOffset now)
@@ -61,10 +68,54 @@ public sealed class SenderPacing
         _campaign.SenderCursor = (Math.Max(0, Array.IndexOf(senders, sender)) + 1) % Math.Max(1, senders.Length);
         if (_campaign.PacingPerSenderPerMinute > 0)
         {
-            _nextAt[sender] = (_nextAt.TryGetValue(sender, out var booked) && booked > now ? booked : now) + Interval;
-            _campaign.SenderNextAt = string.Join(';', _nextAt.Select(kv => kv.Key + "=" + kv.Value.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
+            if (!_recent.TryGetValue(sender, out var sends))
+            {
+                _recent[sender] = sends = [];
+            }
+
+            sends.Add(now);
+            if (sends.Count > PerWindow)
+            {
+                sends.RemoveRange(0, sends.Count - PerWindow);
+            }
+
+            _campaign.SenderRecentSends = FormatRecent(_recent);
         }
     }
+
+    /// <summary>"sender=ms,ms;sender=ms": each sender's last sends in Unix milliseconds, oldest first.</summary>
+    private static Dictionary<string, List<DateTimeOffset>> ParseRecent(string? stored)
+    {
+        var recent = new Dictionary<string, List<DateTimeOffset>>(StringComparer.Ordinal);
+        foreach (var pair in (stored ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kv = pair.Split('=');
+            if (kv.Length != 2)
+            {
+                continue;
+            }
+
+            var sends = new List<DateTimeOffset>();
+            foreach (var ms in kv[1].Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (long.TryParse(ms, CultureInfo.InvariantCulture, out var value))
+                {
+                    sends.Add(DateTimeOffset.FromUnixTimeMilliseconds(value));
+                }
+            }
+
+            recent[kv[0]] = sends;
+        }
+
+        return recent;
+    }
+
+    private static string FormatRecent(Dictionary<string, List<DateTimeOffset>> recent) =>
+        string.Join(';', recent.Select(kv => kv.Key + "=" + string.Join(',', kv.Value.Select(t => CeilingMilliseconds(t).ToString(CultureInfo.InvariantCulture)))));
+
+    /// <summary>Rounded up, so a reloaded checkpoint never frees a sender earlier than the exact times would.</summary>
+    private static long CeilingMilliseconds(DateTimeOffset at) =>
+        at.ToUnixTimeMilliseconds() + (at.UtcTicks % TimeSpan.TicksPerMillisecond == 0 ? 0 : 1);
 
     private void RollDay(DateTimeOffset now)
     {

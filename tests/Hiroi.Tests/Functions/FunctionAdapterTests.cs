@@ -3,11 +3,13 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Hiroi.Durable.Retention;
+using Hiroi.Shared.Tenancy;
 using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Moq;
 
 namespace Hiroi.Tests.Functions;
 
@@ -18,6 +20,19 @@ public class FunctionAdapterTests(FunctionsFixture functions) : IClassFixture<Fu
 
     private static async Task<string> CreateAsync(HttpClient client, string path, object body) =>
         JsonDocument.Parse(await (await client.PostAsJsonAsync(path, body)).EnsureSuccessStatusCode().Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+
+    /// <summary>A new org owning <paramref name="sender"/>, with a list of <paramref name="numbers"/> in a zone inside its calling hours.</summary>
+    private async Task<(CreatedOrganization Org, HttpClient Owner, string ListId)> OrgWithListAsync(string sender, params string[] numbers)
+    {
+        var org = await App.CreateOrgAsync();
+        var owner = App.ClientWithKey(org.OwnerApiKey);
+        (await owner.PostAsJsonAsync("/api/numbers", new { number = sender })).EnsureSuccessStatusCode();
+        var listId = await CreateAsync(owner, "/api/lists", new { name = "Contacts" });
+        var zone = ZonesNow.Open();
+        var csv = "phone,timezone,sms_consent\n" + string.Concat(numbers.Select(n => $"{n},{zone},yes\n"));
+        (await owner.PostAsync($"/api/lists/{listId}/contacts", new StringContent(csv, Encoding.UTF8, "text/csv"))).EnsureSuccessStatusCode();
+        return (org, owner, listId);
+    }
 
     [Fact]
     public async Task A_valid_key_gets_200_no_key_401_and_another_orgs_id_404()
@@ -93,14 +108,8 @@ public class FunctionAdapterTests(FunctionsFixture functions) : IClassFixture<Fu
     [Fact]
     public async Task A_campaign_started_through_its_function_runs_on_the_functions_orchestrator_and_texts_each_contact_once()
     {
-        var org = await App.CreateOrgAsync();
-        var owner = App.ClientWithKey(org.OwnerApiKey);
         const string Sender = "+15550601001";
-        (await owner.PostAsJsonAsync("/api/numbers", new { number = Sender })).EnsureSuccessStatusCode();
-        var zone = ZonesNow.Open();
-        var listId = await CreateAsync(owner, "/api/lists", new { name = "Fn" });
-        var csv = $"phone,timezone,sms_consent\n+12125550701,{zone},yes\n+12125550702,{zone},yes\n";
-        (await owner.PostAsync($"/api/lists/{listId}/contacts", new StringContent(csv, Encoding.UTF8, "text/csv"))).EnsureSuccessStatusCode();
+        var (_, owner, listId) = await OrgWithListAsync(Sender, "+12125550701", "+12125550702");
         var campaignId = await CampaignApp.CampaignAsync(owner, listId, Sender, new { outcomeTimeoutSeconds = 10 });
 
         (await owner.PostAsync($"/api/campaigns/{campaignId}/start", null)).EnsureSuccessStatusCode();
@@ -110,6 +119,73 @@ public class FunctionAdapterTests(FunctionsFixture functions) : IClassFixture<Fu
         var sentTo = functions.Acs.Invocations.Where(i => i.Method.Name == "SendSmsAsync").Select(i => ((Hiroi.Shared.Acs.SmsRequest)i.Arguments[0]!).To).ToList();
         Assert.Equal(1, sentTo.Count(t => t == "+12125550701"));
         Assert.Equal(1, sentTo.Count(t => t == "+12125550702"));
+    }
+
+    [Fact]
+    public async Task The_watchdog_restarts_a_running_campaign_whose_workflow_was_lost_and_leaves_a_deferred_one_alone()
+    {
+        const string Sender = "+15550601002";
+        var (org, owner, listId) = await OrgWithListAsync(Sender, "+12125550711");
+        var lost = await CampaignApp.CampaignAsync(owner, listId, Sender, new { outcomeTimeoutSeconds = 10 });
+        var deferred = await CampaignApp.CampaignAsync(owner, listId, Sender, new { outcomeTimeoutSeconds = 10 });
+        // Both marked running 20 minutes ago with no workflow (a start lost between the row and the engine); one is
+        // deferred past now, as a campaign waiting for its calling window is.
+        var campaigns = App.Services.GetRequiredService<Hiroi.Shared.Campaigns.CampaignRepository>();
+        var ago = DateTimeOffset.UtcNow.AddMinutes(-20);
+        foreach (var (id, nextAt) in new[] { (lost, (DateTimeOffset?)null), (deferred, DateTimeOffset.UtcNow.AddHours(1)) })
+        {
+            var row = (await campaigns.FindAsync(org.OrgId, id, CancellationToken.None))!;
+            (row.State, row.StartedAt, row.NextEligibleAt) = (Hiroi.Shared.Campaigns.CampaignStates.Running, ago, nextAt);
+            Assert.True(await campaigns.UpdateAsync(org.OrgId, row, CancellationToken.None));
+        }
+
+        await App.InvokeAsync("WorkflowWatchdog", new TimerInfo(), App.Workflows, CancellationToken.None);
+
+        var done = await CampaignApp.WaitForAsync(owner, $"/api/campaigns/{lost}", c => c.GetProperty("state").GetString() == "completed");
+        Assert.Equal(1, done.GetProperty("progress").GetProperty("byState").GetProperty("done").GetInt32());
+        Assert.Null(await App.Workflows.GetInstanceAsync(Hiroi.Durable.Campaigns.CampaignOrchestration.InstanceId(org.OrgId, deferred)));
+        Assert.Equal("running", JsonDocument.Parse(await owner.GetStringAsync($"/api/campaigns/{deferred}")).RootElement.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task A_pause_landing_while_a_step_sends_keeps_the_pause_and_the_steps_progress()
+    {
+        const string Sender = "+15550601003";
+        const string Held = "+12125550721";
+        var (org, owner, listId) = await OrgWithListAsync(Sender, Held);
+        var campaignId = await CampaignApp.CampaignAsync(owner, listId, Sender, new { outcomeTimeoutSeconds = 600 });
+        // The send to this number waits until the test lets it go, so the pause lands while the step is sending.
+        var sending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        functions.Acs.Setup(a => a.SendSmsAsync(It.Is<Hiroi.Shared.Acs.SmsRequest>(r => r.To == Held), It.IsAny<CancellationToken>()))
+            .Returns(async () =>
+            {
+                sending.TrySetResult();
+                await release.Task;
+                return new Hiroi.Shared.Acs.SmsSendResult("Outgoing_held", true, 202, null);
+            });
+
+        (await owner.PostAsync($"/api/campaigns/{campaignId}/start", null)).EnsureSuccessStatusCode();
+        await sending.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(HttpStatusCode.OK, (await owner.PostAsync($"/api/campaigns/{campaignId}/pause", null)).StatusCode);
+        release.SetResult();
+
+        var campaigns = App.Services.GetRequiredService<Hiroi.Shared.Campaigns.CampaignRepository>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        Hiroi.Shared.Campaigns.CampaignEntity? row;
+        do
+        {
+            await Task.Delay(200);
+            row = await campaigns.FindAsync(org.OrgId, campaignId, CancellationToken.None);
+        }
+        while (row!.DispatchedToday == 0 && DateTime.UtcNow < deadline);
+
+        // The command's state stands; the step's checkpoint (the day's count, the sender's pacing) was merged onto it.
+        Assert.Equal(Hiroi.Shared.Campaigns.CampaignStates.Paused, row.State);
+        Assert.Equal(1, row.DispatchedToday);
+        Assert.NotNull(row.LastStepAt);
+        var contact = JsonDocument.Parse(await owner.GetStringAsync($"/api/campaigns/{campaignId}/contacts")).RootElement.EnumerateArray().Single();
+        Assert.Equal("awaiting", contact.GetProperty("state").GetString());
     }
 
     [Fact]
