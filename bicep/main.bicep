@@ -1,5 +1,6 @@
-// Hiroi platform infrastructure: storage, Key Vault, monitoring and the managed identity the app runs as.
-// Identity-based access everywhere: storage has shared keys disabled, Key Vault uses RBAC, App Insights local auth is off.
+// Hiroi platform: the app (Functions on Flex Consumption, or the self-host on Container Apps), storage, Key Vault,
+// monitoring, Communication Services with its Event Grid subscription, optional Redis, and the managed identity the
+// app runs as. Identity-based access everywhere: no keys, no connection strings with secrets, no secret values created.
 targetScope = 'resourceGroup'
 
 @description('Short environment name (dev, test, prod); part of every resource name.')
@@ -20,6 +21,39 @@ param logRetentionDays int = 30
 
 @description('Tags applied to every resource.')
 param tags object = {}
+
+@description('Which host serves the platform: the Functions app or the self-host on Container Apps.')
+@allowed(['functions', 'containerapp'])
+param hostKind string = 'functions'
+
+@description('Image of the self-host (containerapp only); azd sets it on deploy.')
+param containerImage string = 'mcr.microsoft.com/k8se/quickstart:latest'
+
+@description('Where Communication Services stores data at rest.')
+param acsDataLocation string = 'United States'
+
+@description('Subscribe the webhook to ACS events. Event Grid validates the endpoint when subscribing, so the app must be deployed first: false on the first provision, then true.')
+param subscribeEvents bool = false
+
+@description('How Event Grid authenticates to the webhook: entra (recommended) or secret.')
+@allowed(['entra', 'secret'])
+param eventGridDeliveryAuth string = 'entra'
+
+@description('Application id or URI of the app registration Event Grid gets tokens for (entra delivery).')
+param eventGridEntraAudience string = ''
+
+@description('The webhook secret for secret delivery: the value already set as the vault secret EventGrid--WebhookSecret.')
+@secure()
+param eventGridWebhookSecret string = ''
+
+@description('Deploy Azure Managed Redis for limits shared across instances.')
+param deployRedis bool = false
+
+@description('Azure Managed Redis SKU.')
+param redisSku string = 'Balanced_B0'
+
+@description('Daily retention sweep schedule (NCRONTAB with seconds, UTC).')
+param retentionSchedule string = '0 0 3 * * *'
 
 // Unique, stable suffix for globally named resources.
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
@@ -46,12 +80,16 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+var deploymentContainer = 'app-package'
+var deadLetterContainer = 'eventgrid-deadletter'
+
 module storage 'modules/storage.bicep' = {
   name: 'storage'
   params: {
     name: take('sthiroi${resourceToken}', 24)
     location: location
     dataPrincipalId: identity.outputs.principalId
+    containers: [deploymentContainer, deadLetterContainer]
     tags: allTags
   }
 }
@@ -68,8 +106,124 @@ module keyVault 'modules/keyvault.bicep' = {
   }
 }
 
-@description('Client id of the managed identity; set as AzureWebJobsStorage__clientId and AZURE_CLIENT_ID.')
+module acs 'modules/acs.bicep' = {
+  name: 'acs'
+  params: {
+    name: 'acs-hiroi-${environmentName}-${resourceToken}'
+    dataLocation: acsDataLocation
+    appPrincipalId: identity.outputs.principalId
+    tags: allTags
+  }
+}
+
+module redis 'modules/redis.bicep' = if (deployRedis) {
+  name: 'redis'
+  params: {
+    name: 'redis-hiroi-${environmentName}-${resourceToken}'
+    location: location
+    skuName: redisSku
+    appPrincipalId: identity.outputs.principalId
+    tags: allTags
+  }
+}
+
+// The app's host names are known before the app exists, so its settings can name its own URL.
+var functionAppName = 'func-hiroi-${environmentName}-${resourceToken}'
+var containerAppName = take('ca-hiroi-${environmentName}-${resourceToken}', 32)
+
+// Every setting either host reads, the same for both; none is a secret. Secrets are read from the vault by name
+// (EventGrid--WebhookSecret, Calls--CallbackSigningKeys, ...), never put in settings.
+var appSettings = union({
+  AzureWebJobsStorage__accountName: storage.outputs.name
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identity.outputs.clientId
+  AZURE_CLIENT_ID: identity.outputs.clientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identity.outputs.clientId}'
+  Hiroi__KeyVaultUri: keyVault.outputs.uri
+  Hiroi__Acs__Endpoint: acs.outputs.endpoint
+  Hiroi__Acs__UseEntraId: 'true'
+  Hiroi__Acs__CallbackAuth__Audience: acs.outputs.immutableResourceId
+  Hiroi__AcsSimulator__Enabled: 'false'
+  Hiroi__RetentionSweep__Schedule: retentionSchedule
+}, eventGridDeliveryAuth == 'entra' ? {
+  Hiroi__EventGrid__Entra__TenantId: tenant().tenantId
+  Hiroi__EventGrid__Entra__Audience: eventGridEntraAudience
+} : {}, deployRedis ? {
+  Hiroi__Redis__Connection: redis!.outputs.endpoint
+} : {})
+
+module functionApp 'modules/functionapp.bicep' = if (hostKind == 'functions') {
+  name: 'functionapp'
+  params: {
+    name: functionAppName
+    location: location
+    identityId: identity.outputs.resourceId
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainer: deploymentContainer
+    settings: union(appSettings, {
+      Hiroi__Calls__PublicBaseUrl: 'https://${functionAppName}.azurewebsites.net'
+    })
+    tags: allTags
+  }
+}
+
+module containerApp 'modules/containerapp.bicep' = if (hostKind == 'containerapp') {
+  name: 'containerapp'
+  params: {
+    name: containerAppName
+    location: location
+    identityId: identity.outputs.resourceId
+    identityPrincipalId: identity.outputs.principalId
+    registryName: take('crhiroi${resourceToken}', 50)
+    image: containerImage
+    settings: appSettings
+    workspaceId: monitoring.outputs.workspaceId
+    tags: allTags
+  }
+}
+
+var appUrl = hostKind == 'functions' ? functionApp!.outputs.url : containerApp!.outputs.url
+
+module eventGrid 'modules/eventgrid.bicep' = if (subscribeEvents) {
+  name: 'eventgrid'
+  params: {
+    name: 'egst-hiroi-${environmentName}-${resourceToken}'
+    acsId: acs.outputs.id
+    webhookUrl: '${appUrl}/api/eventgrid/acs'
+    eventTypes: [
+      'Microsoft.Communication.SMSReceived'
+      'Microsoft.Communication.SMSDeliveryReportReceived'
+      'Microsoft.Communication.IncomingCall'
+      'Microsoft.Communication.RecordingFileStatusUpdated'
+    ]
+    deliveryAuth: eventGridDeliveryAuth
+    entraTenantId: tenant().tenantId
+    entraAudience: eventGridEntraAudience
+    webhookSecret: eventGridWebhookSecret
+    storageAccountName: storage.outputs.name
+    deadLetterContainer: deadLetterContainer
+    tags: allTags
+  }
+}
+
+@description('The app\'s base URL.')
+output appUrl string = appUrl
+
+@description('The URL Event Grid delivers ACS events to.')
+output webhookUrl string = '${appUrl}/api/eventgrid/acs'
+
+@description('Client id of the managed identity the app runs as (AzureWebJobsStorage__clientId, AZURE_CLIENT_ID).')
 output identityClientId string = identity.outputs.clientId
+
+@description('For azd: deploy the functions service (its host was provisioned).')
+output DEPLOY_FUNCTIONS bool = hostKind == 'functions'
+
+@description('For azd: deploy the server service to Container Apps (its host was provisioned).')
+output DEPLOY_SERVER bool = hostKind == 'containerapp'
+
+@description('For azd: the registry the server image is pushed to (containerapp only).')
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = hostKind == 'containerapp' ? containerApp!.outputs.registryEndpoint : ''
 
 @description('Resource id of the managed identity, to attach to the Function App or Container App.')
 output identityResourceId string = identity.outputs.resourceId

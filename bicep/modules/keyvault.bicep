@@ -1,4 +1,5 @@
 // Key Vault for the app's secrets (webhook secrets, signing keys, data-key wrapping keys), with RBAC authorization.
+import { builtInRoles } from 'roles.bicep'
 
 @description('Key Vault name (3-24 characters).')
 @minLength(3)
@@ -20,10 +21,6 @@ param workspaceId string
 @description('Tags for the resource.')
 param tags object
 
-// Built-in role definition ids:
-var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
-var keyVaultSecretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
-
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
   location: location
@@ -43,21 +40,21 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
 }
 
 resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, readerPrincipalId, keyVaultSecretsUser)
+  name: guid(vault.id, readerPrincipalId, builtInRoles.keyVaultSecretsUser)
   scope: vault
   properties: {
     principalId: readerPrincipalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', builtInRoles.keyVaultSecretsUser)
   }
 }
 
 resource secretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(adminPrincipalId)) {
-  name: guid(vault.id, adminPrincipalId, keyVaultSecretsOfficer)
+  name: guid(vault.id, adminPrincipalId, builtInRoles.keyVaultSecretsOfficer)
   scope: vault
   properties: {
     principalId: adminPrincipalId
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsOfficer)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', builtInRoles.keyVaultSecretsOfficer)
   }
 }
 

@@ -1,5 +1,6 @@
 // Log Analytics workspace and workspace-based Application Insights with local (key) auth disabled: the app publishes
 // telemetry with its managed identity.
+import { builtInRoles } from 'roles.bicep'
 
 @description('Log Analytics workspace name.')
 param workspaceName string
@@ -18,9 +19,6 @@ param publisherPrincipalId string
 
 @description('Tags for the resources.')
 param tags object
-
-// Built-in role definition id:
-var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
 
 resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   name: workspaceName
@@ -48,12 +46,12 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 resource publisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(appInsights.id, publisherPrincipalId, monitoringMetricsPublisher)
+  name: guid(appInsights.id, publisherPrincipalId, builtInRoles.monitoringMetricsPublisher)
   scope: appInsights
   properties: {
     principalId: publisherPrincipalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', builtInRoles.monitoringMetricsPublisher)
   }
 }
 
@@ -62,3 +60,6 @@ output workspaceId string = workspace.id
 
 @description('Application Insights resource id.')
 output appInsightsId string = appInsights.id
+
+@description('Application Insights connection string: an endpoint and an ingestion id, not a credential (local auth is off).')
+output connectionString string = appInsights.properties.ConnectionString

@@ -1,5 +1,6 @@
-// Storage account for tables (tenant data), blobs (encrypted recordings, exports) and queues (workflow steps).
-// Shared-key access is disabled: the app reaches it with its managed identity only.
+// Storage account for tables (tenant data), blobs (encrypted recordings, exports, the app package, dead-lettered
+// events) and queues (the Durable task hub). Shared-key access is disabled: everything reaches it with an identity.
+import { builtInRoles } from 'roles.bicep'
 
 @description('Storage account name (3-24 lowercase letters and digits).')
 @minLength(3)
@@ -12,13 +13,11 @@ param location string
 @description('Principal id that gets blob, queue and table data access.')
 param dataPrincipalId string
 
+@description('Blob containers the platform writes to besides the app\'s own (the deployment package, dead letters).')
+param containers string[]
+
 @description('Tags for the resource.')
 param tags object
-
-// Built-in role definition ids:
-var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -61,7 +60,15 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   }
 }
 
-var roles = [storageBlobDataOwner, storageQueueDataContributor, storageTableDataContributor]
+resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for container in containers: {
+  parent: blobService
+  name: container
+  properties: {
+    publicAccess: 'None'
+  }
+}]
+
+var roles = [builtInRoles.storageBlobDataOwner, builtInRoles.storageQueueDataContributor, builtInRoles.storageTableDataContributor]
 
 resource dataAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in roles: {
   name: guid(account.id, dataPrincipalId, role)
@@ -79,5 +86,5 @@ output name string = account.name
 @description('Storage account resource id.')
 output id string = account.id
 
-@description('Blob service name, for diagnostics settings.')
-output blobServiceName string = blobService.name
+@description('Blob endpoint, for the Function App\'s deployment container.')
+output blobEndpoint string = account.properties.primaryEndpoints.blob

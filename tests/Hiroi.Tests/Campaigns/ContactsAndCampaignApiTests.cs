@@ -9,11 +9,14 @@ namespace Hiroi.Tests.Campaigns;
 
 public class ContactsAndCampaignApiTests(HiroiApp app) : IClassFixture<HiroiApp>
 {
+    private static int _senders = 1000;
+
     private async Task<(HttpClient Admin, string Sender)> OrgAsync()
     {
         var org = await app.CreateOrgAsync();
         var admin = app.ClientWithKey(org.OwnerApiKey);
-        var sender = "+1555060" + Random.Shared.Next(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // Numbers belong to one org each: every org of this class gets its own (a random pick collided now and then).
+        var sender = "+1555060" + Interlocked.Increment(ref _senders).ToString(System.Globalization.CultureInfo.InvariantCulture);
         (await admin.PostAsJsonAsync("/api/numbers", new { number = sender })).EnsureSuccessStatusCode();
         return (admin, sender);
     }

@@ -1,0 +1,12 @@
+// Development: the Functions host, a small Redis-free footprint, 30 days of logs.
+using 'main.bicep'
+
+param environmentName = 'dev'
+param hostKind = 'functions'
+param acsDataLocation = 'United States'
+param subscribeEvents = bool(readEnvironmentVariable('HIROI_SUBSCRIBE_EVENTS', 'false'))
+param eventGridDeliveryAuth = 'entra'
+param eventGridEntraAudience = readEnvironmentVariable('HIROI_EVENTGRID_AUDIENCE', '')
+param vaultOfficerObjectId = readEnvironmentVariable('HIROI_VAULT_OFFICER', '')
+param deployRedis = false
+param logRetentionDays = 30
