@@ -30,7 +30,7 @@ public class ApiKeyVerificationBenchmarks
             ["AzureWebJobsStorage"] = Environment.GetEnvironmentVariable("HIROI_BENCH_STORAGE") ?? "UseDevelopmentStorage=true",
             ["Hiroi:Storage:Prefix"] = "bench",
             ["Hiroi:ApiKeys:CacheSeconds"] = "600",
-            ["Hiroi:ApiKeys:MaxFailuresPerKey"] = "1000",
+            ["Hiroi:ApiKeys:MaxFailuresPerKeyAndClient"] = "1000",
             ["Hiroi:ApiKeys:MaxFailuresPerClient"] = "10000",
         }).Build();
         _services = new ServiceCollection()

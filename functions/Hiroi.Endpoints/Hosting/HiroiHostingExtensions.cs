@@ -10,6 +10,7 @@ using Hiroi.Endpoints.Console.Members;
 using Hiroi.Endpoints.Console.Orgs;
 using Hiroi.Endpoints.Health;
 using Hiroi.Endpoints.Problems;
+using Hiroi.Endpoints.Protection;
 using Hiroi.Endpoints.Telemetry;
 using Hiroi.Endpoints.Telephony;
 using Hiroi.Endpoints.Telephony.Calls;
@@ -71,8 +72,10 @@ public static class HiroiHostingExtensions
     public static IApplicationBuilder UseHiroi(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestCharsetCheck();
         app.UseAuthentication();
         app.UseAuthorization();
         return app;

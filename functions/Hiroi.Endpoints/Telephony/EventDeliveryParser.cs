@@ -67,9 +67,10 @@ public static class EventDeliveryParser
             return null;
         }
 
-        var json = BinaryData.FromString(element.GetRawText());
         try
         {
+            // Transcoding throws on invalid UTF-8 inside a string: that element is rejected, the others stand.
+            var json = BinaryData.FromString(element.GetRawText());
             if (element.TryGetProperty("specversion", out _))
             {
                 var cloudEvent = CloudEvent.Parse(json);

@@ -90,6 +90,13 @@ public sealed class EventProcessor(IEnumerable<IAcsEventConsumer> handlers, Even
             await ReleaseQuietlyAsync(claim).ConfigureAwait(false);
             return EventResult.Malformed;
         }
+        catch (Azure.RequestFailedException e) when (e.Status == 400)
+        {
+            // Storage refused the event's content itself (a key or value it cannot hold): no retry would change that.
+            logger.LogWarning("Storage refused {EventType} event {EventId}: {ErrorCode}", inbound.Type, inbound.Id, e.ErrorCode);
+            await ReleaseQuietlyAsync(claim).ConfigureAwait(false);
+            return EventResult.Malformed;
+        }
         catch (Exception e) when (TransientFaults.IsTransient(e) || e is SecretStoreUnavailableException || e is OperationCanceledException)
         {
             logger.LogWarning(e, "Transient fault handling {EventType} event {EventId}", inbound.Type, inbound.Id);

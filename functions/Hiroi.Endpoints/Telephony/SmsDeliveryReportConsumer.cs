@@ -23,11 +23,15 @@ public sealed class SmsDeliveryReportConsumer(
     {
         ArgumentNullException.ThrowIfNull(inbound);
         var data = inbound.DataAs<AcsSmsDeliveryReportReceivedEventData>();
-        if (!E164.TryNormalize(data.From, out var ourNumber) || string.IsNullOrEmpty(data.MessageId)
-            || string.IsNullOrEmpty(data.DeliveryStatus))
+        if (!E164.TryNormalize(data.From, out var ourNumber) || string.IsNullOrEmpty(data.DeliveryStatus))
         {
             throw new MalformedEventException("SMSDeliveryReportReceived needs from, messageId and deliveryStatus");
         }
+
+        EventFields.MessageId(data.MessageId, "SMSDeliveryReportReceived");
+        EventFields.Bounded(data.DeliveryStatus, EventFields.MaxShortText, "deliveryStatus");
+        EventFields.Bounded(data.DeliveryStatusDetails, EventFields.MaxShortText, "deliveryStatusDetails");
+        EventFields.Bounded(data.Tag, EventFields.MaxShortText, "tag");
 
         if (await numbers.OwnerAsync(ourNumber, cancellationToken) is not { } org)
         {

@@ -1,5 +1,6 @@
 using Azure.Messaging.EventGrid.SystemEvents;
 using Hiroi.Shared.Logging;
+using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
 using Microsoft.Extensions.Logging;
@@ -22,8 +23,8 @@ public sealed class SmsReceivedConsumer(
         ArgumentNullException.ThrowIfNull(inbound);
         try
         {
-            return inbound.DataAs<AcsSmsReceivedEventData>() is { Message: { } text, MessageId.Length: > 0 }
-                && SmsKeywords.Classify(text) == SmsKeyword.None;
+            return inbound.DataAs<AcsSmsReceivedEventData>() is { Message: { Length: <= EventFields.MaxSmsText } text, MessageId: var id }
+                && TableKeys.IsAcceptable(id) && SmsKeywords.Classify(text) == SmsKeyword.None;
         }
         catch (MalformedEventException)
         {
@@ -40,11 +41,13 @@ public sealed class SmsReceivedConsumer(
     {
         ArgumentNullException.ThrowIfNull(inbound);
         var data = inbound.DataAs<AcsSmsReceivedEventData>();
-        if (!E164.TryNormalize(data.From, out var from) || !E164.TryNormalize(data.To, out var to)
-            || string.IsNullOrEmpty(data.MessageId) || data.Message is null)
+        if (!E164.TryNormalize(data.From, out var from) || !E164.TryNormalize(data.To, out var to) || data.Message is null)
         {
             throw new MalformedEventException("SMSReceived needs from, to, messageId and message");
         }
+
+        EventFields.MessageId(data.MessageId, "SMSReceived");
+        EventFields.Bounded(data.Message, EventFields.MaxSmsText, "SMSReceived message");
 
         if (await numbers.OwnerAsync(to, cancellationToken) is not { } org)
         {

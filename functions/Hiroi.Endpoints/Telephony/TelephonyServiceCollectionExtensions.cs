@@ -29,7 +29,7 @@ public static class TelephonyServiceCollectionExtensions
         services.AddSingleton<WebhookAuthenticator>();
         services.AddSection<EventGridEntraOptions>(EventGridEntraOptions.Section);
         services.TryAddKeyedSingleton(EventGridEntraValidator.ConfigurationServiceKey,
-            (sp, _) => EventGridEntraValidator.MetadataFor(sp.GetRequiredService<IOptions<EventGridEntraOptions>>()));
+            (sp, _) => EventGridEntraValidator.MetadataFor(sp.GetRequiredService<IOptions<EventGridEntraOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<EventGridEntraValidator>();
         services.AddSingleton<IAcsEventConsumer, SmsReceivedConsumer>();
         services.AddSingleton<IAcsEventConsumer, SmsDeliveryReportConsumer>();

@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Hiroi.Endpoints.Problems;
 using Hiroi.Endpoints.Telephony;
 using Hiroi.Shared;
 using Hiroi.Shared.Acs;
 using Hiroi.Shared.Secrets;
+using Hiroi.Shared.Telephony;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -209,13 +211,17 @@ public static class AcsSimulatorApi
     /// <summary>Plays the customer: an SMS from <c>from</c> to one of our numbers.</summary>
     private static IResult SimulateSmsAsync(SimulatedSms sms, SimulatorOutbox outbox)
     {
-        if (string.IsNullOrEmpty(sms.From) || string.IsNullOrEmpty(sms.To) || sms.Message is null)
+        var validation = new Validation()
+            .Require(E164.TryNormalize(sms.From, out _), "from", "must be an E.164 number")
+            .Require(E164.TryNormalize(sms.To, out _), "to", "must be an E.164 number")
+            .Require(sms.Message is { Length: <= EventFields.MaxSmsText }, "message", $"is required, at most {EventFields.MaxSmsText} characters");
+        if (!validation.IsValid)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from,to,message"] = ["are required"] });
+            return TypedResults.ValidationProblem(validation.Errors);
         }
 
         var messageId = "Incoming_" + Guid.NewGuid().ToString("N");
-        outbox.PostEvent(() => GridEvent("Microsoft.Communication.SMSReceived", "/phonenumber/" + sms.To.TrimStart('+'), new
+        outbox.PostEvent(() => GridEvent("Microsoft.Communication.SMSReceived", "/phonenumber/" + sms.To!.TrimStart('+'), new
         {
             messageId, from = sms.From, to = sms.To, message = sms.Message, receivedTimestamp = DateTimeOffset.UtcNow, segmentCount = 1,
         }), 0);
@@ -227,9 +233,12 @@ public static class AcsSimulatorApi
     /// <summary>Plays the customer: a phone call from <c>from</c> to one of our numbers.</summary>
     private static async Task<IResult> SimulateIncomingCall(SimulatedCall call, SimulatorStore store, SimulatorOutbox outbox, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(call.From) || string.IsNullOrEmpty(call.To))
+        var validation = new Validation()
+            .Require(E164.TryNormalize(call.From, out _), "from", "must be an E.164 number")
+            .Require(E164.TryNormalize(call.To, out _), "to", "must be an E.164 number");
+        if (!validation.IsValid)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from,to"] = ["are required"] });
+            return TypedResults.ValidationProblem(validation.Errors);
         }
 
         var context = "simctx" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));

@@ -31,8 +31,7 @@ public static class HiroiCli
     private static async Task<int> CreateOrgAsync(
         string name, string ownerEmail, bool asJson, TextWriter output, TextWriter error, Action<IConfigurationBuilder>? configure, CancellationToken ct)
     {
-        name = name.Trim();
-        if (name.Length is 0 or > OrganizationService.MaxNameLength || name.Any(char.IsControl))
+        if (!DisplayText.TryClean(name, OrganizationService.MaxNameLength, out name))
         {
             await error.WriteLineAsync($"The name must be 1 to {OrganizationService.MaxNameLength} printable characters.");
             return 2;

@@ -25,7 +25,8 @@ public static class ApiKeyHasher
     public static bool Verify(string secret, StoredKeyHash stored)
     {
         ArgumentNullException.ThrowIfNull(stored);
-        if (stored.Iterations < 1 || stored.Hash.Length == 0)
+        // A truncated hash would match far more secrets than the one it was made from: anything under 256 bits is refused.
+        if (stored.Iterations < 1 || stored.Hash.Length < HashBytes)
         {
             return false;
         }

@@ -18,11 +18,14 @@ public sealed class ApiKeyOptions
     [Range(100, 1_000_000)]
     public int CacheSize { get; set; } = 10_000;
 
-    /// <summary>Failed verifications allowed per key id in one window before its slow path is refused.</summary>
+    /// <summary>
+    /// Failed verifications one client may make with one key id in a window before its wrong keys are answered 429 (its
+    /// right key still passes).
+    /// </summary>
     [Range(1, 1000)]
-    public int MaxFailuresPerKey { get; set; } = 10;
+    public int MaxFailuresPerKeyAndClient { get; set; } = 10;
 
-    /// <summary>Failed verifications allowed per client IP in one window.</summary>
+    /// <summary>Failed verifications allowed per client IP in one window, over all key ids.</summary>
     [Range(1, 10_000)]
     public int MaxFailuresPerClient { get; set; } = 30;
 

@@ -21,11 +21,12 @@ public sealed record ApiKeyVerification(ApiKeyOutcome Outcome, Caller? Caller = 
 }
 
 /// <summary>
-/// Verifies presented API keys. PBKDF2 at 600,000 iterations costs a core for a fraction of a second, so:
-/// a success is cached (bounded, short-lived, keyed by key id, holding only a SHA-256 of the whole key) and later requests
-/// with the same key cost one hash and a constant-time compare; the slow path is refused once a key id or a client has
-/// failed too often in the current window, and runs at most one derivation per core at a time. A throttled key id still
-/// accepts its cached, correct key, so an attacker guessing cannot lock its owner out.
+/// Verifies presented API keys. PBKDF2 at 600,000 iterations costs a core for a fraction of a second, so: a success is
+/// cached (bounded, short-lived, keyed by key id, holding only a SHA-256 of the whole key) and later requests with the
+/// same key cost one hash and a constant-time compare. Failures are counted per client and per key id and client; a
+/// client past either limit is answered 429 for wrong keys, and its derivations run one at a time in a lane of their own
+/// so a flood cannot starve anyone else. Failures never refuse the right secret: a key id is public (key listings, audit
+/// actors), so a count per id alone would let anyone lock its owner out.
 /// </summary>
 public sealed class ApiKeyVerifier : IDisposable
 {
@@ -35,6 +36,7 @@ public sealed class ApiKeyVerifier : IDisposable
     private readonly ApiKeyOptions _options;
     private readonly MemoryCache _verified;
     private readonly SemaphoreSlim _derivations = new(Environment.ProcessorCount, Environment.ProcessorCount);
+    private readonly SemaphoreSlim _suspectDerivations = new(1, 1);
 
     public ApiKeyVerifier(ApiKeyRepository keys, IFailureCounter failures, TimeProvider time, IOptions<ApiKeyOptions> options)
     {
@@ -71,17 +73,13 @@ public sealed class ApiKeyVerifier : IDisposable
             return ApiKeyVerification.Rejected;
         }
 
-        var blockedUntil = await BlockedUntilAsync(KeySubject(parts), clientSubject, cancellationToken).ConfigureAwait(false);
-        if (blockedUntil is not null)
-        {
-            return new ApiKeyVerification(ApiKeyOutcome.Throttled, RetryAt: blockedUntil);
-        }
-
+        var blockedUntil = await BlockedUntilAsync(parts.KeyId, clientSubject, cancellationToken).ConfigureAwait(false);
         var record = await _keys.FindAsync(parts.OrgId, parts.KeyId, cancellationToken).ConfigureAwait(false);
-        if (record is null || record.RevokedAt is not null || !await DerivationMatchesAsync(parts.Secret, record, cancellationToken).ConfigureAwait(false))
+        var lane = blockedUntil is null ? _derivations : _suspectDerivations;
+        if (record is null || record.RevokedAt is not null || !await DerivationMatchesAsync(parts.Secret, record, lane, cancellationToken).ConfigureAwait(false))
         {
             await RecordFailureAsync(parts.KeyId, clientSubject, cancellationToken).ConfigureAwait(false);
-            return ApiKeyVerification.Rejected;
+            return blockedUntil is null ? ApiKeyVerification.Rejected : new ApiKeyVerification(ApiKeyOutcome.Throttled, RetryAt: blockedUntil);
         }
 
         var caller = new Caller(parts.OrgId, "apikey:" + parts.KeyId, record.ParsedRole);
@@ -98,29 +96,31 @@ public sealed class ApiKeyVerifier : IDisposable
     {
         _verified.Dispose();
         _derivations.Dispose();
+        _suspectDerivations.Dispose();
     }
 
     private static string CacheKey(ApiKeyParts parts) => parts.OrgId.Value + "/" + parts.KeyId;
 
-    private static string KeySubject(ApiKeyParts parts) => "apikey-id:" + parts.KeyId;
+    private static string KeyClientSubject(string keyId, string clientSubject) => "apikey-id:" + keyId + "|" + clientSubject;
 
-    private async Task<bool> DerivationMatchesAsync(string secret, ApiKeyEntity record, CancellationToken cancellationToken)
+    private static async Task<bool> DerivationMatchesAsync(string secret, ApiKeyEntity record, SemaphoreSlim lane, CancellationToken cancellationToken)
     {
-        await _derivations.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await lane.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return ApiKeyHasher.Verify(secret, record.StoredHash);
         }
         finally
         {
-            _derivations.Release();
+            lane.Release();
         }
     }
 
-    private async Task<DateTimeOffset?> BlockedUntilAsync(string keySubject, string clientSubject, CancellationToken cancellationToken)
+    /// <summary>When the client may fail again, if it has failed too often (overall, or with this key id).</summary>
+    private async Task<DateTimeOffset?> BlockedUntilAsync(string keyId, string clientSubject, CancellationToken cancellationToken)
     {
-        var perKey = await _failures.GetAsync(keySubject, FailureWindow, cancellationToken).ConfigureAwait(false);
-        if (perKey.Count >= _options.MaxFailuresPerKey)
+        var perKey = await _failures.GetAsync(KeyClientSubject(keyId, clientSubject), FailureWindow, cancellationToken).ConfigureAwait(false);
+        if (perKey.Count >= _options.MaxFailuresPerKeyAndClient)
         {
             return perKey.WindowEnds;
         }
@@ -131,7 +131,7 @@ public sealed class ApiKeyVerifier : IDisposable
 
     private async Task RecordFailureAsync(string keyId, string clientSubject, CancellationToken cancellationToken)
     {
-        await _failures.IncrementAsync("apikey-id:" + keyId, FailureWindow, cancellationToken).ConfigureAwait(false);
+        await _failures.IncrementAsync(KeyClientSubject(keyId, clientSubject), FailureWindow, cancellationToken).ConfigureAwait(false);
         await _failures.IncrementAsync(clientSubject, FailureWindow, cancellationToken).ConfigureAwait(false);
     }
 

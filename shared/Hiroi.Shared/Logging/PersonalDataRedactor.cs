@@ -42,7 +42,7 @@ public static partial class PersonalDataRedactor
     [GeneratedRegex(@"(?i)\bbearer\s+[^\s,;]+")]
     private static partial Regex BearerPattern();
 
-    [GeneratedRegex(@"(?i)(?<name>\b(?:AccountKey|SharedAccessKey|Password|Pwd|sig|code|secret|access_token|client_secret))=[^;&\s""]+")]
+    [GeneratedRegex(@"(?i)(?<name>\b(?:AccountKey|SharedAccessKey|Password|Pwd|sig|code|secret|\w*token|client_secret))=[^;&\s""]+")]
     private static partial Regex SecretAssignmentPattern();
 
     [GeneratedRegex(@"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")]

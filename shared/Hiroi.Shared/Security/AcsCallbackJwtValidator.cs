@@ -49,7 +49,8 @@ public sealed class AcsCallbackJwtValidator
     /// </summary>
     /// <param name="openIdConfigurationUrl">Usually <see cref="AcsCallbackAuthOptions.DefaultOpenIdConfigurationUrl"/>.</param>
     /// <param name="httpClient">The client to fetch with; null for the library's default.</param>
-    public static ConfigurationManager<OpenIdConnectConfiguration> CreateConfigurationManager(string openIdConfigurationUrl, HttpClient? httpClient = null)
+    /// <param name="time">The clock refreshes are timed by; null for the system clock.</param>
+    public static OpenIdKeySet CreateConfigurationManager(string openIdConfigurationUrl, HttpClient? httpClient = null, TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(openIdConfigurationUrl);
         if (!AcsCallbackAuthOptions.IsAllowedAddress(openIdConfigurationUrl))
@@ -66,7 +67,7 @@ public sealed class AcsCallbackJwtValidator
             retriever = new LoopbackHttpDocumentRetriever(http);
         }
 
-        return new ConfigurationManager<OpenIdConnectConfiguration>(openIdConfigurationUrl, new OpenIdConnectConfigurationRetriever(), retriever);
+        return new OpenIdKeySet(openIdConfigurationUrl, new OpenIdConnectConfigurationRetriever(), retriever, time ?? TimeProvider.System);
     }
 
     /// <summary>

@@ -24,7 +24,7 @@ public static class SecurityServiceCollectionExtensions
         services.TryAddSingleton<CallbackTokenService>();
         services.TryAddKeyedSingleton<IConfigurationManager<OpenIdConnectConfiguration>>(AcsCallbackJwtValidator.ConfigurationServiceKey,
             (sp, _) => AcsCallbackJwtValidator.CreateConfigurationManager(
-                sp.GetRequiredService<IOptions<AcsCallbackAuthOptions>>().Value.OpenIdConfigurationUrl));
+                sp.GetRequiredService<IOptions<AcsCallbackAuthOptions>>().Value.OpenIdConfigurationUrl, time: sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<AcsCallbackJwtValidator>();
         return services;
     }

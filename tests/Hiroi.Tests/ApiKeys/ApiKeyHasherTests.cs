@@ -39,4 +39,18 @@ public class ApiKeyHasherTests
         Assert.False(ApiKeyHasher.Verify("correct hors", stored));
         Assert.False(ApiKeyHasher.Verify("correct horse", stored with { Hash = [] }));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(16)]
+    [InlineData(31)]
+    public void A_stored_hash_shorter_than_256_bits_is_refused_even_for_the_secret_it_was_derived_from(int length)
+    {
+        // A 1-byte hash matches one secret in 256; the review found one accepted. The truncation is a real derivation.
+        var stored = ApiKeyHasher.Hash("correct horse");
+        var truncated = stored with { Hash = stored.Hash[..length] };
+
+        Assert.False(ApiKeyHasher.Verify("correct horse", truncated));
+        Assert.True(ApiKeyHasher.Verify("correct horse", stored with { Hash = stored.Hash[..32] }));
+    }
 }

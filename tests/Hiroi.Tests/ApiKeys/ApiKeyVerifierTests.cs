@@ -10,7 +10,7 @@ public class ApiKeyVerifierTests : IDisposable
     private const string Client = "203.0.113.7";
     private readonly HiroiServices _services = new(new Dictionary<string, string?>
     {
-        ["Hiroi:ApiKeys:MaxFailuresPerKey"] = "3",
+        ["Hiroi:ApiKeys:MaxFailuresPerKeyAndClient"] = "3",
         ["Hiroi:ApiKeys:MaxFailuresPerClient"] = "5",
         ["Hiroi:ApiKeys:CacheSeconds"] = "60",
     });
@@ -78,25 +78,44 @@ public class ApiKeyVerifierTests : IDisposable
     }
 
     [Fact]
-    public async Task Repeated_failures_throttle_the_key_id_but_not_its_cached_correct_key()
+    public async Task Repeated_failures_throttle_the_guesser_but_never_refuse_the_right_secret()
     {
         var (_, key) = await NewKeyAsync();
         Assert.Equal(ApiKeyOutcome.Accepted, (await Verifier.VerifyAsync(key.PlainText, Client, default)).Outcome);
         _services.Time.Advance(TimeSpan.FromSeconds(61)); // cache expired: guesses now reach the slow path
+        const string guesser = "192.0.2.50";
 
         var outcomes = new List<ApiKeyOutcome>();
         for (var i = 0; i < 4; i++)
         {
-            outcomes.Add((await Verifier.VerifyAsync(WrongSecret(key.PlainText), $"192.0.2.{i}", default)).Outcome);
+            outcomes.Add((await Verifier.VerifyAsync(WrongSecret(key.PlainText), guesser, default)).Outcome);
         }
 
         Assert.Equal([ApiKeyOutcome.Rejected, ApiKeyOutcome.Rejected, ApiKeyOutcome.Rejected, ApiKeyOutcome.Throttled], outcomes);
-        var throttled = await Verifier.VerifyAsync(key.PlainText, Client, default);
+        var throttled = await Verifier.VerifyAsync(WrongSecret(key.PlainText), guesser, default);
         Assert.Equal(ApiKeyOutcome.Throttled, throttled.Outcome);
         Assert.True(throttled.RetryAt > _services.Time.GetUtcNow());
 
-        _services.Time.Advance(TimeSpan.FromSeconds(901));
+        // The owner, elsewhere or behind the guesser's own address (a shared NAT), still gets in.
         Assert.Equal(ApiKeyOutcome.Accepted, (await Verifier.VerifyAsync(key.PlainText, Client, default)).Outcome);
+        _services.Time.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(ApiKeyOutcome.Accepted, (await Verifier.VerifyAsync(key.PlainText, guesser, default)).Outcome);
+    }
+
+    [Fact]
+    public async Task Ten_wrong_keys_under_the_owners_id_do_not_lock_the_owner_out_later_from_elsewhere()
+    {
+        // The outside sweep's reproduction: ten wrong secrets under the owner's public key id from one address, then the
+        // right key 65 s later from another once the cache had lapsed, which got 429 before.
+        var (_, key) = await NewKeyAsync();
+        Assert.Equal(ApiKeyOutcome.Accepted, (await Verifier.VerifyAsync(key.PlainText, Client, default)).Outcome);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.NotEqual(ApiKeyOutcome.Accepted, (await Verifier.VerifyAsync(WrongSecret(key.PlainText), "198.51.100.66", default)).Outcome);
+        }
+
+        _services.Time.Advance(TimeSpan.FromSeconds(65));
+        Assert.Equal(ApiKeyOutcome.Accepted, (await Verifier.VerifyAsync(key.PlainText, "203.0.113.200", default)).Outcome);
     }
 
     [Fact]
@@ -124,8 +143,10 @@ public class ApiKeyVerifierTests : IDisposable
             Assert.Equal(ApiKeyOutcome.Rejected, (await Verifier.VerifyAsync(guess, attacker, default)).Outcome);
         }
 
-        Assert.Equal(ApiKeyOutcome.Throttled, (await Verifier.VerifyAsync(key.PlainText, attacker, default)).Outcome);
+        var another = ApiKeyFormat.Format(ApiKeyFormat.NewKey(OrgId.New(), ApiKeyFormat.NewKeyId()));
+        Assert.Equal(ApiKeyOutcome.Throttled, (await Verifier.VerifyAsync(another, attacker, default)).Outcome);
         Assert.Equal(ApiKeyOutcome.Accepted, (await Verifier.VerifyAsync(key.PlainText, Client, default)).Outcome);
+        Assert.Equal(ApiKeyOutcome.Accepted, (await Verifier.VerifyAsync(key.PlainText, attacker, default)).Outcome);
     }
 
     [Fact]

@@ -23,6 +23,8 @@ public class RedactionTests
     [InlineData("token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.sig-part", "eyJzdWIiOiIxIn0")]
     [InlineData("AccountKey=Eby8vdM02xNOcqFlqUw==;EndpointSuffix=x", "Eby8vdM02xNOcqFlqUw")]
     [InlineData("https://h/api/eventgrid?code=topsecret&x=1", "topsecret")]
+    [InlineData("POST http://h/api/eventgrid/acs?token=tok-123&x=1", "tok-123")]
+    [InlineData("GET /signin?state=s&id_token=idt-456", "idt-456")]
     public void Personal_data_and_credentials_are_removed(string text, string mustNotRemain)
     {
         var redacted = PersonalDataRedactor.Redact(text);

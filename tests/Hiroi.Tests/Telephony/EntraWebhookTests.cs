@@ -22,13 +22,14 @@ public sealed class EntraWebhookApp : HiroiApp
 
     public RSA EntraKey { get; } = RSA.Create(2048);
 
-    public string Token(string issuer = $"https://login.microsoftonline.com/{Tenant}/v2.0", string audience = Audience, RSA? key = null)
+    /// <summary>A token as Entra issues it to Event Grid's app (v2: <c>azp</c>); <paramref name="claims"/> replace that.</summary>
+    public string Token(string issuer = $"https://login.microsoftonline.com/{Tenant}/v2.0", string audience = Audience, RSA? key = null, Claim[]? claims = null)
     {
         var now = DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = issuer, Audience = audience, IssuedAt = now, NotBefore = now, Expires = now.AddMinutes(10),
-            Subject = new ClaimsIdentity([new Claim("sub", "eventgrid")]),
+            Subject = new ClaimsIdentity([new Claim("sub", "eventgrid"), .. claims ?? [new Claim("azp", EventGridEntraOptions.EventGridAppId)]]),
             SigningCredentials = new SigningCredentials(new RsaSecurityKey(key ?? EntraKey) { KeyId = "entra-test" }, SecurityAlgorithms.RsaSha256),
         });
     }
@@ -87,6 +88,25 @@ public class EntraWebhookTests(EntraWebhookApp app) : IClassFixture<EntraWebhook
         Assert.Equal(HttpStatusCode.Unauthorized, await ValidateWithAsync(app.Token(issuer: "https://login.microsoftonline.com/another-tenant/v2.0")));
         Assert.Equal(HttpStatusCode.Unauthorized, await ValidateWithAsync(app.Token(key: other)));
         Assert.Equal(HttpStatusCode.Unauthorized, await ValidateWithAsync("not.a.jwt"));
+    }
+
+    [Fact]
+    public async Task A_token_for_our_audience_from_another_app_without_the_role_is_refused()
+    {
+        // Any app in the tenant can get a token for our audience; only Event Grid's app, or one holding the role, may deliver.
+        Assert.Equal(HttpStatusCode.Unauthorized, await ValidateWithAsync(app.Token(claims: [new Claim("azp", Guid.NewGuid().ToString())])));
+        Assert.Equal(HttpStatusCode.Unauthorized, await ValidateWithAsync(app.Token(claims: [])));
+        Assert.Equal(HttpStatusCode.Unauthorized, await ValidateWithAsync(app.Token(claims: [new Claim("roles", "SomethingElse")])));
+
+        Assert.Equal(HttpStatusCode.OK, await ValidateWithAsync(app.Token(claims: [new Claim("appid", EventGridEntraOptions.EventGridAppId)])));
+        Assert.Equal(HttpStatusCode.OK, await ValidateWithAsync(app.Token(claims:
+            [new Claim("azp", Guid.NewGuid().ToString()), new Claim("roles", "AzureEventGridSecureWebhookSubscriber")])));
+    }
+
+    [Fact]
+    public async Task An_audience_with_a_trailing_slash_is_not_ours()
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, await ValidateWithAsync(app.Token(audience: EntraWebhookApp.Audience + "/")));
     }
 
     [Fact]

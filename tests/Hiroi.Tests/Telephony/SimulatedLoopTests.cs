@@ -8,6 +8,7 @@ using Hiroi.Shared.Acs;
 using Hiroi.Shared.Security;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
+using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -122,5 +123,17 @@ public class SimulatedLoopTests(SimulatedAcsApp app) : IClassFixture<SimulatedAc
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateClient().PostAsync("/sms?api-version=2021-03-07", new ByteArrayContent(body))).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_simulators_triggers_refuse_oversized_or_non_numbers_with_400()
+    {
+        var client = app.CreateClient();
+        var huge = "+1" + new string('5', 1_000_000);
+
+        await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/simulate/incoming-call", new { from = huge, to = "+15550320009" }), HttpStatusCode.BadRequest);
+        await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/simulate/incoming-call", new { from = "call me", to = "+15550320009" }), HttpStatusCode.BadRequest);
+        await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/simulate/sms", new { from = "+15550320008", to = huge, message = "hi" }), HttpStatusCode.BadRequest);
+        await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/simulate/sms", new { from = "+15550320008", to = "+15550320009", message = new string('x', 10_001) }), HttpStatusCode.BadRequest);
     }
 }

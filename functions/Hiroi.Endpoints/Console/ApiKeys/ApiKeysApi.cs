@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Hiroi.Shared;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Problems;
 using Hiroi.Shared.ApiKeys;
@@ -44,9 +45,8 @@ public static class ApiKeysApi
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(response);
-        var name = request.Name?.Trim() ?? string.Empty;
         var validation = new Validation()
-            .Require(name.Length is > 0 and <= ApiKeyService.MaxNameLength && !name.Any(char.IsControl), "name",
+            .Require(DisplayText.TryClean(request.Name, ApiKeyService.MaxNameLength, out var name), "name",
                 $"must be 1 to {ApiKeyService.MaxNameLength} printable characters")
             .Require(Roles.TryParse(request.Role, out var role), "role", "must be one of owner, admin, member");
         if (!validation.IsValid)

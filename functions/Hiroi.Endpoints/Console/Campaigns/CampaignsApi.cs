@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using Hiroi.Shared;
 using Hiroi.Durable.Campaigns;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Problems;
@@ -158,8 +159,7 @@ internal static class CampaignRequestReader
 {
     public static CampaignEntity Read(CreateCampaignRequest request, Validation validation)
     {
-        var name = request.Name?.Trim();
-        validation.Require(!string.IsNullOrEmpty(name) && name.Length <= 200, "name", "is required, at most 200 characters");
+        validation.Require(DisplayText.TryClean(request.Name, 200, out var name), "name", "is required, at most 200 printable characters");
         validation.Require(request.Channel is Channels.Sms or Channels.Call, "channel", "must be sms or call");
         validation.Require(!string.IsNullOrEmpty(request.ListId), "listId", "is required");
         validation.Require(request.AgentId is null || request.AgentId.Length <= 100, "agentId", "is at most 100 characters");

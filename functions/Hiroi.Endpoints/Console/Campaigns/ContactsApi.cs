@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Hiroi.Shared;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Problems;
 using Hiroi.Shared.Contacts;
@@ -41,10 +42,9 @@ public static class ContactsApi
         CreateListRequest request, ClaimsPrincipal user, ContactListRepository lists, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var name = request.Name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > 200)
+        if (!DisplayText.TryClean(request.Name, 200, out var name))
         {
-            return TypedResults.ValidationProblem(new Validation().Add("name", "is required, at most 200 characters").Errors);
+            return TypedResults.ValidationProblem(new Validation().Add("name", "is required, at most 200 printable characters").Errors);
         }
 
         var list = new ContactListEntity { RowKey = ContactListEntity.NewId(), Name = name, CreatedAt = time.GetUtcNow() };

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Hiroi.Shared;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Problems;
 using Hiroi.Shared.Telephony;
@@ -41,7 +42,7 @@ public static class NumbersApi
         var label = request.Label?.Trim();
         var validation = new Validation()
             .Require(E164.TryNormalize(request.Number, out var e164), "number", "must be a phone number in E.164 form, e.g. +15555550100")
-            .Require(label is null || (label.Length <= 100 && !label.Any(char.IsControl)), "label", "must be at most 100 printable characters");
+            .Require(label is null || label.Length == 0 || DisplayText.TryClean(label, 100, out label), "label", "must be at most 100 printable characters");
         if (!validation.IsValid)
         {
             return TypedResults.ValidationProblem(validation.Errors);

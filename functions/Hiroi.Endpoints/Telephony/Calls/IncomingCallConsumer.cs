@@ -29,6 +29,10 @@ public sealed class IncomingCallConsumer(
             throw new MalformedEventException("IncomingCall needs to and incomingCallContext");
         }
 
+        EventFields.Bounded(data.IncomingCallContext, EventFields.MaxIncomingCallContext, "incomingCallContext");
+        EventFields.Bounded(data.ServerCallId, EventFields.MaxServerCallId, "serverCallId");
+        EventFields.Bounded(data.CorrelationId, EventFields.MaxShortText, "correlationId");
+
         var org = E164.TryNormalize(data.ToCommunicationIdentifier.PhoneNumber?.Value, out var ourNumber)
             ? await numbers.OwnerAsync(ourNumber, cancellationToken)
             : null;

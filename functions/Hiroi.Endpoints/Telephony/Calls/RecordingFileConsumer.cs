@@ -24,7 +24,7 @@ public sealed class RecordingFileConsumer(
         ArgumentNullException.ThrowIfNull(inbound);
         var data = inbound.DataAs<AcsRecordingFileStatusUpdatedEventData>();
         var chunks = data.RecordingStorageInfo?.RecordingChunks;
-        if (chunks is null || chunks.Count == 0 || chunks.Any(c => string.IsNullOrEmpty(c.DocumentId) || !IsAbsolute(c.ContentLocation) || !IsAbsolute(c.DeleteLocation)))
+        if (chunks is null || chunks.Count == 0 || chunks.Any(c => c.DocumentId is not { Length: > 0 and <= EventFields.MaxShortText } || !IsAbsolute(c.ContentLocation) || !IsAbsolute(c.DeleteLocation)))
         {
             throw new MalformedEventException("RecordingFileStatusUpdated needs chunks with documentId, contentLocation and deleteLocation");
         }
@@ -108,5 +108,6 @@ public sealed class RecordingFileConsumer(
         return at >= 0 && at + 1 < parts.Length && parts[at + 1].Length is > 0 and <= 512 ? parts[at + 1] : null;
     }
 
-    private static bool IsAbsolute(string? uri) => Uri.TryCreate(uri, UriKind.Absolute, out var u) && u.Scheme is "https" or "http";
+    private static bool IsAbsolute(string? uri) =>
+        uri is { Length: <= 2048 } && Uri.TryCreate(uri, UriKind.Absolute, out var u) && u.Scheme is "https" or "http";
 }
