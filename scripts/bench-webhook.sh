@@ -15,7 +15,8 @@ start_azurite "$dir" 10030 10031 10032 "$dir/azurite.log"
 storage=$(azurite_connection_string 10030 10031 10032)
 echo '{"Values":{}}' > "$dir/settings.json"
 export HIROI_LOCAL_SETTINGS="$dir/settings.json" AzureWebJobsStorage="$storage" Hiroi__Storage__Prefix=benchwh \
-  Hiroi__EventGrid__WebhookSecret=bench-secret Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production
+  Hiroi__EventGrid__WebhookSecret=bench-secret Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
+  Hiroi__RateLimits__Enabled=false
 dotnet build -c Release --nologo -v quiet functions/Hiroi.Server >/dev/null
 dotnet build -c Release --nologo -v quiet tests/Hiroi.Benchmarks >/dev/null
 dotnet functions/Hiroi.Server/bin/Release/net10.0/Hiroi.Server.dll --urls http://127.0.0.1:7091 >"$dir/server.log" 2>&1 &

@@ -40,3 +40,25 @@ azurite_connection_string() {
   local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
   echo "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
 }
+
+# start_garnet PORT LOG_FILE: starts Microsoft's Garnet (a Redis-protocol server; the garnet-server tool pinned in
+# dotnet-tools.json, restored on first use) on loopback with Lua on, sets GARNET_PID, and waits until it answers. The
+# rate limits, failure counters and key revocations share it as they would Azure Managed Redis.
+start_garnet() {
+  local port=$1 log=$2
+  dotnet tool restore >/dev/null
+  # Run the tool's own dll, not 'dotnet tool run' (which would leave the server orphaned when its pid is killed).
+  local version packages
+  version=$(node -p "require('./dotnet-tools.json').tools['garnet-server'].version")
+  packages=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: *//')
+  dotnet "$packages/garnet-server/$version/tools/net10.0/any/GarnetServer.dll" \
+    --port "$port" --bind 127.0.0.1 --lua true -q -m 256m -i 16m >"$log" 2>&1 &
+  GARNET_PID=$!
+  for _ in $(seq 1 150); do
+    if port_open "$port"; then return 0; fi
+    if ! kill -0 "$GARNET_PID" 2>/dev/null; then echo "Garnet failed to start; see $log" >&2; cat "$log" >&2; exit 1; fi
+    sleep 0.2
+  done
+  echo "Garnet did not answer within 30 s; see $log" >&2
+  exit 1
+}

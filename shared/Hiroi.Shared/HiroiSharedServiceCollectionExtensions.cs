@@ -3,6 +3,7 @@ using Azure.Security.KeyVault.Secrets;
 using Hiroi.Shared.ApiKeys;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.RateLimiting;
+using Hiroi.Shared.Redis;
 using Hiroi.Shared.Secrets;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
@@ -36,7 +37,15 @@ public static class HiroiSharedServiceCollectionExtensions
             sp.GetRequiredService<IOptions<SecretOptions>>(),
             sp.GetRequiredService<ILogger<CachingSecretStore>>()));
 
-        services.TryAddSingleton<IFailureCounter, InMemoryFailureCounter>();
+        // Counters and revocations are shared through Redis when it is configured, kept in the process otherwise.
+        services.AddSection<RedisOptions>(RedisOptions.Section);
+        services.TryAddSingleton<RedisConnection>();
+        services.TryAddSingleton<IFailureCounter>(sp => UsesRedis(sp)
+            ? ActivatorUtilities.CreateInstance<RedisFailureCounter>(sp)
+            : ActivatorUtilities.CreateInstance<InMemoryFailureCounter>(sp));
+        services.TryAddSingleton<IRevocationBroadcast>(sp => UsesRedis(sp)
+            ? ActivatorUtilities.CreateInstance<RedisRevocationBroadcast>(sp)
+            : new InProcessRevocationBroadcast());
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<Privacy.SubjectKeys>();
         // Suppression lists: every channel, campaigns and privacy requests read them.
@@ -51,6 +60,8 @@ public static class HiroiSharedServiceCollectionExtensions
         services.AddSingleton<OrganizationService>();
         return services;
     }
+
+    public static bool UsesRedis(IServiceProvider services) => services.GetRequiredService<IOptions<RedisOptions>>().Value.IsConfigured;
 
     public static IServiceCollection AddSection<TOptions>(this IServiceCollection services, string section) where TOptions : class
     {

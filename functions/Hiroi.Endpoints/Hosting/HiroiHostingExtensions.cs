@@ -20,6 +20,7 @@ using Hiroi.Shared;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
@@ -46,6 +47,9 @@ public static class HiroiHostingExtensions
         services.AddPrivacy();
         services.AddWorkflows();
 
+        services.AddHiroiRateLimits();
+        services.AddSection<ProxyOptions>(ProxyOptions.Section);
+        services.AddOptions<ForwardedHeadersOptions>().Configure<Microsoft.Extensions.Options.IOptions<ProxyOptions>>((forwarded, proxies) => proxies.Value.ApplyTo(forwarded));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
             c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
         services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -72,11 +76,14 @@ public static class HiroiHostingExtensions
     public static IApplicationBuilder UseHiroi(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseForwardedHeaders();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestCharsetCheck();
         app.UseAuthentication();
+        // After authentication, so a caller with a credential draws from its own bucket, not its IP's.
+        app.UseRateLimiter();
         app.UseAuthorization();
         return app;
     }

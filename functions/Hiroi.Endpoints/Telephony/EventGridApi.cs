@@ -19,8 +19,10 @@ public static class EventGridApi
 
     public static IEndpointRouteBuilder MapEventGrid(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Route, ReceiveAsync).WithName("ReceiveAcsEvents").AllowAnonymous().WithTags("Event Grid");
-        app.MapMethods(Route, [HttpMethods.Options], HandshakeAsync).WithName("AnswerEventGridHandshake").AllowAnonymous().WithTags("Event Grid");
+        app.MapPost(Route, ReceiveAsync).WithName("ReceiveAcsEvents").AllowAnonymous().WithTags("Event Grid")
+            .WithMetadata(Protection.WebhookRateLimitMetadata.Instance);
+        app.MapMethods(Route, [HttpMethods.Options], HandshakeAsync).WithName("AnswerEventGridHandshake").AllowAnonymous().WithTags("Event Grid")
+            .WithMetadata(Protection.WebhookRateLimitMetadata.Instance);
         return app;
     }
 

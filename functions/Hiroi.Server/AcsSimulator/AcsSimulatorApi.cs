@@ -33,7 +33,8 @@ public static class AcsSimulatorApi
 
     public static IEndpointRouteBuilder MapAcsSimulator(this IEndpointRouteBuilder app)
     {
-        var acs = app.MapGroup("").AllowAnonymous().WithTags("ACS simulator").AddEndpointFilter(VerifySignatureAsync);
+        // The simulator stands in for ACS, outside the platform: the platform's rate limits are not its to apply.
+        var acs = app.MapGroup("").AllowAnonymous().DisableRateLimiting().WithTags("ACS simulator").AddEndpointFilter(VerifySignatureAsync);
         acs.MapPost("/sms", SendSmsAsync);
         acs.MapPost("/calling/callConnections", CreateCallAsync);
         acs.MapPost("/calling/callConnections:answer", AnswerAsync);
@@ -43,7 +44,7 @@ public static class AcsSimulatorApi
         acs.MapGet("/recordings/{documentId}/content", DownloadAsync);
         acs.MapDelete("/recordings/{documentId}", DeleteAsync);
 
-        var open = app.MapGroup("").AllowAnonymous().WithTags("ACS simulator");
+        var open = app.MapGroup("").AllowAnonymous().DisableRateLimiting().WithTags("ACS simulator");
         open.MapGet("/calling/.well-known/acsopenidconfiguration", (HttpRequest r) => TypedResults.Ok(new
         {
             issuer = Hiroi.Shared.Security.AcsCallbackJwtValidator.Issuer,

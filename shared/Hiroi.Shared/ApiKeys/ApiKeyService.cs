@@ -73,7 +73,7 @@ public sealed class ApiKeyService(ApiKeyRepository keys, ApiKeyVerifier verifier
             await audit.RecordAsync(caller, AuditActions.ApiKeyRevoked, "apikey:" + keyId, null, cancellationToken).ConfigureAwait(false);
         }
 
-        verifier.Forget(caller.OrgId, keyId);
+        await verifier.RevokedAsync(caller.OrgId, keyId, cancellationToken).ConfigureAwait(false);
         return true;
     }
 }

@@ -38,11 +38,16 @@ public sealed class ApiKeyVerifier : IDisposable
     private readonly SemaphoreSlim _derivations = new(Environment.ProcessorCount, Environment.ProcessorCount);
     private readonly SemaphoreSlim _suspectDerivations = new(1, 1);
 
-    public ApiKeyVerifier(ApiKeyRepository keys, IFailureCounter failures, TimeProvider time, IOptions<ApiKeyOptions> options)
+    private readonly IRevocationBroadcast _revocations;
+
+    public ApiKeyVerifier(ApiKeyRepository keys, IFailureCounter failures, IRevocationBroadcast revocations, TimeProvider time, IOptions<ApiKeyOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        (_keys, _failures, _time, _options) = (keys, failures, time, options.Value);
+        ArgumentNullException.ThrowIfNull(revocations);
+        (_keys, _failures, _revocations, _time, _options) = (keys, failures, revocations, time, options.Value);
         _verified = new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.CacheSize, Clock = null });
+        // Another instance's revocation drops this one's cached verification too.
+        revocations.Subscribe(revoked => _verified.Remove(revoked));
     }
 
     private TimeSpan FailureWindow => TimeSpan.FromSeconds(_options.FailureWindowSeconds);
@@ -89,8 +94,16 @@ public sealed class ApiKeyVerifier : IDisposable
         return new ApiKeyVerification(ApiKeyOutcome.Accepted, caller);
     }
 
-    /// <summary>Drops a cached verification, so a revoked key stops working on this instance at once.</summary>
-    public void Forget(OrgId org, string keyId) => _verified.Remove(org.Value + "/" + keyId);
+    /// <summary>
+    /// Drops the cached verification of a revoked key here at once, and on every other instance through the broadcast
+    /// (within about a second with Redis; without it, other instances keep their entry up to <c>CacheSeconds</c>).
+    /// </summary>
+    public async Task RevokedAsync(OrgId org, string keyId, CancellationToken cancellationToken)
+    {
+        var cacheKey = org.Value + "/" + keyId;
+        _verified.Remove(cacheKey);
+        await _revocations.PublishAsync(cacheKey, cancellationToken).ConfigureAwait(false);
+    }
 
     public void Dispose()
     {

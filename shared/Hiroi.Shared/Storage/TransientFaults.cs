@@ -10,6 +10,8 @@ public static class TransientFaults
         RequestFailedException { Status: 0 or 408 or 429 or >= 500 } => true,
         DependencyUnavailableException => true,
         HttpRequestException or TimeoutException => true,
+        // Redis (shared limits and counters) down or slow.
+        StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => true,
         // Azure.Core's retry policy gives up with an AggregateException of each attempt's failure.
         AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsTransient),
         _ => false,

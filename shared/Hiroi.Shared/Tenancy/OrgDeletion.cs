@@ -66,7 +66,7 @@ public sealed class OrgDeletion(
         await foreach (var key in keys.ListAsync(caller.OrgId, cancellationToken).ConfigureAwait(false))
         {
             await keys.DeleteAsync(caller.OrgId, key.RowKey, cancellationToken).ConfigureAwait(false);
-            verifier.Forget(caller.OrgId, key.RowKey);
+            await verifier.RevokedAsync(caller.OrgId, key.RowKey, cancellationToken).ConfigureAwait(false);
         }
 
         await foreach (var number in numbers.ListAsync(caller.OrgId, cancellationToken).ConfigureAwait(false))

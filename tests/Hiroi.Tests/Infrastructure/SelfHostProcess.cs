@@ -43,6 +43,8 @@ public sealed class SelfHostProcess : IDisposable
             ["Hiroi__Durable__MaxPollMilliseconds"] = "500",
             ["Hiroi__Campaigns__IntentLeaseSeconds"] = "5",
             ["Hiroi__Campaigns__AwaitingCheckSeconds"] = "1",
+            // Fault tests poll and restart from one address; the limits have tests of their own, which turn them on.
+            ["Hiroi__RateLimits__Enabled"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {

@@ -19,7 +19,8 @@ public static class CallCallbacksApi
 
     public static IEndpointRouteBuilder MapCallCallbacks(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Route, ReceiveAsync).WithName("ReceiveCallCallback").AllowAnonymous().WithTags("Calls");
+        app.MapPost(Route, ReceiveAsync).WithName("ReceiveCallCallback").AllowAnonymous().WithTags("Calls")
+            .WithMetadata(Protection.WebhookRateLimitMetadata.Instance);
         return app;
     }
 

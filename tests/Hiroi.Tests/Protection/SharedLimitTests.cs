@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Hiroi.Shared.RateLimiting;
+using Hiroi.Shared.Redis;
+using Hiroi.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Hiroi.Tests.Protection;
+
+/// <summary>Limits, failure counts and revocations shared through a real Redis-protocol server (Garnet, started by ./test).</summary>
+public class SharedLimitTests
+{
+    private static RedisConnection Redis() => new(Options.Create(new RedisOptions { Connection = TestRedis.Connection }));
+
+    [Fact]
+    public async Task Two_instances_failure_counters_count_together_and_a_new_window_starts_at_zero()
+    {
+        using var redisA = Redis();
+        using var redisB = Redis();
+        var time = new FakeTimeProvider(new DateTimeOffset(2031, 1, 1, 0, 0, 10, TimeSpan.Zero));
+        var a = new RedisFailureCounter(redisA, time);
+        var b = new RedisFailureCounter(redisB, time);
+        var subject = "test:" + Guid.NewGuid().ToString("N");
+        var window = TimeSpan.FromMinutes(15);
+
+        await a.IncrementAsync(subject, window, default);
+        await b.IncrementAsync(subject, window, default);
+        var third = await a.IncrementAsync(subject, window, default);
+
+        Assert.Equal(3, third.Count);
+        Assert.Equal(3, (await b.GetAsync(subject, window, default)).Count);
+        Assert.Equal(new DateTimeOffset(2031, 1, 1, 0, 15, 0, TimeSpan.Zero), third.WindowEnds);
+        time.Advance(window);
+        Assert.Equal(0, (await b.GetAsync(subject, window, default)).Count);
+    }
+
+    [Fact]
+    public async Task Two_self_host_processes_hold_one_limit_together_and_a_revocation_on_one_reaches_the_other()
+    {
+        var shared = new Dictionary<string, string>
+        {
+            ["Hiroi__Redis__Connection"] = TestRedis.Connection,
+            ["Hiroi__RateLimits__Enabled"] = "true",
+            ["Hiroi__RateLimits__PerCredentialPerMinute"] = "10",
+            ["Hiroi__RateLimits__AnonymousPerIpPerMinute"] = "100000",
+        };
+        using var first = new SelfHostProcess(shared);
+        using var second = new SelfHostProcess(new Dictionary<string, string>(shared) { ["Hiroi__Storage__Prefix"] = first.Prefix });
+        var created = JsonDocument.Parse(await first.CliAsync("org", "create", "Shared", "--owner", "shared@example.com", "--json")).RootElement;
+        await Task.WhenAll(first.StartAsync(), second.StartAsync());
+        var ownerKey = created.GetProperty("apiKey").GetString()!;
+
+        // A second key, used only to see its revocation travel; the owner's key does the limit count.
+        using var ownerOnFirst = Client(first, ownerKey);
+        var made = await (await ownerOnFirst.PostAsJsonAsync("/api/api-keys", new { name = "ci", role = "member" })).EnsureSuccessStatusCode()
+            .Content.ReadFromJsonAsync<JsonElement>();
+        using var memberOnSecond = Client(second, made.GetProperty("key").GetString()!);
+        Assert.Equal(HttpStatusCode.OK, (await memberOnSecond.GetAsync("/api/orgs/current")).StatusCode); // now cached on the second
+
+        Assert.Equal(HttpStatusCode.NoContent, (await ownerOnFirst.DeleteAsync("/api/api-keys/" + made.GetProperty("id").GetString())).StatusCode);
+        var watch = Stopwatch.StartNew();
+        var refusedOnSecond = false;
+        while (watch.Elapsed < TimeSpan.FromSeconds(2) && !refusedOnSecond)
+        {
+            refusedOnSecond = (await memberOnSecond.GetAsync("/api/orgs/current")).StatusCode == HttpStatusCode.Unauthorized;
+        }
+
+        Assert.True(refusedOnSecond, "the second instance still accepted the revoked key 2 s after the first revoked it\n" + second.LogTail);
+
+        // The owner's key has used 2 of its 10 (the create and the revoke); alternate 12 more between the two instances.
+        using var ownerOnSecond = Client(second, ownerKey);
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 12; i++)
+        {
+            answers.Add((await (i % 2 == 0 ? ownerOnFirst : ownerOnSecond).GetAsync("/api/orgs/current")).StatusCode);
+        }
+
+        Assert.Equal(8, answers.Count(a => a == HttpStatusCode.OK));
+        Assert.Equal(4, answers.Count(a => a == HttpStatusCode.TooManyRequests));
+        Assert.All(answers.Skip(8), a => Assert.Equal(HttpStatusCode.TooManyRequests, a));
+    }
+
+    private static HttpClient Client(SelfHostProcess host, string key)
+    {
+        var client = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+}
