@@ -52,4 +52,9 @@ public sealed class TelephonyFunctions(HiroiHttp http)
     public Task<IResult> GetCall(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/calls/{callId}")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
         http.RunAsync(nameof(GetCall), request, client);
+
+    [Function(nameof(PlayCallRecording))]
+    public Task<IResult> PlayCallRecording(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/calls/{callId}/recording")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        http.RunAsync(nameof(PlayCallRecording), request, client);
 }

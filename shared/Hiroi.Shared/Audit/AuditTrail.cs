@@ -203,4 +203,5 @@ public static class AuditActions
     public const string RetentionDeleted = "retention.deleted";
     public const string SubjectExported = "privacy.exported";
     public const string SubjectErased = "privacy.erased";
+    public const string RecordingPlayed = "recording.played";
 }

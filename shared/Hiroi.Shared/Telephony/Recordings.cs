@@ -33,4 +33,17 @@ public sealed class RecordingEntity : ITableEntity
         "rec_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(documentId)).AsSpan(0, 12));
 }
 
-public sealed class RecordingRepository(HiroiTables tables) : Tenancy.OrgScopedRepository<RecordingEntity>(tables, TableNames.Recordings);
+public sealed class RecordingRepository(HiroiTables tables) : Tenancy.OrgScopedRepository<RecordingEntity>(tables, TableNames.Recordings)
+{
+    /// <summary>The stored chunks of one call of the org, in recording order.</summary>
+    public async Task<IReadOnlyList<RecordingEntity>> ForCallAsync(Tenancy.OrgId org, string callId, CancellationToken cancellationToken)
+    {
+        var chunks = new List<RecordingEntity>();
+        await foreach (var chunk in QueryAsync(org, $"CallId eq {callId}", cancellationToken).ConfigureAwait(false))
+        {
+            chunks.Add(chunk);
+        }
+
+        return [.. chunks.OrderBy(c => c.ChunkIndex).ThenBy(c => c.StoredAt)];
+    }
+}

@@ -25,6 +25,8 @@ public static class CallsApi
         var calls = api.MapGroup("/calls").WithTags("Calls");
         calls.MapGet("/", ListAsync).WithName("ListCalls");
         calls.MapGet("/{callId}", GetAsync).WithName("GetCall");
+        calls.MapGet("/{callId}/recording", RecordingPlayback.PlayAsync).WithName("PlayCallRecording")
+            .Produces(StatusCodes.Status200OK, contentType: "audio/wav");
         return api;
     }
 
