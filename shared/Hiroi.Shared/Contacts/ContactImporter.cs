@@ -61,7 +61,7 @@ public sealed class ContactImporter(ContactRepository contacts, AuditTrail audit
     public async Task<ImportResult> ImportAsync(Caller caller, string listId, Stream csv, string defaultRegion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        using var parser = CsvReader.Create(csv, ReaderOptions, leaveOpen: true);
+        using var parser = CsvReader.Create(new Utf8CheckedStream(csv), ReaderOptions, leaveOpen: true);
         var columns = await ContactColumns.ReadAsync(parser, cancellationToken).ConfigureAwait(false);
         var seen = new HashSet<ulong>();
         var batch = new Dictionary<string, ContactEntity>(StringComparer.Ordinal);
@@ -99,8 +99,13 @@ public sealed class ContactImporter(ContactRepository contacts, AuditTrail audit
         }
 
         await contacts.UpsertBatchAsync(caller.OrgId, batch.Values, Azure.Data.Tables.TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
-        await audit.RecordAsync(caller, AuditActions.ContactsImported, "list:" + listId,
-            $"rows={rows} imported={imported} duplicates={duplicates} rejected={rejected}", cancellationToken).ConfigureAwait(false);
+        if (imported + duplicates > 0)
+        {
+            // An upload that changed nothing leaves no trace either (the caller gets its 400).
+            await audit.RecordAsync(caller, AuditActions.ContactsImported, "list:" + listId,
+                $"rows={rows} imported={imported} duplicates={duplicates} rejected={rejected}", cancellationToken).ConfigureAwait(false);
+        }
+
         return new ImportResult(rows, imported, duplicates, rejected, errors);
     }
 }
@@ -228,7 +233,7 @@ public static class NumberColumn
 {
     public static async IAsyncEnumerable<(long Line, string? Text)> ReadAsync(Stream csv, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var parser = CsvReader.Create(csv, ContactImporter.ReaderOptions, leaveOpen: true);
+        using var parser = CsvReader.Create(new Utf8CheckedStream(csv), ContactImporter.ReaderOptions, leaveOpen: true);
         var columns = await ContactColumns.ReadAsync(parser, cancellationToken).ConfigureAwait(false);
         while (await ContactImporter.ReadAsync(parser, cancellationToken).ConfigureAwait(false))
         {

@@ -66,7 +66,10 @@ public sealed class DoNotContactList(DoNotContactRepository entries, SubjectKeys
         }
 
         await FlushAsync(caller.OrgId, batch, cancellationToken).ConfigureAwait(false);
-        await audit.RecordAsync(caller, AuditActions.DoNotContactAdded, "import", $"numbers={count}", cancellationToken).ConfigureAwait(false);
+        if (count > 0)
+        {
+            await audit.RecordAsync(caller, AuditActions.DoNotContactAdded, "import", $"numbers={count}", cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async Task<bool> RemoveAsync(Caller caller, string e164, CancellationToken cancellationToken)

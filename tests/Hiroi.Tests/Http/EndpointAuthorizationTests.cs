@@ -79,43 +79,20 @@ public abstract class EndpointAuthorizationTests
     private static readonly string[] HostileIds =
         ["..%2F..%2Fetc", "a%2Fb", "a%23b", "a%3Fb", "%01", "%E2%80%AE", "%F0%28%8C%28", new string('z', 2000), "'%20or%20'1'%3D'1", "%25", "con"];
 
-    /// <summary>
-    /// Org A's own resources, to be asked for by org B: a number, a list, a campaign, an API key, a member and a
-    /// do-not-contact entry. Returns the route parameter values that name them.
-    /// </summary>
-    private static async Task<Dictionary<string, string>> ResourcesOfAsync(HttpClient owner)
-    {
-        var number = "+1555077" + Random.Shared.Next(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        (await owner.PostAsJsonAsync("/api/numbers", new { number })).EnsureSuccessStatusCode();
-        var list = await (await owner.PostAsJsonAsync("/api/lists", new { name = "A's list" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
-        var listId = list.GetProperty("id").GetString()!;
-        var campaignId = await CampaignApp.CampaignAsync(owner, listId, number);
-        var key = await (await owner.PostAsJsonAsync("/api/api-keys", new { name = "A's key", role = "member" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
-        var member = await (await owner.PostAsJsonAsync("/api/members", new { email = "a-member@example.com", role = "member" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
-        (await owner.PostAsJsonAsync("/api/dnc", new { number = "+12125550999" })).EnsureSuccessStatusCode();
-        return new(StringComparer.Ordinal)
-        {
-            ["number"] = Uri.EscapeDataString(number), ["listId"] = listId, ["campaignId"] = campaignId, ["keyId"] = key.GetProperty("id").GetString()!,
-            ["memberId"] = member.GetProperty("id").GetString()!, ["callId"] = "call_0123456789abcdef", ["conversationId"] = "conv_0123456789abcdef",
-        };
-    }
-
-    private static string Fill(RouteEntry route, Func<string, string> value) =>
-        System.Text.RegularExpressions.Regex.Replace(route.Route, "{([^}:]+)[^}]*}", m => value(m.Groups[1].Value));
 
     [Fact]
     public async Task Another_orgs_ids_are_404_on_every_route_and_hostile_ids_are_4xx_never_5xx()
     {
         var a = ClientWithKey((await CreateOrgAsync()).OwnerApiKey);
         var b = ClientWithKey((await CreateOrgAsync()).OwnerApiKey);
-        var ofA = await ResourcesOfAsync(a);
+        var ofA = await OrgResources.CreateAsync(a);
         var routes = Routes.Where(r => !r.Anonymous && r.Route.Contains('{', StringComparison.Ordinal)).ToList();
         Assert.True(routes.Count >= 10, "the walk found the routes that take ids");
         var failures = new List<string>();
 
         foreach (var route in routes)
         {
-            var path = Fill(route, name => ofA.TryGetValue(name, out var id) ? id : throw new InvalidOperationException($"no id of A for {{{name}}} in {route}"));
+            var path = route.Fill(name => ofA.TryGetValue(name, out var id) ? id : throw new InvalidOperationException($"no id of A for {{{name}}} in {route}"));
             using var request = new HttpRequestMessage(new HttpMethod(route.Method), path) { Content = JsonContent.Create(new { role = "admin" }) };
             var response = await b.SendAsync(request);
             if (response.StatusCode != HttpStatusCode.NotFound)
@@ -125,7 +102,7 @@ public abstract class EndpointAuthorizationTests
 
             foreach (var hostile in HostileIds)
             {
-                using var bad = new HttpRequestMessage(new HttpMethod(route.Method), Fill(route, _ => hostile)) { Content = JsonContent.Create(new { role = "admin" }) };
+                using var bad = new HttpRequestMessage(new HttpMethod(route.Method), route.Fill(_ => hostile)) { Content = JsonContent.Create(new { role = "admin" }) };
                 var status = (int)(await a.SendAsync(bad)).StatusCode;
                 if (status is < 400 or >= 500 && !(status == 404))
                 {

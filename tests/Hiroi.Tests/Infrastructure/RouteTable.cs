@@ -7,11 +7,18 @@ namespace Hiroi.Tests.Infrastructure;
 /// <summary>One route of a host: its method, path template, endpoint name and what authorization it asks for.</summary>
 public sealed record RouteEntry(string Method, string Route, string? Name, bool Anonymous, IReadOnlySet<string> Policies)
 {
+    /// <summary>The type the route binds its JSON body to, when it takes one.</summary>
+    public Type? BodyType { get; init; }
+
     /// <summary>Whether the route asks more than membership (admins, or owners only).</summary>
     public bool IsAdmin => Policies.Contains(Endpoints.Auth.Policies.Admin) || Policies.Contains(Endpoints.Auth.Policies.Owner);
 
     /// <summary>The route with every parameter filled with <paramref name="value"/>.</summary>
     public string Path(string value = "x") => System.Text.RegularExpressions.Regex.Replace(Route, "{[^}]+}", value);
+
+    /// <summary>The route with each parameter filled by name.</summary>
+    public string Fill(Func<string, string> value) =>
+        System.Text.RegularExpressions.Regex.Replace(Route, "{([^}:]+)[^}]*}", m => value(m.Groups[1].Value));
 
     public override string ToString() => $"{Method} {Route} ({Name})";
 }
@@ -31,5 +38,8 @@ public static class RouteTable
                 "/" + e.RoutePattern.RawText!.TrimStart('/'),
                 e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName,
                 e.Metadata.GetMetadata<IAllowAnonymous>() is not null,
-                e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).OfType<string>().ToHashSet(StringComparer.Ordinal))))];
+                e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).OfType<string>().ToHashSet(StringComparer.Ordinal))
+            {
+                BodyType = e.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType,
+            }))];
 }

@@ -11,6 +11,36 @@ namespace Hiroi.Tests.Infrastructure;
 /// </summary>
 public static class StorageScan
 {
+    /// <summary>
+    /// Every row (keys and ETag) in every table and every blob (name and ETag) under <paramref name="prefix"/>, as text:
+    /// any write shows up as a difference. API-key rows are listed by key only: a key's use stamps LastUsedAt.
+    /// </summary>
+    public static async Task<string> SnapshotAsync(string connectionString, string prefix)
+    {
+        var lines = new List<string>();
+        var tables = new TableServiceClient(connectionString);
+        await foreach (var item in tables.QueryAsync(TableClient.CreateQueryFilter($"TableName ge {prefix} and TableName lt {prefix + "~"}")))
+        {
+            var keysOnly = item.Name.EndsWith("ApiKeys", StringComparison.OrdinalIgnoreCase);
+            await foreach (var row in tables.GetTableClient(item.Name).QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"]))
+            {
+                lines.Add($"{item.Name}|{row.PartitionKey}|{row.RowKey}|{(keysOnly ? "" : row.ETag.ToString())}");
+            }
+        }
+
+        var blobs = new BlobServiceClient(connectionString);
+        await foreach (var container in blobs.GetBlobContainersAsync(prefix: prefix))
+        {
+            await foreach (var blob in blobs.GetBlobContainerClient(container.Name).GetBlobsAsync())
+            {
+                lines.Add($"{container.Name}/{blob.Name}|{blob.Properties.ETag}");
+            }
+        }
+
+        lines.Sort(StringComparer.Ordinal);
+        return string.Join('\n', lines);
+    }
+
     /// <summary>Scans what <paramref name="app"/> stored (its prefix in its account).</summary>
     public static Task<IReadOnlyList<string>> FindAsync(HiroiApp app, params string[] needles)
     {

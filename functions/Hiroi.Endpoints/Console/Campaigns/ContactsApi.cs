@@ -76,12 +76,18 @@ public static class ContactsApi
             return OrgProblems.NotFound("list");
         }
 
+        if (CsvUploads.RefuseIfNotCsv(request) is { } refusal)
+        {
+            return refusal;
+        }
+
         region = (region ?? "US").ToUpperInvariant();
         if (!ContactNumbers.IsKnownRegion(region))
         {
             return TypedResults.ValidationProblem(new Validation().Add("region", "must be an ISO 3166 region code such as US").Errors);
         }
 
-        return TypedResults.Ok(await importer.ImportAsync(caller, listId, request.Body, region, cancellationToken));
+        var result = await importer.ImportAsync(caller, listId, request.Body, region, cancellationToken);
+        return result.Imported + result.DuplicatesMerged == 0 ? CsvUploads.NothingImported(result.Rows, result.Errors) : TypedResults.Ok(result);
     }
 }

@@ -60,9 +60,15 @@ public static class DoNotContactApi
             ? TypedResults.NoContent()
             : OrgProblems.NotFound("do-not-contact entry");
 
-    public static async Task<Ok<DoNotContactImportResult>> ImportAsync(HttpRequest request, ClaimsPrincipal user, DoNotContactList list, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<DoNotContactImportResult>, ProblemHttpResult>> ImportAsync(
+        HttpRequest request, ClaimsPrincipal user, DoNotContactList list, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (CsvUploads.RefuseIfNotCsv(request) is { } refusal)
+        {
+            return refusal;
+        }
+
         var errors = new List<ImportError>();
         long added = 0, rejected = 0;
         async IAsyncEnumerable<string> Valid([EnumeratorCancellation] CancellationToken ct = default)
@@ -86,6 +92,6 @@ public static class DoNotContactApi
         }
 
         await list.AddManyAsync(user.ToCaller(), Valid(cancellationToken), "import", cancellationToken);
-        return TypedResults.Ok(new DoNotContactImportResult(added, rejected, errors));
+        return added == 0 ? CsvUploads.NothingImported(rejected, errors) : TypedResults.Ok(new DoNotContactImportResult(added, rejected, errors));
     }
 }

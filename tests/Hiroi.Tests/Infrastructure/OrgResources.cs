@@ -1,0 +1,29 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Hiroi.Tests.Infrastructure;
+
+/// <summary>Resources of one org made through its owner's API, named by the route parameters that take their ids.</summary>
+public static class OrgResources
+{
+    /// <summary>
+    /// An org's own resources, for route walks: a number, a list, a campaign, an API key, a member and a
+    /// do-not-contact entry. Returns the route parameter values that name them.
+    /// </summary>
+    public static async Task<Dictionary<string, string>> CreateAsync(HttpClient owner)
+    {
+        var number = "+1555077" + Random.Shared.Next(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        (await owner.PostAsJsonAsync("/api/numbers", new { number })).EnsureSuccessStatusCode();
+        var list = await (await owner.PostAsJsonAsync("/api/lists", new { name = "Walk list" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
+        var listId = list.GetProperty("id").GetString()!;
+        var campaignId = await CampaignApp.CampaignAsync(owner, listId, number);
+        var key = await (await owner.PostAsJsonAsync("/api/api-keys", new { name = "Walk key", role = "member" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
+        var member = await (await owner.PostAsJsonAsync("/api/members", new { email = "a-member@example.com", role = "member" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
+        (await owner.PostAsJsonAsync("/api/dnc", new { number = "+12125550999" })).EnsureSuccessStatusCode();
+        return new(StringComparer.Ordinal)
+        {
+            ["number"] = Uri.EscapeDataString(number), ["listId"] = listId, ["campaignId"] = campaignId, ["keyId"] = key.GetProperty("id").GetString()!,
+            ["memberId"] = member.GetProperty("id").GetString()!, ["callId"] = "call_0123456789abcdef", ["conversationId"] = "conv_0123456789abcdef",
+        };
+    }
+}
