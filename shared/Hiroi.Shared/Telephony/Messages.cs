@@ -96,15 +96,24 @@ public sealed class MessageRepository(HiroiTables tables) : OrgScopedRepository<
             {
                 return false;
             }
-            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404 && attempt < 5)
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
             {
-                // Someone else wrote the conversation since we last saw it (or it is new to us): read it and go again.
+                if (attempt == MaxConversationAttempts)
+                {
+                    // A conversation this busy is a burst, not a fault: transient, so the sender (Event Grid) retries.
+                    throw new TimeoutException($"The conversation kept changing over {MaxConversationAttempts} attempts.", e);
+                }
+
+                // Someone else wrote the conversation since we last saw it (or it is new to us): back off, read it, go again.
+                await Task.Delay(Random.Shared.Next(1, 10 * attempt), cancellationToken).ConfigureAwait(false);
                 var current = await table.GetEntityIfExistsAsync<ConversationEntity>(org.Value, conversation.RowKey, cancellationToken: cancellationToken)
                     .ConfigureAwait(false);
                 seen = current.HasValue ? new ConversationVersion(current.Value!.ETag, current.Value.LastMessageAt) : null;
             }
         }
     }
+
+    private const int MaxConversationAttempts = 8;
 
     private static ConversationEntity Later(DateTimeOffset seen, ConversationEntity incoming)
     {
