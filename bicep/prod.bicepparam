@@ -1,4 +1,5 @@
-// Production: the Functions host with Redis for limits shared across instances, and a year of logs.
+// Production: the Functions host and a year of logs. Redis stays off until the app can sign in to it with Entra ID
+// (that needs Microsoft.Azure.StackExchangeRedis, which the package feed does not serve yet; the README says more).
 using 'main.bicep'
 
 param environmentName = 'prod'
@@ -8,6 +9,6 @@ param subscribeEvents = bool(readEnvironmentVariable('HIROI_SUBSCRIBE_EVENTS', '
 param eventGridDeliveryAuth = 'entra'
 param eventGridEntraAudience = readEnvironmentVariable('HIROI_EVENTGRID_AUDIENCE', '')
 param vaultOfficerObjectId = readEnvironmentVariable('HIROI_VAULT_OFFICER', '')
-param deployRedis = true
+param deployRedis = false
 param redisSku = 'Balanced_B5'
 param logRetentionDays = 365

@@ -9,6 +9,7 @@ using Hiroi.Endpoints.Console.ApiKeys;
 using Hiroi.Endpoints.Console.Members;
 using Hiroi.Endpoints.Console.Orgs;
 using Hiroi.Endpoints.Health;
+using Hiroi.Endpoints.OpenApi;
 using Hiroi.Endpoints.Problems;
 using Hiroi.Endpoints.Protection;
 using Hiroi.Endpoints.Telemetry;
@@ -48,6 +49,7 @@ public static class HiroiHostingExtensions
         services.AddWorkflows();
 
         services.AddHiroiRateLimits();
+        services.AddHiroiOpenApi();
         services.AddSection<ProxyOptions>(ProxyOptions.Section);
         services.AddOptions<ForwardedHeadersOptions>().Configure<Microsoft.Extensions.Options.IOptions<ProxyOptions>>((forwarded, proxies) => proxies.Value.ApplyTo(forwarded));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
@@ -95,6 +97,7 @@ public static class HiroiHostingExtensions
     public static IEndpointRouteBuilder MapHiroi(this IEndpointRouteBuilder app)
     {
         app.MapHealth();
+        app.MapOpenApiDocument();
         app.MapEventGrid();
         app.MapCallCallbacks();
         app.MapGroup("/api").RequireAuthorization(Policies.Member).MapOrgs().MapMembers().MapApiKeys().MapNumbers().MapOptOuts().MapConversations().MapCalls()

@@ -1,5 +1,7 @@
 using Hiroi.Durable.Workflows;
+using Hiroi.Endpoints.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Hiroi.Functions.Hosting;
 
@@ -12,6 +14,8 @@ public static class FunctionsHostExtensions
     public static IServiceCollection AddFunctionsHost(this IServiceCollection services)
     {
         services.AddSingleton<HiroiHttp>();
+        // The worker's API explorer sees no routes (it dispatches by invocation): the document comes from the route table.
+        services.Replace(ServiceDescriptor.Singleton<IOpenApiDocumentSource, RouteTableOpenApiDocument>());
         services.AddSingleton<IDurableClientSource, InvocationDurableClient>();
         return services;
     }

@@ -5,7 +5,7 @@ using Microsoft.DurableTask.Client;
 
 namespace Hiroi.Functions.Http;
 
-/// <summary>Health probes: anyone may call them. Each function runs the self-host route of the same name (<see cref="HiroiHttp"/>).</summary>
+/// <summary>Health probes and the OpenAPI document: anyone may call them. Each function runs the self-host route of the same name (<see cref="HiroiHttp"/>).</summary>
 public sealed class HealthFunctions(HiroiHttp http)
 {
     [Function(nameof(GetHealth))]
@@ -17,4 +17,9 @@ public sealed class HealthFunctions(HiroiHttp http)
     public Task<IResult> GetReadiness(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "readyz")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
         http.RunAsync(nameof(GetReadiness), request, client);
+
+    [Function(nameof(GetOpenApiDocument))]
+    public Task<IResult> GetOpenApiDocument(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/openapi.json")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        http.RunAsync(nameof(GetOpenApiDocument), request, client);
 }

@@ -60,6 +60,7 @@ public sealed class DurableSidecar(
     private readonly CancellationTokenSource _stopping = new();
     private Task _starting = Task.CompletedTask;
     private WebApplication? _host;
+    private volatile bool _disposed;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -114,6 +115,11 @@ public sealed class DurableSidecar(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_disposed)
+        {
+            return; // a host torn down while it was still starting may stop its services after disposing them
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -138,6 +144,7 @@ public sealed class DurableSidecar(
         }
 
         _host = null;
+        _disposed = true;
         _stopping.Dispose();
     }
 }

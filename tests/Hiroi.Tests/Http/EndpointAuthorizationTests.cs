@@ -14,7 +14,7 @@ namespace Hiroi.Tests.Http;
 public abstract class EndpointAuthorizationTests
 {
     /// <summary>The routes anyone may call: health probes, and the webhook and call callbacks, which authenticate their callers themselves.</summary>
-    private static readonly string[] Anonymous = ["GetHealth", "GetReadiness", "ReceiveAcsEvents", "AnswerEventGridHandshake", "ReceiveCallCallback"];
+    private static readonly string[] Anonymous = ["GetHealth", "GetReadiness", "GetOpenApiDocument", "ReceiveAcsEvents", "AnswerEventGridHandshake", "ReceiveCallCallback"];
 
     protected abstract IReadOnlyList<RouteEntry> Routes { get; }
 
