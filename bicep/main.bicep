@@ -146,6 +146,14 @@ var appSettings = union({
   Hiroi__Acs__CallbackAuth__Audience: acs.outputs.immutableResourceId
   Hiroi__AcsSimulator__Enabled: 'false'
   Hiroi__RetentionSweep__Schedule: retentionSchedule
+  // Both hosts sit behind the platform's proxies (App Service front ends and the Functions host; Container Apps' Envoy),
+  // which reach the app from private addresses and append the client to X-Forwarded-For. Believing private hops, two
+  // deep, finds the client; the first public address ends the walk, so a client cannot pick its own.
+  Hiroi__Proxies__KnownNetworks__0: '10.0.0.0/8'
+  Hiroi__Proxies__KnownNetworks__1: '172.16.0.0/12'
+  Hiroi__Proxies__KnownNetworks__2: '192.168.0.0/16'
+  Hiroi__Proxies__KnownNetworks__3: '100.64.0.0/10'
+  Hiroi__Proxies__ForwardLimit: '2'
 }, eventGridDeliveryAuth == 'entra' ? {
   Hiroi__EventGrid__Entra__TenantId: tenant().tenantId
   Hiroi__EventGrid__Entra__Audience: eventGridEntraAudience

@@ -18,11 +18,30 @@ public interface IOpenApiDocumentSource
 /// <summary>The document of this app's own endpoints, through its API explorer (the self-host); made once, as routes never change.</summary>
 public sealed class ApiExplorerOpenApiDocument([FromKeyedServices(OpenApiDocumentApi.DocumentName)] IOpenApiDocumentProvider documents) : IOpenApiDocumentSource
 {
-    private readonly Lazy<Task<string>> _json = new(async () =>
+    private readonly BuiltOnce _json = new(async () =>
         // The library's writer writes synchronously: it serializes to text here, never onto a response stream.
         await (await documents.GetOpenApiDocumentAsync(CancellationToken.None)).SerializeAsJsonAsync(OpenApiSpecVersion.OpenApi3_1, CancellationToken.None));
 
-    public Task<string> GetJsonAsync(CancellationToken cancellationToken) => _json.Value.WaitAsync(cancellationToken);
+    public Task<string> GetJsonAsync(CancellationToken cancellationToken) => _json.GetAsync(cancellationToken);
+}
+
+/// <summary>Text built on first use and kept; a build that failed is tried again next time rather than kept.</summary>
+public sealed class BuiltOnce(Func<Task<string>> build)
+{
+    private Task<string>? _built;
+
+    public Task<string> GetAsync(CancellationToken cancellationToken)
+    {
+        var built = Volatile.Read(ref _built);
+        if (built is null || built.IsFaulted || built.IsCanceled)
+        {
+            // Two first callers may both build; the same text either way.
+            built = build();
+            Volatile.Write(ref _built, built);
+        }
+
+        return built.WaitAsync(cancellationToken);
+    }
 }
 
 /// <summary>

@@ -13,9 +13,9 @@ namespace Hiroi.Functions.Hosting;
 /// </summary>
 public sealed class RouteTableOpenApiDocument(IConfiguration configuration) : IOpenApiDocumentSource
 {
-    private readonly Lazy<Task<string>> _json = new(() => BuildAsync(configuration));
+    private readonly BuiltOnce _json = new(() => BuildAsync(configuration));
 
-    public Task<string> GetJsonAsync(CancellationToken cancellationToken) => _json.Value.WaitAsync(cancellationToken);
+    public Task<string> GetJsonAsync(CancellationToken cancellationToken) => _json.GetAsync(cancellationToken);
 
     private static async Task<string> BuildAsync(IConfiguration configuration)
     {

@@ -23,10 +23,11 @@ public sealed record ApiKeyVerification(ApiKeyOutcome Outcome, Caller? Caller = 
 /// <summary>
 /// Verifies presented API keys. PBKDF2 at 600,000 iterations costs a core for a fraction of a second, so: a success is
 /// cached (bounded, short-lived, keyed by key id, holding only a SHA-256 of the whole key) and later requests with the
-/// same key cost one hash and a constant-time compare. Failures are counted per client and per key id and client; a
-/// client past either limit is answered 429 for wrong keys, and its derivations run one at a time in a lane of their own
-/// so a flood cannot starve anyone else. Failures never refuse the right secret: a key id is public (key listings, audit
-/// actors), so a count per id alone would let anyone lock its owner out.
+/// same key cost one hash and a constant-time compare. Failures are counted per client and per key id and client, never
+/// per key id alone: a key id is public (key listings, audit actors), so that would let anyone lock its owner out. A
+/// client past either limit is answered 429 for wrong keys, and its derivations run one at a time in a lane such clients
+/// share (waiting at most 2 s, then 429), so a flood cannot starve anyone else; the right secret still passes there. A
+/// revocation is remembered for as long as a cache entry lives, so a derivation already under way cannot re-cache the key.
 /// </summary>
 public sealed class ApiKeyVerifier : IDisposable
 {
@@ -47,8 +48,11 @@ public sealed class ApiKeyVerifier : IDisposable
         (_keys, _failures, _revocations, _time, _options) = (keys, failures, revocations, time, options.Value);
         _verified = new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.CacheSize, Clock = null });
         // Another instance's revocation drops this one's cached verification too.
-        revocations.Subscribe(revoked => _verified.Remove(revoked));
+        revocations.Subscribe(Forget);
     }
+
+    /// <summary>How long a client past its failure limits waits for the one derivation lane they share before a 429.</summary>
+    private static readonly TimeSpan SuspectLaneWait = TimeSpan.FromSeconds(2);
 
     private TimeSpan FailureWindow => TimeSpan.FromSeconds(_options.FailureWindowSeconds);
 
@@ -79,17 +83,20 @@ public sealed class ApiKeyVerifier : IDisposable
         }
 
         var blockedUntil = await BlockedUntilAsync(parts.KeyId, clientSubject, cancellationToken).ConfigureAwait(false);
+        var throttled = blockedUntil is null ? null : new ApiKeyVerification(ApiKeyOutcome.Throttled, RetryAt: blockedUntil);
         var record = await _keys.FindAsync(parts.OrgId, parts.KeyId, cancellationToken).ConfigureAwait(false);
-        var lane = blockedUntil is null ? _derivations : _suspectDerivations;
-        if (record is null || record.RevokedAt is not null || !await DerivationMatchesAsync(parts.Secret, record, lane, cancellationToken).ConfigureAwait(false))
+        var matches = record is { RevokedAt: null }
+            && await DerivationMatchesAsync(parts.Secret, record, blockedUntil is null ? null : SuspectLaneWait, cancellationToken).ConfigureAwait(false) is true;
+        if (!matches)
         {
+            // (A suspect whose lane stayed busy also lands here: its request is refused with 429, not judged.)
             await RecordFailureAsync(parts.KeyId, clientSubject, cancellationToken).ConfigureAwait(false);
-            return blockedUntil is null ? ApiKeyVerification.Rejected : new ApiKeyVerification(ApiKeyOutcome.Throttled, RetryAt: blockedUntil);
+            return throttled ?? ApiKeyVerification.Rejected;
         }
 
-        var caller = new Caller(parts.OrgId, "apikey:" + parts.KeyId, record.ParsedRole);
+        var caller = new Caller(parts.OrgId, "apikey:" + parts.KeyId, record!.ParsedRole);
         var verified = new VerifiedKey(digest, caller, _time.GetUtcNow().AddSeconds(_options.CacheSeconds));
-        _verified.Set(cacheKey, verified, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(_options.CacheSeconds) });
+        CacheUnlessRevoked(cacheKey, verified);
         await TouchIfDueAsync(verified, cancellationToken).ConfigureAwait(false);
         return new ApiKeyVerification(ApiKeyOutcome.Accepted, caller);
     }
@@ -101,9 +108,35 @@ public sealed class ApiKeyVerifier : IDisposable
     public async Task RevokedAsync(OrgId org, string keyId, CancellationToken cancellationToken)
     {
         var cacheKey = org.Value + "/" + keyId;
-        _verified.Remove(cacheKey);
+        Forget(cacheKey);
         await _revocations.PublishAsync(cacheKey, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Drops a verification and remembers the revocation for as long as any entry could live, so a derivation that
+    /// started before the revocation (it read the row while the key was valid) cannot cache the key afterwards.
+    /// </summary>
+    private void Forget(string cacheKey)
+    {
+        _verified.Set(RevokedKey(cacheKey), true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(_options.CacheSeconds) });
+        _verified.Remove(cacheKey);
+    }
+
+    private void CacheUnlessRevoked(string cacheKey, VerifiedKey verified)
+    {
+        if (_verified.TryGetValue(RevokedKey(cacheKey), out _))
+        {
+            return;
+        }
+
+        _verified.Set(cacheKey, verified, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(_options.CacheSeconds) });
+        if (_verified.TryGetValue(RevokedKey(cacheKey), out _))
+        {
+            _verified.Remove(cacheKey); // revoked between the check and the write
+        }
+    }
+
+    private static string RevokedKey(string cacheKey) => "revoked:" + cacheKey;
 
     public void Dispose()
     {
@@ -116,9 +149,18 @@ public sealed class ApiKeyVerifier : IDisposable
 
     private static string KeyClientSubject(string keyId, string clientSubject) => "apikey-id:" + keyId + "|" + clientSubject;
 
-    private static async Task<bool> DerivationMatchesAsync(string secret, ApiKeyEntity record, SemaphoreSlim lane, CancellationToken cancellationToken)
+    /// <summary>
+    /// Derives in the shared lane, or (for a client past its limits, <paramref name="suspectWait"/> set) in the one lane
+    /// such clients share, waiting at most that long for it; null when that wait ran out.
+    /// </summary>
+    private async Task<bool?> DerivationMatchesAsync(string secret, ApiKeyEntity record, TimeSpan? suspectWait, CancellationToken cancellationToken)
     {
-        await lane.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var lane = suspectWait is null ? _derivations : _suspectDerivations;
+        if (!await lane.WaitAsync(suspectWait ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
         try
         {
             return ApiKeyHasher.Verify(secret, record.StoredHash);

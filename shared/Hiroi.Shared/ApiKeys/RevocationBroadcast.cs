@@ -1,4 +1,5 @@
 using Hiroi.Shared.Redis;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace Hiroi.Shared.ApiKeys;
@@ -27,19 +28,33 @@ public sealed class InProcessRevocationBroadcast : IRevocationBroadcast
     public void Subscribe(Action<string> onRevoked) => Revoked += onRevoked;
 }
 
-public sealed class RedisRevocationBroadcast(RedisConnection redis) : IRevocationBroadcast
+public sealed class RedisRevocationBroadcast(RedisConnection redis, ILogger<RedisRevocationBroadcast> logger) : IRevocationBroadcast
 {
     private static readonly RedisChannel Channel = RedisChannel.Literal("hiroi:revoked");
 
     public Task PublishAsync(string revoked, CancellationToken cancellationToken) =>
         redis.Multiplexer.GetSubscriber().PublishAsync(Channel, revoked);
 
+    /// <summary>
+    /// Subscribes off the caller's thread, so a Redis that is down at start delays no request. The client keeps the
+    /// subscription and renews it on every reconnect.
+    /// </summary>
     public void Subscribe(Action<string> onRevoked) =>
-        redis.Multiplexer.GetSubscriber().Subscribe(Channel, (_, message) =>
+        _ = Task.Run(async () =>
         {
-            if (message.HasValue)
+            try
             {
-                onRevoked(message!);
+                await redis.Multiplexer.GetSubscriber().SubscribeAsync(Channel, (_, message) =>
+                {
+                    if (message.HasValue)
+                    {
+                        onRevoked(message!);
+                    }
+                }).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                logger.LogWarning(e, "Could not subscribe to key revocations yet; other instances' revocations reach this one when Redis answers");
             }
         });
 }

@@ -10,6 +10,7 @@ namespace Hiroi.Shared.Contacts;
 public sealed class Utf8CheckedStream(Stream inner) : Stream
 {
     private readonly Decoder _decoder = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetDecoder();
+    private readonly char[] _scratch = new char[4096];
     private long _position;
 
     public override bool CanRead => true;
@@ -38,7 +39,15 @@ public sealed class Utf8CheckedStream(Stream inner) : Stream
     {
         try
         {
-            _decoder.GetCharCount(bytes, flush: bytes.IsEmpty);
+            // Convert (not GetCharCount, which keeps no state) carries a sequence split across reads into the next one;
+            // an empty read is the end, where an unfinished sequence is invalid.
+            var rest = bytes;
+            do
+            {
+                _decoder.Convert(rest, _scratch, flush: bytes.IsEmpty, out var used, out _, out _);
+                rest = rest[used..];
+            }
+            while (!rest.IsEmpty);
         }
         catch (DecoderFallbackException e)
         {

@@ -17,8 +17,9 @@ public sealed class OpenIdKeySet(
 {
     private readonly SemaphoreSlim _fetch = new(1, 1);
     private volatile OpenIdConnectConfiguration? _current;
-    private DateTimeOffset _nextScheduled;
-    private DateTimeOffset _nextAskedFor;
+    // UTC ticks, read outside the lock: a long is read and written whole.
+    private long _nextScheduled;
+    private long _nextAskedFor;
     private volatile bool _refreshAsked;
 
     public TimeSpan AutomaticRefreshInterval { get; init; } = TimeSpan.FromHours(12);
@@ -42,11 +43,11 @@ public sealed class OpenIdKeySet(
 
             var now = time.GetUtcNow();
             _refreshAsked = false;
-            _nextAskedFor = now + MinimumRefreshInterval;
+            Interlocked.Exchange(ref _nextAskedFor, (now + MinimumRefreshInterval).UtcTicks);
             try
             {
                 var fresh = await retriever.GetConfigurationAsync(address, documents, cancel).ConfigureAwait(false);
-                _nextScheduled = now + AutomaticRefreshInterval;
+                Interlocked.Exchange(ref _nextScheduled, (now + AutomaticRefreshInterval).UtcTicks);
                 _current = fresh;
                 return fresh;
             }
@@ -54,7 +55,7 @@ public sealed class OpenIdKeySet(
             {
                 if (_current is { } kept)
                 {
-                    _nextScheduled = now + MinimumRefreshInterval;
+                    Interlocked.Exchange(ref _nextScheduled, (now + MinimumRefreshInterval).UtcTicks);
                     return kept;
                 }
 
@@ -74,7 +75,7 @@ public sealed class OpenIdKeySet(
 
     private bool IsDue()
     {
-        var now = time.GetUtcNow();
-        return now >= _nextScheduled || (_refreshAsked && now >= _nextAskedFor);
+        var now = time.GetUtcNow().UtcTicks;
+        return now >= Interlocked.Read(ref _nextScheduled) || (_refreshAsked && now >= Interlocked.Read(ref _nextAskedFor));
     }
 }

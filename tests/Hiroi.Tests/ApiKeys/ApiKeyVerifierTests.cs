@@ -78,6 +78,21 @@ public class ApiKeyVerifierTests : IDisposable
     }
 
     [Fact]
+    public async Task A_verification_that_began_before_a_revocation_is_not_cached_after_it()
+    {
+        // The race: a request read the row while the key was valid, then the key was revoked (cache dropped, broadcast),
+        // then the request's derivation finished. Here the revocation reaches the verifier before the row changes.
+        var (owner, key) = await NewKeyAsync();
+        await Verifier.RevokedAsync(owner.OrgId, key.Record.RowKey, default);
+
+        Assert.Equal(ApiKeyOutcome.Accepted, (await Verifier.VerifyAsync(key.PlainText, Client, default)).Outcome); // the row still says valid
+
+        // Had that verification been cached, the key would keep working from the cache once the row is gone.
+        Assert.True(await _services.Get<ApiKeyRepository>().DeleteAsync(owner.OrgId, key.Record.RowKey, default));
+        Assert.Equal(ApiKeyOutcome.Rejected, (await Verifier.VerifyAsync(key.PlainText, Client, default)).Outcome);
+    }
+
+    [Fact]
     public async Task Repeated_failures_throttle_the_guesser_but_never_refuse_the_right_secret()
     {
         var (_, key) = await NewKeyAsync();

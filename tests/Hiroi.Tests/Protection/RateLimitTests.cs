@@ -17,7 +17,19 @@ public sealed class LimitedApp : HiroiApp
         ["Hiroi:RateLimits:PerCredentialPerMinute"] = "5",
         ["Hiroi:RateLimits:AnonymousPerIpPerMinute"] = "3",
         ["Hiroi:RateLimits:WebhookPerIpPerMinute"] = "4",
+        // As deployed: private hops believed, two deep.
+        ["Hiroi:Proxies:KnownNetworks:0"] = "10.0.0.0/8",
+        ["Hiroi:Proxies:ForwardLimit"] = "2",
     };
+
+    private static int _addresses;
+
+    /// <summary>A client address no other test of this app uses, so their one-minute buckets never meet.</summary>
+    public static string NewIp(string network = "203.0")
+    {
+        var n = Interlocked.Increment(ref _addresses);
+        return $"{network}.{(n >> 8) & 255}.{n & 255}";
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -46,7 +58,7 @@ public sealed class LimitedApp : HiroiApp
 
 public class RateLimitTests(LimitedApp app) : IClassFixture<LimitedApp>
 {
-    private static string NewIp() => $"203.0.113.{Random.Shared.Next(1, 255)}";
+    private static string NewIp(string network = "203.0") => LimitedApp.NewIp(network);
 
     [Fact]
     public async Task A_credential_gets_its_limit_then_429_problem_details_with_retry_after_and_ratelimit_headers()
@@ -76,7 +88,7 @@ public class RateLimitTests(LimitedApp app) : IClassFixture<LimitedApp>
     public async Task Anonymous_requests_are_limited_per_client_ip()
     {
         var first = NewIp();
-        var second = "198.51.100." + Random.Shared.Next(1, 255);
+        var second = NewIp("198.51");
         for (var i = 0; i < 3; i++)
         {
             Assert.Equal(200, (await app.SendFromAsync(first, "GET", "/healthz")).Response.StatusCode);
@@ -98,10 +110,10 @@ public class RateLimitTests(LimitedApp app) : IClassFixture<LimitedApp>
         }
 
         Assert.Equal(429, (await app.SendFromAsync("127.0.0.1", "GET", "/healthz", forwardedFor: behindProxy)).Response.StatusCode);
-        Assert.Equal(200, (await app.SendFromAsync("127.0.0.1", "GET", "/healthz", forwardedFor: NewIp() + "1")).Response.StatusCode);
+        Assert.Equal(200, (await app.SendFromAsync("127.0.0.1", "GET", "/healthz", forwardedFor: NewIp())).Response.StatusCode);
 
         // Anyone else cannot pick a fresh address per request by sending the header.
-        var direct = "192.0.2." + Random.Shared.Next(1, 255);
+        var direct = NewIp("192.0");
         var answers = new List<int>();
         for (var i = 0; i < 5; i++)
         {
@@ -109,6 +121,21 @@ public class RateLimitTests(LimitedApp app) : IClassFixture<LimitedApp>
         }
 
         Assert.Equal([200, 200, 200, 429, 429], answers);
+    }
+
+    [Fact]
+    public async Task Behind_two_private_hops_the_client_is_found_and_addresses_it_prepends_are_ignored()
+    {
+        // A client behind the platform's front end and the Functions host: "spoofed, client, front end" arrives from loopback.
+        var client = NewIp();
+        var answers = new List<int>();
+        for (var i = 0; i < 4; i++)
+        {
+            answers.Add((await app.SendFromAsync("127.0.0.1", "GET", "/healthz", forwardedFor: $"{NewIp("192.0")}, {client}, 10.20.30.40")).Response.StatusCode);
+        }
+
+        Assert.Equal([200, 200, 200, 429], answers);
+        Assert.Equal(200, (await app.SendFromAsync("127.0.0.1", "GET", "/healthz", forwardedFor: $"{NewIp()}, 10.20.30.40")).Response.StatusCode);
     }
 
     [Fact]
