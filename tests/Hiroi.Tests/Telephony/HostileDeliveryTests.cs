@@ -1,9 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Azure.Data.Tables;
 using Hiroi.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Hiroi.Tests.Telephony;
 
@@ -152,20 +150,5 @@ public class HostileDeliveryTests(TelephonyFixture fixture) : IClassFixture<Tele
         Assert.DoesNotContain(T.SentSms(), s => s.To == "+15550300002");
     }
 
-    /// <summary>Every entity in every table of this app, as text: any write shows up as a difference.</summary>
-    private async Task<string> SnapshotAsync()
-    {
-        var service = T.App.Services.GetRequiredService<TableServiceClient>();
-        var lines = new List<string>();
-        await foreach (var table in service.QueryAsync(t => t.Name.CompareTo(T.App.Prefix) >= 0 && t.Name.CompareTo(T.App.Prefix + "~") < 0))
-        {
-            await foreach (var entity in service.GetTableClient(table.Name).QueryAsync<TableEntity>())
-            {
-                lines.Add($"{table.Name}|{entity.PartitionKey}|{entity.RowKey}|{entity.ETag}");
-            }
-        }
-
-        lines.Sort(StringComparer.Ordinal);
-        return string.Join('\n', lines);
-    }
+    private Task<string> SnapshotAsync() => StorageScan.SnapshotAsync(T.App.StorageConnectionString, T.App.Prefix);
 }
