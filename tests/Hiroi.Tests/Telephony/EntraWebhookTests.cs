@@ -6,6 +6,7 @@ using Hiroi.Endpoints.Telephony;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
@@ -101,6 +102,18 @@ public class EntraWebhookTests(EntraWebhookApp app) : IClassFixture<EntraWebhook
         Assert.Equal(HttpStatusCode.OK, await ValidateWithAsync(app.Token(claims: [new Claim("appid", EventGridEntraOptions.EventGridAppId)])));
         Assert.Equal(HttpStatusCode.OK, await ValidateWithAsync(app.Token(claims:
             [new Claim("azp", Guid.NewGuid().ToString()), new Claim("roles", "AzureEventGridSecureWebhookSubscriber")])));
+    }
+
+    [Fact]
+    public void Configured_client_ids_are_added_beside_event_grids_own()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ClientIds:0"] = "11111111-0000-0000-0000-000000000001" }).Build();
+        var options = new EventGridEntraOptions();
+
+        configuration.Bind(options);
+
+        Assert.Equal([EventGridEntraOptions.EventGridAppId, "11111111-0000-0000-0000-000000000001"], options.ClientIds);
     }
 
     [Fact]
