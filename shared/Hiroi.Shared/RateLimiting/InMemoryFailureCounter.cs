@@ -13,15 +13,14 @@ public sealed class InMemoryFailureCounter(TimeProvider time) : IFailureCounter,
 
     public ValueTask<FailureCount> GetAsync(string subject, TimeSpan window, CancellationToken cancellationToken)
     {
-        var (key, ends) = Window(subject, window);
+        var (key, ends, _) = FixedWindow.Of(subject, window, time.GetUtcNow());
         var count = _counts.TryGetValue<Counter>(key, out var counter) ? Volatile.Read(ref counter!.Value) : 0;
         return ValueTask.FromResult(new FailureCount(count, ends));
     }
 
     public ValueTask<FailureCount> IncrementAsync(string subject, TimeSpan window, CancellationToken cancellationToken)
     {
-        var (key, ends) = Window(subject, window);
-        var left = ends - time.GetUtcNow();
+        var (key, ends, left) = FixedWindow.Of(subject, window, time.GetUtcNow());
         var counter = _counts.GetOrCreate(key, entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = left; // positive: a window ends after every instant in it
@@ -32,13 +31,6 @@ public sealed class InMemoryFailureCounter(TimeProvider time) : IFailureCounter,
     }
 
     public void Dispose() => _counts.Dispose();
-
-    private (string Key, DateTimeOffset Ends) Window(string subject, TimeSpan window)
-    {
-        var now = time.GetUtcNow();
-        var index = now.UtcTicks / window.Ticks;
-        return ($"{subject}|{index}", new DateTimeOffset((index + 1) * window.Ticks, TimeSpan.Zero));
-    }
 
     private sealed class Counter
     {

@@ -16,24 +16,16 @@ public sealed class RedisFailureCounter(RedisConnection redis, TimeProvider time
 
     public async ValueTask<FailureCount> GetAsync(string subject, TimeSpan window, CancellationToken cancellationToken)
     {
-        var (key, ends, _) = Window(subject, window);
+        var (key, ends, _) = FixedWindow.Of(KeyPrefix + subject, window, time.GetUtcNow());
         var value = await redis.Database.StringGetAsync(key).ConfigureAwait(false);
         return new FailureCount(value.HasValue ? (int)value : 0, ends);
     }
 
     public async ValueTask<FailureCount> IncrementAsync(string subject, TimeSpan window, CancellationToken cancellationToken)
     {
-        var (key, ends, left) = Window(subject, window);
+        var (key, ends, left) = FixedWindow.Of(KeyPrefix + subject, window, time.GetUtcNow());
         var count = await redis.Database.ScriptEvaluateAsync(Increment, new { key = (RedisKey)key, ttl = (long)Math.Ceiling(left.TotalMilliseconds) })
             .ConfigureAwait(false);
         return new FailureCount((int)count, ends);
-    }
-
-    private (string Key, DateTimeOffset Ends, TimeSpan Left) Window(string subject, TimeSpan window)
-    {
-        var now = time.GetUtcNow();
-        var index = now.UtcTicks / window.Ticks;
-        var ends = new DateTimeOffset((index + 1) * window.Ticks, TimeSpan.Zero);
-        return ($"{KeyPrefix}{subject}|{index}", ends, ends - now);
     }
 }
