@@ -21,6 +21,7 @@ const key = () => randomBytes(32).toString("base64");
 const generated = {
   Hiroi__Acs__AccessKey: () => key(),
   Hiroi__Recordings__KeyEncryptionKeys: () => `local1:${key()}`,
+  Hiroi__TenantSecrets__KeyEncryptionKeys: () => `local1:${key()}`,
   Hiroi__Calls__CallbackSigningKeys: () => `local1:${key()}`,
   Hiroi__Privacy__SubjectKey: () => key(),
 };

@@ -1,4 +1,6 @@
+using Hiroi.Durable.Agents;
 using Hiroi.Durable.Campaigns;
+using Hiroi.Shared.Agents;
 using Hiroi.Durable.Retention;
 using Microsoft.DurableTask;
 
@@ -14,6 +16,8 @@ public static class HiroiWorkflows
             .AddOrchestratorFunc<CampaignRun, string>(CampaignOrchestration.Name, CampaignOrchestration.RunAsync)
             .AddOrchestratorFunc<SweepRun, int>(RetentionOrchestration.Name, RetentionOrchestration.RunAsync)
             .AddOrchestratorFunc<PurgeRun, string>(OrgPurgeOrchestration.Name, OrgPurgeOrchestration.RunAsync)
+            .AddOrchestratorFunc<AgentTurnRequest, string>(AgentReplyOrchestration.Name, AgentReplyOrchestration.RunAsync)
+            .AddActivity<AgentTurnActivity>(AgentReplyOrchestration.TurnActivity)
             .AddActivity<CampaignStepActivity>(CampaignActivities.Step)
             .AddActivity<CampaignFailActivity>(CampaignActivities.Fail)
             .AddActivity<RetentionListOrgsActivity>(RetentionActivities.ListOrgs)

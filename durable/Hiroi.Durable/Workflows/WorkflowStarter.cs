@@ -1,5 +1,7 @@
 using DurableTask.Core.Exceptions;
 using Grpc.Core;
+using Hiroi.Durable.Agents;
+using Hiroi.Shared.Agents;
 using Hiroi.Shared.Campaigns;
 using Hiroi.Shared.Storage;
 using Hiroi.Durable.Campaigns;
@@ -52,6 +54,11 @@ public sealed class WorkflowStarter(
             logger.LogWarning(e, "Could not wake campaign {CampaignId}; it looks again at its next timer", campaignId);
         }
     }
+
+    /// <summary>Starts the agent's reply to a customer message unless it is running or done: a redelivered event asks again, harmlessly.</summary>
+    public Task<bool> StartAgentReplyAsync(OrgId org, string messageKey, CancellationToken cancellationToken) =>
+        StartAsync(AgentReplyOrchestration.Name, AgentReplyOrchestration.InstanceId(org, messageKey), new AgentTurnRequest(org.Value, messageKey),
+            [.. Live, OrchestrationRuntimeStatus.Completed], cancellationToken);
 
     public Task<bool> StartOrgPurgeAsync(OrgId org, CancellationToken cancellationToken) =>
         StartAsync(OrgPurgeOrchestration.Name, OrgPurgeOrchestration.InstanceId(org), new PurgeRun(org.Value), Live, cancellationToken);

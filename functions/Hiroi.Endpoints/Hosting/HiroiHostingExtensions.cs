@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Campaigns;
+using Hiroi.Endpoints.Console.Agents;
 using Hiroi.Endpoints.Console.Audit;
 using Hiroi.Endpoints.Console.Privacy;
 using Hiroi.Endpoints.Console.Retention;
@@ -47,6 +48,7 @@ public static class HiroiHostingExtensions
         services.AddRetention();
         services.AddPrivacy();
         services.AddWorkflows();
+        services.AddAgents();
 
         services.AddHiroiRateLimits();
         services.AddHiroiOpenApi();
@@ -101,7 +103,7 @@ public static class HiroiHostingExtensions
         app.MapEventGrid();
         app.MapCallCallbacks();
         app.MapGroup("/api").RequireAuthorization(Policies.Member).MapOrgs().MapMembers().MapApiKeys().MapNumbers().MapOptOuts().MapConversations().MapCalls()
-            .MapContacts().MapDoNotContact().MapCampaigns().MapAudit().MapRetention().MapPrivacy();
+            .MapContacts().MapDoNotContact().MapCampaigns().MapAudit().MapRetention().MapPrivacy().MapAgents().MapUsage().MapTenantSecrets();
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using Azure.Messaging.EventGrid.SystemEvents;
+using Hiroi.Shared.Agents;
 using Hiroi.Shared.Logging;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
@@ -13,7 +14,8 @@ namespace Hiroi.Endpoints.Telephony;
 /// conversation for the agent. Keyword messages never reach the agent, and no message text is logged.
 /// </summary>
 public sealed class SmsReceivedConsumer(
-    NumberRegistry numbers, OptOutRegistry optOuts, OutboundSms outbound, MessageRepository messages, OrganizationRepository orgs, ILogger<SmsReceivedConsumer> logger) : ISelfDeduplicatingConsumer
+    NumberRegistry numbers, OptOutRegistry optOuts, OutboundSms outbound, MessageRepository messages, OrganizationRepository orgs, AgentRepository agents,
+    IAgentReplies agentReplies, ILogger<SmsReceivedConsumer> logger) : ISelfDeduplicatingConsumer
 {
     public string EventType => "Microsoft.Communication.SMSReceived";
 
@@ -85,7 +87,14 @@ public sealed class SmsReceivedConsumer(
                 return true;
         }
 
-        return await StoreForAgentAsync(org, from, to, data, inbound, cancellationToken);
+        var stored = await StoreForAgentAsync(org, from, to, data, inbound, cancellationToken);
+        // Asked on a redelivery too: the first delivery may have stored the message and died before asking.
+        if (await agents.ForNumberAsync(org, to, cancellationToken) is not null)
+        {
+            await agentReplies.RequestAsync(org, MessageEntity.Key(data.MessageId), cancellationToken);
+        }
+
+        return stored;
     }
 
     private Task<bool> StoreForAgentAsync(OrgId org, string from, string to, AcsSmsReceivedEventData data, InboundEvent inbound, CancellationToken cancellationToken)
@@ -97,6 +106,7 @@ public sealed class SmsReceivedConsumer(
             RowKey = MessageEntity.Key(data.MessageId),
             ConversationId = conversationId,
             Direction = Directions.Inbound,
+            Role = MessageRoles.Customer,
             CustomerNumber = from,
             OurNumber = to,
             Text = data.Message,

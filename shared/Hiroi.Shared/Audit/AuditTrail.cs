@@ -204,4 +204,14 @@ public static class AuditActions
     public const string SubjectExported = "privacy.exported";
     public const string SubjectErased = "privacy.erased";
     public const string RecordingPlayed = "recording.played";
+    public const string AgentCreated = "agent.created";
+    public const string AgentUpdated = "agent.updated";
+    public const string AgentDeleted = "agent.deleted";
+    public const string AgentTurnRefused = "agent.turn_refused";
+    public const string AgentToolFailed = "agent.tool_failed";
+    public const string UsageCapsChanged = "usage.caps_changed";
+    public const string SecretCreated = "secret.created";
+    public const string SecretUpdated = "secret.updated";
+    public const string SecretDeleted = "secret.deleted";
+    public const string SecretUsed = "secret.used";
 }

@@ -47,6 +47,9 @@ public sealed class ExpiringMessages(MessageRepository messages) : ExpiringRows<
 /// <summary>Conversations whose last message is past the messages' period (so their messages are gone too).</summary>
 public sealed class ExpiringConversations(ConversationRepository conversations) : ExpiringRows<ConversationEntity>(conversations, DataRegistry.Conversations);
 
+/// <summary>Agent turns (state and metering of each reply), kept as long as the messages they answered.</summary>
+public sealed class ExpiringAgentTurns(Agents.AgentTurnRepository turns) : ExpiringRows<Agents.AgentTurnEntity>(turns, DataRegistry.AgentTurns);
+
 /// <summary>Call records, by when the call started, with the index rows that find them by ACS's server call id.</summary>
 public sealed class ExpiringCalls(CallRepository calls) : ExpiringRows<CallEntity>(calls, DataRegistry.Calls)
 {

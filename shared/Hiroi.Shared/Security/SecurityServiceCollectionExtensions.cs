@@ -21,6 +21,7 @@ public static class SecurityServiceCollectionExtensions
         services.AddSection<AcsCallbackAuthOptions>(AcsCallbackAuthOptions.Section);
 
         services.TryAddSingleton<RecordingKeyRing>();
+        services.TryAddSingleton<TenantSecretKeyRing>();
         services.TryAddSingleton<CallbackTokenService>();
         services.TryAddKeyedSingleton<IConfigurationManager<OpenIdConnectConfiguration>>(AcsCallbackJwtValidator.ConfigurationServiceKey,
             (sp, _) => AcsCallbackJwtValidator.CreateConfigurationManager(

@@ -138,6 +138,18 @@ public static class DataRegistry
 
     public static readonly StoredKind NumberOwners = new("numberOwners", TableNames.NumberOwners, OrgPartitioning.IndexNamingOrg);
 
+    public static readonly StoredKind Agents = new("agents", TableNames.Agents, OrgPartitioning.Org);
+
+    /// <summary>Each agent turn's state and metering (ids and counts, nothing personal), kept as long as messages.</summary>
+    public static readonly StoredKind AgentTurns = new(
+        "agentTurns", TableNames.AgentUsage, OrgPartitioning.Org, Hiroi.Shared.Agents.AgentTurnEntity.Prefix, new(DataKinds.Messages, nameof(Hiroi.Shared.Agents.AgentTurnEntity.At)));
+
+    /// <summary>Daily usage counters and caps per org, agent and channel (counts only), for metering and the usage report.</summary>
+    public static readonly StoredKind AgentUsage = new("agentUsage", TableNames.AgentUsage, OrgPartitioning.Org, Hiroi.Shared.Agents.UsageRows.Prefix);
+
+    /// <summary>Org secrets for agent tools, envelope-encrypted (names and ciphertext only).</summary>
+    public static readonly StoredKind TenantSecrets = new("tenantSecrets", TableNames.TenantSecrets, OrgPartitioning.Org);
+
     public static readonly StoredKind RetentionSettings = new(
         "retentionSettings", TableNames.Orgs, OrgPartitioning.Org, RetentionEntity.RowKeyValue);
 
@@ -168,7 +180,7 @@ public static class DataRegistry
     public static readonly IReadOnlyList<StoredKind> All =
     [
         Recordings, Messages, Conversations, CallIndex, Calls, CampaignContacts, Contacts, OptOuts, DoNotContact, Membership,
-        ApiKeys, ContactLists, Campaigns, Numbers, NumberOwners, RetentionSettings, AnonymizedAudit, DeletedOrg, EventClaims,
+        ApiKeys, ContactLists, Campaigns, Numbers, NumberOwners, Agents, AgentTurns, AgentUsage, TenantSecrets, RetentionSettings, AnonymizedAudit, DeletedOrg, EventClaims,
         WorkflowHistory, WorkflowInstances, WorkflowPartitions,
     ];
 

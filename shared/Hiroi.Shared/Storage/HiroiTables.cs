@@ -43,6 +43,9 @@ public static class TableNames
     public const string DoNotContact = "DoNotContact";
     public const string Campaigns = "Campaigns";
     public const string CampaignContacts = "CampaignContacts";
+    public const string Agents = "Agents";
+    public const string AgentUsage = "AgentUsage";
+    public const string TenantSecrets = "TenantSecrets";
 
     /// <summary>The self-host's default Durable task hub; the engine names its tables (History, Instances, Partitions) after it.</summary>
     public const string WorkflowHub = "workflows";

@@ -25,6 +25,9 @@ public sealed class MessageEntity : ITableEntity
     public string? OurNumber { get; set; }
     public string? Text { get; set; }
     public string? Purpose { get; set; }
+
+    /// <summary>Who wrote it (<see cref="MessageRoles"/>): the customer, the org's agent, or the platform (a note that is never sent).</summary>
+    public string? Role { get; set; }
     public string? Tag { get; set; }
     public DateTimeOffset? At { get; set; }
     public string? DeliveryStatus { get; set; }
@@ -53,10 +56,20 @@ public sealed class ConversationEntity : ITableEntity
     public bool AwaitingAgent { get; set; }
 }
 
+public static class MessageRoles
+{
+    public const string Customer = "customer";
+    public const string Agent = "agent";
+    public const string System = "system";
+}
+
 public static class Directions
 {
     public const string Inbound = "inbound";
     public const string Outbound = "outbound";
+
+    /// <summary>A note of the platform's in the conversation, never sent.</summary>
+    public const string Internal = "internal";
 }
 
 public sealed class MessageRepository(HiroiTables tables) : OrgScopedRepository<MessageEntity>(tables, TableNames.Messages, "msg_"), IDisposable

@@ -33,8 +33,10 @@ public sealed record OutboundSmsResult(SmsOutcome Outcome, string? MessageId = n
 /// <param name="IdempotencyKey">Stable key of this send (event id, campaign:contact:attempt); a retry reuses it and ACS sends once.</param>
 /// <param name="FirstAttemptAt">When this send was first attempted.</param>
 /// <param name="Tag">Returned by the delivery report.</param>
+/// <param name="Role">Who wrote it, for the conversation (<see cref="MessageRoles"/>).</param>
 public sealed record OutboundSmsRequest(
-    OrgId Org, string From, string To, string Text, SmsPurpose Purpose, string IdempotencyKey, DateTimeOffset FirstAttemptAt, string? Tag = null);
+    OrgId Org, string From, string To, string Text, SmsPurpose Purpose, string IdempotencyKey, DateTimeOffset FirstAttemptAt, string? Tag = null,
+    string? Role = null);
 
 /// <summary>
 /// The only way Hiroi sends an SMS. Right before sending it checks that the org owns the sender number and that the
@@ -81,6 +83,7 @@ public sealed class OutboundSms(
             OurNumber = request.From,
             Text = request.Text,
             Purpose = request.Purpose.ToString(),
+            Role = request.Role,
             Tag = request.Tag,
             At = now,
         }, new ConversationEntity

@@ -7,8 +7,8 @@ namespace Hiroi.Tests.Infrastructure;
 public static class OrgResources
 {
     /// <summary>
-    /// An org's own resources, for route walks: a number, a list, a campaign, an API key, a member and a
-    /// do-not-contact entry. Returns the route parameter values that name them.
+    /// An org's own resources, for route walks: a number, a list, a campaign, an API key, a member, a do-not-contact
+    /// entry, an org secret and an agent answering the number. Returns the route parameter values that name them.
     /// </summary>
     public static async Task<Dictionary<string, string>> CreateAsync(HttpClient owner)
     {
@@ -20,10 +20,13 @@ public static class OrgResources
         var key = await (await owner.PostAsJsonAsync("/api/api-keys", new { name = "Walk key", role = "member" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
         var member = await (await owner.PostAsJsonAsync("/api/members", new { email = "a-member@example.com", role = "member" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
         (await owner.PostAsJsonAsync("/api/dnc", new { number = "+12125550999" })).EnsureSuccessStatusCode();
+        (await owner.PutAsJsonAsync("/api/secrets/WALK_SECRET", new { value = "walk-value" })).EnsureSuccessStatusCode();
+        var agent = await (await owner.PostAsJsonAsync("/api/agents", Agents.AgentBodies.Agent(numbers: [number]))).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
         return new(StringComparer.Ordinal)
         {
             ["number"] = Uri.EscapeDataString(number), ["listId"] = listId, ["campaignId"] = campaignId, ["keyId"] = key.GetProperty("id").GetString()!,
             ["memberId"] = member.GetProperty("id").GetString()!, ["callId"] = "call_0123456789abcdef", ["conversationId"] = "conv_0123456789abcdef",
+            ["agentId"] = agent.GetProperty("id").GetString()!, ["name"] = "WALK_SECRET",
         };
     }
 }

@@ -45,6 +45,10 @@ public sealed class SelfHostProcess : IDisposable
             ["Hiroi__Campaigns__AwaitingCheckSeconds"] = "1",
             // Fault tests poll and restart from one address; the limits have tests of their own, which turn them on.
             ["Hiroi__RateLimits__Enabled"] = "false",
+            ["Hiroi__Ai__Models__local__InputUsdPerMillionTokens"] = "1",
+            ["Hiroi__Ai__Models__local__OutputUsdPerMillionTokens"] = "3",
+            ["Hiroi__Ai__AllowLoopbackTools"] = "true",
+            ["Hiroi__TenantSecrets__KeyEncryptionKeys"] = "t1:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {

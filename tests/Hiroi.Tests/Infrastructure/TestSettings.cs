@@ -16,5 +16,11 @@ public static class TestSettings
         ["Hiroi:Durable:MaxPollMilliseconds"] = "500",
         // Every anonymous test request shares one partition (the test server has no client IP); the limits have their own tests.
         ["Hiroi:RateLimits:Enabled"] = "false",
+        // The deterministic local model, priced so metering has something to count; tools may call the tests' loopback servers.
+        ["Hiroi:Ai:Provider"] = "Local",
+        ["Hiroi:Ai:Models:local:InputUsdPerMillionTokens"] = "1",
+        ["Hiroi:Ai:Models:local:OutputUsdPerMillionTokens"] = "3",
+        ["Hiroi:Ai:AllowLoopbackTools"] = "true",
+        ["Hiroi:TenantSecrets:KeyEncryptionKeys"] = "t1:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
     };
 }

@@ -21,6 +21,7 @@ public class DataRegistryTests(AzureStorageWorkflowsFixture fixture) : IClassFix
         var footprint = await PrivacyTests.MakeFootprintAsync(T);
         (await footprint.Owner.PutAsJsonAsync("/api/retention", new { messages = 30 })).EnsureSuccessStatusCode();
         (await footprint.Owner.PostAsJsonAsync("/api/members", new { email = "reader@example.org", role = "member" })).EnsureSuccessStatusCode();
+        (await footprint.Owner.PutAsJsonAsync("/api/secrets/WALK_TOKEN", new { value = "walk-value" })).EnsureSuccessStatusCode();
         await T.App.Services.SweepAsync();
 
         var (tables, containers) = await WrittenAsync();

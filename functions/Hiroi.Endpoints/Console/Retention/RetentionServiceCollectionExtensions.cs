@@ -17,6 +17,7 @@ public static class RetentionServiceCollectionExtensions
         // One per expiring kind of DataRegistry, which sets the order.
         services.AddSingleton<IExpiringData, ExpiringMessages>();
         services.AddSingleton<IExpiringData, ExpiringConversations>();
+        services.AddSingleton<IExpiringData, ExpiringAgentTurns>();
         services.AddSingleton<IExpiringData, ExpiringCalls>();
         services.AddSingleton<IExpiringData, ExpiringRecordings>();
         // The audit trail's own expiry, then the deleted org's tombstone once its last entry is gone.

@@ -12,7 +12,7 @@ namespace Hiroi.Endpoints.Console.Telephony;
 public sealed record ConversationResponse(string Id, string CustomerNumber, string OurNumber, DateTimeOffset LastMessageAt, bool AwaitingAgent);
 
 public sealed record MessageResponse(
-    string Id, string? Direction, string? Text, DateTimeOffset? At, string? Purpose, string? DeliveryStatus, DateTimeOffset? DeliveryReportedAt);
+    string Id, string? Direction, string? Role, string? Text, DateTimeOffset? At, string? Purpose, string? DeliveryStatus, DateTimeOffset? DeliveryReportedAt);
 
 public static class ConversationsApi
 {
@@ -43,7 +43,7 @@ public static class ConversationsApi
         }
 
         var list = await messages.InConversationAsync(org, conversationId, cancellationToken)
-            .Select(m => new MessageResponse(m.RowKey["msg_".Length..], m.Direction, m.Text, m.At, m.Purpose, m.DeliveryStatus, m.DeliveryReportedAt))
+            .Select(m => new MessageResponse(m.RowKey["msg_".Length..], m.Direction, m.Role, m.Text, m.At, m.Purpose, m.DeliveryStatus, m.DeliveryReportedAt))
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(list.OrderBy(m => m.At).ToArray());
     }
