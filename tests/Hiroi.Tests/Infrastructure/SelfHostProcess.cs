@@ -116,6 +116,9 @@ public sealed class SelfHostProcess : IDisposable
 
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
 
+    /// <summary>Every line the host wrote to stdout and stderr (logs, and traces when the console exporter is on), across restarts.</summary>
+    public IReadOnlyList<string> Output => [.. _log];
+
     /// <summary>The last lines the host wrote (warnings and errors), across restarts, for a failing test to show.</summary>
     public string LogTail => string.Join('\n', _log.TakeLast(60));
 
