@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Hiroi.Tests.Agents;
@@ -41,6 +42,9 @@ public sealed class ToolEndpoint : IAsyncLifetime
                     break;
                 case "/moved":
                     context.Response.Redirect("http://169.254.169.254/latest/meta-data/");
+                    break;
+                case "/slow":
+                    await Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted);
                     break;
                 case "/echo":
                     await context.Response.WriteAsync("you sent " + context.Request.Headers.Authorization + " and " + body);
@@ -84,16 +88,22 @@ public class ToolCallTests(HiroiApp app) : IClassFixture<HiroiApp>, IAsyncLifeti
 
     public Task DisposeAsync() => _endpoint.DisposeAsync();
 
-    private async Task<(string Answer, FakeToolSecrets Secrets, Caller Caller)> CallAsync(object tool, Dictionary<string, object?> arguments, Dictionary<string, string>? secrets = null)
+    private async Task<(string Answer, FakeToolSecrets Secrets, Caller Caller)> CallAsync(
+        object tool, Dictionary<string, object?> arguments, Dictionary<string, string>? secrets = null, Action<AiOptions>? settings = null)
     {
         var org = await app.CreateOrgAsync();
         var caller = Caller.System(org.OrgId, "agent:agt_test");
         var fake = new FakeToolSecrets(secrets ?? new() { ["SHOP_TOKEN"] = Token });
         var definition = JsonSerializer.Deserialize<ToolDefinition>(JsonSerializer.Serialize(tool), ToolDefinition.Json)!;
         var compiled = new ToolCompiler(allowLoopback: true).CompileStored(definition);
+        // The tool client as the app builds it, with these settings.
+        var options = app.Services.GetRequiredService<IOptions<AiOptions>>().Value;
+        var services = new ServiceCollection().AddSingleton(Options.Create(options));
+        settings?.Invoke(options = new AiOptions { AllowLoopbackTools = true, MaxToolResponseBytes = options.MaxToolResponseBytes, ToolTimeoutSeconds = options.ToolTimeoutSeconds });
+        services.Replace(ServiceDescriptor.Singleton(Options.Create(options)));
+        using var provider = services.AddToolHttp().BuildServiceProvider();
         var function = new HttpToolFunction(compiled, new ToolCallContext(caller, "agt_test"), fake,
-            app.Services.GetRequiredService<IHttpClientFactory>().CreateClient(ToolHttp.ClientName),
-            app.Services.GetRequiredService<IOptions<AiOptions>>().Value, app.Services.GetRequiredService<AuditTrail>());
+            provider.GetRequiredService<IHttpClientFactory>().CreateClient(ToolHttp.ClientName), options, app.Services.GetRequiredService<AuditTrail>());
         var answer = await function.InvokeAsync(new AIFunctionArguments(arguments));
         return ((string)answer!, fake, caller);
     }
@@ -163,6 +173,27 @@ public class ToolCallTests(HiroiApp app) : IClassFixture<HiroiApp>, IAsyncLifeti
         {
             Assert.Empty(_endpoint.Calls); // refused before anything was sent
         }
+    }
+
+    [Fact]
+    public async Task Without_the_local_allowance_the_connect_guard_refuses_loopback_even_when_the_url_names_it()
+    {
+        var tool = AgentBodies.Tool(Url("/orders/{{args.orderId}}"));
+
+        var (answer, _, _) = await CallAsync(tool, new() { ["orderId"] = "A-1" }, settings: o => o.AllowLoopbackTools = false);
+
+        Assert.Contains("could not be reached", answer, StringComparison.Ordinal);
+        Assert.Empty(_endpoint.Calls);
+    }
+
+    [Fact]
+    public async Task A_server_slower_than_the_tool_timeout_is_given_up_on()
+    {
+        var tool = AgentBodies.Tool(Url("/slow"));
+
+        var (answer, _, _) = await CallAsync(tool, new() { ["orderId"] = "A-1" }, settings: o => o.ToolTimeoutSeconds = 1);
+
+        Assert.Contains("could not be reached in time", answer, StringComparison.Ordinal);
     }
 
     [Theory]
