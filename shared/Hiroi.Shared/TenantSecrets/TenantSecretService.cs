@@ -55,7 +55,8 @@ public sealed class TenantSecretService(TenantSecretRepository secrets, TenantSe
     /// <summary>A secret's name: the identifier <c>{{secrets.NAME}}</c> uses.</summary>
     public static bool IsName(string? name) => ToolTemplate.IsName(name);
 
-    public static bool IsValue(string? value) => value is { Length: > 0 } && Encoding.UTF8.GetByteCount(value) <= MaxValueBytes && !value.Contains('\0', StringComparison.Ordinal);
+    /// <summary>1 to <see cref="MaxValueBytes"/> bytes of UTF-8, no control characters: a value may go in a header, where a line break would split it.</summary>
+    public static bool IsValue(string? value) => value is { Length: > 0 } && Encoding.UTF8.GetByteCount(value) <= MaxValueBytes && !value.Any(char.IsControl);
 
     public async Task<(SecretWrite Outcome, TenantSecretInfo? Info)> SetAsync(Caller caller, string name, string value, CancellationToken cancellationToken)
     {

@@ -116,6 +116,7 @@ public class TenantSecretTests(HiroiApp app) : IClassFixture<HiroiApp>
         { "OK_NAME", "{\"value\":null}" },
         { "OK_NAME", "{\"value\":\"" + new string('x', 8193) + "\"}" },
         { "OK_NAME", "{\"value\":\"a\\u0000b\"}" },
+        { "OK_NAME", "{\"value\":\"line\\r\\nX-Injected: 1\"}" },
         { "OK_NAME", "[\"v\"]" },
         { "OK_NAME", "{\"value\":42}" },
     };

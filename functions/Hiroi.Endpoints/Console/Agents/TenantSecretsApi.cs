@@ -39,7 +39,7 @@ public static class TenantSecretsApi
         ArgumentNullException.ThrowIfNull(request);
         var validation = new Validation()
             .Require(TenantSecretService.IsName(name), "name", "must be 1 to 64 characters of A-Z a-z 0-9 _, not starting with a digit")
-            .Require(TenantSecretService.IsValue(request.Value), "value", $"is required: 1 to {TenantSecretService.MaxValueBytes} bytes of UTF-8 text without NUL");
+            .Require(TenantSecretService.IsValue(request.Value), "value", $"is required: 1 to {TenantSecretService.MaxValueBytes} bytes of UTF-8 text without control characters");
         if (!validation.IsValid)
         {
             return TypedResults.ValidationProblem(validation.Errors);
