@@ -53,6 +53,29 @@ public abstract class EnvelopeKeyRing
             ?? throw new CryptographicException($"The data key is wrapped by key {key.KeyEncryptionKeyId}, which is not in {_secretName}.");
         await RecordingCipher.DecryptAsync(ciphertext, plaintext, key, kek.Material, context, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Encrypts a small value in memory: its ciphertext and the wrapped key to store beside it.</summary>
+    public async Task<(byte[] Ciphertext, string DataKey)> SealAsync(byte[] plaintext, string context, CancellationToken cancellationToken)
+    {
+        using var input = new MemoryStream(plaintext);
+        using var output = new MemoryStream();
+        var key = await EncryptAsync(input, output, context, cancellationToken).ConfigureAwait(false);
+        return (output.ToArray(), key.ToMetadataValue());
+    }
+
+    /// <summary>Decrypts what <see cref="SealAsync"/> sealed under the same context; throws <see cref="CryptographicException"/> otherwise.</summary>
+    public async Task<byte[]> OpenAsync(byte[] ciphertext, string dataKey, string context, CancellationToken cancellationToken)
+    {
+        if (!WrappedDataKey.TryParse(dataKey, out var key))
+        {
+            throw new CryptographicException("The sealed value has no readable data key.");
+        }
+
+        using var input = new MemoryStream(ciphertext);
+        using var output = new MemoryStream();
+        await DecryptAsync(input, output, key, context, cancellationToken).ConfigureAwait(false);
+        return output.ToArray();
+    }
 }
 
 /// <summary>The KEKs of call recordings, from <see cref="SecretName"/>.</summary>

@@ -46,6 +46,8 @@ public static class TableNames
     public const string Agents = "Agents";
     public const string AgentUsage = "AgentUsage";
     public const string TenantSecrets = "TenantSecrets";
+    public const string WidgetKeys = "WidgetKeys";
+    public const string WidgetSessions = "WidgetSessions";
 
     /// <summary>The self-host's default Durable task hub; the engine names its tables (History, Instances, Partitions) after it.</summary>
     public const string WorkflowHub = "workflows";

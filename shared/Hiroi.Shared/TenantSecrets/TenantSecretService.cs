@@ -115,27 +115,12 @@ public sealed class TenantSecretService(TenantSecretRepository secrets, TenantSe
 
     private static string Context(OrgId org, string name) => $"tenant-secret/{org.Value}/{name}";
 
-    private async Task<(byte[] Ciphertext, string DataKey)> EncryptAsync(OrgId org, string name, string value, CancellationToken cancellationToken)
-    {
-        using var plaintext = new MemoryStream(Encoding.UTF8.GetBytes(value));
-        using var ciphertext = new MemoryStream();
-        var key = await keys.EncryptAsync(plaintext, ciphertext, Context(org, name), cancellationToken).ConfigureAwait(false);
-        return (ciphertext.ToArray(), key.ToMetadataValue());
-    }
+    private Task<(byte[] Ciphertext, string DataKey)> EncryptAsync(OrgId org, string name, string value, CancellationToken cancellationToken) =>
+        keys.SealAsync(Encoding.UTF8.GetBytes(value), Context(org, name), cancellationToken);
 
-    private async Task<string> DecryptAsync(OrgId org, TenantSecretEntity row, CancellationToken cancellationToken)
-    {
-        if (!WrappedDataKey.TryParse(row.DataKey, out var key))
-        {
-            throw new CryptographicException($"Secret {row.RowKey} has no readable data key.");
-        }
-
-        using var ciphertext = new MemoryStream(row.Ciphertext);
-        using var plaintext = new MemoryStream();
-        // The context names the org and the row's own key: a row moved to another org or name fails here.
-        await keys.DecryptAsync(ciphertext, plaintext, key, Context(org, row.RowKey), cancellationToken).ConfigureAwait(false);
-        return Encoding.UTF8.GetString(plaintext.ToArray());
-    }
+    // The context names the org and the row's own key: a row moved to another org or name does not decrypt.
+    private async Task<string> DecryptAsync(OrgId org, TenantSecretEntity row, CancellationToken cancellationToken) =>
+        Encoding.UTF8.GetString(await keys.OpenAsync(row.Ciphertext, row.DataKey, Context(org, row.RowKey), cancellationToken).ConfigureAwait(false));
 
     private static TenantSecretInfo Info(TenantSecretEntity row) => new(row.RowKey, row.CreatedAt, row.UpdatedAt);
 }

@@ -1,0 +1,248 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Hiroi.Shared.Widget;
+
+/// <summary>What a verified signed-mode token says.</summary>
+public sealed record WidgetTokenClaims(string Kid, string WidgetKey, string Subject, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, string Jti);
+
+public enum WidgetTokenRefusal
+{
+    None,
+    Malformed,
+    Algorithm,
+    UnknownKey,
+    Signature,
+    OtherSite,
+    Expired,
+    NotYetValid,
+    TooLong,
+}
+
+/// <summary>
+/// Compact JWS (HS256) tokens an org's server mints for its visitors: header <c>{"alg":"HS256","kid":…}</c>, claims
+/// <c>wk</c> (the widget key), <c>sub</c> (the visitor), <c>iat</c>, <c>exp</c>, optional <c>nbf</c>, and <c>jti</c>.
+/// The algorithm is pinned before anything else is read (so <c>none</c>, RS256 and friends never reach a key), the
+/// MAC is compared in constant time before the claims are trusted, and a token for another key (another site) fails.
+/// Written over spans rather than a general JWT handler: this runs for every session a visitor opens, and its cost is
+/// measured against the HMAC itself (Hiroi.Benchmarks <c>WidgetTokenBenchmarks</c>).
+/// </summary>
+public static class WidgetTokens
+{
+    public const int MaxLength = 4096;
+    private const int MaxSegmentBytes = 2048;
+
+    public static WidgetTokenRefusal Verify(
+        string? token, string widgetKey, Func<string, byte[]?> secretOf, DateTimeOffset now, TimeSpan maxTtl, TimeSpan skew, out WidgetTokenClaims? claims)
+    {
+        ArgumentNullException.ThrowIfNull(secretOf);
+        claims = null;
+        if (token is null || token.Length > MaxLength)
+        {
+            return WidgetTokenRefusal.Malformed;
+        }
+
+        var first = token.IndexOf('.', StringComparison.Ordinal);
+        var second = first < 0 ? -1 : token.IndexOf('.', first + 1);
+        if (first <= 0 || second <= first + 1 || second == token.Length - 1 || token.IndexOf('.', second + 1) >= 0)
+        {
+            return WidgetTokenRefusal.Malformed;
+        }
+
+        Span<byte> header = stackalloc byte[MaxSegmentBytes];
+        if (!Decode(token.AsSpan(0, first), header, out var headerLength) || !ReadHeader(header[..headerLength], out var alg, out var kid))
+        {
+            return WidgetTokenRefusal.Malformed;
+        }
+
+        if (alg != "HS256")
+        {
+            return WidgetTokenRefusal.Algorithm;
+        }
+
+        if (kid is null || secretOf(kid) is not { } secret)
+        {
+            return WidgetTokenRefusal.UnknownKey;
+        }
+
+        Span<byte> signed = stackalloc byte[MaxLength];
+        if (Encoding.ASCII.GetBytes(token.AsSpan(0, second), signed) is var signedLength && signed[..signedLength].ContainsAnyExceptInRange((byte)0x21, (byte)0x7E))
+        {
+            return WidgetTokenRefusal.Malformed;
+        }
+
+        Span<byte> expected = stackalloc byte[32];
+        HMACSHA256.HashData(secret, signed[..signedLength], expected);
+        Span<byte> signature = stackalloc byte[64];
+        if (!Decode(token.AsSpan(second + 1), signature, out var signatureLength) || signatureLength != 32
+            || !CryptographicOperations.FixedTimeEquals(expected, signature[..32]))
+        {
+            return WidgetTokenRefusal.Signature;
+        }
+
+        Span<byte> payload = stackalloc byte[MaxSegmentBytes];
+        if (!Decode(token.AsSpan(first + 1, second - first - 1), payload, out var payloadLength) || !ReadClaims(payload[..payloadLength], out var c))
+        {
+            return WidgetTokenRefusal.Malformed;
+        }
+
+        if (c.Wk != widgetKey)
+        {
+            return WidgetTokenRefusal.OtherSite;
+        }
+
+        var unix = now.ToUnixTimeSeconds();
+        var slack = (long)skew.TotalSeconds;
+        if (c.Exp < unix - slack)
+        {
+            return WidgetTokenRefusal.Expired;
+        }
+
+        if ((c.Nbf ?? c.Iat) > unix + slack || c.Iat > unix + slack)
+        {
+            return WidgetTokenRefusal.NotYetValid;
+        }
+
+        if (c.Exp - c.Iat > (long)maxTtl.TotalSeconds || c.Exp <= c.Iat)
+        {
+            return WidgetTokenRefusal.TooLong;
+        }
+
+        claims = new WidgetTokenClaims(kid, c.Wk!, c.Sub!, DateTimeOffset.FromUnixTimeSeconds(c.Iat), DateTimeOffset.FromUnixTimeSeconds(c.Exp), c.Jti!);
+        return WidgetTokenRefusal.None;
+    }
+
+    /// <summary>Mints a token, as an org's server does (shown in the README in C# and Node; tests use it).</summary>
+    public static string Mint(byte[] secret, string kid, string widgetKey, string subject, DateTimeOffset issuedAt, DateTimeOffset expiresAt, string jti, string alg = "HS256")
+    {
+        var header = Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new { alg, typ = "JWT", kid }));
+        var payload = Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            wk = widgetKey, sub = subject, iat = issuedAt.ToUnixTimeSeconds(), exp = expiresAt.ToUnixTimeSeconds(), jti,
+        }));
+        var signature = Base64Url.EncodeToString(HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(header + "." + payload)));
+        return $"{header}.{payload}.{signature}";
+    }
+
+    private static bool Decode(ReadOnlySpan<char> text, Span<byte> into, out int written)
+    {
+        written = 0;
+        return text.Length <= Base64Url.GetEncodedLength(into.Length) && Base64Url.TryDecodeFromChars(text, into, out written);
+    }
+
+    private static bool ReadHeader(ReadOnlySpan<byte> json, out string? alg, out string? kid)
+    {
+        (alg, kid) = (null, null);
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("crit"u8))
+                {
+                    return false; // extensions we do not understand must not be ignored
+                }
+
+                var isAlg = reader.ValueTextEquals("alg"u8);
+                var isKid = reader.ValueTextEquals("kid"u8);
+                reader.Read();
+                if (isAlg || isKid)
+                {
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        return false;
+                    }
+
+                    if (isAlg)
+                    {
+                        alg = reader.GetString();
+                    }
+                    else
+                    {
+                        kid = reader.GetString();
+                    }
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            return reader.TokenType == JsonTokenType.EndObject && alg is not null;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static bool ReadClaims(ReadOnlySpan<byte> json, out Claims claims)
+    {
+        claims = default;
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            bool hasIat = false, hasExp = false;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                switch (name)
+                {
+                    case "wk" when reader.TokenType == JsonTokenType.String:
+                        claims.Wk = reader.GetString();
+                        break;
+                    case "sub" when reader.TokenType == JsonTokenType.String:
+                        claims.Sub = reader.GetString();
+                        break;
+                    case "jti" when reader.TokenType == JsonTokenType.String:
+                        claims.Jti = reader.GetString();
+                        break;
+                    case "iat" when reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var iat):
+                        (claims.Iat, hasIat) = (iat, true);
+                        break;
+                    case "exp" when reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var exp):
+                        (claims.Exp, hasExp) = (exp, true);
+                        break;
+                    case "nbf" when reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var nbf):
+                        claims.Nbf = nbf;
+                        break;
+                    case "wk" or "sub" or "jti" or "iat" or "exp" or "nbf":
+                        return false; // a known claim of the wrong type
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+
+            return reader.TokenType == JsonTokenType.EndObject && hasIat && hasExp
+                && claims.Sub is { Length: > 0 and <= 128 } && claims.Jti is { Length: > 0 and <= 128 } && claims.Wk is not null;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private struct Claims
+    {
+        public string? Wk;
+        public string? Sub;
+        public string? Jti;
+        public long Iat;
+        public long Exp;
+        public long? Nbf;
+    }
+}
