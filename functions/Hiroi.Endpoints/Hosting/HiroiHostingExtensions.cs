@@ -3,6 +3,8 @@ using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Campaigns;
 using Hiroi.Endpoints.Console.Agents;
 using Hiroi.Endpoints.Console.Audit;
+using Hiroi.Endpoints.Console.Widget;
+using Hiroi.Endpoints.Widget;
 using Hiroi.Endpoints.Console.Privacy;
 using Hiroi.Endpoints.Console.Retention;
 using Hiroi.Endpoints.Console.Campaigns;
@@ -49,6 +51,7 @@ public static class HiroiHostingExtensions
         services.AddPrivacy();
         services.AddWorkflows();
         services.AddAgents();
+        services.AddWidget();
 
         services.AddHiroiRateLimits();
         services.AddHiroiOpenApi();
@@ -102,8 +105,9 @@ public static class HiroiHostingExtensions
         app.MapOpenApiDocument();
         app.MapEventGrid();
         app.MapCallCallbacks();
+        app.MapWidget();
         app.MapGroup("/api").RequireAuthorization(Policies.Member).MapOrgs().MapMembers().MapApiKeys().MapNumbers().MapOptOuts().MapConversations().MapCalls()
-            .MapContacts().MapDoNotContact().MapCampaigns().MapAudit().MapRetention().MapPrivacy().MapAgents().MapUsage().MapTenantSecrets();
+            .MapContacts().MapDoNotContact().MapCampaigns().MapAudit().MapRetention().MapPrivacy().MapAgents().MapUsage().MapTenantSecrets().MapWidgetKeys();
         return app;
     }
 }

@@ -19,9 +19,8 @@ public sealed record AgentTurnRequest(string OrgId, string MessageKey);
 /// reply is sent through the one SMS path and kept in the conversation as the agent's.
 /// </summary>
 public sealed class AgentTurnRunner(
-    AgentTurnRepository turns, MessageRepository messages, OptOutRegistry optOuts, AgentRepository agents, UsageMeter meter,
-    IAgentChatClients chatClients, AgentToolbox toolbox, OutboundSms outbound, AuditTrail audit, IOptions<AiOptions> options, TimeProvider time,
-    ILogger<AgentTurnRunner> logger)
+    AgentTurnRepository turns, MessageRepository messages, OptOutRegistry optOuts, AgentRepository agents, AgentTurnCore core,
+    OutboundSms outbound, AuditTrail audit, IOptions<AiOptions> options, TimeProvider time, ILogger<AgentTurnRunner> logger)
 {
     public const string Channel = "sms";
     public const int MaxReplyLength = 1600;
@@ -56,39 +55,16 @@ public sealed class AgentTurnRunner(
         }
 
         turn.AgentId = agent.RowKey;
-        var ai = options.Value;
-        var price = ai.Models.GetValueOrDefault(agent.Model) ?? throw new InvalidOperationException($"Agent {agent.RowKey} names model {agent.Model}, which is no longer configured.");
         var caller = Caller.System(org, "agent:" + agent.RowKey);
-        var prompt = await PromptAsync(org, agent, message, cancellationToken).ConfigureAwait(false);
-        var tools = toolbox.For(agent, new ToolCallContext(caller, agent.RowKey));
-        var estimate = EstimatedTokens(prompt, tools) + ai.MaxOutputTokens;
-        var (reservation, refusal) = await meter.TryReserveAsync(
-            org, agent, Channel, estimate, MicroUsd.Cost(price, estimate, 0) + MicroUsd.Cost(price, 0, ai.MaxOutputTokens), time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        if (reservation is null)
+        var outcome = await core.RunAsync(org, agent, Channel, await ConversationAsync(org, message, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        if (outcome.Refusal is { } refusal)
         {
-            await RefuseAsync(org, caller, agent, message, refusal!, request.MessageKey, cancellationToken).ConfigureAwait(false);
-            return await FinishAsync(org, turn, TurnStates.Refused, refusal!.Reason, cancellationToken).ConfigureAwait(false);
+            await RefuseAsync(org, caller, agent, message, refusal, request.MessageKey, cancellationToken).ConfigureAwait(false);
+            return await FinishAsync(org, turn, TurnStates.Refused, refusal.Reason, cancellationToken).ConfigureAwait(false);
         }
 
-        ChatResponse response;
-        try
-        {
-            response = await chatClients.For(agent.Model).GetResponseAsync(
-                prompt, new ChatOptions { ModelId = agent.Model, MaxOutputTokens = ai.MaxOutputTokens, Tools = [.. tools] }, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await meter.ReleaseAsync(org, reservation, CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
-
-        var (input, output) = (response.Usage?.InputTokenCount ?? estimate, response.Usage?.OutputTokenCount ?? 0);
-        var cost = MicroUsd.Cost(price, input, output);
-        await meter.SettleAsync(org, reservation, input, output, cost, cancellationToken).ConfigureAwait(false);
-        (turn.InputTokens, turn.OutputTokens, turn.CostMicroUsd) = (input, output, cost);
-
-        var text = response.Text.Trim();
-        if (text.Length == 0)
+        (turn.InputTokens, turn.OutputTokens, turn.CostMicroUsd) = (outcome.InputTokens, outcome.OutputTokens, outcome.CostMicroUsd);
+        if (outcome.Text is not { } text)
         {
             return await FinishAsync(org, turn, TurnStates.Skipped, "the model gave no text", cancellationToken).ConfigureAwait(false);
         }
@@ -96,26 +72,20 @@ public sealed class AgentTurnRunner(
         var sent = await outbound.SendAsync(new OutboundSmsRequest(
             org, ours, customer, text.Length > MaxReplyLength ? text[..MaxReplyLength] : text, SmsPurpose.Conversation,
             "agent-reply:" + request.MessageKey, turn.At, Role: MessageRoles.Agent), cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("Agent {AgentId} turn for message {MessageKey}: {Outcome}, {Input}+{Output} tokens", agent.RowKey, request.MessageKey, sent.Outcome, input, output);
+        logger.LogInformation("Agent {AgentId} turn for message {MessageKey}: {Outcome}, {Input}+{Output} tokens", agent.RowKey, request.MessageKey, sent.Outcome, outcome.InputTokens, outcome.OutputTokens);
         return sent.Outcome == SmsOutcome.Sent
             ? await FinishAsync(org, turn, TurnStates.Replied, null, cancellationToken).ConfigureAwait(false)
             : await FinishAsync(org, turn, TurnStates.Skipped, "the reply was not sent: " + sent.Outcome, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The agent's instructions, then the conversation's last messages (customer as user, agent and campaign texts as assistant).</summary>
-    private async Task<List<ChatMessage>> PromptAsync(OrgId org, AgentEntity agent, MessageEntity message, CancellationToken cancellationToken)
+    /// <summary>The conversation up to the message (customer as user, agent and campaign texts as assistant), oldest first.</summary>
+    private async Task<List<ChatMessage>> ConversationAsync(OrgId org, MessageEntity message, CancellationToken cancellationToken)
     {
         var history = await messages.InConversationAsync(org, message.ConversationId!, cancellationToken)
             .Where(m => m.Role != MessageRoles.System && m.At <= message.At && !string.IsNullOrEmpty(m.Text))
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-        var prompt = new List<ChatMessage> { new(ChatRole.System, agent.Instructions) };
-        prompt.AddRange(history.OrderBy(m => m.At).TakeLast(options.Value.HistoryMessages)
-            .Select(m => new ChatMessage(m.Direction == Directions.Inbound ? ChatRole.User : ChatRole.Assistant, m.Text)));
-        return prompt;
+        return [.. history.OrderBy(m => m.At).Select(m => new ChatMessage(m.Direction == Directions.Inbound ? ChatRole.User : ChatRole.Assistant, m.Text))];
     }
-
-    private static long EstimatedTokens(List<ChatMessage> prompt, IReadOnlyList<AIFunction> tools) =>
-        (prompt.Sum(m => (long)m.Text.Length) + tools.Sum(t => (long)t.Description.Length + t.JsonSchema.GetRawText().Length) + 3) / 4;
 
     /// <summary>A refused turn leaves a note in the conversation (never sent), an audit entry, and the fallback text if one is set.</summary>
     private async Task RefuseAsync(OrgId org, Caller caller, AgentEntity agent, MessageEntity message, CapRefusal refusal, string messageKey, CancellationToken cancellationToken)

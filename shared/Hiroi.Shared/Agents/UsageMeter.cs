@@ -35,6 +35,12 @@ public sealed class UsageEntity : ITableEntity
     public long InputTokens { get; set; }
     public long OutputTokens { get; set; }
 
+    // Widget key days: what the key's visitors did.
+    public long Sessions { get; set; }
+    public long Messages { get; set; }
+    public long RefusedOrigins { get; set; }
+    public DateTimeOffset? LastUsedAt { get; set; }
+
     // The caps row.
     public long DailyTokenCap { get; set; }
     public long DailyCostCapMicroUsd { get; set; }
@@ -55,7 +61,7 @@ public static class UsageRows
 }
 
 /// <summary>What a running turn holds against the caps until it is settled or released.</summary>
-public sealed record UsageReservation(string Day, string AgentId, string Channel, long Tokens, long MicroUsd);
+public sealed record UsageReservation(string Day, string AgentId, string Channel, long Tokens, long MicroUsd, string? WidgetKeyId = null);
 
 /// <summary>Why a turn was refused: the cap that would be crossed.</summary>
 public sealed record CapRefusal(string Reason);
@@ -93,7 +99,8 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
 
     /// <summary>Reserves <paramref name="tokens"/> and <paramref name="microUsd"/> for a turn of <paramref name="agent"/>, or says which cap refuses it.</summary>
     public async Task<(UsageReservation? Reservation, CapRefusal? Refusal)> TryReserveAsync(
-        OrgId org, AgentEntity agent, string channel, long tokens, long microUsd, DateTimeOffset now, CancellationToken cancellationToken)
+        OrgId org, AgentEntity agent, string channel, long tokens, long microUsd, DateTimeOffset now, CancellationToken cancellationToken,
+        Widget.WidgetKeyEntity? widgetKey = null)
     {
         ArgumentNullException.ThrowIfNull(agent);
         var day = UsageRows.Day(now);
@@ -103,23 +110,26 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
         {
             var orgRow = await CounterAsync(table, org, UsageRows.OrgDay(day), day, null, cancellationToken).ConfigureAwait(false);
             var agentRow = await CounterAsync(table, org, UsageRows.AgentDay(day, agent.RowKey), day, agent.RowKey, cancellationToken).ConfigureAwait(false);
+            var keyRow = widgetKey is null ? null : await CounterAsync(table, org, UsageRows.AgentDay(day, widgetKey.RowKey), day, null, cancellationToken).ConfigureAwait(false);
             var refusal = Crosses(orgRow, caps.DailyTokenCap, caps.DailyCostCapMicroUsd, tokens, microUsd, "the org's")
-                ?? Crosses(agentRow, agent.DailyTokenCap, agent.DailyCostCapMicroUsd, tokens, microUsd, "the agent's");
+                ?? Crosses(agentRow, agent.DailyTokenCap, agent.DailyCostCapMicroUsd, tokens, microUsd, "the agent's")
+                ?? (keyRow is null ? null : Crosses(keyRow, widgetKey!.DailyTokenCap, widgetKey.DailyCostCapMicroUsd, tokens, microUsd, "the widget key's"));
             if (refusal is not null)
             {
                 await CountRefusalAsync(table, org, day, agent.RowKey, channel, cancellationToken).ConfigureAwait(false);
                 return (null, refusal);
             }
 
-            foreach (var row in new[] { orgRow, agentRow })
+            UsageEntity[] rows = keyRow is null ? [orgRow, agentRow] : [orgRow, agentRow, keyRow];
+            foreach (var row in rows)
             {
                 row.ReservedTokens += tokens;
                 row.ReservedMicroUsd += microUsd;
             }
 
-            if (await TrySubmitAsync(table, [orgRow, agentRow], cancellationToken).ConfigureAwait(false))
+            if (await TrySubmitAsync(table, rows, cancellationToken).ConfigureAwait(false))
             {
-                return (new UsageReservation(day, agent.RowKey, channel, tokens, microUsd), null);
+                return (new UsageReservation(day, agent.RowKey, channel, tokens, microUsd, widgetKey?.RowKey), null);
             }
 
             await BackOffAsync(attempt, cancellationToken).ConfigureAwait(false);
@@ -158,6 +168,44 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
         return lines;
     }
 
+    /// <summary>Counts what a widget key's visitors did today (sessions, messages, refused origins) and when.</summary>
+    public async Task CountWidgetAsync(OrgId org, string keyId, DateTimeOffset now, Action<UsageEntity> count, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(count);
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var day = UsageRows.Day(now);
+        for (var attempt = 1; ; attempt++)
+        {
+            var row = await CounterAsync(table, org, UsageRows.AgentDay(day, keyId), day, null, cancellationToken).ConfigureAwait(false);
+            count(row);
+            row.LastUsedAt = now;
+            if (await TrySubmitAsync(table, [row], cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            await BackOffAsync(attempt, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A widget key's day rows from <paramref name="from"/> to <paramref name="to"/> (inclusive).</summary>
+    public async Task<IReadOnlyList<UsageEntity>> WidgetKeyDaysAsync(OrgId org, string keyId, string from, string to, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {org.Value} and RowKey ge {UsageRows.Prefix + from} and RowKey lt {UsageRows.Prefix + to + "~"}");
+        var days = new List<UsageEntity>();
+        await foreach (var row in table.QueryAsync<UsageEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (row.RowKey.EndsWith("_" + keyId, StringComparison.Ordinal))
+            {
+                days.Add(row);
+            }
+        }
+
+        return days;
+    }
+
     private async Task ApplyAsync(OrgId org, UsageReservation reservation, long tokens, long microUsd, Action<UsageEntity>? report, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reservation);
@@ -169,6 +217,11 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
                 await CounterAsync(table, org, UsageRows.OrgDay(reservation.Day), reservation.Day, null, cancellationToken).ConfigureAwait(false),
                 await CounterAsync(table, org, UsageRows.AgentDay(reservation.Day, reservation.AgentId), reservation.Day, reservation.AgentId, cancellationToken).ConfigureAwait(false),
             };
+            if (reservation.WidgetKeyId is { } keyId)
+            {
+                rows.Add(await CounterAsync(table, org, UsageRows.AgentDay(reservation.Day, keyId), reservation.Day, null, cancellationToken).ConfigureAwait(false));
+            }
+
             foreach (var row in rows)
             {
                 row.ReservedTokens = Math.Max(0, row.ReservedTokens - reservation.Tokens);

@@ -214,4 +214,8 @@ public static class AuditActions
     public const string SecretUpdated = "secret.updated";
     public const string SecretDeleted = "secret.deleted";
     public const string SecretUsed = "secret.used";
+    public const string WidgetKeyCreated = "widgetkey.created";
+    public const string WidgetKeyRotated = "widgetkey.rotated";
+    public const string WidgetKeyRevoked = "widgetkey.revoked";
+    public const string WidgetSecretRotated = "widgetkey.secret_rotated";
 }

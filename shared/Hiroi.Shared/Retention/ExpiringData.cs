@@ -50,6 +50,15 @@ public sealed class ExpiringConversations(ConversationRepository conversations) 
 /// <summary>Agent turns (state and metering of each reply), kept as long as the messages they answered.</summary>
 public sealed class ExpiringAgentTurns(Agents.AgentTurnRepository turns) : ExpiringRows<Agents.AgentTurnEntity>(turns, DataRegistry.AgentTurns);
 
+/// <summary>Widget transcript lines, by when they were written.</summary>
+public sealed class ExpiringWidgetMessages(Widget.WidgetMessageRepository lines) : ExpiringRows<Widget.WidgetMessageEntity>(lines, DataRegistry.WidgetMessages);
+
+/// <summary>Widget sessions, by when they started (their transcript lines went first).</summary>
+public sealed class ExpiringWidgetSessions(Widget.WidgetSessionRepository sessions) : ExpiringRows<Widget.WidgetSessionEntity>(sessions, DataRegistry.WidgetSessions);
+
+/// <summary>Used signed-token ids, by when they were used.</summary>
+public sealed class ExpiringWidgetTokenIds(Widget.WidgetJtiRepository ids) : ExpiringRows<Widget.WidgetJtiEntity>(ids, DataRegistry.WidgetTokenIds);
+
 /// <summary>Call records, by when the call started, with the index rows that find them by ACS's server call id.</summary>
 public sealed class ExpiringCalls(CallRepository calls) : ExpiringRows<CallEntity>(calls, DataRegistry.Calls)
 {

@@ -150,6 +150,21 @@ public static class DataRegistry
     /// <summary>Org secrets for agent tools, envelope-encrypted (names and ciphertext only).</summary>
     public static readonly StoredKind TenantSecrets = new("tenantSecrets", TableNames.TenantSecrets, OrgPartitioning.Org);
 
+    /// <summary>Widget keys, revoked ones kept as tombstones so an id is never used again (names, origins, sealed signing secrets).</summary>
+    public static readonly StoredKind WidgetKeys = new("widgetKeys", TableNames.WidgetKeys, OrgPartitioning.Org);
+
+    /// <summary>Widget transcripts (conversations on the web channel), by when each line was written.</summary>
+    public static readonly StoredKind WidgetMessages = new(
+        "widgetMessages", TableNames.WidgetSessions, OrgPartitioning.Org, Widget.WidgetMessageEntity.Prefix, new(DataKinds.WidgetSessions, nameof(Widget.WidgetMessageEntity.At)));
+
+    /// <summary>Widget sessions (token hashes, visitor ids, lifetimes), by when they started.</summary>
+    public static readonly StoredKind WidgetSessions = new(
+        "widgetSessions", TableNames.WidgetSessions, OrgPartitioning.Org, Widget.WidgetSessionEntity.Prefix, new(DataKinds.WidgetSessions, nameof(Widget.WidgetSessionEntity.CreatedAt)));
+
+    /// <summary>Signed tokens' ids already used (hashes), kept as long as sessions.</summary>
+    public static readonly StoredKind WidgetTokenIds = new(
+        "widgetTokenIds", TableNames.WidgetSessions, OrgPartitioning.Org, Widget.WidgetJtiEntity.Prefix, new(DataKinds.WidgetSessions, nameof(Widget.WidgetJtiEntity.UsedAt)));
+
     public static readonly StoredKind RetentionSettings = new(
         "retentionSettings", TableNames.Orgs, OrgPartitioning.Org, RetentionEntity.RowKeyValue);
 
@@ -180,7 +195,7 @@ public static class DataRegistry
     public static readonly IReadOnlyList<StoredKind> All =
     [
         Recordings, Messages, Conversations, CallIndex, Calls, CampaignContacts, Contacts, OptOuts, DoNotContact, Membership,
-        ApiKeys, ContactLists, Campaigns, Numbers, NumberOwners, Agents, AgentTurns, AgentUsage, TenantSecrets, RetentionSettings, AnonymizedAudit, DeletedOrg, EventClaims,
+        ApiKeys, ContactLists, Campaigns, Numbers, NumberOwners, Agents, AgentTurns, AgentUsage, TenantSecrets, WidgetKeys, WidgetMessages, WidgetSessions, WidgetTokenIds, RetentionSettings, AnonymizedAudit, DeletedOrg, EventClaims,
         WorkflowHistory, WorkflowInstances, WorkflowPartitions,
     ];
 

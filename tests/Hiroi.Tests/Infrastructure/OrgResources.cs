@@ -8,7 +8,7 @@ public static class OrgResources
 {
     /// <summary>
     /// An org's own resources, for route walks: a number, a list, a campaign, an API key, a member, a do-not-contact
-    /// entry, an org secret and an agent answering the number. Returns the route parameter values that name them.
+    /// entry, an org secret, an agent answering the number and a widget key for it. Returns the route parameter values that name them.
     /// </summary>
     public static async Task<Dictionary<string, string>> CreateAsync(HttpClient owner)
     {
@@ -22,11 +22,15 @@ public static class OrgResources
         (await owner.PostAsJsonAsync("/api/dnc", new { number = "+12125550999" })).EnsureSuccessStatusCode();
         (await owner.PutAsJsonAsync("/api/secrets/WALK_SECRET", new { value = "walk-value" })).EnsureSuccessStatusCode();
         var agent = await (await owner.PostAsJsonAsync("/api/agents", Agents.AgentBodies.Agent(numbers: [number]))).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
+        var widgetKey = await (await owner.PostAsJsonAsync("/api/widget-keys", new
+        {
+            name = "Walk site", environment = "prod", mode = "origin", origins = new[] { "https://walk.example.com" }, agentId = agent.GetProperty("id").GetString(),
+        })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
         return new(StringComparer.Ordinal)
         {
             ["number"] = Uri.EscapeDataString(number), ["listId"] = listId, ["campaignId"] = campaignId, ["keyId"] = key.GetProperty("id").GetString()!,
             ["memberId"] = member.GetProperty("id").GetString()!, ["callId"] = "call_0123456789abcdef", ["conversationId"] = "conv_0123456789abcdef",
-            ["agentId"] = agent.GetProperty("id").GetString()!, ["name"] = "WALK_SECRET",
+            ["agentId"] = agent.GetProperty("id").GetString()!, ["name"] = "WALK_SECRET", ["widgetKeyId"] = widgetKey.GetProperty("id").GetString()!, ["action"] = "sessions",
         };
     }
 }

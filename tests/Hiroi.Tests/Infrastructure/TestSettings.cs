@@ -21,6 +21,8 @@ public static class TestSettings
         ["Hiroi:Ai:Models:local:InputUsdPerMillionTokens"] = "1",
         ["Hiroi:Ai:Models:local:OutputUsdPerMillionTokens"] = "3",
         ["Hiroi:Ai:AllowLoopbackTools"] = "true",
+        // A light proof of work keeps widget tests quick; the check itself is the same.
+        ["Hiroi:Widget:ProofOfWorkBits"] = "4",
         ["Hiroi:TenantSecrets:KeyEncryptionKeys"] = "t1:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
     };
 }

@@ -22,6 +22,14 @@ public class DataRegistryTests(AzureStorageWorkflowsFixture fixture) : IClassFix
         (await footprint.Owner.PutAsJsonAsync("/api/retention", new { messages = 30 })).EnsureSuccessStatusCode();
         (await footprint.Owner.PostAsJsonAsync("/api/members", new { email = "reader@example.org", role = "member" })).EnsureSuccessStatusCode();
         (await footprint.Owner.PutAsJsonAsync("/api/secrets/WALK_TOKEN", new { value = "walk-value" })).EnsureSuccessStatusCode();
+        var agent = await (await footprint.Owner.PostAsJsonAsync("/api/agents", Agents.AgentBodies.Agent())).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        var widgetKey = await (await footprint.Owner.PostAsJsonAsync("/api/widget-keys", new
+        {
+            name = "Walk", environment = "dev", mode = "origin", origins = new[] { "https://walk.example.com" }, agentId = agent.GetProperty("id").GetString(),
+        })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        var widget = new Widget.WidgetClient(T.App.CreateClient(), widgetKey.GetProperty("id").GetString()!, "https://walk.example.com");
+        (await widget.OpenAsync()).EnsureSuccessStatusCode();
+        (await widget.PostAsync("messages", new { text = "hello" })).EnsureSuccessStatusCode();
         await T.App.Services.SweepAsync();
 
         var (tables, containers) = await WrittenAsync();

@@ -18,6 +18,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<UsageMeter>();
         services.AddSingleton<IAgentChatClients, AgentChatClients>();
         services.AddSingleton<AgentToolbox>();
+        services.AddSingleton<AgentTurnCore>();
         services.AddSingleton<AgentTurnRunner>();
         services.AddSingleton<IAgentReplies, DurableAgentReplies>();
         services.AddToolHttp();

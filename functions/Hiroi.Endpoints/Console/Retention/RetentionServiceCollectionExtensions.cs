@@ -18,6 +18,9 @@ public static class RetentionServiceCollectionExtensions
         services.AddSingleton<IExpiringData, ExpiringMessages>();
         services.AddSingleton<IExpiringData, ExpiringConversations>();
         services.AddSingleton<IExpiringData, ExpiringAgentTurns>();
+        services.AddSingleton<IExpiringData, ExpiringWidgetMessages>();
+        services.AddSingleton<IExpiringData, ExpiringWidgetSessions>();
+        services.AddSingleton<IExpiringData, ExpiringWidgetTokenIds>();
         services.AddSingleton<IExpiringData, ExpiringCalls>();
         services.AddSingleton<IExpiringData, ExpiringRecordings>();
         // The audit trail's own expiry, then the deleted org's tombstone once its last entry is gone.

@@ -1,0 +1,219 @@
+using Hiroi.Shared.Agents;
+using Hiroi.Shared.Audit;
+using Hiroi.Shared.Tenancy;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+
+namespace Hiroi.Shared.Widget;
+
+/// <summary>Why a widget request was refused: an HTTP status and what to tell the page (no secret, nothing of another org).</summary>
+public sealed record WidgetRefusal(int Status, string Title, string Detail);
+
+/// <summary>What opens a session: the page's origin, its visitor id (origin mode) or signed token, and the bot-check evidence.</summary>
+public sealed record SessionRequest(string? Origin, string? VisitorId, string? Token, BotEvidence Evidence);
+
+public sealed record OpenedSession(string Token, string SessionId, DateTimeOffset EndsAt, int HeartbeatSeconds, int IdleSeconds);
+
+/// <summary>A live session a request proved it holds, with its key and org.</summary>
+public sealed record HeldSession(OrgId Org, WidgetKeyEntity Key, WidgetSessionEntity Session);
+
+/// <summary>
+/// The widget's sessions: opened from a key plus its exact origin, or a signed token (one session per jti); kept alive
+/// by heartbeats and messages; ended by idleness, their maximum duration, a broken quota, the key's revocation or the
+/// page. An ended session's token is refused for good. Messages go to the key's agent within its caps.
+/// </summary>
+public sealed class WidgetSessions(
+    WidgetKeyRepository keys, WidgetKeyService keyService, WidgetSessionRepository sessions, WidgetJtiRepository jtis, WidgetMessageRepository transcript,
+    IWidgetBotCheck botCheck, AgentRepository agents, AgentTurnCore turns, UsageMeter meter, AuditTrail audit, IOptions<WidgetOptions> options, TimeProvider time)
+{
+    public const string Channel = "web";
+
+    private WidgetOptions Settings => options.Value;
+    private TimeSpan Idle => TimeSpan.FromSeconds(Settings.IdleSeconds);
+
+    /// <summary>The key a request names when it may serve <paramref name="origin"/>; refusals say why without telling keys apart.</summary>
+    public async Task<(OrgId Org, WidgetKeyEntity Key)?> UsableKeyAsync(string keyId, CancellationToken cancellationToken) =>
+        await keys.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false) is { } found && found.Key.IsUsable(time.GetUtcNow()) ? found : null;
+
+    /// <summary>Counts a refused origin against the key (usage shows them), then says no.</summary>
+    public async Task<WidgetRefusal> RefuseOriginAsync(OrgId org, WidgetKeyEntity key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        await meter.CountWidgetAsync(org, key.RowKey, time.GetUtcNow(), u => u.RefusedOrigins++, cancellationToken).ConfigureAwait(false);
+        return OriginRefusal;
+    }
+
+    public static readonly WidgetRefusal OriginRefusal = new(403, "Origin not allowed", "This widget key serves only its own sites' pages (their Origin header).");
+
+    public async Task<(OpenedSession? Session, WidgetRefusal? Refusal)> OpenAsync(OrgId org, WidgetKeyEntity key, SessionRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(request);
+        var now = time.GetUtcNow();
+        if (Settings.BotCheck && await botCheck.RefusalAsync(key.RowKey, request.Evidence, cancellationToken).ConfigureAwait(false) is { } bot)
+        {
+            return (null, new WidgetRefusal(403, "Bot check failed", bot));
+        }
+
+        string visitor;
+        if (key.Mode == WidgetModes.SignedTokens)
+        {
+            var secrets = await keyService.SigningSecretsAsync(org, key, cancellationToken).ConfigureAwait(false);
+            var verdict = WidgetTokens.Verify(request.Token, key.RowKey, kid => secrets.GetValueOrDefault(kid), now,
+                TimeSpan.FromMinutes(Settings.TokenMaxTtlMinutes), TimeSpan.FromSeconds(Settings.ClockSkewSeconds), out var claims);
+            if (verdict != WidgetTokenRefusal.None)
+            {
+                return (null, new WidgetRefusal(401, "Token refused", TokenReason(verdict)));
+            }
+
+            if (!await jtis.UseOnceAsync(org, key.RowKey, claims!.Jti, now, cancellationToken).ConfigureAwait(false))
+            {
+                return (null, new WidgetRefusal(401, "Token refused", "This token was already used to open a session; mint a new one."));
+            }
+
+            visitor = claims.Subject;
+        }
+        else if (request.VisitorId is { Length: >= 8 and <= 64 } id && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            visitor = id;
+        }
+        else
+        {
+            return (null, new WidgetRefusal(400, "Bad visitor id", "visitorId must be 8 to 64 characters of A-Z a-z 0-9 - _."));
+        }
+
+        var open = (await sessions.OpenAsync(org, key.RowKey, now, cancellationToken).ConfigureAwait(false)).Where(s => s.IsLive(now, Idle)).ToList();
+        if (open.Count >= key.MaxSessions)
+        {
+            return (null, new WidgetRefusal(429, "Too many sessions", $"This widget key has its {key.MaxSessions} concurrent sessions; try again later."));
+        }
+
+        if (open.Count(s => s.VisitorId == visitor) >= key.MaxSessionsPerVisitor)
+        {
+            return (null, new WidgetRefusal(429, "Too many sessions", $"This visitor has {key.MaxSessionsPerVisitor} open sessions; close one first."));
+        }
+
+        var (sessionId, token, hash) = WidgetSessionTokens.New();
+        var session = new WidgetSessionEntity
+        {
+            RowKey = sessionId, KeyId = key.RowKey, VisitorId = visitor, TokenHash = hash, CreatedAt = now, LastSeenAt = now,
+            EndsAt = now.AddMinutes(Settings.MaxSessionMinutes), MinuteStartedAt = now,
+        };
+        await sessions.AddAsync(org, session, cancellationToken).ConfigureAwait(false);
+        await meter.CountWidgetAsync(org, key.RowKey, now, u => u.Sessions++, cancellationToken).ConfigureAwait(false);
+        return (new OpenedSession(token, sessionId, session.EndsAt, Settings.HeartbeatSeconds, Settings.IdleSeconds), null);
+    }
+
+    /// <summary>The live session <paramref name="token"/> names under this key, or why not (an ended session says how it ended, and is ended for good).</summary>
+    public async Task<(HeldSession? Held, WidgetRefusal? Refusal)> HoldAsync(string keyId, string? token, CancellationToken cancellationToken)
+    {
+        var gone = new WidgetRefusal(401, "No session", "The session token is missing or unknown.");
+        if (!WidgetSessionTokens.TryRead(token, out var sessionId, out var hash) || await keys.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false) is not { } found
+            || await sessions.FindAsync(found.Org, sessionId, cancellationToken).ConfigureAwait(false) is not { } session
+            || session.KeyId != keyId || !WidgetSessionTokens.Matches(session, hash))
+        {
+            return (null, gone);
+        }
+
+        var now = time.GetUtcNow();
+        var reason = session.EndReason
+            ?? (!found.Key.IsUsable(now) ? "the widget key was revoked or rotated out"
+            : session.EndsAt <= now ? "the session reached its maximum duration"
+            : now - session.LastSeenAt >= Idle ? "the session was idle too long"
+            : null);
+        if (reason is not null)
+        {
+            await EndAsync(found.Org, session, reason, cancellationToken).ConfigureAwait(false);
+            return (null, Ended(reason));
+        }
+
+        return (new HeldSession(found.Org, found.Key, session), null);
+    }
+
+    public async Task<DateTimeOffset> HeartbeatAsync(HeldSession held, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        held.Session.LastSeenAt = time.GetUtcNow();
+        await sessions.UpdateAsync(held.Org, held.Session, cancellationToken).ConfigureAwait(false);
+        return held.Session.LastSeenAt + Idle;
+    }
+
+    /// <summary>Sends the visitor's text to the key's agent and returns its reply; a broken quota ends the session.</summary>
+    public async Task<(string? Reply, WidgetRefusal? Refusal)> MessageAsync(HeldSession held, string text, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        var (org, key, session) = held;
+        var now = time.GetUtcNow();
+        if (session.Messages >= key.MessagesPerSession)
+        {
+            await EndAsync(org, session, "the session used up its messages", cancellationToken).ConfigureAwait(false);
+            return (null, new WidgetRefusal(429, "Message quota reached", $"A session may send {key.MessagesPerSession} messages; the session has ended."));
+        }
+
+        if (now - session.MinuteStartedAt >= TimeSpan.FromMinutes(1))
+        {
+            (session.MinuteStartedAt, session.MessagesThisMinute) = (now, 0);
+        }
+
+        if (session.MessagesThisMinute >= Settings.MessagesPerMinute)
+        {
+            await EndAsync(org, session, "the session sent messages too fast", cancellationToken).ConfigureAwait(false);
+            return (null, new WidgetRefusal(429, "Too many messages", $"At most {Settings.MessagesPerMinute} messages a minute; the session has ended."));
+        }
+
+        if (await agents.FindAsync(org, key.AgentId, cancellationToken).ConfigureAwait(false) is not { } agent)
+        {
+            return (null, new WidgetRefusal(503, "Agent unavailable", "The agent behind this widget is not available."));
+        }
+
+        var history = await transcript.InSessionAsync(org, session.RowKey, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var conversation = history.OrderBy(m => m.RowKey, StringComparer.Ordinal)
+            .Select(m => new ChatMessage(m.Role == "visitor" ? ChatRole.User : ChatRole.Assistant, m.Text))
+            .Append(new ChatMessage(ChatRole.User, text));
+        var outcome = await turns.RunAsync(org, agent, Channel, conversation, cancellationToken, key).ConfigureAwait(false);
+        if (outcome.Refusal is { } refusal)
+        {
+            await audit.RecordAsync(Caller.System(org, "agent:" + agent.RowKey), AuditActions.AgentTurnRefused, "agent:" + agent.RowKey, refusal.Reason, cancellationToken).ConfigureAwait(false);
+            return (null, new WidgetRefusal(429, "Daily limit reached", "The assistant cannot take more messages today."));
+        }
+
+        var reply = outcome.Text ?? string.Empty;
+        var sequence = history.Count;
+        await transcript.UpsertBatchAsync(org,
+        [
+            new WidgetMessageEntity { RowKey = Line(session.RowKey, sequence), SessionId = session.RowKey, VisitorId = session.VisitorId, Role = "visitor", Text = text, At = now },
+            new WidgetMessageEntity { RowKey = Line(session.RowKey, sequence + 1), SessionId = session.RowKey, VisitorId = session.VisitorId, Role = "agent", Text = reply, At = time.GetUtcNow() },
+        ], Azure.Data.Tables.TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        session.Messages++;
+        session.MessagesThisMinute++;
+        session.LastSeenAt = time.GetUtcNow();
+        await sessions.UpdateAsync(org, session, cancellationToken).ConfigureAwait(false);
+        await meter.CountWidgetAsync(org, key.RowKey, now, u => u.Messages++, cancellationToken).ConfigureAwait(false);
+        return (reply, null);
+    }
+
+    public async Task EndAsync(OrgId org, WidgetSessionEntity session, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (session.EndedAt is null)
+        {
+            (session.EndedAt, session.EndReason) = (time.GetUtcNow(), reason);
+            await sessions.UpdateAsync(org, session, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public static WidgetRefusal Ended(string reason) => new(410, "Session ended", reason);
+
+    private static string Line(string sessionId, int sequence) => $"{WidgetMessageEntity.Prefix}{sessionId}_{sequence:D4}";
+
+    private static string TokenReason(WidgetTokenRefusal verdict) => verdict switch
+    {
+        WidgetTokenRefusal.Algorithm => "Only HS256 tokens are accepted.",
+        WidgetTokenRefusal.Expired => "The token has expired.",
+        WidgetTokenRefusal.NotYetValid => "The token is not valid yet.",
+        WidgetTokenRefusal.TooLong => $"A token may live at most the widget's maximum TTL.",
+        WidgetTokenRefusal.OtherSite => "The token was minted for another widget key.",
+        WidgetTokenRefusal.UnknownKey or WidgetTokenRefusal.Signature => "The token's signature does not verify.",
+        _ => "A signed token (compact JWS) is required.",
+    };
+}
