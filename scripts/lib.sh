@@ -62,3 +62,23 @@ start_garnet() {
   echo "Garnet did not answer within 30 s; see $log" >&2
   exit 1
 }
+
+# Debian's chromium for the browser tests (Playwright drives it; its own browser download cannot work here). Installed
+# with apt when missing and we may (root, or passwordless sudo). Sets CHROMIUM_PATH, empty when there is none.
+ensure_chromium() {
+  CHROMIUM_PATH=""
+  for candidate in /usr/lib/chromium/chromium /usr/bin/chromium; do
+    if [ -x "$candidate" ]; then CHROMIUM_PATH=$candidate; return 0; fi
+  done
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if sudo -n true 2>/dev/null; then sudo="sudo -n"; else echo "chromium is missing and apt is not allowed here; browser tests will fail." >&2; return 0; fi
+  fi
+  echo "Installing Debian's chromium for the browser tests..."
+  if $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 \
+    || { $sudo apt-get update -q >/dev/null 2>&1 && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; }; then
+    [ -x /usr/lib/chromium/chromium ] && CHROMIUM_PATH=/usr/lib/chromium/chromium || CHROMIUM_PATH=/usr/bin/chromium
+  else
+    echo "Could not install chromium with apt; browser tests will fail." >&2
+  fi
+}

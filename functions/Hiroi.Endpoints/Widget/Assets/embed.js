@@ -1,5 +1,5 @@
 // Hiroi chat widget v1. Embed: <script src=".../widget/v1/embed.js" integrity="sha384-…" crossorigin="anonymous"
-// data-hiroi-key="wk_…" [data-hiroi-token-url="/your/token/endpoint"]></script>
+// data-hiroi-key="wk_…" [data-hiroi-token="<signed token your server rendered>" | data-hiroi-token-url="/your/token/endpoint"]></script>
 // A chat box in a Shadow DOM. It opens a session (solving the bot check's proof of work, or with a signed token the
 // page's own server minted), sends heartbeats, and shows when the session ends.
 (function () {
@@ -8,6 +8,7 @@
   if (!script) return;
   var key = script.getAttribute("data-hiroi-key");
   var tokenUrl = script.getAttribute("data-hiroi-token-url");
+  var pageToken = script.getAttribute("data-hiroi-token");
   var base = new URL(script.src).origin + "/widget/v1/keys/" + encodeURIComponent(key);
   var session = null;
   var heartbeat = null;
@@ -102,8 +103,8 @@
     status.textContent = "Connecting…";
     var challenge = await call("/challenge");
     var solution = challenge.challenge ? await solve(challenge) : null;
-    var token = null;
-    if (tokenUrl) token = (await (await fetch(tokenUrl, { method: "POST", credentials: "same-origin" })).json()).token;
+    var token = pageToken || null;
+    if (!token && tokenUrl) token = (await (await fetch(tokenUrl, { method: "POST", credentials: "same-origin" })).json()).token;
     var opened = await call("/sessions", {
       visitorId: visitorId(), token: token, challenge: challenge.challenge, solution: solution, webdriver: navigator.webdriver === true,
     });
