@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Hiroi.Benchmarks;
 
-// scripts/bench.sh runs the BenchmarkDotNet suite; scripts/bench-webhook.sh, bench-campaign.sh and bench-retention.sh run the load runs.
+// scripts/bench.sh runs the BenchmarkDotNet suite; scripts/bench-webhook.sh, bench-campaign.sh, bench-retention.sh and bench-widget.sh run the load runs.
 if (args is ["webhook-load", var storage, var url, var secret, var number, var seconds, var concurrency])
 {
     return await WebhookLoad.RunAsync(storage, new Uri(url), secret, number, int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture),
@@ -17,6 +17,12 @@ if (args is ["campaign-load", var storageAccount, var contacts, var campaigns])
 if (args is ["retention-load", var retentionStorage, var rows])
 {
     return await RetentionSweepLoad.RunAsync(retentionStorage, int.Parse(rows, System.Globalization.CultureInfo.InvariantCulture));
+}
+
+if (args is ["widget-load", var server, var keyId, var origin, var widgetSeconds, var widgetConcurrency, var heartbeats])
+{
+    return await WidgetLoad.RunAsync(new Uri(server), keyId, origin, int.Parse(widgetSeconds, System.Globalization.CultureInfo.InvariantCulture),
+        int.Parse(widgetConcurrency, System.Globalization.CultureInfo.InvariantCulture), int.Parse(heartbeats, System.Globalization.CultureInfo.InvariantCulture));
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(CampaignDriverLoad).Assembly).Run(args);

@@ -170,7 +170,7 @@ public static class WidgetApi
     private static async Task<(HeldSession? Held, WidgetRefusal? Refusal)> HeldAsync(string widgetKeyId, HttpContext context, WidgetSessions sessions, CancellationToken cancellationToken)
     {
         var (found, refusal) = await OriginCheckedAsync(widgetKeyId, context, sessions, cancellationToken);
-        return found is null ? (null, refusal) : await sessions.HoldAsync(widgetKeyId, context.Request.Headers[SessionHeader], cancellationToken);
+        return found is not { } key ? (null, refusal) : await sessions.HoldAsync(key.Org, key.Key, context.Request.Headers[SessionHeader], cancellationToken);
     }
 
     private static void Cors(HttpContext context, string origin)

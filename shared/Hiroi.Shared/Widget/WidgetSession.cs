@@ -29,11 +29,12 @@ public sealed class WidgetSessionEntity : ITableEntity
     public DateTimeOffset EndsAt { get; set; }
     public DateTimeOffset? EndedAt { get; set; }
     public string? EndReason { get; set; }
+
+    /// <summary>False once ended, so counting live sessions is a query, not a scan of every session of the last half hour.</summary>
+    public bool Open { get; set; } = true;
     public int Messages { get; set; }
     public DateTimeOffset MinuteStartedAt { get; set; }
     public int MessagesThisMinute { get; set; }
-
-    public bool IsLive(DateTimeOffset now, TimeSpan idle) => EndedAt is null && EndsAt > now && now - LastSeenAt < idle;
 }
 
 /// <summary>A signed token's id, used once: PartitionKey = org id, RowKey = <c>jti_</c> + hash of the key and jti.</summary>
@@ -51,9 +52,10 @@ public sealed class WidgetJtiEntity : ITableEntity
 
 public sealed class WidgetSessionRepository(HiroiTables tables) : OrgScopedRepository<WidgetSessionEntity>(tables, TableNames.WidgetSessions, WidgetSessionEntity.Prefix)
 {
-    /// <summary>The key's sessions that may still be live (not ended, not past their end), to count against the limits.</summary>
-    public async Task<IReadOnlyList<WidgetSessionEntity>> OpenAsync(OrgId org, string keyId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        await QueryAsync(org, $"KeyId eq {keyId} and EndsAt gt {now}", cancellationToken).Where(s => s.EndedAt is null).ToListAsync(cancellationToken).ConfigureAwait(false);
+    /// <summary>The key's live sessions (not ended, seen within the idle time, not past their end), to count against the limits.</summary>
+    public async Task<IReadOnlyList<WidgetSessionEntity>> LiveAsync(OrgId org, string keyId, DateTimeOffset now, TimeSpan idle, CancellationToken cancellationToken) =>
+        await QueryAsync(org, $"KeyId eq {keyId} and Open eq true and LastSeenAt gt {now - idle} and EndsAt gt {now}", cancellationToken)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
 }
 
 public sealed class WidgetJtiRepository(HiroiTables tables) : OrgScopedRepository<WidgetJtiEntity>(tables, TableNames.WidgetSessions, WidgetJtiEntity.Prefix)

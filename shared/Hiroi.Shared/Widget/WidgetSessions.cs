@@ -82,7 +82,7 @@ public sealed class WidgetSessions(
             return (null, new WidgetRefusal(400, "Bad visitor id", "visitorId must be 8 to 64 characters of A-Z a-z 0-9 - _."));
         }
 
-        var open = (await sessions.OpenAsync(org, key.RowKey, now, cancellationToken).ConfigureAwait(false)).Where(s => s.IsLive(now, Idle)).ToList();
+        var open = await sessions.LiveAsync(org, key.RowKey, now, Idle, cancellationToken).ConfigureAwait(false);
         if (open.Count >= key.MaxSessions)
         {
             return (null, new WidgetRefusal(429, "Too many sessions", $"This widget key has its {key.MaxSessions} concurrent sessions; try again later."));
@@ -105,15 +105,18 @@ public sealed class WidgetSessions(
     }
 
     /// <summary>The live session <paramref name="token"/> names under this key, or why not (an ended session says how it ended, and is ended for good).</summary>
-    public async Task<(HeldSession? Held, WidgetRefusal? Refusal)> HoldAsync(string keyId, string? token, CancellationToken cancellationToken)
+    public async Task<(HeldSession? Held, WidgetRefusal? Refusal)> HoldAsync(OrgId org, WidgetKeyEntity key, string? token, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(key);
         var gone = new WidgetRefusal(401, "No session", "The session token is missing or unknown.");
-        if (!WidgetSessionTokens.TryRead(token, out var sessionId, out var hash) || await keys.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false) is not { } found
-            || await sessions.FindAsync(found.Org, sessionId, cancellationToken).ConfigureAwait(false) is not { } session
-            || session.KeyId != keyId || !WidgetSessionTokens.Matches(session, hash))
+        if (!WidgetSessionTokens.TryRead(token, out var sessionId, out var hash)
+            || await sessions.FindAsync(org, sessionId, cancellationToken).ConfigureAwait(false) is not { } session
+            || session.KeyId != key.RowKey || !WidgetSessionTokens.Matches(session, hash))
         {
             return (null, gone);
         }
+
+        var found = (Org: org, Key: key);
 
         var now = time.GetUtcNow();
         var reason = session.EndReason
@@ -197,7 +200,7 @@ public sealed class WidgetSessions(
         ArgumentNullException.ThrowIfNull(session);
         if (session.EndedAt is null)
         {
-            (session.EndedAt, session.EndReason) = (time.GetUtcNow(), reason);
+            (session.EndedAt, session.EndReason, session.Open) = (time.GetUtcNow(), reason, false);
             await sessions.UpdateAsync(org, session, cancellationToken).ConfigureAwait(false);
         }
     }
