@@ -15,7 +15,7 @@ public sealed class SubjectExport(SubjectFinder finder, AuditTrail audit, TimePr
     /// <summary>Columns that are storage internals or secrets, not information about the person.</summary>
     private static readonly HashSet<string> Internal = new(StringComparer.Ordinal)
     {
-        "PartitionKey", "RowKey", "Timestamp", "odata.etag", "WrappedKey", "BlobName",
+        "PartitionKey", "RowKey", "Timestamp", "odata.etag", "WrappedKey", "BlobName", "TokenHash",
     };
 
     public async Task<IReadOnlyDictionary<string, int>> WriteAsync(Caller caller, DataSubject subject, Stream output, CancellationToken cancellationToken)

@@ -24,19 +24,21 @@ public sealed class SubjectFinder(HiroiTables tables, SubjectKeys subjects)
     {
         ArgumentNullException.ThrowIfNull(subject);
         var (numbers, emails) = await IdentifiersAsync(org, subject, cancellationToken).ConfigureAwait(false);
+        IReadOnlySet<string> visitors = subject.VisitorId is { } visitor ? new HashSet<string>(StringComparer.Ordinal) { visitor } : new HashSet<string>(StringComparer.Ordinal);
         var rows = new List<FoundRow>();
         // Kinds found from the person's identifiers first, then the kinds found from the person's calls.
         foreach (var kind in DataRegistry.Personal.OrderBy(k => k.Lookup is SubjectLookup.CallIdOfFoundCalls or SubjectLookup.IndexOfFoundCalls))
         {
             var calls = rows.Where(r => r.Kind == DataRegistry.Calls).Select(r => r.Row).ToList();
-            rows.AddRange(await FindAsync(org, kind, numbers, emails, calls, cancellationToken).ConfigureAwait(false));
+            rows.AddRange(await FindAsync(org, kind, numbers, emails, visitors, calls, cancellationToken).ConfigureAwait(false));
         }
 
         return new SubjectFootprint(rows, numbers, emails);
     }
 
     private Task<List<FoundRow>> FindAsync(
-        OrgId org, StoredKind kind, IReadOnlySet<string> numbers, IReadOnlySet<string> emails, List<TableEntity> calls, CancellationToken cancellationToken) =>
+        OrgId org, StoredKind kind, IReadOnlySet<string> numbers, IReadOnlySet<string> emails, IReadOnlySet<string> visitors, List<TableEntity> calls,
+        CancellationToken cancellationToken) =>
         kind.Lookup switch
         {
             SubjectLookup.ContactIdentifiers => WhereAnyAsync(org, kind, ContactClauses(numbers, emails), cancellationToken),
@@ -46,6 +48,8 @@ public sealed class SubjectFinder(HiroiTables tables, SubjectKeys subjects)
             SubjectLookup.NumberPseudonym => PointsAsync(org, kind, numbers, n => subjects.ForAsync(org, n, cancellationToken), cancellationToken),
             SubjectLookup.MemberEmail => PointsAsync(org, kind, emails, e => Task.FromResult(MemberEmails.MemberId(org, e)), cancellationToken),
             SubjectLookup.IndexOfFoundCalls => IndexRowsAsync(org, kind, calls, cancellationToken),
+            SubjectLookup.WidgetVisitor => WhereAnyAsync(org, kind,
+                visitors.Select(v => TableClient.CreateQueryFilter($"VisitorId eq {v}")).Concat(emails.Select(e => TableClient.CreateQueryFilter($"Email eq {e}"))), cancellationToken),
             _ => Task.FromResult(new List<FoundRow>()),
         };
 

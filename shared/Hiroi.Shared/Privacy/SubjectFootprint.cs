@@ -3,9 +3,11 @@ using Hiroi.Shared.Storage;
 
 namespace Hiroi.Shared.Privacy;
 
-/// <summary>The person a GDPR request is about, by one identifier: an E.164 number or a normalized email.</summary>
-public sealed record DataSubject(string? Phone, string? Email)
+/// <summary>The person a GDPR request is about, by one identifier: an E.164 number, a normalized email, or a widget visitor id.</summary>
+public sealed record DataSubject(string? Phone, string? Email, string? VisitorId = null)
 {
+    public static DataSubject ByVisitor(string visitorId) => new(null, null, visitorId);
+
     public static DataSubject ByPhone(string e164) => new(e164, null);
 
     public static DataSubject ByEmail(string email) => new(null, email);

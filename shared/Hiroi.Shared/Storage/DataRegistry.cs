@@ -45,6 +45,9 @@ public enum SubjectLookup
 
     /// <summary>Index rows of the person's calls' server call ids (found first).</summary>
     IndexOfFoundCalls,
+
+    /// <summary>Widget rows whose <c>VisitorId</c> is the person's, or whose <c>Email</c> (one the visitor gave) is one of theirs.</summary>
+    WidgetVisitor,
 }
 
 /// <summary>What erasure does with the person's rows of a kind.</summary>
@@ -155,11 +158,13 @@ public static class DataRegistry
 
     /// <summary>Widget transcripts (conversations on the web channel), by when each line was written.</summary>
     public static readonly StoredKind WidgetMessages = new(
-        "widgetMessages", TableNames.WidgetSessions, OrgPartitioning.Org, Widget.WidgetMessageEntity.Prefix, new(DataKinds.WidgetSessions, nameof(Widget.WidgetMessageEntity.At)));
+        "widgetMessages", TableNames.WidgetSessions, OrgPartitioning.Org, Widget.WidgetMessageEntity.Prefix, new(DataKinds.WidgetSessions, nameof(Widget.WidgetMessageEntity.At)),
+        SubjectLookup.WidgetVisitor, ErasureAction.Delete);
 
     /// <summary>Widget sessions (token hashes, visitor ids, lifetimes), by when they started.</summary>
     public static readonly StoredKind WidgetSessions = new(
-        "widgetSessions", TableNames.WidgetSessions, OrgPartitioning.Org, Widget.WidgetSessionEntity.Prefix, new(DataKinds.WidgetSessions, nameof(Widget.WidgetSessionEntity.CreatedAt)));
+        "widgetSessions", TableNames.WidgetSessions, OrgPartitioning.Org, Widget.WidgetSessionEntity.Prefix, new(DataKinds.WidgetSessions, nameof(Widget.WidgetSessionEntity.CreatedAt)),
+        SubjectLookup.WidgetVisitor, ErasureAction.Delete);
 
     /// <summary>Signed tokens' ids already used (hashes), kept as long as sessions.</summary>
     public static readonly StoredKind WidgetTokenIds = new(
@@ -194,8 +199,8 @@ public static class DataRegistry
 
     public static readonly IReadOnlyList<StoredKind> All =
     [
-        Recordings, Messages, Conversations, CallIndex, Calls, CampaignContacts, Contacts, OptOuts, DoNotContact, Membership,
-        ApiKeys, ContactLists, Campaigns, Numbers, NumberOwners, Agents, AgentTurns, AgentUsage, TenantSecrets, WidgetKeys, WidgetMessages, WidgetSessions, WidgetTokenIds, RetentionSettings, AnonymizedAudit, DeletedOrg, EventClaims,
+        Recordings, Messages, Conversations, CallIndex, Calls, CampaignContacts, WidgetMessages, WidgetSessions, Contacts, OptOuts, DoNotContact, Membership,
+        ApiKeys, ContactLists, Campaigns, Numbers, NumberOwners, Agents, AgentTurns, AgentUsage, TenantSecrets, WidgetKeys, WidgetTokenIds, RetentionSettings, AnonymizedAudit, DeletedOrg, EventClaims,
         WorkflowHistory, WorkflowInstances, WorkflowPartitions,
     ];
 

@@ -23,6 +23,10 @@ public sealed class WidgetSessionEntity : ITableEntity
 
     public string KeyId { get; set; } = string.Empty;
     public string VisitorId { get; set; } = string.Empty;
+
+    /// <summary>An email the visitor gave (signed mode's <c>email</c> claim), normalized; null otherwise.</summary>
+    public string? Email { get; set; }
+
     public string TokenHash { get; set; } = string.Empty;
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset LastSeenAt { get; set; }
@@ -124,6 +128,7 @@ public sealed class WidgetMessageEntity : ITableEntity
 
     public string SessionId { get; set; } = string.Empty;
     public string VisitorId { get; set; } = string.Empty;
+    public string? Email { get; set; }
     public string Role { get; set; } = string.Empty;
     public string Text { get; set; } = string.Empty;
     public DateTimeOffset At { get; set; }
@@ -133,4 +138,10 @@ public sealed class WidgetMessageRepository(HiroiTables tables) : OrgScopedRepos
 {
     public IAsyncEnumerable<WidgetMessageEntity> InSessionAsync(OrgId org, string sessionId, CancellationToken cancellationToken) =>
         QueryAsync(org, $"SessionId eq {sessionId}", cancellationToken);
+}
+
+public static class WidgetVisitors
+{
+    /// <summary>A visitor id as sessions hold it: the embed's random id, or a signed token's <c>sub</c> (1 to 128 characters of text).</summary>
+    public static bool IsVisitorId(string? id) => id is { Length: > 0 and <= 128 } && DisplayText.IsClean(id);
 }

@@ -56,6 +56,7 @@ public sealed class WidgetSessions(
         }
 
         string visitor;
+        string? email = null;
         if (key.Mode == WidgetModes.SignedTokens)
         {
             var secrets = await keyService.SigningSecretsAsync(org, key, cancellationToken).ConfigureAwait(false);
@@ -71,7 +72,13 @@ public sealed class WidgetSessions(
                 return (null, new WidgetRefusal(401, "Token refused", "This token was already used to open a session; mint a new one."));
             }
 
+            if (!WidgetVisitors.IsVisitorId(claims.Subject))
+            {
+                return (null, new WidgetRefusal(401, "Token refused", "The token's sub must be 1 to 128 characters of text."));
+            }
+
             visitor = claims.Subject;
+            email = claims.Email is not null && Tenancy.MemberEmails.TryNormalize(claims.Email, out var normalized) ? normalized : null;
         }
         else if (request.VisitorId is { Length: >= 8 and <= 64 } id && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
         {
@@ -96,7 +103,7 @@ public sealed class WidgetSessions(
         var (sessionId, token, hash) = WidgetSessionTokens.New();
         var session = new WidgetSessionEntity
         {
-            RowKey = sessionId, KeyId = key.RowKey, VisitorId = visitor, TokenHash = hash, CreatedAt = now, LastSeenAt = now,
+            RowKey = sessionId, KeyId = key.RowKey, VisitorId = visitor, Email = email, TokenHash = hash, CreatedAt = now, LastSeenAt = now,
             EndsAt = now.AddMinutes(Settings.MaxSessionMinutes), MinuteStartedAt = now,
         };
         await sessions.AddAsync(org, session, cancellationToken).ConfigureAwait(false);
@@ -184,8 +191,8 @@ public sealed class WidgetSessions(
         var sequence = history.Count;
         await transcript.UpsertBatchAsync(org,
         [
-            new WidgetMessageEntity { RowKey = Line(session.RowKey, sequence), SessionId = session.RowKey, VisitorId = session.VisitorId, Role = "visitor", Text = text, At = now },
-            new WidgetMessageEntity { RowKey = Line(session.RowKey, sequence + 1), SessionId = session.RowKey, VisitorId = session.VisitorId, Role = "agent", Text = reply, At = time.GetUtcNow() },
+            new WidgetMessageEntity { RowKey = Line(session.RowKey, sequence), SessionId = session.RowKey, VisitorId = session.VisitorId, Email = session.Email, Role = "visitor", Text = text, At = now },
+            new WidgetMessageEntity { RowKey = Line(session.RowKey, sequence + 1), SessionId = session.RowKey, VisitorId = session.VisitorId, Email = session.Email, Role = "agent", Text = reply, At = time.GetUtcNow() },
         ], Azure.Data.Tables.TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         session.Messages++;
         session.MessagesThisMinute++;

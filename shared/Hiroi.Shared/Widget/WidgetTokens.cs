@@ -6,7 +6,8 @@ using System.Text.Json;
 namespace Hiroi.Shared.Widget;
 
 /// <summary>What a verified signed-mode token says.</summary>
-public sealed record WidgetTokenClaims(string Kid, string WidgetKey, string Subject, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, string Jti);
+/// <param name="Email">An email the visitor gave the org's site (optional claim <c>email</c>), so GDPR requests by email find the transcripts.</param>
+public sealed record WidgetTokenClaims(string Kid, string WidgetKey, string Subject, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, string Jti, string? Email = null);
 
 public enum WidgetTokenRefusal
 {
@@ -32,6 +33,8 @@ public enum WidgetTokenRefusal
 public static class WidgetTokens
 {
     public const int MaxLength = 4096;
+
+    private static readonly JsonSerializerOptions OmitNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
     private const int MaxSegmentBytes = 2048;
 
     public static WidgetTokenRefusal Verify(
@@ -110,18 +113,19 @@ public static class WidgetTokens
             return WidgetTokenRefusal.TooLong;
         }
 
-        claims = new WidgetTokenClaims(kid, c.Wk!, c.Sub!, DateTimeOffset.FromUnixTimeSeconds(c.Iat), DateTimeOffset.FromUnixTimeSeconds(c.Exp), c.Jti!);
+        claims = new WidgetTokenClaims(kid, c.Wk!, c.Sub!, DateTimeOffset.FromUnixTimeSeconds(c.Iat), DateTimeOffset.FromUnixTimeSeconds(c.Exp), c.Jti!, c.Email);
         return WidgetTokenRefusal.None;
     }
 
     /// <summary>Mints a token, as an org's server does (shown in the README in C# and Node; tests use it).</summary>
-    public static string Mint(byte[] secret, string kid, string widgetKey, string subject, DateTimeOffset issuedAt, DateTimeOffset expiresAt, string jti, string alg = "HS256")
+    public static string Mint(
+        byte[] secret, string kid, string widgetKey, string subject, DateTimeOffset issuedAt, DateTimeOffset expiresAt, string jti, string alg = "HS256", string? email = null)
     {
         var header = Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new { alg, typ = "JWT", kid }));
         var payload = Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new
         {
-            wk = widgetKey, sub = subject, iat = issuedAt.ToUnixTimeSeconds(), exp = expiresAt.ToUnixTimeSeconds(), jti,
-        }));
+            wk = widgetKey, sub = subject, iat = issuedAt.ToUnixTimeSeconds(), exp = expiresAt.ToUnixTimeSeconds(), jti, email,
+        }, OmitNulls));
         var signature = Base64Url.EncodeToString(HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(header + "." + payload)));
         return $"{header}.{payload}.{signature}";
     }
@@ -210,6 +214,9 @@ public static class WidgetTokens
                     case "jti" when reader.TokenType == JsonTokenType.String:
                         claims.Jti = reader.GetString();
                         break;
+                    case "email" when reader.TokenType == JsonTokenType.String:
+                        claims.Email = reader.GetString();
+                        break;
                     case "iat" when reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var iat):
                         (claims.Iat, hasIat) = (iat, true);
                         break;
@@ -219,7 +226,7 @@ public static class WidgetTokens
                     case "nbf" when reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var nbf):
                         claims.Nbf = nbf;
                         break;
-                    case "wk" or "sub" or "jti" or "iat" or "exp" or "nbf":
+                    case "wk" or "sub" or "jti" or "iat" or "exp" or "nbf" or "email":
                         return false; // a known claim of the wrong type
                     default:
                         reader.Skip();
@@ -241,6 +248,7 @@ public static class WidgetTokens
         public string? Wk;
         public string? Sub;
         public string? Jti;
+        public string? Email;
         public long Iat;
         public long Exp;
         public long? Nbf;

@@ -14,7 +14,13 @@ namespace Hiroi.Tests.Http;
 public abstract class EndpointAuthorizationTests
 {
     /// <summary>The routes anyone may call: health probes, and the webhook and call callbacks, which authenticate their callers themselves.</summary>
-    private static readonly string[] Anonymous = ["GetHealth", "GetReadiness", "GetOpenApiDocument", "ReceiveAcsEvents", "AnswerEventGridHandshake", "ReceiveCallCallback"];
+    private static readonly string[] Anonymous =
+    [
+        "GetHealth", "GetReadiness", "GetOpenApiDocument", "ReceiveAcsEvents", "AnswerEventGridHandshake", "ReceiveCallCallback",
+        // The widget's public API authenticates itself: the key's origin or signed token, then the session token.
+        "WidgetEmbedScript", "WidgetDemoPage", "WidgetDemoScript", "WidgetPreflight", "WidgetChallenge", "OpenWidgetSession", "WidgetHeartbeat",
+        "SendWidgetMessage", "EndWidgetSession",
+    ];
 
     protected abstract IReadOnlyList<RouteEntry> Routes { get; }
 

@@ -213,6 +213,42 @@ public class WidgetSessionTests(ClockedApp app) : IClassFixture<ClockedApp>
         Assert.Equal(HttpStatusCode.Created, (await Client(keyId).OpenAsync(null, Mint("jti-7"))).StatusCode);
     }
 
+    [Fact]
+    public async Task A_visitors_transcripts_are_exported_and_erased_by_visitor_id_or_by_the_email_their_token_gave()
+    {
+        var (owner, keyId, _) = await KeyAsync();
+        var (signedOwner, signedKeyId, signedKey) = await KeyAsync(mode: "signed"); // another org
+        var visitor = Client(keyId);
+        var other = Client(keyId);
+        await visitor.OpenAsync("visitor-gdpr-1");
+        await other.OpenAsync("visitor-gdpr-2");
+        (await visitor.PostAsync("messages", new { text = "My order number is 4411" })).EnsureSuccessStatusCode();
+        (await other.PostAsync("messages", new { text = "Someone else entirely" })).EnsureSuccessStatusCode();
+
+        var export = await (await owner.PostAsJsonAsync("/api/privacy/export", new { visitorId = "visitor-gdpr-1" })).EnsureSuccessStatusCode().Content.ReadAsStringAsync();
+        Assert.Contains("My order number is 4411", export, StringComparison.Ordinal);
+        Assert.DoesNotContain("Someone else entirely", export, StringComparison.Ordinal);
+        Assert.DoesNotContain("tokenHash", export, StringComparison.OrdinalIgnoreCase);
+
+        var erased = await (await owner.PostAsJsonAsync("/api/privacy/erasure", new { visitorId = "visitor-gdpr-1" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((2, 1), (erased.GetProperty("erased").GetProperty("widgetMessages").GetInt32(), erased.GetProperty("erased").GetProperty("widgetSessions").GetInt32()));
+        Assert.DoesNotContain("4411", await StorageScan.SnapshotAsync(app.StorageConnectionString, app.Prefix) + string.Join(',', await StorageScan.FindAsync(app, "4411")), StringComparison.Ordinal);
+        await ProblemAssert.IsProblemAsync(await visitor.PostAsync("heartbeat"), HttpStatusCode.Unauthorized); // its session is gone with it
+
+        // Signed mode: the email the org's server put in the token finds the visitor's transcripts.
+        var signing = signedKey.GetProperty("signingSecret");
+        var now = app.Clock.GetUtcNow();
+        var token = WidgetTokens.Mint(Base64Url.DecodeFromChars(signing.GetProperty("secret").GetString()), signing.GetProperty("kid").GetString()!, signedKeyId,
+            "crm-4242", now, now.AddMinutes(5), "jti-gdpr", email: "Dana@Example.com");
+        var signedWidget = Client(signedKeyId);
+        (await signedWidget.OpenAsync(null, token)).EnsureSuccessStatusCode();
+        (await signedWidget.PostAsync("messages", new { text = "Dana here" })).EnsureSuccessStatusCode();
+        var byEmail = await (await signedOwner.PostAsJsonAsync("/api/privacy/export", new { email = "dana@example.com" })).EnsureSuccessStatusCode().Content.ReadAsStringAsync();
+        Assert.Contains("Dana here", byEmail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Dana here", await (await owner.PostAsJsonAsync("/api/privacy/export", new { email = "dana@example.com" })).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await ProblemAssert.IsProblemAsync(await owner.PostAsJsonAsync("/api/privacy/export", new { visitorId = "v1", email = "dana@example.com" }), HttpStatusCode.BadRequest);
+    }
+
     private static string Diff(string before, string after) =>
         string.Join('\n', after.Split('\n').Except(before.Split('\n')));
 }

@@ -12,11 +12,11 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Hiroi.Endpoints.Console.Privacy;
 
-/// <summary>Names the person by exactly one of a phone number or an email.</summary>
-public sealed record SubjectRequest(string? Phone, string? Email);
+/// <summary>Names the person by exactly one of a phone number, an email, or a widget visitor id.</summary>
+public sealed record SubjectRequest(string? Phone, string? Email, string? VisitorId);
 
 /// <param name="Suppress">Also put the person's numbers on the do-not-contact list, by pseudonym only (default true).</param>
-public sealed record ErasureRequest(string? Phone, string? Email, bool? Suppress);
+public sealed record ErasureRequest(string? Phone, string? Email, bool? Suppress, string? VisitorId);
 
 /// <summary>Counts per kind of what was erased; no identifiers.</summary>
 public sealed record ErasureResponse(IReadOnlyDictionary<string, int> Erased);
@@ -41,7 +41,7 @@ public static class PrivacyApi
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(response);
-        if (!TryRead(request.Phone, request.Email, out var subject, out var validation))
+        if (!TryRead(request.Phone, request.Email, request.VisitorId, out var subject, out var validation))
         {
             return TypedResults.ValidationProblem(validation.Errors);
         }
@@ -57,7 +57,7 @@ public static class PrivacyApi
         ErasureRequest request, ClaimsPrincipal user, SubjectErasure erasure, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!TryRead(request.Phone, request.Email, out var subject, out var validation))
+        if (!TryRead(request.Phone, request.Email, request.VisitorId, out var subject, out var validation))
         {
             return TypedResults.ValidationProblem(validation.Errors);
         }
@@ -72,14 +72,26 @@ public static class PrivacyApi
         return TypedResults.Ok(new ErasureResponse(result.Erased));
     }
 
-    private static bool TryRead(string? phone, string? email, out DataSubject subject, out Validation validation)
+    private static bool TryRead(string? phone, string? email, string? visitorId, out DataSubject subject, out Validation validation)
     {
         validation = new Validation();
         subject = new DataSubject(null, null);
-        if ((phone is null) == (email is null))
+        if (new[] { phone, email, visitorId }.Count(v => v is not null) != 1)
         {
-            validation.Add("phone", "give exactly one of phone or email");
+            validation.Add("phone", "give exactly one of phone, email or visitorId");
             return false;
+        }
+
+        if (visitorId is not null)
+        {
+            if (!Shared.Widget.WidgetVisitors.IsVisitorId(visitorId))
+            {
+                validation.Add("visitorId", "must be 1 to 128 characters of text");
+                return false;
+            }
+
+            subject = DataSubject.ByVisitor(visitorId);
+            return true;
         }
 
         if (phone is not null)

@@ -87,30 +87,41 @@ public static class WidgetKeysApi
 
     /// <summary>Body <c>{"previousValidUntil": "…"}</c> (default a day; at most 30 days ahead): a new key, the old one valid until then.</summary>
     public static async Task<Results<Created<WidgetKeyResponse>, ValidationProblem, ProblemHttpResult>> RotateAsync(
-        string widgetKeyId, RotationRequest request, ClaimsPrincipal user, WidgetKeyService service, WidgetEmbed embed, TimeProvider time, CancellationToken cancellationToken)
+        string widgetKeyId, HttpRequest request, ClaimsPrincipal user, WidgetKeyService service, WidgetKeyRepository keys, WidgetEmbed embed, TimeProvider time,
+        CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (Until(request, time) is not { } until)
+        var caller = user.ToCaller();
+        if (await keys.FindAsync(caller.OrgId, widgetKeyId, cancellationToken) is null)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["previousValidUntil"] = ["must be in the next 30 days"] });
+            return OrgProblems.NotFound("widget key");
         }
 
-        return await service.RotateAsync(user.ToCaller(), widgetKeyId, until, cancellationToken) is { } rotated
+        if (await UntilAsync(request, time, cancellationToken) is not { } until)
+        {
+            return BadUntil;
+        }
+
+        return await service.RotateAsync(caller, widgetKeyId, until, cancellationToken) is { } rotated
             ? TypedResults.Created($"/api/widget-keys/{rotated.Key.RowKey}", Response(rotated.Key, embed) with { SigningSecret = rotated.Secret })
             : OrgProblems.NotFound("usable widget key");
     }
 
     /// <summary>A new signing secret (signed mode); the previous ones stay valid until <c>previousValidUntil</c>.</summary>
     public static async Task<Results<Ok<NewSigningSecret>, ValidationProblem, ProblemHttpResult>> RotateSecretAsync(
-        string widgetKeyId, RotationRequest request, ClaimsPrincipal user, WidgetKeyService service, TimeProvider time, CancellationToken cancellationToken)
+        string widgetKeyId, HttpRequest request, ClaimsPrincipal user, WidgetKeyService service, WidgetKeyRepository keys, TimeProvider time, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (Until(request, time) is not { } until)
+        var caller = user.ToCaller();
+        if (await keys.FindAsync(caller.OrgId, widgetKeyId, cancellationToken) is null)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["previousValidUntil"] = ["must be in the next 30 days"] });
+            return OrgProblems.NotFound("widget key");
         }
 
-        return await service.RotateSecretAsync(user.ToCaller(), widgetKeyId, until, cancellationToken) is { } secret
+        if (await UntilAsync(request, time, cancellationToken) is not { } until)
+        {
+            return BadUntil;
+        }
+
+        return await service.RotateSecretAsync(caller, widgetKeyId, until, cancellationToken) is { } secret
             ? TypedResults.Ok(secret)
             : OrgProblems.NotFound("usable signed-mode widget key");
     }
@@ -118,10 +129,34 @@ public static class WidgetKeysApi
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(string widgetKeyId, ClaimsPrincipal user, WidgetKeyService service, CancellationToken cancellationToken) =>
         await service.RevokeAsync(user.ToCaller(), widgetKeyId, cancellationToken) ? TypedResults.NoContent() : OrgProblems.NotFound("widget key");
 
-    private static DateTimeOffset? Until(RotationRequest request, TimeProvider time)
+    private static readonly ValidationProblem BadUntil =
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["previousValidUntil"] = ["must be a time in the next 30 days; the body is {\"previousValidUntil\": …} or empty"] });
+
+    /// <summary>
+    /// The body is read after the key is found, so another org's key id is a 404 whatever the body; it is optional (empty
+    /// means a day), and strict: anything but <c>previousValidUntil</c> is a mistake.
+    /// </summary>
+    private static async Task<DateTimeOffset?> UntilAsync(HttpRequest request, TimeProvider time, CancellationToken cancellationToken)
     {
+        RotationRequest? body = null;
+        if (request.ContentLength is not 0 && request.HasJsonContentType())
+        {
+            try
+            {
+                body = await request.ReadFromJsonAsync<RotationRequest>(cancellationToken);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return null;
+            }
+        }
+        else if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            return null; // a body that is not JSON
+        }
+
         var now = time.GetUtcNow();
-        var until = request.PreviousValidUntil ?? now.AddDays(1);
+        var until = body?.PreviousValidUntil ?? now.AddDays(1);
         return until >= now && until <= now + WidgetKeyService.MaxOverlap ? until : null;
     }
 
