@@ -249,6 +249,37 @@ public class WidgetSessionTests(ClockedApp app) : IClassFixture<ClockedApp>
         await ProblemAssert.IsProblemAsync(await owner.PostAsJsonAsync("/api/privacy/export", new { visitorId = "v1", email = "dana@example.com" }), HttpStatusCode.BadRequest);
     }
 
+    [Fact]
+    public async Task Keys_with_wildcard_path_or_plain_http_origins_or_another_orgs_agent_are_400_and_store_nothing()
+    {
+        var (owner, _, created) = await KeyAsync();
+        var (otherOwner, _, _) = await KeyAsync();
+        var agentId = created.GetProperty("agentId").GetString();
+        var before = (await owner.GetFromJsonAsync<JsonElement>("/api/widget-keys")).GetArrayLength();
+
+        foreach (var origin in new[] { "https://*.example.com", "*", "https://shop.example.com/widget", "http://shop.example.com", "https://user@shop.example.com" })
+        {
+            var problem = await ProblemAssert.IsProblemAsync(
+                await owner.PostAsJsonAsync("/api/widget-keys", new { name = "Bad", environment = "prod", mode = "origin", origins = new[] { origin }, agentId }), HttpStatusCode.BadRequest);
+            Assert.True(problem.GetProperty("errors").TryGetProperty("origins", out _), origin);
+        }
+
+        var foreignAgent = await ProblemAssert.IsProblemAsync(
+            await otherOwner.PostAsJsonAsync("/api/widget-keys", new { name = "Bad", environment = "prod", mode = "origin", origins = new[] { Site }, agentId }), HttpStatusCode.BadRequest);
+        Assert.True(foreignAgent.GetProperty("errors").TryGetProperty("agentId", out _));
+        await ProblemAssert.IsProblemAsync(
+            await owner.PostAsJsonAsync("/api/widget-keys", new { name = "Bad", environment = "qa", mode = "magic", origins = new[] { Site }, agentId }), HttpStatusCode.BadRequest);
+        Assert.Equal(before, (await owner.GetFromJsonAsync<JsonElement>("/api/widget-keys")).GetArrayLength());
+        Assert.StartsWith("<script src=\"", created.GetProperty("embed").GetString(), StringComparison.Ordinal);
+        Assert.Contains(WidgetEmbedIntegrity(), created.GetProperty("embed").GetString(), StringComparison.Ordinal);
+    }
+
+    private string WidgetEmbedIntegrity()
+    {
+        var script = app.CreateClient().GetByteArrayAsync("/widget/v1/embed.js").GetAwaiter().GetResult();
+        return "integrity=\"sha384-" + Convert.ToBase64String(System.Security.Cryptography.SHA384.HashData(script)) + "\"";
+    }
+
     private static string Diff(string before, string after) =>
         string.Join('\n', after.Split('\n').Except(before.Split('\n')));
 }
