@@ -148,10 +148,11 @@ public static class WidgetApi
     }
 
     /// <summary>The usable key whose origins include the request's <c>Origin</c> (CORS headers set for it), or the refusal.</summary>
+    /// <remarks>A request for an existing session may name a key revoked since, so that the session can answer 410 with why it ended.</remarks>
     private static async Task<((Shared.Tenancy.OrgId Org, WidgetKeyEntity Key)? Found, WidgetRefusal? Refusal)> OriginCheckedAsync(
-        string widgetKeyId, HttpContext context, WidgetSessions sessions, CancellationToken cancellationToken)
+        string widgetKeyId, HttpContext context, WidgetSessions sessions, CancellationToken cancellationToken, bool forSession = false)
     {
-        if (await sessions.UsableKeyAsync(widgetKeyId, cancellationToken) is not { } found)
+        if (await sessions.KeyAsync(widgetKeyId, usable: !forSession, cancellationToken) is not { } found)
         {
             return (null, new WidgetRefusal(404, "Unknown widget key", "No usable widget key has this id."));
         }
@@ -169,7 +170,7 @@ public static class WidgetApi
 
     private static async Task<(HeldSession? Held, WidgetRefusal? Refusal)> HeldAsync(string widgetKeyId, HttpContext context, WidgetSessions sessions, CancellationToken cancellationToken)
     {
-        var (found, refusal) = await OriginCheckedAsync(widgetKeyId, context, sessions, cancellationToken);
+        var (found, refusal) = await OriginCheckedAsync(widgetKeyId, context, sessions, cancellationToken, forSession: true);
         return found is not { } key ? (null, refusal) : await sessions.HoldAsync(key.Org, key.Key, context.Request.Headers[SessionHeader], cancellationToken);
     }
 

@@ -32,7 +32,9 @@ public static class ToolHttp
                     ConnectCallback = (context, cancellationToken) => ConnectAsync(context.DnsEndPoint, allowLoopback, cancellationToken),
                 };
             })
+            // One pipeline (and circuit breaker) per host: one tenant's failing endpoint must not open the breaker for every org's tools.
             .AddStandardResilienceHandler()
+            .SelectPipelineByAuthority()
             .Configure((HttpStandardResilienceOptions resilience, IServiceProvider sp) =>
             {
                 var timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<AiOptions>>().Value.ToolTimeoutSeconds);

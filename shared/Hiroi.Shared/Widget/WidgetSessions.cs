@@ -32,8 +32,11 @@ public sealed class WidgetSessions(
     private TimeSpan Idle => TimeSpan.FromSeconds(Settings.IdleSeconds);
 
     /// <summary>The key a request names when it may serve <paramref name="origin"/>; refusals say why without telling keys apart.</summary>
-    public async Task<(OrgId Org, WidgetKeyEntity Key)?> UsableKeyAsync(string keyId, CancellationToken cancellationToken) =>
-        await keys.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false) is { } found && found.Key.IsUsable(time.GetUtcNow()) ? found : null;
+    public Task<(OrgId Org, WidgetKeyEntity Key)?> UsableKeyAsync(string keyId, CancellationToken cancellationToken) => KeyAsync(keyId, usable: true, cancellationToken);
+
+    /// <summary>The key a request names; with <paramref name="usable"/>, only while it may open sessions (not revoked, not rotated out).</summary>
+    public async Task<(OrgId Org, WidgetKeyEntity Key)?> KeyAsync(string keyId, bool usable, CancellationToken cancellationToken) =>
+        await keys.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false) is { } found && (!usable || found.Key.IsUsable(time.GetUtcNow())) ? found : null;
 
     /// <summary>Counts a refused origin against the key (usage shows them), then says no.</summary>
     public async Task<WidgetRefusal> RefuseOriginAsync(OrgId org, WidgetKeyEntity key, CancellationToken cancellationToken)

@@ -168,7 +168,9 @@ public class WidgetSessionTests(ClockedApp app) : IClassFixture<ClockedApp>
         Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"/api/widget-keys/{keyId}")).StatusCode);
 
         await ProblemAssert.IsProblemAsync(await Client(keyId).OpenAsync(), HttpStatusCode.NotFound);
-        await ProblemAssert.IsProblemAsync(await widget.PostAsync("messages", new { text = "still there?" }), HttpStatusCode.NotFound);
+        var ended = await ProblemAssert.IsProblemAsync(await widget.PostAsync("messages", new { text = "still there?" }), HttpStatusCode.Gone);
+        Assert.Equal("the widget key was revoked or rotated out", ended.GetProperty("detail").GetString()); // the page shows why
+        await ProblemAssert.IsProblemAsync(await widget.PostAsync("heartbeat"), HttpStatusCode.Gone);
     }
 
     [Fact]
