@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Widget load run on loopback: its own Azurite (10040-10042) and server (127.0.0.1:7093), then visitors opening sessions
+# Widget load run on loopback: its own Azurite (10050-10052, apart from the other load runs) and server (127.0.0.1:7093), then visitors opening sessions
 # (challenge, proof of work at 8 bits, session) and heartbeating them.
 # Usage: scripts/bench-widget.sh [seconds=20] [concurrency=16] [heartbeats per session=5]
 set -euo pipefail
@@ -13,8 +13,8 @@ heartbeats=${3:-5}
 dir=$(mktemp -d)
 server_pid=""
 trap 'kill $server_pid 2>/dev/null || true; kill "$AZURITE_PID" 2>/dev/null || true; wait "$AZURITE_PID" 2>/dev/null || true; rm -rf "$dir"' EXIT
-start_azurite "$dir" 10040 10041 10042 "$dir/azurite.log"
-storage=$(azurite_connection_string 10040 10041 10042)
+start_azurite "$dir" 10050 10051 10052 "$dir/azurite.log"
+storage=$(azurite_connection_string 10050 10051 10052)
 echo '{"Values":{}}' > "$dir/settings.json"
 export HIROI_LOCAL_SETTINGS="$dir/settings.json" AzureWebJobsStorage="$storage" Hiroi__Storage__Prefix=benchwg \
   Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production Hiroi__RateLimits__Enabled=false \
