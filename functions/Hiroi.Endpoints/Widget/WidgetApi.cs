@@ -71,7 +71,7 @@ public static class WidgetApi
     {
         ArgumentNullException.ThrowIfNull(context);
         var origin = context.Request.Headers.Origin.ToString();
-        if (await sessions.UsableKeyAsync(widgetKeyId, cancellationToken) is not { } found || !WidgetOrigins.Allows(found.Key.OriginList, origin))
+        if (await sessions.KeyAsync(widgetKeyId, usable: true, cancellationToken) is not { } found || !WidgetOrigins.Allows(found.Key.OriginList, origin))
         {
             return Results.StatusCode(StatusCodes.Status403Forbidden);
         }

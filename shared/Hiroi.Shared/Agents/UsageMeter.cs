@@ -55,7 +55,8 @@ public static class UsageRows
 
     public static string OrgDay(string day) => $"{Prefix}{day}_org";
 
-    public static string AgentDay(string day, string agentId) => $"{Prefix}{day}_{agentId}";
+    /// <summary>A day's cap counters of one agent or widget key (their ids never collide: <c>agt_</c>, <c>wk_</c>).</summary>
+    public static string ScopeDay(string day, string agentOrKeyId) => $"{Prefix}{day}_{agentOrKeyId}";
 
     public static string Report(string day, string agentId, string channel) => $"{Prefix}{day}_{agentId}_{channel}";
 }
@@ -106,34 +107,30 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
         var day = UsageRows.Day(now);
         var caps = await CapsAsync(org, cancellationToken).ConfigureAwait(false);
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        for (var attempt = 1; ; attempt++)
+        CapRefusal? refusal = null;
+        await WriteAsync(table, async () =>
         {
-            var orgRow = await CounterAsync(table, org, UsageRows.OrgDay(day), day, null, cancellationToken).ConfigureAwait(false);
-            var agentRow = await CounterAsync(table, org, UsageRows.AgentDay(day, agent.RowKey), day, agent.RowKey, cancellationToken).ConfigureAwait(false);
-            var keyRow = widgetKey is null ? null : await CounterAsync(table, org, UsageRows.AgentDay(day, widgetKey.RowKey), day, null, cancellationToken).ConfigureAwait(false);
-            var refusal = Crosses(orgRow, caps.DailyTokenCap, caps.DailyCostCapMicroUsd, tokens, microUsd, "the org's")
-                ?? Crosses(agentRow, agent.DailyTokenCap, agent.DailyCostCapMicroUsd, tokens, microUsd, "the agent's")
-                ?? (keyRow is null ? null : Crosses(keyRow, widgetKey!.DailyTokenCap, widgetKey.DailyCostCapMicroUsd, tokens, microUsd, "the widget key's"));
+            var rows = await CountersAsync(table, org, day, agent.RowKey, widgetKey?.RowKey, cancellationToken).ConfigureAwait(false);
+            refusal = Crosses(rows[0], caps.DailyTokenCap, caps.DailyCostCapMicroUsd, tokens, microUsd, "the org's")
+                ?? Crosses(rows[1], agent.DailyTokenCap, agent.DailyCostCapMicroUsd, tokens, microUsd, "the agent's")
+                ?? (widgetKey is null ? null : Crosses(rows[2], widgetKey.DailyTokenCap, widgetKey.DailyCostCapMicroUsd, tokens, microUsd, "the widget key's"));
             if (refusal is not null)
             {
-                await CountRefusalAsync(table, org, day, agent.RowKey, channel, cancellationToken).ConfigureAwait(false);
-                return (null, refusal);
+                // A refusal changes no counter, only the day's report line.
+                var line = await ReportLineAsync(table, org, day, agent.RowKey, channel, cancellationToken).ConfigureAwait(false);
+                line.RefusedTurns++;
+                return [line];
             }
 
-            UsageEntity[] rows = keyRow is null ? [orgRow, agentRow] : [orgRow, agentRow, keyRow];
             foreach (var row in rows)
             {
                 row.ReservedTokens += tokens;
                 row.ReservedMicroUsd += microUsd;
             }
 
-            if (await TrySubmitAsync(table, rows, cancellationToken).ConfigureAwait(false))
-            {
-                return (new UsageReservation(day, agent.RowKey, channel, tokens, microUsd, widgetKey?.RowKey), null);
-            }
-
-            await BackOffAsync(attempt, cancellationToken).ConfigureAwait(false);
-        }
+            return rows;
+        }, cancellationToken).ConfigureAwait(false);
+        return refusal is null ? (new UsageReservation(day, agent.RowKey, channel, tokens, microUsd, widgetKey?.RowKey), null) : (null, refusal);
     }
 
     /// <summary>Replaces the reservation with what the turn used, and adds the turn to its day's report line.</summary>
@@ -150,23 +147,13 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
     public Task ReleaseAsync(OrgId org, UsageReservation reservation, CancellationToken cancellationToken) =>
         ApplyAsync(org, reservation, 0, 0, null, cancellationToken);
 
-    /// <summary>The report lines of days <paramref name="from"/> to <paramref name="to"/> (UTC, inclusive).</summary>
-    public async Task<IReadOnlyList<UsageEntity>> ReportAsync(OrgId org, string from, string to, CancellationToken cancellationToken)
-    {
-        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {org.Value} and RowKey ge {UsageRows.Prefix + from} and RowKey lt {UsageRows.Prefix + to + "~"}");
-        var lines = new List<UsageEntity>();
-        await foreach (var row in table.QueryAsync<UsageEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            if (row.Channel is not null)
-            {
-                lines.Add(row);
-            }
-        }
+    /// <summary>The report lines (per agent and channel) of days <paramref name="from"/> to <paramref name="to"/> (UTC, inclusive).</summary>
+    public Task<IReadOnlyList<UsageEntity>> ReportAsync(OrgId org, string from, string to, CancellationToken cancellationToken) =>
+        DayRowsAsync(org, from, to, row => row.Channel is not null, cancellationToken);
 
-        return lines;
-    }
+    /// <summary>A widget key's day rows from <paramref name="from"/> to <paramref name="to"/> (inclusive).</summary>
+    public Task<IReadOnlyList<UsageEntity>> WidgetKeyDaysAsync(OrgId org, string keyId, string from, string to, CancellationToken cancellationToken) =>
+        DayRowsAsync(org, from, to, row => row.RowKey == UsageRows.ScopeDay(row.Day ?? string.Empty, keyId), cancellationToken);
 
     /// <summary>Counts what a widget key's visitors did today (sessions, messages, refused origins) and when.</summary>
     public async Task CountWidgetAsync(OrgId org, string keyId, DateTimeOffset now, Action<UsageEntity> count, CancellationToken cancellationToken)
@@ -174,54 +161,22 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
         ArgumentNullException.ThrowIfNull(count);
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var day = UsageRows.Day(now);
-        for (var attempt = 1; ; attempt++)
+        await WriteAsync(table, async () =>
         {
-            var row = await CounterAsync(table, org, UsageRows.AgentDay(day, keyId), day, null, cancellationToken).ConfigureAwait(false);
+            var row = await CounterAsync(table, org, UsageRows.ScopeDay(day, keyId), day, null, cancellationToken).ConfigureAwait(false);
             count(row);
             row.LastUsedAt = now;
-            if (await TrySubmitAsync(table, [row], cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            await BackOffAsync(attempt, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>A widget key's day rows from <paramref name="from"/> to <paramref name="to"/> (inclusive).</summary>
-    public async Task<IReadOnlyList<UsageEntity>> WidgetKeyDaysAsync(OrgId org, string keyId, string from, string to, CancellationToken cancellationToken)
-    {
-        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {org.Value} and RowKey ge {UsageRows.Prefix + from} and RowKey lt {UsageRows.Prefix + to + "~"}");
-        var days = new List<UsageEntity>();
-        await foreach (var row in table.QueryAsync<UsageEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            if (row.RowKey.EndsWith("_" + keyId, StringComparison.Ordinal))
-            {
-                days.Add(row);
-            }
-        }
-
-        return days;
+            return [row];
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ApplyAsync(OrgId org, UsageReservation reservation, long tokens, long microUsd, Action<UsageEntity>? report, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reservation);
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        for (var attempt = 1; ; attempt++)
+        await WriteAsync(table, async () =>
         {
-            var rows = new List<UsageEntity>
-            {
-                await CounterAsync(table, org, UsageRows.OrgDay(reservation.Day), reservation.Day, null, cancellationToken).ConfigureAwait(false),
-                await CounterAsync(table, org, UsageRows.AgentDay(reservation.Day, reservation.AgentId), reservation.Day, reservation.AgentId, cancellationToken).ConfigureAwait(false),
-            };
-            if (reservation.WidgetKeyId is { } keyId)
-            {
-                rows.Add(await CounterAsync(table, org, UsageRows.AgentDay(reservation.Day, keyId), reservation.Day, null, cancellationToken).ConfigureAwait(false));
-            }
-
+            var rows = await CountersAsync(table, org, reservation.Day, reservation.AgentId, reservation.WidgetKeyId, cancellationToken).ConfigureAwait(false);
             foreach (var row in rows)
             {
                 row.ReservedTokens = Math.Max(0, row.ReservedTokens - reservation.Tokens);
@@ -237,28 +192,44 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
                 rows.Add(line);
             }
 
-            if (await TrySubmitAsync(table, rows, cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
+            return rows;
+        }, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// Reads rows, changes them and writes them in one transaction under their ETags; when another writer got there
+    /// first, backs off and starts again from a fresh read.
+    /// </summary>
+    private static async Task WriteAsync(TableClient table, Func<Task<List<UsageEntity>>> readAndChange, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; !await TrySubmitAsync(table, await readAndChange().ConfigureAwait(false), cancellationToken).ConfigureAwait(false); attempt++)
+        {
             await BackOffAsync(attempt, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static async Task CountRefusalAsync(TableClient table, OrgId org, string day, string agentId, string channel, CancellationToken cancellationToken)
+    /// <summary>The day's cap counters a turn touches: the org's, the agent's, and the widget key's when it has one, in that order.</summary>
+    private static async Task<List<UsageEntity>> CountersAsync(TableClient table, OrgId org, string day, string agentId, string? widgetKeyId, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var rows = new List<UsageEntity>
         {
-            var line = await ReportLineAsync(table, org, day, agentId, channel, cancellationToken).ConfigureAwait(false);
-            line.RefusedTurns++;
-            if (await TrySubmitAsync(table, [line], cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            await BackOffAsync(attempt, cancellationToken).ConfigureAwait(false);
+            await CounterAsync(table, org, UsageRows.OrgDay(day), day, null, cancellationToken).ConfigureAwait(false),
+            await CounterAsync(table, org, UsageRows.ScopeDay(day, agentId), day, agentId, cancellationToken).ConfigureAwait(false),
+        };
+        if (widgetKeyId is not null)
+        {
+            rows.Add(await CounterAsync(table, org, UsageRows.ScopeDay(day, widgetKeyId), day, null, cancellationToken).ConfigureAwait(false));
         }
+
+        return rows;
+    }
+
+    private async Task<IReadOnlyList<UsageEntity>> DayRowsAsync(OrgId org, string from, string to, Func<UsageEntity, bool> wanted, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {org.Value} and RowKey ge {UsageRows.Prefix + from} and RowKey lt {UsageRows.Prefix + to + "~"}");
+        return await table.QueryAsync<UsageEntity>(filter, cancellationToken: cancellationToken).Where(wanted).ToListAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static CapRefusal? Crosses(UsageEntity row, long tokenCap, long costCap, long tokens, long microUsd, string whose)

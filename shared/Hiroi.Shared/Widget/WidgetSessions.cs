@@ -31,9 +31,6 @@ public sealed class WidgetSessions(
     private WidgetOptions Settings => options.Value;
     private TimeSpan Idle => TimeSpan.FromSeconds(Settings.IdleSeconds);
 
-    /// <summary>The key a request names when it may serve <paramref name="origin"/>; refusals say why without telling keys apart.</summary>
-    public Task<(OrgId Org, WidgetKeyEntity Key)?> UsableKeyAsync(string keyId, CancellationToken cancellationToken) => KeyAsync(keyId, usable: true, cancellationToken);
-
     /// <summary>The key a request names; with <paramref name="usable"/>, only while it may open sessions (not revoked, not rotated out).</summary>
     public async Task<(OrgId Org, WidgetKeyEntity Key)?> KeyAsync(string keyId, bool usable, CancellationToken cancellationToken) =>
         await keys.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false) is { } found && (!usable || found.Key.IsUsable(time.GetUtcNow())) ? found : null;
@@ -126,21 +123,19 @@ public sealed class WidgetSessions(
             return (null, gone);
         }
 
-        var found = (Org: org, Key: key);
-
         var now = time.GetUtcNow();
         var reason = session.EndReason
-            ?? (!found.Key.IsUsable(now) ? "the widget key was revoked or rotated out"
+            ?? (!key.IsUsable(now) ? "the widget key was revoked or rotated out"
             : session.EndsAt <= now ? "the session reached its maximum duration"
             : now - session.LastSeenAt >= Idle ? "the session was idle too long"
             : null);
         if (reason is not null)
         {
-            await EndAsync(found.Org, session, reason, cancellationToken).ConfigureAwait(false);
+            await EndAsync(org, session, reason, cancellationToken).ConfigureAwait(false);
             return (null, Ended(reason));
         }
 
-        return (new HeldSession(found.Org, found.Key, session), null);
+        return (new HeldSession(org, key, session), null);
     }
 
     public async Task<DateTimeOffset> HeartbeatAsync(HeldSession held, CancellationToken cancellationToken)
