@@ -38,11 +38,17 @@ public sealed class SweepCrashTests
         }
 
         async Task<int> LeftAsync() => await messages.ListAsync(org, default).CountAsync();
+
+        // Each kill waits for the sweep to make progress since the last one, so it lands mid-run on a slow machine as
+        // well as a fast one. Expired rows go in row-key order, so the first one left is a cheap probe of progress.
+        var firstLeft = 0;
         for (var kills = 0; kills < 3; kills++)
         {
             await host.StartAsync();
-            await Task.Delay(Random.Shared.Next(1500, 3000));
+            await WaitUntilGoneAsync(messages, org, $"msg_{firstLeft:D6}");
+            await Task.Delay(Random.Shared.Next(0, 500));
             host.Kill();
+            firstLeft = await FirstLeftAsync(messages, org, firstLeft, Old);
         }
 
         var midway = await LeftAsync();
@@ -60,5 +66,27 @@ public sealed class SweepCrashTests
         Assert.All(left, m => Assert.True(m.At > now.AddDays(-90)));
         var audited = await new AuditTrail(tables, TimeProvider.System).QueryAsync(org, new AuditQuery(null, null, null, AuditActions.RetentionDeleted), 500, null, default);
         Assert.True(audited.Entries.Sum(e => int.Parse(e.Detail!.Split(' ')[0]["deleted=".Length..], System.Globalization.CultureInfo.InvariantCulture)) >= Old);
+    }
+
+    private static async Task WaitUntilGoneAsync(MessageRepository messages, OrgId org, string rowKey)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline && await messages.FindAsync(org, rowKey, default) is not null)
+        {
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The index of the first expired row still stored, found by halving between what is known gone and the end.</summary>
+    private static async Task<int> FirstLeftAsync(MessageRepository messages, OrgId org, int knownGone, int old)
+    {
+        int low = knownGone, high = old;
+        while (low < high)
+        {
+            var middle = (low + high) / 2;
+            if (await messages.FindAsync(org, $"msg_{middle:D6}", default) is null) { low = middle + 1; } else { high = middle; }
+        }
+
+        return low;
     }
 }
