@@ -24,6 +24,7 @@ const generated = {
   Hiroi__TenantSecrets__KeyEncryptionKeys: () => `local1:${key()}`,
   Hiroi__Calls__CallbackSigningKeys: () => `local1:${key()}`,
   Hiroi__Privacy__SubjectKey: () => key(),
+  Hiroi__SignIn__TotpKeys: () => `local1:${key()}`,
 };
 for (const [name, make] of Object.entries(generated)) {
   if (!settings.Values[name]) settings.Values[name] = make();

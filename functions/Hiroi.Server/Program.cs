@@ -1,4 +1,5 @@
 using Hiroi.Endpoints.Hosting;
+using Hiroi.Endpoints.SignIn;
 using Hiroi.Server.AcsSimulator;
 using Hiroi.Server.Cli;
 using Hiroi.Server.Workflows;
@@ -11,7 +12,7 @@ if (HiroiCli.Handles(args))
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddLocalSettings(builder.Environment.ContentRootPath);
-builder.Services.AddHiroiCore(builder.Configuration).AddSelfHostWorkflows();
+builder.Services.AddHiroiCore(builder.Configuration).AddSelfHostWorkflows().AddSignInMailSender();
 var simulateAcs = builder.Configuration.GetValue<bool>(AcsSimulatorOptions.Section + ":Enabled");
 if (simulateAcs)
 {

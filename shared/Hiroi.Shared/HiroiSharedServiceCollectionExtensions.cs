@@ -56,6 +56,16 @@ public static class HiroiSharedServiceCollectionExtensions
         services.AddSingleton<ApiKeyRepository>();
         services.AddSingleton<ApiKeyVerifier>();
         services.AddSingleton<ApiKeyService>();
+        services.AddSection<SignIn.SignInOptions>(SignIn.SignInOptions.Section);
+        services.AddSingleton<SignIn.AccountRepository>();
+        services.AddSingleton<SignIn.AccountAudit>();
+        services.AddSingleton<SignIn.SignInSessionStore>();
+        services.AddSingleton<SignIn.SignInTokenStore>();
+        services.AddSingleton<SignIn.SignInThrottle>();
+        services.AddSingleton<SignIn.SignInMailbox>();
+        services.AddSingleton<SignIn.TotpSecretCipher>();
+        services.AddSingleton<SignIn.ConsoleSignIn>();
+        services.AddSingleton<SignIn.TwoFactor>();
         services.AddSingleton<MemberService>();
         services.AddSingleton<OrganizationService>();
         return services;

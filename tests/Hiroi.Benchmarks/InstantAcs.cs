@@ -8,6 +8,8 @@ internal sealed class InstantAcs : IAcsClient
     public Task<SmsSendResult> SendSmsAsync(SmsRequest request, CancellationToken cancellationToken) =>
         Task.FromResult(new SmsSendResult("bench-" + request.RepeatabilityId.ToString("N"), true, 202, null));
 
+    public Task<string> SendEmailAsync(EmailRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
+
     public Task<CallConnection> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
 
     public Task<CallConnection> AnswerCallAsync(string incomingCallContext, Uri callbackUri, string? operationContext, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Events;
 using Hiroi.Shared.Retention;
+using Hiroi.Shared.SignIn;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
 
@@ -24,7 +25,9 @@ public sealed record OrgPage(IReadOnlyList<string> Orgs, string? Next);
 /// transaction; last, the platform's expired event claims. The cutoff comes from the clock and the org's period at every
 /// batch, so nothing younger than its retention is deleted, and a batch run twice finds nothing the first one deleted.
 /// </summary>
-public sealed class RetentionSweep(HiroiTables tables, IEnumerable<IExpiringData> kinds, RetentionSettings settings, EventClaims claims, AuditTrail audit, TimeProvider time)
+public sealed class RetentionSweep(
+    HiroiTables tables, IEnumerable<IExpiringData> kinds, RetentionSettings settings, EventClaims claims, SignInTokenStore signInTokens, SignInSessionStore signInSessions,
+    AuditTrail audit, TimeProvider time)
 {
     public const int TableBatch = 100;
     public const int TableBatchesPerStep = 5;
@@ -75,9 +78,18 @@ public sealed class RetentionSweep(HiroiTables tables, IEnumerable<IExpiringData
         return new SweepBatchResult(expired.Count, More: expired.Count == BatchSize);
     }
 
-    /// <summary>Event claims hold no personal data (a hash of the event id); they are kept a week, then go. Returns how many went.</summary>
-    public Task<int> DeleteExpiredClaimsAsync(CancellationToken cancellationToken) =>
-        claims.DeleteExpiredAsync(time.GetUtcNow(), BatchSize, cancellationToken);
+    /// <summary>
+    /// The platform's short-lived rows, no org's to keep: event claims (a hash of the event id, kept a week), expired
+    /// magic links and email codes, and ended sessions that never chose an org. Returns the largest count that went, so
+    /// the caller runs it again while any of them filled a batch.
+    /// </summary>
+    public async Task<int> DeleteExpiredClaimsAsync(CancellationToken cancellationToken)
+    {
+        var claimed = await claims.DeleteExpiredAsync(time.GetUtcNow(), BatchSize, cancellationToken).ConfigureAwait(false);
+        var tokens = await signInTokens.DeleteExpiredAsync(BatchSize, cancellationToken).ConfigureAwait(false);
+        var sessions = await signInSessions.DeleteEndedWithoutOrgAsync(BatchSize, cancellationToken).ConfigureAwait(false);
+        return Math.Max(claimed, Math.Max(tokens, sessions));
+    }
 
     private static Dictionary<string, IExpiringData> ByName(IEnumerable<IExpiringData> implementations)
     {

@@ -3,7 +3,6 @@ using System.Text.Encodings.Web;
 using Hiroi.Shared.ApiKeys;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -64,19 +63,11 @@ public sealed class ApiKeyAuthenticationHandler(
 
         Response.Headers.WWWAuthenticate = "Bearer";
         await WriteProblemAsync(StatusCodes.Status401Unauthorized, "Unauthorized",
-            "Send a valid API key as 'Authorization: Bearer <key>'.");
+            "Sign in, or send a valid API key as 'Authorization: Bearer <key>'.");
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden", "Your role does not allow this.");
 
-    private async Task WriteProblemAsync(int status, string title, string detail)
-    {
-        Response.StatusCode = status;
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
-        });
-    }
+    private Task WriteProblemAsync(int status, string title, string detail) => AuthProblems.WriteAsync(Context, problems, status, title, detail);
 }

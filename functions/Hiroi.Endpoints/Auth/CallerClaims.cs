@@ -43,4 +43,10 @@ public static class Policies
 
     /// <summary>Owners only (deleting the org).</summary>
     public const string Owner = "org.owner";
+
+    /// <summary>A person with a console session, perhaps still owing a second factor (sign-out, the second step).</summary>
+    public const string SignedIn = "person.signed_in";
+
+    /// <summary>A person who has passed every sign-in step (managing their own sessions, passkeys and TOTP).</summary>
+    public const string SignedInComplete = "person.complete";
 }

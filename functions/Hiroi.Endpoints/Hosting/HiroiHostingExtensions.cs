@@ -15,6 +15,7 @@ using Hiroi.Endpoints.Health;
 using Hiroi.Endpoints.OpenApi;
 using Hiroi.Endpoints.Problems;
 using Hiroi.Endpoints.Protection;
+using Hiroi.Endpoints.SignIn;
 using Hiroi.Endpoints.Telemetry;
 using Hiroi.Endpoints.Telephony;
 using Hiroi.Endpoints.Telephony.Calls;
@@ -36,6 +37,9 @@ namespace Hiroi.Endpoints.Hosting;
 /// <summary>What any host (the self-host, the Functions app, tests) calls to get the whole platform.</summary>
 public static class HiroiHostingExtensions
 {
+    /// <summary>The default scheme: forwards to the API key or the session scheme, by what the request carries.</summary>
+    public const string CallerScheme = "Caller";
+
     /// <summary>
     /// Every service of the platform, and nothing that runs by itself: each host adds its Durable Task engine (and the
     /// client the workflow starter calls through), its timers and background services.
@@ -52,6 +56,7 @@ public static class HiroiHostingExtensions
         services.AddWorkflows();
         services.AddAgents();
         services.AddWidget();
+        services.AddConsoleSignIn();
 
         services.AddHiroiRateLimits();
         services.AddHiroiOpenApi();
@@ -68,12 +73,20 @@ public static class HiroiHostingExtensions
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
 
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        // One scheme per request: an Authorization header means an API key, otherwise the console's session cookie.
+        services.AddAuthentication(CallerScheme)
+            .AddPolicyScheme(CallerScheme, null, o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.ContainsKey("Authorization") || SessionCookie.Read(context.Request) is null
+                    ? ApiKeyAuthenticationHandler.SchemeName
+                    : SessionAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Member, p => p.RequireAuthenticatedUser().RequireClaim(CallerClaims.OrgId))
             .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().RequireClaim(CallerClaims.OrgId).RequireRole("owner", "admin"))
             .AddPolicy(Policies.Owner, p => p.RequireAuthenticatedUser().RequireClaim(CallerClaims.OrgId).RequireRole("owner"))
+            .AddPolicy(Policies.SignedIn, p => p.RequireAuthenticatedUser().RequireClaim(SessionAuthenticationHandler.AccountClaim))
+            .AddPolicy(Policies.SignedInComplete, p => p.RequireAuthenticatedUser().RequireClaim(SessionAuthenticationHandler.CompleteClaim))
             // A route that says nothing needs an org caller (401 without one); anonymous routes opt out with AllowAnonymous.
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireClaim(CallerClaims.OrgId).Build());
         return services;
@@ -89,6 +102,8 @@ public static class HiroiHostingExtensions
         app.UseStatusCodePages();
         app.UseRequestCharsetCheck();
         app.UseAuthentication();
+        // Before anything runs for a cookie-authenticated request: it must prove it comes from the console itself.
+        app.UseCsrfProtection();
         // After authentication, so a caller with a credential draws from its own bucket, not its IP's.
         app.UseRateLimiter();
         app.UseAuthorization();
@@ -106,6 +121,9 @@ public static class HiroiHostingExtensions
         app.MapEventGrid();
         app.MapCallCallbacks();
         app.MapWidget();
+        app.MapSignIn();
+        app.MapTwoFactor();
+        app.MapConsolePages();
         app.MapGroup("/api").RequireAuthorization(Policies.Member).MapOrgs().MapMembers().MapApiKeys().MapNumbers().MapOptOuts().MapConversations().MapCalls()
             .MapContacts().MapDoNotContact().MapCampaigns().MapAudit().MapRetention().MapPrivacy().MapAgents().MapUsage().MapTenantSecrets().MapWidgetKeys();
         return app;

@@ -18,6 +18,11 @@ public sealed class OrgFunctions(HiroiHttp http)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/orgs/current/deletion")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
         http.RunAsync(nameof(RequestOrgDeletion), request, client);
 
+    [Function(nameof(SetOrgTwoFactor))]
+    public Task<IResult> SetOrgTwoFactor(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/orgs/current/two-factor")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        http.RunAsync(nameof(SetOrgTwoFactor), request, client);
+
     [Function(nameof(ListMembers))]
     public Task<IResult> ListMembers(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/members")] HttpRequest request, [DurableClient] DurableTaskClient client) =>

@@ -36,6 +36,7 @@ public static class AcsSimulatorApi
         // The simulator stands in for ACS, outside the platform: the platform's rate limits are not its to apply.
         var acs = app.MapGroup("").AllowAnonymous().DisableRateLimiting().WithTags("ACS simulator").AddEndpointFilter(VerifySignatureAsync);
         acs.MapPost("/sms", SendSmsAsync);
+        acs.MapPost("/emails:send", SendEmailAsync);
         acs.MapPost("/calling/callConnections", CreateCallAsync);
         acs.MapPost("/calling/callConnections:answer", AnswerAsync);
         acs.MapPost("/calling/callConnections:reject", () => TypedResults.NoContent());
@@ -54,6 +55,7 @@ public static class AcsSimulatorApi
         open.MapPost("/simulate/sms", SimulateSmsAsync);
         open.MapPost("/simulate/incoming-call", SimulateIncomingCall);
         open.MapGet("/simulate/sent-sms", async (SimulatorStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync("sms", ct)));
+        open.MapGet("/simulate/sent-email", async (SimulatorStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync("email", ct)));
         return app;
     }
 
@@ -101,6 +103,24 @@ public static class AcsSimulatorApi
         }
 
         return TypedResults.Json(new { value = results }, statusCode: 202);
+    }
+
+    /// <summary>ACS Email's send: recorded once per repeatability id, answered 202 with an operation id as ACS does.</summary>
+    private static async Task<IResult> SendEmailAsync(HttpRequest request, SimulatorStore store, CancellationToken ct)
+    {
+        using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+        var root = body.RootElement;
+        var content = root.GetProperty("content");
+        var repeatability = request.Headers["Repeatability-Request-ID"].FirstOrDefault() ?? Guid.NewGuid().ToString();
+        var (record, _) = await store.RecordOnceAsync("email", repeatability, () => new SimulatedRecord
+        {
+            From = root.GetProperty("senderAddress").GetString(),
+            To = root.GetProperty("recipients").GetProperty("to")[0].GetProperty("address").GetString(),
+            Subject = content.GetProperty("subject").GetString(),
+            Text = content.TryGetProperty("plainText", out var text) ? text.GetString() : null,
+            MessageId = Guid.NewGuid().ToString("D"),
+        }, ct);
+        return TypedResults.Json(new { id = record.MessageId, status = "Running" }, statusCode: 202);
     }
 
     private static async Task<IResult> CreateCallAsync(HttpRequest request, SimulatorStore store, SimulatorOutbox outbox, IOptions<AcsSimulatorOptions> options, CancellationToken ct)

@@ -23,6 +23,11 @@ public sealed class SimulatedRecord : ITableEntity
     public string? State { get; set; }
     public bool Recording { get; set; }
     public bool Deleted { get; set; }
+
+    /// <summary>An email's subject and body, so a developer (and the browser test) can follow the sign-in link it carries.</summary>
+    public string? Subject { get; set; }
+
+    public string? Text { get; set; }
 }
 
 /// <summary>

@@ -30,6 +30,10 @@ public sealed class AcsOptions : IValidatableObject
     public string SmsApiVersion { get; set; } = "2021-03-07";
 
     [Required]
+    [RegularExpression(ApiVersionPattern, ErrorMessage = "must be an ACS api-version such as 2023-03-31")]
+    public string EmailApiVersion { get; set; } = "2023-03-31";
+
+    [Required]
     [RegularExpression(ApiVersionPattern, ErrorMessage = "must be an ACS api-version such as 2024-09-15")]
     public string CallAutomationApiVersion { get; set; } = "2024-09-15";
 

@@ -64,6 +64,28 @@ public sealed partial class AcsRestClient : IAcsClient
             item.ErrorMessage is null ? null : PersonalDataRedactor.Redact(item.ErrorMessage));
     }
 
+    public async Task<string> SendEmailAsync(EmailRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var body = Serialize(
+            new SendEmailBody(
+                request.SenderAddress,
+                new EmailContentBody(request.Subject, request.PlainText),
+                new EmailRecipientsBody([new EmailAddressBody(request.To)])),
+            AcsJsonContext.Default.SendEmailBody);
+        var uri = Resource("/emails:send", _options.EmailApiVersion);
+
+        using var response = await SendAsync(
+            "SendEmail",
+            () => Post(uri, body, request.RepeatabilityId, request.RepeatabilityFirstSent),
+            retry: true,
+            notFoundIsSuccess: false,
+            HttpCompletionOption.ResponseContentRead,
+            cancellationToken).ConfigureAwait(false);
+        var result = await ReadAsync(response, AcsJsonContext.Default.EmailSendResponse, cancellationToken).ConfigureAwait(false);
+        return result?.Id ?? throw Malformed("SendEmail", response, "no operation id");
+    }
+
     public async Task<CallConnection> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -413,6 +435,16 @@ internal sealed record SmsSendResponse(IReadOnlyList<SmsSendResponseItem>? Value
 internal sealed record SmsSendResponseItem(
     string? To, string? MessageId, int HttpStatusCode, string? RepeatabilityResult, bool Successful, string? ErrorMessage);
 
+internal sealed record SendEmailBody(string SenderAddress, EmailContentBody Content, EmailRecipientsBody Recipients);
+
+internal sealed record EmailContentBody(string Subject, string PlainText);
+
+internal sealed record EmailRecipientsBody(IReadOnlyList<EmailAddressBody> To);
+
+internal sealed record EmailAddressBody(string Address);
+
+internal sealed record EmailSendResponse(string? Id, string? Status);
+
 internal sealed record PhoneNumberBody(string Value);
 
 internal sealed record CommunicationIdentifierBody(string Kind, PhoneNumberBody PhoneNumber);
@@ -443,6 +475,8 @@ internal sealed record CommunicationError(string? Code, string? Message);
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(SendSmsBody))]
 [JsonSerializable(typeof(SmsSendResponse))]
+[JsonSerializable(typeof(SendEmailBody))]
+[JsonSerializable(typeof(EmailSendResponse))]
 [JsonSerializable(typeof(CreateCallBody))]
 [JsonSerializable(typeof(AnswerCallBody))]
 [JsonSerializable(typeof(RejectCallBody))]

@@ -10,6 +10,12 @@ public interface IAcsClient
     /// <summary>Sends one SMS. Idempotent through <see cref="SmsRequest.RepeatabilityId"/> (ACS repeatability headers).</summary>
     Task<SmsSendResult> SendSmsAsync(SmsRequest request, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Sends one email through ACS Email (<c>POST /emails:send</c>). Idempotent through
+    /// <see cref="EmailRequest.RepeatabilityId"/>. Returns ACS's operation id. The address and content are never logged.
+    /// </summary>
+    Task<string> SendEmailAsync(EmailRequest request, CancellationToken cancellationToken);
+
     /// <summary>Places an outbound call. Idempotent through <see cref="CreateCallRequest.RepeatabilityId"/>.</summary>
     Task<CallConnection> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken);
 
@@ -46,6 +52,15 @@ public sealed record SmsRequest(
 /// <param name="HttpStatusCode">ACS's per-recipient status.</param>
 /// <param name="ErrorMessage">ACS's reason when not accepted.</param>
 public sealed record SmsSendResult(string? MessageId, bool Accepted, int HttpStatusCode, string? ErrorMessage);
+
+/// <param name="SenderAddress">A verified sender of the ACS Email resource, e.g. <c>DoNotReply@contoso.azurecomm.net</c>.</param>
+/// <param name="To">The recipient's address; never logged.</param>
+/// <param name="Subject">Subject line.</param>
+/// <param name="PlainText">The body; it carries a link or a code, never anything else secret.</param>
+/// <param name="RepeatabilityId">Stable id of this send; a retry reuses it.</param>
+/// <param name="RepeatabilityFirstSent">When the first attempt of this send was made.</param>
+public sealed record EmailRequest(
+    string SenderAddress, string To, string Subject, string PlainText, Guid RepeatabilityId, DateTimeOffset RepeatabilityFirstSent);
 
 public sealed record CreateCallRequest(
     string From, string To, Uri CallbackUri, string? OperationContext, Guid RepeatabilityId, DateTimeOffset RepeatabilityFirstSent);

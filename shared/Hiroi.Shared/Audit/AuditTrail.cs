@@ -183,6 +183,14 @@ public sealed class AuditTrail(HiroiTables tables, TimeProvider time)
 public static class AuditActions
 {
     public const string OrgCreated = "org.created";
+    public const string SignedIn = "signin.succeeded";
+    public const string SignInFailed = "signin.failed";
+    public const string SignedOut = "signin.signed_out";
+    public const string SessionRevoked = "session.revoked";
+    public const string TwoFactorEnabled = "2fa.enabled";
+    public const string TwoFactorDisabled = "2fa.disabled";
+    public const string RecoveryCodeUsed = "2fa.recovery_code_used";
+    public const string OrgTwoFactorChanged = "org.2fa_requirement_changed";
     public const string OrgDeletionRequested = "org.deletion_requested";
     public const string OrgPurged = "org.purged";
     public const string MemberAdded = "member.added";

@@ -59,6 +59,24 @@ public sealed class ExpiringWidgetSessions(Widget.WidgetSessionRepository sessio
 /// <summary>Used signed-token ids, by when they were used.</summary>
 public sealed class ExpiringWidgetTokenIds(Widget.WidgetJtiRepository ids) : ExpiringRows<Widget.WidgetJtiEntity>(ids, DataRegistry.WidgetTokenIds);
 
+/// <summary>Console sessions that acted for the org, the org's auth artefacts period after their end.</summary>
+public sealed class ExpiringSignInSessions(SignIn.SignInSessionStore sessions) : IExpiringData
+{
+    public StoredKind Kind => DataRegistry.SignInSessions;
+
+    public async Task<IReadOnlyList<object>> FindExpiredAsync(OrgId org, DateTimeOffset cutoff, int max, CancellationToken cancellationToken) =>
+        await sessions.EndedBeforeAsync(org, cutoff, max, cancellationToken).ConfigureAwait(false);
+
+    public async Task DeleteAsync(OrgId org, IReadOnlyList<object> expired, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(expired);
+        foreach (var row in expired.Cast<SignIn.SignInSessionEntity>())
+        {
+            await sessions.RevokeAsync(row.AccountId, row.PartitionKey, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
+
 /// <summary>Call records, by when the call started, with the index rows that find them by ACS's server call id.</summary>
 public sealed class ExpiringCalls(CallRepository calls) : ExpiringRows<CallEntity>(calls, DataRegistry.Calls)
 {

@@ -170,6 +170,23 @@ public static class DataRegistry
     public static readonly StoredKind WidgetTokenIds = new(
         "widgetTokenIds", TableNames.WidgetSessions, OrgPartitioning.Org, Widget.WidgetJtiEntity.Prefix, new(DataKinds.WidgetSessions, nameof(Widget.WidgetJtiEntity.UsedAt)));
 
+    /// <summary>
+    /// Console sessions (hashes of their ids, account and member ids, timeouts), kept the org's auth artefacts period past
+    /// their end. Sessions that never chose an org go with the platform's expired rows.
+    /// </summary>
+    public static readonly StoredKind SignInSessions = new(
+        "signInSessions", TableNames.SignInSessions, OrgPartitioning.IndexNamingOrg, Retention: new(DataKinds.AuthArtefacts, nameof(SignIn.SignInSessionEntity.ExpiresAt)),
+        RowKeyIsId: false);
+
+    /// <summary>
+    /// People's accounts: profile (email, sealed TOTP secret, recovery code hashes), the index of their memberships, their
+    /// sessions and passkeys. Not an org's: an account goes with its person's last membership.
+    /// </summary>
+    public static readonly StoredKind Accounts = new("accounts", TableNames.Accounts, OrgPartitioning.Platform);
+
+    /// <summary>Magic links and email codes (hashes only), deleted by the sweep once expired.</summary>
+    public static readonly StoredKind SignInTokens = new("signInTokens", TableNames.SignInTokens, OrgPartitioning.Platform);
+
     public static readonly StoredKind RetentionSettings = new(
         "retentionSettings", TableNames.Orgs, OrgPartitioning.Org, RetentionEntity.RowKeyValue);
 
@@ -200,7 +217,8 @@ public static class DataRegistry
     public static readonly IReadOnlyList<StoredKind> All =
     [
         Recordings, Messages, Conversations, CallIndex, Calls, CampaignContacts, WidgetMessages, WidgetSessions, Contacts, OptOuts, DoNotContact, Membership,
-        ApiKeys, ContactLists, Campaigns, Numbers, NumberOwners, Agents, AgentTurns, AgentUsage, TenantSecrets, WidgetKeys, WidgetTokenIds, RetentionSettings, AnonymizedAudit, DeletedOrg, EventClaims,
+        ApiKeys, ContactLists, Campaigns, Numbers, NumberOwners, Agents, AgentTurns, AgentUsage, TenantSecrets, WidgetKeys, WidgetTokenIds, SignInSessions, RetentionSettings, AnonymizedAudit, DeletedOrg, EventClaims,
+        Accounts, SignInTokens,
         WorkflowHistory, WorkflowInstances, WorkflowPartitions,
     ];
 

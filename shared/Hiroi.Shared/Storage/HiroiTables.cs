@@ -48,6 +48,9 @@ public static class TableNames
     public const string TenantSecrets = "TenantSecrets";
     public const string WidgetKeys = "WidgetKeys";
     public const string WidgetSessions = "WidgetSessions";
+    public const string Accounts = "Accounts";
+    public const string SignInSessions = "SignInSessions";
+    public const string SignInTokens = "SignInTokens";
 
     /// <summary>The self-host's default Durable task hub; the engine names its tables (History, Instances, Partitions) after it.</summary>
     public const string WorkflowHub = "workflows";

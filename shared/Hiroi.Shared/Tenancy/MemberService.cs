@@ -1,4 +1,5 @@
 using Hiroi.Shared.Audit;
+using Hiroi.Shared.SignIn;
 using Hiroi.Shared.Storage;
 
 namespace Hiroi.Shared.Tenancy;
@@ -13,9 +14,12 @@ public enum MemberChange
 
 /// <summary>
 /// Membership rules: owners and admins manage members; only an owner may grant, change or remove the owner role; an org
-/// always keeps at least one owner. Every change is audited with member ids, never emails.
+/// always keeps at least one owner. Every change is audited with member ids, never emails. The person's account index
+/// follows each change, a new member is mailed a sign-in link, and a re-role or removal revokes their sessions in the
+/// org at once (so a session never acts with a role the person no longer has).
 /// </summary>
-public sealed class MemberService(MemberRepository members, AuditTrail audit, TimeProvider time)
+public sealed class MemberService(
+    MemberRepository members, AccountRepository accounts, SignInSessionStore sessions, SignInMailbox mail, AuditTrail audit, TimeProvider time)
 {
     public async Task<IReadOnlyList<MemberEntity>> ListAsync(Caller caller, CancellationToken cancellationToken)
     {
@@ -42,6 +46,12 @@ public sealed class MemberService(MemberRepository members, AuditTrail audit, Ti
             AddedBy = caller.ActorId,
         };
         await members.AddAsync(caller.OrgId, member, cancellationToken).ConfigureAwait(false);
+        await accounts.AddMembershipAsync(normalizedEmail, caller.OrgId, member.RowKey, role, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (!caller.ActorId.StartsWith("system:", StringComparison.Ordinal))
+        {
+            mail.Enqueue(new SignInMailRequest(normalizedEmail, SignInMailKind.Invitation));
+        }
+
         await audit.RecordAsync(caller, AuditActions.MemberAdded, "member:" + member.RowKey, role.ToWire(), cancellationToken)
             .ConfigureAwait(false);
         return (MemberChange.Done, member);
@@ -70,6 +80,8 @@ public sealed class MemberService(MemberRepository members, AuditTrail audit, Ti
             return (MemberChange.NotFound, null);
         }
 
+        await accounts.AddMembershipAsync(member.Email, caller.OrgId, memberId, role, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await sessions.RevokeAllAsync(AccountIds.For(member.Email), caller.OrgId, cancellationToken).ConfigureAwait(false);
         await audit.RecordAsync(caller, AuditActions.MemberRoleChanged, "member:" + memberId, $"{from}->{member.Role}", cancellationToken)
             .ConfigureAwait(false);
         return (MemberChange.Done, member);
@@ -94,6 +106,8 @@ public sealed class MemberService(MemberRepository members, AuditTrail audit, Ti
         // (anonymizing is idempotent). The account is gone after this; its entries stay without its id, then expire.
         await audit.RecordAsync(caller, AuditActions.MemberRemoved, "member:" + memberId, null, cancellationToken).ConfigureAwait(false);
         await audit.AnonymizeAsync(caller.OrgId, memberId, cancellationToken).ConfigureAwait(false);
+        await sessions.RevokeAllAsync(AccountIds.For(member.Email), caller.OrgId, cancellationToken).ConfigureAwait(false);
+        await accounts.RemoveMembershipAsync(member.Email, caller.OrgId, cancellationToken).ConfigureAwait(false);
         if (!await members.DeleteAsync(caller.OrgId, memberId, cancellationToken).ConfigureAwait(false))
         {
             return MemberChange.NotFound;

@@ -23,6 +23,7 @@ public enum DeletionRequest
 /// </summary>
 public sealed class OrgDeletion(
     OrganizationRepository orgs, ApiKeyRepository keys, ApiKeyVerifier verifier, PhoneNumberRepository numbers, NumberRegistry registry,
+    MemberRepository members, SignIn.AccountRepository accounts, SignIn.SignInSessionStore sessions,
     AuditTrail audit, IOptions<RetentionOptions> options, TimeProvider time)
 {
     public async Task<(DeletionRequest Outcome, DateTimeOffset? PurgeAfter)> RequestAsync(Caller caller, string? confirmName, CancellationToken cancellationToken)
@@ -60,9 +61,18 @@ public sealed class OrgDeletion(
         return (DeletionRequest.Scheduled, org.PurgeAfter);
     }
 
-    /// <summary>Deletes the org's API keys and releases its numbers, so no request or event reaches it any more.</summary>
+    /// <summary>
+    /// Deletes the org's API keys, ends its members' sessions there (and drops the org from their accounts) and releases
+    /// its numbers, so no request or event reaches it any more.
+    /// </summary>
     private async Task CloseAsync(Caller caller, CancellationToken cancellationToken)
     {
+        await sessions.RevokeOrgAsync(caller.OrgId, cancellationToken).ConfigureAwait(false);
+        await foreach (var member in members.ListAsync(caller.OrgId, cancellationToken).ConfigureAwait(false))
+        {
+            await accounts.RemoveMembershipAsync(member.Email, caller.OrgId, cancellationToken).ConfigureAwait(false);
+        }
+
         await foreach (var key in keys.ListAsync(caller.OrgId, cancellationToken).ConfigureAwait(false))
         {
             await keys.DeleteAsync(caller.OrgId, key.RowKey, cancellationToken).ConfigureAwait(false);

@@ -26,6 +26,9 @@ public sealed class OrganizationEntity : ITableEntity
 
     /// <summary>When the purge finished; the row is then a tombstone (no name) until the anonymized audit period ends.</summary>
     public DateTimeOffset? DeletedAt { get; set; }
+
+    /// <summary>Members must show a second factor (TOTP or a passkey) before their session may act for the org.</summary>
+    public bool RequireTwoFactor { get; set; }
 }
 
 public sealed class OrganizationRepository(HiroiTables tables)

@@ -23,6 +23,10 @@ public static class TestSettings
         ["Hiroi:Ai:AllowLoopbackTools"] = "true",
         // A light proof of work keeps widget tests quick; the check itself is the same.
         ["Hiroi:Widget:ProofOfWorkBits"] = "4",
+        // Sign-in mail links point at the in-memory server; TOTP secrets are sealed under a key of the test's own.
+        ["Hiroi:SignIn:PublicBaseUrl"] = "http://localhost",
+        ["Hiroi:SignIn:SenderAddress"] = "DoNotReply@hiroi.test",
+        ["Hiroi:SignIn:TotpKeys"] = "s1:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         ["Hiroi:TenantSecrets:KeyEncryptionKeys"] = "t1:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
     };
 }

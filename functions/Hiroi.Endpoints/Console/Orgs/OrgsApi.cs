@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Hiroi.Durable.Workflows;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Problems;
+using Hiroi.Shared.SignIn;
 using Hiroi.Shared.Tenancy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,7 +11,10 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Hiroi.Endpoints.Console.Orgs;
 
-public sealed record OrgResponse(string Id, string Name, DateTimeOffset CreatedAt, string YourRole, DateTimeOffset? DeletionScheduledFor);
+public sealed record OrgResponse(string Id, string Name, DateTimeOffset CreatedAt, string YourRole, DateTimeOffset? DeletionScheduledFor, bool RequireTwoFactor);
+
+/// <param name="Required">Whether members must show a second factor (TOTP or a passkey) before acting for the org.</param>
+public sealed record TwoFactorRequirementRequest(bool? Required);
 
 /// <param name="ConfirmName">The org's name exactly, so a stray call cannot delete it.</param>
 public sealed record DeleteOrgRequest(string? ConfirmName);
@@ -25,6 +29,7 @@ public static class OrgsApi
         var orgs = api.MapGroup("/orgs").WithTags("Orgs");
         orgs.MapGet("/current", GetCurrentAsync).WithName("GetCurrentOrg");
         orgs.MapPost("/current/deletion", RequestDeletionAsync).WithName("RequestOrgDeletion").RequireAuthorization(Policies.Owner);
+        orgs.MapPut("/current/two-factor", SetTwoFactorAsync).WithName("SetOrgTwoFactor").RequireAuthorization(Policies.Admin);
         return api;
     }
 
@@ -35,7 +40,27 @@ public static class OrgsApi
         var org = await orgs.GetAsync(caller.OrgId, cancellationToken);
         return org is null
             ? TypedResults.NotFound()
-            : TypedResults.Ok(new OrgResponse(caller.OrgId.Value, org.Name, org.CreatedAt, caller.Role.ToWire(), org.PurgeAfter));
+            : TypedResults.Ok(new OrgResponse(caller.OrgId.Value, org.Name, org.CreatedAt, caller.Role.ToWire(), org.PurgeAfter, org.RequireTwoFactor));
+    }
+
+    /// <summary>
+    /// Admins: require 2FA of every member. Turning it on ends the org's sessions that showed no second factor, so the
+    /// rule holds from now, not from their next sign-in.
+    /// </summary>
+    public static async Task<Results<Ok<OrgResponse>, ValidationProblem, NotFound>> SetTwoFactorAsync(
+        TwoFactorRequirementRequest request, ClaimsPrincipal user, OrgTwoFactorPolicy policy, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Required is not { } required)
+        {
+            return TypedResults.ValidationProblem(new Validation().Add("required", "must be true or false").Errors);
+        }
+
+        var caller = user.ToCaller();
+        var org = await policy.SetAsync(caller, required, cancellationToken);
+        return org is null
+            ? TypedResults.NotFound()
+            : TypedResults.Ok(new OrgResponse(caller.OrgId.Value, org.Name, org.CreatedAt, caller.Role.ToWire(), org.PurgeAfter, org.RequireTwoFactor));
     }
 
     /// <summary>

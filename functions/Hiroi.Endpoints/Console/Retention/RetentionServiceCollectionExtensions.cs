@@ -16,6 +16,7 @@ public static class RetentionServiceCollectionExtensions
         services.AddSingleton<RetentionSettings>();
         // One per expiring kind of DataRegistry, which sets the order.
         services.AddSingleton<IExpiringData, ExpiringMessages>();
+        services.AddSingleton<IExpiringData, ExpiringSignInSessions>();
         services.AddSingleton<IExpiringData, ExpiringConversations>();
         services.AddSingleton<IExpiringData, ExpiringAgentTurns>();
         services.AddSingleton<IExpiringData, ExpiringWidgetMessages>();

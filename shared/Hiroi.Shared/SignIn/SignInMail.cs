@@ -1,0 +1,99 @@
+using System.Threading.Channels;
+using Hiroi.Shared.Acs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hiroi.Shared.SignIn;
+
+public enum SignInMailKind
+{
+    Link,
+    Code,
+    Invitation,
+}
+
+/// <summary>A request for a sign-in mail to an address that may or may not have an account.</summary>
+public sealed record SignInMailRequest(string NormalizedEmail, SignInMailKind Kind);
+
+/// <summary>
+/// Sign-in mails are sent off the request path: asking for a link or a code only queues the address, so the answer is
+/// the same, at the same speed, whether or not the address has an account. A full queue drops the request (the person
+/// asks again), which also bounds the memory a flood can take.
+/// </summary>
+public sealed class SignInMailbox
+{
+    private readonly Channel<SignInMailRequest> _channel = Channel.CreateBounded<SignInMailRequest>(
+        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
+    public void Enqueue(SignInMailRequest request) => _channel.Writer.TryWrite(request);
+
+    public ChannelReader<SignInMailRequest> Reader => _channel.Reader;
+}
+
+/// <summary>
+/// Sends queued sign-in mails through ACS Email: only to addresses with an account, at most a few per address per
+/// quarter hour, each carrying one link or one code and nothing else secret. The address is never logged.
+/// </summary>
+public sealed class SignInMailSender(
+    SignInMailbox queue, AccountRepository accounts, SignInTokenStore tokens, SignInThrottle throttle, IServiceProvider services,
+    IOptions<SignInOptions> options, TimeProvider time, ILogger<SignInMailSender> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var request in queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await SendAsync(request, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning("Sign-in mail ({Kind}) failed: {Error}", request.Kind, e.GetType().Name);
+            }
+        }
+    }
+
+    /// <summary>Sends one mail now (the queue's reader calls this; tests may too).</summary>
+    public async Task SendAsync(SignInMailRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var settings = options.Value;
+        var accountId = AccountIds.For(request.NormalizedEmail);
+        if (!await accounts.MembershipsAsync(accountId, cancellationToken).AnyAsync(cancellationToken).ConfigureAwait(false)
+            || !await throttle.MayMailAsync(accountId, settings.MailsPerAddressPer15Minutes, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(settings.SenderAddress) || !Uri.TryCreate(settings.PublicBaseUrl, UriKind.Absolute, out var console))
+        {
+            logger.LogWarning("Sign-in mail not sent: set {Section}:SenderAddress and {Section}:PublicBaseUrl", SignInOptions.Section, SignInOptions.Section);
+            return;
+        }
+
+        var (subject, body) = request.Kind switch
+        {
+            SignInMailKind.Code => ("Your Hiroi sign-in code", CodeBody(await tokens.IssueCodeAsync(accountId, cancellationToken).ConfigureAwait(false), settings)),
+            SignInMailKind.Invitation => ("You are invited to Hiroi", LinkBody(console, await tokens.IssueLinkAsync(accountId, cancellationToken).ConfigureAwait(false), settings, invited: true)),
+            _ => ("Your Hiroi sign-in link", LinkBody(console, await tokens.IssueLinkAsync(accountId, cancellationToken).ConfigureAwait(false), settings, invited: false)),
+        };
+        // Resolved per mail: the ACS client is a typed HttpClient, whose handlers rotate; a singleton must not keep one.
+        var acs = services.GetRequiredService<IAcsClient>();
+        var id = await acs.SendEmailAsync(
+            new EmailRequest(settings.SenderAddress, request.NormalizedEmail, subject, body, Guid.NewGuid(), time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Sign-in mail ({Kind}) handed to ACS Email as operation {OperationId}", request.Kind, id);
+    }
+
+    /// <summary>The link's token rides in the fragment: it never reaches a server log, and opening the page does not use it.</summary>
+    public static string LinkFor(Uri console, string token) => new Uri(console, "/console/link").AbsoluteUri + "#token=" + token;
+
+    private static string LinkBody(Uri console, string token, SignInOptions settings, bool invited) =>
+        (invited ? "You have been added to an organization on Hiroi.\n\n" : string.Empty)
+        + $"Open this link to sign in to Hiroi. It works once, for {settings.MagicLinkMinutes} minutes:\n\n{LinkFor(console, token)}\n\n"
+        + "If you did not ask to sign in, ignore this mail.";
+
+    private static string CodeBody(string code, SignInOptions settings) =>
+        $"Your Hiroi sign-in code is {code}. It works once, for {settings.EmailCodeMinutes} minutes.\n\nIf you did not ask to sign in, ignore this mail.";
+}

@@ -1,0 +1,76 @@
+using Hiroi.Shared.RateLimiting;
+
+namespace Hiroi.Shared.SignIn;
+
+/// <summary>Whether an attempt may go ahead, and if not, when it may.</summary>
+public readonly record struct ThrottleDecision(bool Allowed, DateTimeOffset RetryAt)
+{
+    public static ThrottleDecision Go { get; } = new(true, default);
+}
+
+/// <summary>
+/// Graduated limits on sign-in failures (wrong codes, used links, failed passkeys), per account and per client IP: a few
+/// failures cost a short wait, more a longer one, then the subject is locked out for the rest of an hour. Counts live in
+/// <see cref="IFailureCounter"/> (Redis when configured), so every instance applies the same limits. An address with no
+/// account is counted the same way, so the answers never tell whether it has one.
+/// </summary>
+public sealed class SignInThrottle(IFailureCounter counter)
+{
+    /// <summary>Failures allowed per window before the subject waits for the window's end: rising delays, then the lockout.</summary>
+    private static readonly (TimeSpan Window, int Limit)[] AccountTiers =
+        [(TimeSpan.FromMinutes(1), 5), (TimeSpan.FromMinutes(5), 8), (TimeSpan.FromHours(1), 12)];
+
+    /// <summary>Looser per IP (an office shares one), still far below what guessing needs.</summary>
+    private static readonly (TimeSpan Window, int Limit)[] ClientTiers =
+        [(TimeSpan.FromMinutes(1), 20), (TimeSpan.FromMinutes(5), 40), (TimeSpan.FromHours(1), 100)];
+
+    private static readonly TimeSpan MailWindow = TimeSpan.FromMinutes(15);
+
+    public async Task<ThrottleDecision> CheckAsync(string? accountId, string clientIp, CancellationToken cancellationToken)
+    {
+        var retryAt = DateTimeOffset.MinValue;
+        foreach (var (subject, tiers) in Subjects(accountId, clientIp))
+        {
+            foreach (var (window, limit) in tiers)
+            {
+                var count = await counter.GetAsync(Key(subject, window), window, cancellationToken).ConfigureAwait(false);
+                if (count.Count >= limit && count.WindowEnds > retryAt)
+                {
+                    retryAt = count.WindowEnds;
+                }
+            }
+        }
+
+        return retryAt == DateTimeOffset.MinValue ? ThrottleDecision.Go : new ThrottleDecision(false, retryAt);
+    }
+
+    public async Task FailedAsync(string? accountId, string clientIp, CancellationToken cancellationToken)
+    {
+        foreach (var (subject, tiers) in Subjects(accountId, clientIp))
+        {
+            foreach (var (window, _) in tiers)
+            {
+                await counter.IncrementAsync(Key(subject, window), window, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Counts a sign-in mail to the account; false when it has had its share for now (nothing is sent, the answer is the same).</summary>
+    public async Task<bool> MayMailAsync(string accountId, int perWindow, CancellationToken cancellationToken)
+    {
+        var count = await counter.IncrementAsync("signin-mail:" + accountId, MailWindow, cancellationToken).ConfigureAwait(false);
+        return count.Count <= perWindow;
+    }
+
+    private static IEnumerable<(string Subject, (TimeSpan Window, int Limit)[] Tiers)> Subjects(string? accountId, string clientIp)
+    {
+        if (accountId is not null)
+        {
+            yield return ("signin-account:" + accountId, AccountTiers);
+        }
+
+        yield return ("signin-ip:" + clientIp, ClientTiers);
+    }
+
+    private static string Key(string subject, TimeSpan window) => $"{subject}|{(int)window.TotalSeconds}";
+}

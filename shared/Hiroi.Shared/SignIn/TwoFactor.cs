@@ -1,0 +1,217 @@
+using System.Security.Cryptography;
+using System.Text;
+using Hiroi.Shared.Audit;
+
+namespace Hiroi.Shared.SignIn;
+
+public enum TwoFactorOutcome
+{
+    Done,
+    Refused,
+    Throttled,
+    AlreadyOn,
+    NotOn,
+    NotStarted,
+}
+
+/// <summary>A TOTP step's result; a success rotates the session id (<see cref="Session"/> is the new one).</summary>
+public sealed record TwoFactorResult(TwoFactorOutcome Outcome, ActiveSession? Session = null, DateTimeOffset RetryAt = default, IReadOnlyList<string>? RecoveryCodes = null);
+
+/// <summary>What an authenticator app enrols from: the <c>otpauth://</c> URI (also shown as a QR code) and the bare secret.</summary>
+public sealed record TotpEnrolment(string Uri, string Secret);
+
+/// <summary>
+/// TOTP as a second factor: enrolment (a pending secret, sealed with Fernet, confirmed by a code), the second step at
+/// sign-in and step-up (each code accepted once; or one of ten single-use recovery codes), and turning it off with a fresh
+/// code. Wrong codes count against the graduated limits per account and per IP. Every success rotates the session id.
+/// </summary>
+public sealed class TwoFactor(
+    AccountRepository accounts, TotpSecretCipher cipher, SignInSessionStore sessions, SignInThrottle throttle, AccountAudit audit, TimeProvider time)
+{
+    public const string Issuer = "Hiroi";
+    public const int RecoveryCodeCount = 10;
+
+    public async Task<TotpEnrolment?> BeginEnrolmentAsync(ActiveSession session, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var account = await accounts.FindAsync(session.Row.AccountId, cancellationToken).ConfigureAwait(false);
+        if (account is null || account.TotpEnabled)
+        {
+            return null;
+        }
+
+        var secret = RandomNumberGenerator.GetBytes(20);
+        account.TotpPendingSecret = await cipher.SealAsync(secret, cancellationToken).ConfigureAwait(false);
+        if (!await accounts.UpdateAsync(account, cancellationToken).ConfigureAwait(false))
+        {
+            throw new Storage.ConflictException("The account changed meanwhile; retry.");
+        }
+
+        return new TotpEnrolment(TotpCodes.EnrolmentUri(secret, Issuer, account.Email), OtpNet.Base32Encoding.ToString(secret));
+    }
+
+    public async Task<TwoFactorResult> ConfirmEnrolmentAsync(ActiveSession session, string? code, SignInClient client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(client);
+        var accountId = session.Row.AccountId;
+        var decision = await throttle.CheckAsync(accountId, client.Ip, cancellationToken).ConfigureAwait(false);
+        if (!decision.Allowed)
+        {
+            return new TwoFactorResult(TwoFactorOutcome.Throttled, RetryAt: decision.RetryAt);
+        }
+
+        var account = await accounts.FindAsync(accountId, cancellationToken).ConfigureAwait(false);
+        if (account is null || account.TotpEnabled)
+        {
+            return new TwoFactorResult(TwoFactorOutcome.AlreadyOn);
+        }
+
+        var pending = account.TotpPendingSecret is null ? null : await cipher.OpenAsync(account.TotpPendingSecret, cancellationToken).ConfigureAwait(false);
+        if (pending is null)
+        {
+            return new TwoFactorResult(TwoFactorOutcome.NotStarted);
+        }
+
+        var step = TotpCodes.Verify(pending, code, time.GetUtcNow(), lastUsedStep: null);
+        if (step is null)
+        {
+            await throttle.FailedAsync(accountId, client.Ip, cancellationToken).ConfigureAwait(false);
+            return new TwoFactorResult(TwoFactorOutcome.Refused);
+        }
+
+        var recovery = Enumerable.Range(0, RecoveryCodeCount).Select(_ => NewRecoveryCode()).ToList();
+        account.TotpSecret = account.TotpPendingSecret;
+        account.TotpPendingSecret = null;
+        account.TotpLastStep = step;
+        account.TotpEnabledAt = time.GetUtcNow();
+        account.RecoveryCodeHashes = string.Join(' ', recovery.Select(RecoveryHash));
+        if (!await accounts.UpdateAsync(account, cancellationToken).ConfigureAwait(false))
+        {
+            return new TwoFactorResult(TwoFactorOutcome.Refused);
+        }
+
+        await audit.RecordAsync(accountId, AuditActions.TwoFactorEnabled, "totp", cancellationToken).ConfigureAwait(false);
+        var rotated = await RotateAsync(session, needsSecondFactor: true, client, cancellationToken).ConfigureAwait(false);
+        return new TwoFactorResult(TwoFactorOutcome.Done, rotated, RecoveryCodes: recovery);
+    }
+
+    /// <summary>The second step at sign-in, or a step-up: a current TOTP code or an unused recovery code.</summary>
+    public async Task<TwoFactorResult> VerifyAsync(ActiveSession session, string? code, SignInClient client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var outcome = await CheckCodeAsync(session.Row.AccountId, code, client, cancellationToken).ConfigureAwait(false);
+        if (outcome.Outcome != TwoFactorOutcome.Done)
+        {
+            return outcome;
+        }
+
+        return outcome with { Session = await RotateAsync(session, needsSecondFactor: true, client, cancellationToken).ConfigureAwait(false) };
+    }
+
+    /// <summary>Turns TOTP off; it takes a fresh code (or a recovery code), not just a session.</summary>
+    public async Task<TwoFactorResult> DisableAsync(ActiveSession session, string? code, SignInClient client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var outcome = await CheckCodeAsync(session.Row.AccountId, code, client, cancellationToken).ConfigureAwait(false);
+        if (outcome.Outcome != TwoFactorOutcome.Done)
+        {
+            return outcome;
+        }
+
+        var account = await accounts.FindAsync(session.Row.AccountId, cancellationToken).ConfigureAwait(false);
+        if (account is null)
+        {
+            return new TwoFactorResult(TwoFactorOutcome.NotOn);
+        }
+
+        account.TotpSecret = null;
+        account.TotpLastStep = null;
+        account.TotpEnabledAt = null;
+        account.RecoveryCodeHashes = null;
+        if (!await accounts.UpdateAsync(account, cancellationToken).ConfigureAwait(false))
+        {
+            return new TwoFactorResult(TwoFactorOutcome.Refused);
+        }
+
+        await audit.RecordAsync(session.Row.AccountId, AuditActions.TwoFactorDisabled, "totp", cancellationToken).ConfigureAwait(false);
+        return new TwoFactorResult(TwoFactorOutcome.Done, await RotateAsync(session, needsSecondFactor: false, client, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Checks a TOTP or recovery code and consumes it (under the account's ETag, so a code works once even when raced).</summary>
+    private async Task<TwoFactorResult> CheckCodeAsync(string accountId, string? code, SignInClient client, CancellationToken cancellationToken)
+    {
+        var decision = await throttle.CheckAsync(accountId, client.Ip, cancellationToken).ConfigureAwait(false);
+        if (!decision.Allowed)
+        {
+            return new TwoFactorResult(TwoFactorOutcome.Throttled, RetryAt: decision.RetryAt);
+        }
+
+        var account = await accounts.FindAsync(accountId, cancellationToken).ConfigureAwait(false);
+        if (account?.TotpSecret is null)
+        {
+            return new TwoFactorResult(TwoFactorOutcome.NotOn);
+        }
+
+        var usedRecovery = false;
+        var secret = await cipher.OpenAsync(account.TotpSecret, cancellationToken).ConfigureAwait(false);
+        if (secret is not null && TotpCodes.Verify(secret, code, time.GetUtcNow(), account.TotpLastStep) is { } step)
+        {
+            account.TotpLastStep = step;
+        }
+        else if (TakeRecoveryCode(account, code))
+        {
+            usedRecovery = true;
+        }
+        else
+        {
+            await throttle.FailedAsync(accountId, client.Ip, cancellationToken).ConfigureAwait(false);
+            await audit.RecordAsync(accountId, AuditActions.SignInFailed, "totp", cancellationToken).ConfigureAwait(false);
+            return new TwoFactorResult(TwoFactorOutcome.Refused);
+        }
+
+        if (!await accounts.UpdateAsync(account, cancellationToken).ConfigureAwait(false))
+        {
+            return new TwoFactorResult(TwoFactorOutcome.Refused); // another request used a code first
+        }
+
+        if (usedRecovery)
+        {
+            await audit.RecordAsync(accountId, AuditActions.RecoveryCodeUsed, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new TwoFactorResult(TwoFactorOutcome.Done);
+    }
+
+    private Task<ActiveSession> RotateAsync(ActiveSession session, bool needsSecondFactor, SignInClient client, CancellationToken cancellationToken) =>
+        sessions.CreateAsync(session.Row.AccountId, session.Row.Method, needsSecondFactor, time.GetUtcNow(), client.UserAgent, replacing: session, cancellationToken);
+
+    private static bool TakeRecoveryCode(AccountEntity account, string? code)
+    {
+        if (code is null || account.RecoveryCodeHashes is null || code.Length > 40)
+        {
+            return false;
+        }
+
+        var presented = Encoding.ASCII.GetBytes(RecoveryHash(code.Trim().ToLowerInvariant()));
+        var hashes = account.RecoveryCodeHashes.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+        var match = hashes.FindIndex(h => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(h), presented));
+        if (match < 0)
+        {
+            return false;
+        }
+
+        hashes.RemoveAt(match);
+        account.RecoveryCodeHashes = string.Join(' ', hashes);
+        return true;
+    }
+
+    /// <summary>Sixteen lowercase base32 characters in groups of four (80 bits): enough that a plain SHA-256 cannot be walked back.</summary>
+    private static string NewRecoveryCode()
+    {
+        var text = OtpNet.Base32Encoding.ToString(RandomNumberGenerator.GetBytes(10)).ToLowerInvariant();
+        return string.Join('-', text.Chunk(4).Select(c => new string(c)));
+    }
+
+    private static string RecoveryHash(string code) => Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(code)));
+}

@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Hiroi.Tests.Infrastructure;
+
+/// <summary>
+/// A person in a browser on the console, over the in-memory server: an https origin so the <c>__Host-</c> cookie is kept
+/// and sent, the console's own <c>Origin</c> on every request, and the session's CSRF token on state-changing ones.
+/// </summary>
+public sealed class ConsolePerson : IDisposable
+{
+    public const string Origin = "https://localhost";
+
+    private readonly SimulatedAcsApp _app;
+
+    public ConsolePerson(SimulatedAcsApp app, string email)
+    {
+        _app = app;
+        Email = email;
+        Http = app.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri(Origin), HandleCookies = true });
+        Http.DefaultRequestHeaders.Add("Origin", Origin);
+    }
+
+    public string Email { get; }
+
+    public HttpClient Http { get; }
+
+    /// <summary>The CSRF token of the current session, taken from every session the API answers with.</summary>
+    public string? Csrf { get; set; }
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null, bool withCsrf = true)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        if (withCsrf && Csrf is not null && method != HttpMethod.Get)
+        {
+            request.Headers.Add("X-CSRF-Token", Csrf);
+        }
+
+        var response = await Http.SendAsync(request);
+        await RememberCsrfAsync(response);
+        return response;
+    }
+
+    public Task<HttpResponseMessage> PostAsync(string path, object? body = null) => SendAsync(HttpMethod.Post, path, body ?? new { });
+
+    private async Task RememberCsrfAsync(HttpResponseMessage response)
+    {
+        if (!response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType != "application/json")
+        {
+            return;
+        }
+
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = json.RootElement;
+        if (root.ValueKind == JsonValueKind.Object && (root.TryGetProperty("csrfToken", out var token)
+            || (root.TryGetProperty("session", out var session) && session.TryGetProperty("csrfToken", out token))))
+        {
+            Csrf = token.GetString();
+        }
+    }
+
+    /// <summary>The newest sign-in mail the simulator recorded for this person since <paramref name="after"/> mails, waiting for it.</summary>
+    public async Task<string> NextMailAsync(int after)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            var mails = await MailsAsync();
+            if (mails.Count > after)
+            {
+                return mails[^1];
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"No mail reached {Email}.");
+    }
+
+    /// <summary>The bodies of every mail the simulator recorded for this person, oldest first.</summary>
+    public async Task<List<string>> MailsAsync()
+    {
+        using var anonymous = _app.CreateClient();
+        var all = await anonymous.GetFromJsonAsync<JsonElement>("/simulate/sent-email");
+        return [.. all.EnumerateArray().Where(m => m.GetProperty("to").GetString() == Email)
+            .OrderBy(m => m.GetProperty("timestamp").GetDateTimeOffset()).Select(m => m.GetProperty("text").GetString()!)];
+    }
+
+    public static string LinkToken(string mail) => mail[(mail.IndexOf("#token=", StringComparison.Ordinal) + "#token=".Length)..].Split('\n')[0].Trim();
+
+    public static string Code(string mail) => System.Text.RegularExpressions.Regex.Match(mail, @"code is (\d{6})").Groups[1].Value;
+
+    /// <summary>Asks for a link, follows it from the mail, and returns the session answer.</summary>
+    public async Task<JsonElement> SignInByLinkAsync()
+    {
+        var before = (await MailsAsync()).Count;
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync("/auth/link", new { email = Email })).StatusCode);
+        var token = LinkToken(await NextMailAsync(before));
+        var response = await PostAsync("/auth/link/complete", new { token });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>The value of the session cookie the client holds now.</summary>
+    public static string? SessionCookie(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Set-Cookie", out var values) ? values.FirstOrDefault(v => v.StartsWith("__Host-hiroi-session=", StringComparison.Ordinal)) : null;
+
+    public void Dispose() => Http.Dispose();
+}
