@@ -49,17 +49,21 @@ public static class TwoFactorApi
         return TypedResults.Ok(new TotpEnrolmentResponse(enrolment.Uri, enrolment.Secret, svg));
     }
 
-    public static Task<IResult> ConfirmAsync(TotpCodeRequest request, HttpContext context, TwoFactor twoFactor, SessionViews views, CancellationToken cancellationToken) =>
-        RunAsync(request, context, views, (session, code, client) => twoFactor.ConfirmEnrolmentAsync(session, code, client, cancellationToken), cancellationToken);
+    public static Task<IResult> ConfirmAsync(
+        TotpCodeRequest request, HttpContext context, TwoFactor twoFactor, ConsoleSignIn signIn, SessionViews views, CancellationToken cancellationToken) =>
+        RunAsync(request, context, signIn, views, (session, code, client) => twoFactor.ConfirmEnrolmentAsync(session, code, client, cancellationToken), cancellationToken);
 
-    public static Task<IResult> VerifyAsync(TotpCodeRequest request, HttpContext context, TwoFactor twoFactor, SessionViews views, CancellationToken cancellationToken) =>
-        RunAsync(request, context, views, (session, code, client) => twoFactor.VerifyAsync(session, code, client, cancellationToken), cancellationToken);
+    public static Task<IResult> VerifyAsync(
+        TotpCodeRequest request, HttpContext context, TwoFactor twoFactor, ConsoleSignIn signIn, SessionViews views, CancellationToken cancellationToken) =>
+        RunAsync(request, context, signIn, views, (session, code, client) => twoFactor.VerifyAsync(session, code, client, cancellationToken), cancellationToken);
 
-    public static Task<IResult> DisableAsync(TotpCodeRequest request, HttpContext context, TwoFactor twoFactor, SessionViews views, CancellationToken cancellationToken) =>
-        RunAsync(request, context, views, (session, code, client) => twoFactor.DisableAsync(session, code, client, cancellationToken), cancellationToken);
+    public static Task<IResult> DisableAsync(
+        TotpCodeRequest request, HttpContext context, TwoFactor twoFactor, ConsoleSignIn signIn, SessionViews views, CancellationToken cancellationToken) =>
+        RunAsync(request, context, signIn, views, (session, code, client) => twoFactor.DisableAsync(session, code, client, cancellationToken), cancellationToken);
 
     private static async Task<IResult> RunAsync(
-        TotpCodeRequest request, HttpContext context, SessionViews views, Func<ActiveSession, string?, SignInClient, Task<TwoFactorResult>> step, CancellationToken cancellationToken)
+        TotpCodeRequest request, HttpContext context, ConsoleSignIn signIn, SessionViews views,
+        Func<ActiveSession, string?, SignInClient, Task<TwoFactorResult>> step, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (SessionCookie.Current(context) is not { } session)
@@ -72,6 +76,7 @@ public static class TwoFactorApi
         {
             case TwoFactorOutcome.Done:
                 SessionCookie.Write(context.Response, result.Session!);
+                await signIn.ChooseOnlyOrgAsync(result.Session!, cancellationToken); // the second step was all that was left
                 var described = await views.DescribeAsync(result.Session!, cancellationToken);
                 return result.RecoveryCodes is { } codes ? TypedResults.Ok(new TotpEnabledResponse(codes, described)) : TypedResults.Ok(described);
             case TwoFactorOutcome.Throttled:

@@ -103,13 +103,24 @@ public sealed class ConsoleSignIn(
 
         var session = await sessions.CreateAsync(
             accountId, method, account.TotpEnabled, secondFactorShown ? time.GetUtcNow() : null, client.UserAgent, replacing: null, cancellationToken).ConfigureAwait(false);
-        var memberships = await accounts.MembershipsAsync(accountId, cancellationToken).Take(2).ToListAsync(cancellationToken).ConfigureAwait(false);
-        if (session.Row.IsComplete && memberships is [var only] && OrgId.TryParse(only.OrgId, out var org))
+        await ChooseOnlyOrgAsync(session, cancellationToken).ConfigureAwait(false);
+        return new SignInResult(SignInOutcome.SignedIn, session);
+    }
+
+    /// <summary>Once every step is done, a person with exactly one org (and no org chosen yet) gets it without asking.</summary>
+    public async Task ChooseOnlyOrgAsync(ActiveSession session, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (!session.Row.IsComplete || session.Row.OrgId is not null)
+        {
+            return;
+        }
+
+        var memberships = await accounts.MembershipsAsync(session.Row.AccountId, cancellationToken).Take(2).ToListAsync(cancellationToken).ConfigureAwait(false);
+        if (memberships is [var only] && OrgId.TryParse(only.OrgId, out var org))
         {
             await ChooseOrgAsync(session, org, cancellationToken).ConfigureAwait(false);
         }
-
-        return new SignInResult(SignInOutcome.SignedIn, session);
     }
 
     /// <summary>Makes <paramref name="org"/> the session's org, if the person is a member and has shown what it asks for.</summary>

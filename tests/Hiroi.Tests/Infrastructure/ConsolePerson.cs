@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Hiroi.Tests.Infrastructure;
 
@@ -15,12 +14,43 @@ public sealed class ConsolePerson : IDisposable
 
     private readonly SimulatedAcsApp _app;
 
+    private readonly CookieJar _jar = new();
+
     public ConsolePerson(SimulatedAcsApp app, string email)
     {
         _app = app;
         Email = email;
-        Http = app.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri(Origin), HandleCookies = true });
+        Http = app.CreateDefaultClient(new Uri(Origin), _jar);
         Http.DefaultRequestHeaders.Add("Origin", Origin);
+    }
+
+    /// <summary>The session cookie as a browser would send it (<c>name=value</c>), or empty when there is none.</summary>
+    public string CookieHeader() => _jar.Session is null ? string.Empty : "__Host-hiroi-session=" + _jar.Session;
+
+    /// <summary>
+    /// Keeps the session cookie as a browser does (set by Set-Cookie, dropped when the server expires it), over an https
+    /// origin so its Secure flag is satisfied.
+    /// </summary>
+    private sealed class CookieJar : DelegatingHandler
+    {
+        public string? Session { get; private set; }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (Session is not null && !request.Headers.Contains("Cookie"))
+            {
+                request.Headers.Add("Cookie", "__Host-hiroi-session=" + Session);
+            }
+
+            var response = await base.SendAsync(request, cancellationToken);
+            if (SessionCookie(response) is { } set)
+            {
+                var value = set["__Host-hiroi-session=".Length..].Split(';')[0];
+                Session = value.Length == 0 || set.Contains("expires=Thu, 01 Jan 1970", StringComparison.OrdinalIgnoreCase) ? null : value;
+            }
+
+            return response;
+        }
     }
 
     public string Email { get; }

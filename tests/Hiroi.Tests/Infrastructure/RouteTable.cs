@@ -13,6 +13,9 @@ public sealed record RouteEntry(string Method, string Route, string? Name, bool 
     /// <summary>Whether the route asks more than membership (admins, or owners only).</summary>
     public bool IsAdmin => Policies.Contains(Endpoints.Auth.Policies.Admin) || Policies.Contains(Endpoints.Auth.Policies.Owner);
 
+    /// <summary>Whether the route is for a person signed in to the console (their session, TOTP): an API key is refused there.</summary>
+    public bool IsForPeople => Policies.Contains(Endpoints.Auth.Policies.SignedIn) || Policies.Contains(Endpoints.Auth.Policies.SignedInComplete);
+
     /// <summary>The route with every parameter filled with <paramref name="value"/>.</summary>
     public string Path(string value = "x") => System.Text.RegularExpressions.Regex.Replace(Route, "{[^}]+}", value);
 

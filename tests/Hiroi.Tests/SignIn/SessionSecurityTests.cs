@@ -1,0 +1,233 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Hiroi.Shared.SignIn;
+using Hiroi.Tests.Http;
+using Hiroi.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using OtpNet;
+
+namespace Hiroi.Tests.SignIn;
+
+/// <summary>
+/// What a session may do and when it stops: CSRF on cookie requests, org isolation, revocation by sign-out, by the
+/// person and by any change to the membership, and TOTP as the second step with codes that work once.
+/// </summary>
+public sealed class SessionSecurityTests(SimulatedAcsApp app) : IClassFixture<SimulatedAcsApp>
+{
+    private sealed record Org(string Id, HttpClient Owner);
+
+    private async Task<Org> OrgAsync()
+    {
+        var org = await app.CreateOrgAsync("Org " + Guid.NewGuid().ToString("N")[..6], $"owner-{Guid.NewGuid():N}@example.com");
+        return new Org(org.OrgId.Value, app.ClientWithKey(org.OwnerApiKey));
+    }
+
+    private async Task<(ConsolePerson Person, string MemberId)> SignedInAsync(Org org, string role = "admin")
+    {
+        var email = $"person-{Guid.NewGuid():N}@example.com";
+        var added = await org.Owner.PostAsJsonAsync("/api/members", new { email, role });
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        var person = new ConsolePerson(app, email);
+        await person.NextMailAsync(0); // the invitation
+        var session = await person.SignInByLinkAsync();
+        Assert.Equal("ready", session.GetProperty("next").GetString());
+        return (person, (await added.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+    }
+
+    [Fact]
+    public async Task A_cookie_request_that_changes_state_needs_the_csrf_token_and_our_origin()
+    {
+        var org = await OrgAsync();
+        var (person, _) = await SignedInAsync(org);
+        using var _1 = person;
+
+        async Task<HttpResponseMessage> Post(string? csrf, string? origin, string? fetchSite)
+        {
+            var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri(ConsolePerson.Origin), HandleCookies = false });
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/members") { Content = JsonContent.Create(new { email = $"x-{Guid.NewGuid():N}@example.com", role = "member" }) };
+            request.Headers.Add("Cookie", person.CookieHeader());
+            if (csrf is not null) { request.Headers.Add("X-CSRF-Token", csrf); }
+            if (origin is not null) { request.Headers.Add("Origin", origin); }
+            if (fetchSite is not null) { request.Headers.Add("Sec-Fetch-Site", fetchSite); }
+            return await client.SendAsync(request);
+        }
+
+        await ProblemAssert.IsProblemAsync(await Post(null, ConsolePerson.Origin, null), HttpStatusCode.Forbidden);
+        await ProblemAssert.IsProblemAsync(await Post("forged", ConsolePerson.Origin, null), HttpStatusCode.Forbidden);
+        await ProblemAssert.IsProblemAsync(await Post(person.Csrf, "https://evil.example", null), HttpStatusCode.Forbidden);
+        await ProblemAssert.IsProblemAsync(await Post(person.Csrf, null, "same-site"), HttpStatusCode.Forbidden);
+        await ProblemAssert.IsProblemAsync(await Post(person.Csrf, null, null), HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.Created, (await Post(person.Csrf, ConsolePerson.Origin, null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Post(person.Csrf, null, "same-origin")).StatusCode);
+
+        // Reads need no token; API keys carry no ambient credential and are unchanged.
+        Assert.Equal(HttpStatusCode.OK, (await person.Http.GetAsync("/api/members")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await org.Owner.PostAsJsonAsync("/api/members", new { email = $"k-{Guid.NewGuid():N}@example.com", role = "member" })).StatusCode);
+
+        // Nothing was added by the refused requests: the owner, the person, and the three accepted adds.
+        var members = await org.Owner.GetFromJsonAsync<JsonElement>("/api/members");
+        Assert.Equal(5, members.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_sign_in_request_from_another_site_is_refused()
+    {
+        using var client = app.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/auth/link/complete") { Content = JsonContent.Create(new { token = SessionTokens.New() }) };
+        request.Headers.Add("Sec-Fetch-Site", "cross-site");
+        await ProblemAssert.IsProblemAsync(await client.SendAsync(request), HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task A_session_of_one_org_gets_404_on_another_orgs_member()
+    {
+        var a = await OrgAsync();
+        var b = await OrgAsync();
+        var (person, _) = await SignedInAsync(a);
+        using var _1 = person;
+        var bMembers = await b.Owner.GetFromJsonAsync<JsonElement>("/api/members");
+        var bOwner = bMembers[0].GetProperty("id").GetString();
+
+        await ProblemAssert.IsProblemAsync(await person.SendAsync(HttpMethod.Patch, $"/api/members/{bOwner}", new { role = "member" }), HttpStatusCode.NotFound);
+        await ProblemAssert.IsProblemAsync(await person.SendAsync(HttpMethod.Delete, $"/api/members/{bOwner}"), HttpStatusCode.NotFound);
+        Assert.Equal("owner", (await b.Owner.GetFromJsonAsync<JsonElement>("/api/members"))[0].GetProperty("role").GetString());
+    }
+
+    [Fact]
+    public async Task Signing_out_removing_or_re_roling_the_member_or_deleting_the_org_ends_sessions_at_once()
+    {
+        var org = await OrgAsync();
+        var (leaving, leavingId) = await SignedInAsync(org);
+        var (rerolled, rerolledId) = await SignedInAsync(org);
+        var (signingOut, _) = await SignedInAsync(org);
+        using var _1 = leaving;
+        using var _2 = rerolled;
+        using var _3 = signingOut;
+
+        var oldCookie = signingOut.CookieHeader();
+        Assert.Equal(HttpStatusCode.NoContent, (await signingOut.SendAsync(HttpMethod.Delete, "/auth/session")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await WithCookieAsync(oldCookie, "/api/orgs/current")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await org.Owner.DeleteAsync($"/api/members/{leavingId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await leaving.Http.GetAsync("/api/orgs/current")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await org.Owner.PatchAsJsonAsync($"/api/members/{rerolledId}", new { role = "member" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await rerolled.Http.GetAsync("/api/orgs/current")).StatusCode);
+        var again = await rerolled.SignInByLinkAsync();
+        Assert.Equal("member", again.GetProperty("role").GetString());
+
+        var orgName = (await org.Owner.GetFromJsonAsync<JsonElement>("/api/orgs/current")).GetProperty("name").GetString();
+        Assert.Equal(HttpStatusCode.Accepted, (await org.Owner.PostAsJsonAsync("/api/orgs/current/deletion", new { confirmName = orgName })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await rerolled.Http.GetAsync("/api/orgs/current")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_person_lists_their_sessions_and_revokes_one_but_not_someone_elses()
+    {
+        var org = await OrgAsync();
+        var (laptop, _) = await SignedInAsync(org);
+        using var _1 = laptop;
+        using var phone = new ConsolePerson(app, laptop.Email);
+        await phone.SignInByLinkAsync();
+        var (stranger, _) = await SignedInAsync(org);
+        using var _2 = stranger;
+
+        var sessions = await laptop.Http.GetFromJsonAsync<JsonElement>("/auth/sessions");
+        Assert.Equal(2, sessions.GetArrayLength());
+        var other = sessions.EnumerateArray().Single(s => !s.GetProperty("current").GetBoolean()).GetProperty("id").GetString();
+        var strangers = (await stranger.Http.GetFromJsonAsync<JsonElement>("/auth/sessions"))[0].GetProperty("id").GetString();
+
+        await ProblemAssert.IsProblemAsync(await laptop.SendAsync(HttpMethod.Delete, $"/auth/sessions/{strangers}"), HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.OK, (await stranger.Http.GetAsync("/api/orgs/current")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await laptop.SendAsync(HttpMethod.Delete, $"/auth/sessions/{other}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await phone.Http.GetAsync("/api/orgs/current")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await laptop.Http.GetAsync("/api/orgs/current")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Totp_is_enrolled_sealed_and_then_asked_at_sign_in_with_each_code_working_once()
+    {
+        var org = await OrgAsync();
+        var (person, _) = await SignedInAsync(org);
+        using var _1 = person;
+
+        var enrolment = await (await person.PostAsync("/auth/totp/enrolment")).Content.ReadFromJsonAsync<JsonElement>();
+        var uri = enrolment.GetProperty("uri").GetString()!;
+        Assert.StartsWith("otpauth://totp/", uri, StringComparison.Ordinal);
+        Assert.StartsWith("<svg", enrolment.GetProperty("qrCodeSvg").GetString()!.TrimStart()[..50].Replace("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "", StringComparison.Ordinal).TrimStart(), StringComparison.Ordinal);
+        var secretText = enrolment.GetProperty("secret").GetString()!;
+        var totp = new Totp(Base32Encoding.ToBytes(secretText));
+
+        var beforeConfirm = person.CookieHeader();
+        var now = DateTime.UtcNow;
+        var confirmCode = totp.ComputeTotp(now);
+        var confirmed = await person.PostAsync("/auth/totp/enrolment/confirm", new { code = confirmCode });
+        Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
+        var recovery = (await confirmed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("recoveryCodes").EnumerateArray().Select(c => c.GetString()!).ToList();
+        Assert.Equal(10, recovery.Distinct().Count());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await WithCookieAsync(beforeConfirm, "/api/orgs/current")).StatusCode); // rotated
+
+        // At rest the secret is a Fernet token (version byte 0x80), not the secret.
+        var account = await app.Services.GetRequiredService<AccountRepository>().FindAsync(AccountIds.For(person.Email), default);
+        Assert.StartsWith("gAAAAA", account!.TotpSecret, StringComparison.Ordinal);
+        Assert.DoesNotContain(secretText, account.TotpSecret, StringComparison.Ordinal);
+
+        // Signing in again asks for the second step, and nothing else works until it is done.
+        await person.SendAsync(HttpMethod.Delete, "/auth/session");
+        var pending = await person.SignInByLinkAsync();
+        Assert.Equal("secondFactor", pending.GetProperty("next").GetString());
+        await ProblemAssert.IsProblemAsync(await person.Http.GetAsync("/api/orgs/current"), HttpStatusCode.Forbidden);
+
+        await ProblemAssert.IsProblemAsync(await person.PostAsync("/auth/totp/verify", new { code = confirmCode }), HttpStatusCode.Unauthorized); // used already
+        var nextCode = totp.ComputeTotp(now.AddSeconds(30));
+        var verified = await person.PostAsync("/auth/totp/verify", new { code = nextCode });
+        Assert.Equal(HttpStatusCode.OK, verified.StatusCode);
+        Assert.Equal("ready", (await verified.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("next").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await person.Http.GetAsync("/api/orgs/current")).StatusCode);
+
+        // A recovery code works once; turning TOTP off takes a fresh factor.
+        Assert.Equal(HttpStatusCode.OK, (await person.PostAsync("/auth/totp/verify", new { code = recovery[0] })).StatusCode);
+        await ProblemAssert.IsProblemAsync(await person.PostAsync("/auth/totp/verify", new { code = recovery[0] }), HttpStatusCode.Unauthorized);
+        await ProblemAssert.IsProblemAsync(await person.PostAsync("/auth/totp/disable", new { code = "000000" == nextCode ? "111111" : "000000" }), HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.OK, (await person.PostAsync("/auth/totp/disable", new { code = recovery[1] })).StatusCode);
+        var after = await person.Http.GetFromJsonAsync<JsonElement>("/auth/session");
+        Assert.False(after.GetProperty("totpEnabled").GetBoolean());
+    }
+
+    [Fact]
+    public async Task An_org_that_requires_two_factor_ends_sessions_without_one_and_admits_members_once_they_enrol()
+    {
+        var org = await OrgAsync();
+        var (person, _) = await SignedInAsync(org, role: "member");
+        using var _1 = person;
+
+        var set = await org.Owner.PutAsJsonAsync("/api/orgs/current/two-factor", new { required = true });
+        Assert.True((await set.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("requireTwoFactor").GetBoolean());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await person.Http.GetAsync("/api/orgs/current")).StatusCode);
+
+        var session = await person.SignInByLinkAsync();
+        Assert.Equal("chooseOrg", session.GetProperty("next").GetString());
+        var refused = await ProblemAssert.IsProblemAsync(await person.PostAsync("/auth/session/org", new { orgId = org.Id }), HttpStatusCode.Forbidden);
+        Assert.Contains("two-factor", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var enrolment = await (await person.PostAsync("/auth/totp/enrolment")).Content.ReadFromJsonAsync<JsonElement>();
+        var code = new Totp(Base32Encoding.ToBytes(enrolment.GetProperty("secret").GetString())).ComputeTotp();
+        Assert.Equal(HttpStatusCode.OK, (await person.PostAsync("/auth/totp/enrolment/confirm", new { code })).StatusCode);
+        var chosen = await person.PostAsync("/auth/session/org", new { orgId = org.Id });
+        Assert.Equal(HttpStatusCode.OK, chosen.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await person.Http.GetAsync("/api/orgs/current")).StatusCode);
+
+        // An API key (no session) is not a person.
+        await ProblemAssert.IsProblemAsync(await org.Owner.PostAsJsonAsync("/auth/session/org", new { orgId = org.Id }), HttpStatusCode.Forbidden);
+    }
+
+    private async Task<HttpResponseMessage> WithCookieAsync(string cookie, string path)
+    {
+        using var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri(ConsolePerson.Origin), HandleCookies = false });
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("Cookie", cookie);
+        return await client.SendAsync(request);
+    }
+}
