@@ -66,6 +66,7 @@ public static class HiroiSharedServiceCollectionExtensions
         services.AddSingleton<SignIn.TotpSecretCipher>();
         services.AddSingleton<SignIn.ConsoleSignIn>();
         services.AddSingleton<SignIn.TwoFactor>();
+        services.AddSingleton<SignIn.Passkeys>();
         services.AddSingleton<MemberService>();
         services.AddSingleton<OrganizationService>();
         return services;

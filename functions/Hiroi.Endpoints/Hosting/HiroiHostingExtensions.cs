@@ -123,6 +123,7 @@ public static class HiroiHostingExtensions
         app.MapWidget();
         app.MapSignIn();
         app.MapTwoFactor();
+        app.MapPasskeys();
         app.MapConsolePages();
         app.MapGroup("/api").RequireAuthorization(Policies.Member).MapOrgs().MapMembers().MapApiKeys().MapNumbers().MapOptOuts().MapConversations().MapCalls()
             .MapContacts().MapDoNotContact().MapCampaigns().MapAudit().MapRetention().MapPrivacy().MapAgents().MapUsage().MapTenantSecrets().MapWidgetKeys();

@@ -5,7 +5,7 @@ using Microsoft.DurableTask.Client;
 
 namespace Hiroi.Functions.Http;
 
-/// <summary>Console sign-in, TOTP and the console pages. Each function runs the self-host route of the same name (<see cref="HiroiHttp"/>).</summary>
+/// <summary>Console sign-in, TOTP, passkeys and the console pages. Each function runs the self-host route of the same name (<see cref="HiroiHttp"/>).</summary>
 public sealed class SignInFunctions(HiroiHttp http)
 {
     [Function(nameof(RequestSignInLink))]
@@ -92,4 +92,34 @@ public sealed class SignInFunctions(HiroiHttp http)
     public Task<IResult> ConsoleAsset(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/assets/{name}")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
         http.RunAsync(nameof(ConsoleAsset), request, client);
+
+    [Function(nameof(BeginPasskeySignIn))]
+    public Task<IResult> BeginPasskeySignIn(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "auth/passkeys/sign-in")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        http.RunAsync(nameof(BeginPasskeySignIn), request, client);
+
+    [Function(nameof(CompletePasskeySignIn))]
+    public Task<IResult> CompletePasskeySignIn(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "auth/passkeys/sign-in/complete")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        http.RunAsync(nameof(CompletePasskeySignIn), request, client);
+
+    [Function(nameof(ListPasskeys))]
+    public Task<IResult> ListPasskeys(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "auth/passkeys")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        http.RunAsync(nameof(ListPasskeys), request, client);
+
+    [Function(nameof(BeginPasskeyRegistration))]
+    public Task<IResult> BeginPasskeyRegistration(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "auth/passkeys")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        http.RunAsync(nameof(BeginPasskeyRegistration), request, client);
+
+    [Function(nameof(CompletePasskeyRegistration))]
+    public Task<IResult> CompletePasskeyRegistration(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "auth/passkeys/complete")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        http.RunAsync(nameof(CompletePasskeyRegistration), request, client);
+
+    [Function(nameof(RemovePasskey))]
+    public Task<IResult> RemovePasskey(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "auth/passkeys/{passkeyId}")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        http.RunAsync(nameof(RemovePasskey), request, client);
 }

@@ -190,6 +190,8 @@ public static class AuditActions
     public const string TwoFactorEnabled = "2fa.enabled";
     public const string TwoFactorDisabled = "2fa.disabled";
     public const string RecoveryCodeUsed = "2fa.recovery_code_used";
+    public const string PasskeyAdded = "passkey.added";
+    public const string PasskeyRemoved = "passkey.removed";
     public const string OrgTwoFactorChanged = "org.2fa_requirement_changed";
     public const string OrgDeletionRequested = "org.deletion_requested";
     public const string OrgPurged = "org.purged";

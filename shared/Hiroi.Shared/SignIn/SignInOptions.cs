@@ -36,6 +36,15 @@ public sealed class SignInOptions
     [Range(1, 100)]
     public int MailsPerAddressPer15Minutes { get; set; } = 5;
 
+    /// <summary>The WebAuthn relying party id: the console's registrable domain (passkeys are bound to it), e.g. <c>hiroi.example</c>.</summary>
+    public string PasskeyRelyingPartyId { get; set; } = "localhost";
+
+    /// <summary>Origins passkey ceremonies may come from, comma-separated; empty: <see cref="PublicBaseUrl"/>'s origin.</summary>
+    public string PasskeyOrigins { get; set; } = string.Empty;
+
+    [Range(30, 600)]
+    public int PasskeyChallengeSeconds { get; set; } = 300;
+
     public TimeSpan MagicLinkLifetime => TimeSpan.FromMinutes(MagicLinkMinutes);
 
     public TimeSpan EmailCodeLifetime => TimeSpan.FromMinutes(EmailCodeMinutes);
@@ -43,4 +52,10 @@ public sealed class SignInOptions
     public TimeSpan IdleTimeout => TimeSpan.FromMinutes(IdleTimeoutMinutes);
 
     public TimeSpan AbsoluteTimeout => TimeSpan.FromHours(AbsoluteTimeoutHours);
+
+    /// <summary>The origins passkey ceremonies are accepted from.</summary>
+    public IReadOnlySet<string> PasskeyOriginSet =>
+        (string.IsNullOrWhiteSpace(PasskeyOrigins)
+            ? Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out var console) ? [console.GetLeftPart(UriPartial.Authority)] : Array.Empty<string>()
+            : PasskeyOrigins.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToHashSet(StringComparer.Ordinal);
 }

@@ -21,7 +21,7 @@ public abstract class EndpointAuthorizationTests
         "WidgetEmbedScript", "WidgetDemoPage", "WidgetDemoScript", "WidgetPreflight", "WidgetChallenge", "OpenWidgetSession", "WidgetHeartbeat",
         "SendWidgetMessage", "EndWidgetSession",
         // Signing in: asking for and completing a link or code (limited per account and IP), and the console's static pages.
-        "RequestSignInLink", "CompleteSignInLink", "RequestSignInCode", "CompleteSignInCode",
+        "RequestSignInLink", "CompleteSignInLink", "RequestSignInCode", "CompleteSignInCode", "BeginPasskeySignIn", "CompletePasskeySignIn",
         "ConsoleSignInPage", "ConsoleLinkPage", "ConsoleSecurityPage", "ConsoleAsset",
     ];
 

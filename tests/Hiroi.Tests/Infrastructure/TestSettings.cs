@@ -26,6 +26,8 @@ public static class TestSettings
         // Sign-in mail links point at the in-memory server; TOTP secrets are sealed under a key of the test's own.
         ["Hiroi:SignIn:PublicBaseUrl"] = "http://localhost",
         ["Hiroi:SignIn:SenderAddress"] = "DoNotReply@hiroi.test",
+        ["Hiroi:SignIn:PasskeyRelyingPartyId"] = "localhost",
+        ["Hiroi:SignIn:PasskeyOrigins"] = "https://localhost",
         ["Hiroi:SignIn:TotpKeys"] = "s1:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         ["Hiroi:TenantSecrets:KeyEncryptionKeys"] = "t1:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
     };

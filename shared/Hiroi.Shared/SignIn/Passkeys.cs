@@ -1,0 +1,314 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Fido2NetLib;
+using Fido2NetLib.Objects;
+using Hiroi.Shared.Audit;
+using Hiroi.Shared.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Hiroi.Shared.SignIn;
+
+/// <summary>One of a person's passkeys: RowKey = <c>pk_{sha256 of the credential id}</c> in their account partition.</summary>
+public sealed class PasskeyEntity : ITableEntity
+{
+    public const string Prefix = "pk_";
+
+    public string PartitionKey { get; set; } = string.Empty;
+    public string RowKey { get; set; } = string.Empty;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string Name { get; set; } = string.Empty;
+    public string CredentialId { get; set; } = string.Empty;
+    public byte[] PublicKey { get; set; } = [];
+
+    /// <summary>The authenticator's counter at its last use; a use that does not move it forward is refused (a cloned key).</summary>
+    public long SignCount { get; set; }
+
+    public bool BackupEligible { get; set; }
+    public bool BackedUp { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? LastUsedAt { get; set; }
+
+    public static string Key(byte[] credentialId) => Prefix + Convert.ToHexStringLower(SHA256.HashData(credentialId));
+}
+
+/// <summary>A ceremony's challenge, server-side: PartitionKey = <c>webauthn_{sha256 of the flow id}</c>, single use, short-lived.</summary>
+public sealed class PasskeyChallengeEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = string.Empty;
+    public string RowKey { get; set; } = SignInTokenEntity.RowKeyValue;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    /// <summary>register or assert.</summary>
+    public string Kind { get; set; } = string.Empty;
+
+    /// <summary>The person registering; empty for a sign-in (usernameless: the passkey names its person).</summary>
+    public string AccountId { get; set; } = string.Empty;
+
+    /// <summary>The options sent to the browser, JSON, to check the response against.</summary>
+    public string Options { get; set; } = string.Empty;
+
+    public DateTimeOffset ExpiresAt { get; set; }
+}
+
+/// <summary>A ceremony started: its single-use id and the WebAuthn options for <c>navigator.credentials</c>, as JSON.</summary>
+public sealed record PasskeyCeremony(string FlowId, JsonElement Options);
+
+public enum PasskeyOutcome
+{
+    Done,
+    Refused,
+    Throttled,
+}
+
+public sealed record PasskeySignIn(PasskeyOutcome Outcome, string? AccountId = null, DateTimeOffset RetryAt = default);
+
+/// <summary>
+/// Passkeys through Fido2 (WebAuthn): registration of several named, discoverable passkeys per person and usernameless
+/// sign-in, user verification required in both. Challenges are stored server-side, used once, for a few minutes. Sign
+/// counts and backup flags are stored; a sign count that does not move forward is refused. RP id and origins are settings.
+/// </summary>
+public sealed class Passkeys(
+    HiroiTables tables, AccountRepository accounts, SignInThrottle throttle, AccountAudit audit, IOptions<SignInOptions> options, TimeProvider time)
+{
+    public const int MaxPerPerson = 20;
+
+    private const string Register = "register";
+    private const string Assert = "assert";
+
+    private Fido2 Fido()
+    {
+        var settings = options.Value;
+        return new Fido2(new Fido2Configuration
+        {
+            RPID = settings.PasskeyRelyingPartyId, RPName = "Hiroi", Origins = settings.PasskeyOriginSet, Timeout = (uint)settings.PasskeyChallengeSeconds * 1000,
+        });
+    }
+
+    private Task<TableClient> AccountsAsync(CancellationToken cancellationToken) => tables.GetAsync(TableNames.Accounts, cancellationToken);
+
+    public async Task<IReadOnlyList<PasskeyEntity>> ListAsync(string accountId, CancellationToken cancellationToken)
+    {
+        var table = await AccountsAsync(cancellationToken).ConfigureAwait(false);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey gt {PasskeyEntity.Prefix} and RowKey lt {"pk`"}");
+        return await table.QueryAsync<PasskeyEntity>(filter, cancellationToken: cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<PasskeyCeremony?> BeginRegistrationAsync(string accountId, CancellationToken cancellationToken)
+    {
+        var account = await accounts.FindAsync(accountId, cancellationToken).ConfigureAwait(false);
+        var existing = await ListAsync(accountId, cancellationToken).ConfigureAwait(false);
+        if (account is null || existing.Count >= MaxPerPerson)
+        {
+            return null;
+        }
+
+        var created = Fido().RequestNewCredential(new RequestNewCredentialParams
+        {
+            User = new Fido2User { Id = Encoding.UTF8.GetBytes(accountId), Name = account.Email, DisplayName = account.Email },
+            ExcludeCredentials = [.. existing.Select(p => new PublicKeyCredentialDescriptor(Convert.FromBase64String(p.CredentialId)))],
+            AuthenticatorSelection = new AuthenticatorSelection { ResidentKey = ResidentKeyRequirement.Required, UserVerification = UserVerificationRequirement.Required },
+            AttestationPreference = AttestationConveyancePreference.None,
+        });
+        return await StartAsync(Register, accountId, created.ToJson(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks the browser's attestation against the stored challenge and keeps the passkey; null when refused.</summary>
+    public async Task<PasskeyEntity?> CompleteRegistrationAsync(string accountId, string? flowId, string name, JsonElement credential, CancellationToken cancellationToken)
+    {
+        var challenge = await TakeAsync(flowId, Register, cancellationToken).ConfigureAwait(false);
+        if (challenge is null || challenge.AccountId != accountId || Parse<AuthenticatorAttestationRawResponse>(credential) is not { } response)
+        {
+            return null;
+        }
+
+        RegisteredPublicKeyCredential registered;
+        try
+        {
+            registered = await Fido().MakeNewCredentialAsync(new MakeNewCredentialParams
+            {
+                AttestationResponse = response,
+                OriginalOptions = CredentialCreateOptions.FromJson(challenge.Options),
+                IsCredentialIdUniqueToUserCallback = (args, ct) => IsUnusedAsync(args.CredentialId, ct),
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Fido2VerificationException)
+        {
+            return null;
+        }
+
+        var passkey = new PasskeyEntity
+        {
+            PartitionKey = accountId, RowKey = PasskeyEntity.Key(registered.Id), Name = name, CredentialId = Convert.ToBase64String(registered.Id),
+            PublicKey = registered.PublicKey, SignCount = registered.SignCount, BackupEligible = registered.IsBackupEligible, BackedUp = registered.IsBackedUp,
+            CreatedAt = time.GetUtcNow(),
+        };
+        var table = await AccountsAsync(cancellationToken).ConfigureAwait(false);
+        await table.AddEntityAsync(passkey, cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(accountId, AuditActions.PasskeyAdded, passkey.RowKey, cancellationToken).ConfigureAwait(false);
+        return passkey;
+    }
+
+    /// <summary>Starts a usernameless sign-in: no credentials listed, so the authenticator offers the passkeys it holds for us.</summary>
+    public async Task<PasskeyCeremony> BeginSignInAsync(CancellationToken cancellationToken)
+    {
+        var assertion = Fido().GetAssertionOptions(new GetAssertionOptionsParams { AllowedCredentials = [], UserVerification = UserVerificationRequirement.Required });
+        return await StartAsync(Assert, string.Empty, assertion.ToJson(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks the browser's assertion: the passkey's person when it verifies, counted as a failure otherwise.</summary>
+    public async Task<PasskeySignIn> CompleteSignInAsync(string? flowId, JsonElement credential, SignInClient client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var decision = await throttle.CheckAsync(null, client.Ip, cancellationToken).ConfigureAwait(false);
+        if (!decision.Allowed)
+        {
+            return new PasskeySignIn(PasskeyOutcome.Throttled, RetryAt: decision.RetryAt);
+        }
+
+        var accountId = await VerifyAssertionAsync(flowId, credential, cancellationToken).ConfigureAwait(false);
+        if (accountId is null)
+        {
+            await throttle.FailedAsync(null, client.Ip, cancellationToken).ConfigureAwait(false);
+            return new PasskeySignIn(PasskeyOutcome.Refused);
+        }
+
+        return new PasskeySignIn(PasskeyOutcome.Done, accountId);
+    }
+
+    private async Task<string?> VerifyAssertionAsync(string? flowId, JsonElement credential, CancellationToken cancellationToken)
+    {
+        var challenge = await TakeAsync(flowId, Assert, cancellationToken).ConfigureAwait(false);
+        if (challenge is null || Parse<AuthenticatorAssertionRawResponse>(credential) is not { Response.UserHandle: { Length: > 0 } handle } response)
+        {
+            return null;
+        }
+
+        var accountId = Encoding.UTF8.GetString(handle);
+        var table = await AccountsAsync(cancellationToken).ConfigureAwait(false);
+        var found = accountId.StartsWith(AccountIds.Prefix, StringComparison.Ordinal) && TableKeys.IsAcceptable(accountId)
+            ? await table.GetEntityIfExistsAsync<PasskeyEntity>(accountId, PasskeyEntity.Key(response.RawId), cancellationToken: cancellationToken).ConfigureAwait(false)
+            : null;
+        if (found?.HasValue != true)
+        {
+            return null;
+        }
+
+        var passkey = found.Value!;
+        VerifyAssertionResult verified;
+        try
+        {
+            verified = await Fido().MakeAssertionAsync(new MakeAssertionParams
+            {
+                AssertionResponse = response,
+                OriginalOptions = AssertionOptions.FromJson(challenge.Options),
+                StoredPublicKey = passkey.PublicKey,
+                StoredSignatureCounter = (uint)passkey.SignCount,
+                IsUserHandleOwnerOfCredentialIdCallback = (args, _) => Task.FromResult(args.UserHandle.AsSpan().SequenceEqual(handle)),
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Fido2VerificationException)
+        {
+            return null;
+        }
+
+        // A counter that does not move forward means two authenticators hold the key: refuse (zero means the
+        // authenticator keeps no counter, as synced passkeys do).
+        if ((verified.SignCount != 0 || passkey.SignCount != 0) && verified.SignCount <= passkey.SignCount)
+        {
+            await audit.RecordAsync(accountId, AuditActions.SignInFailed, "passkey sign count went back", cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        passkey.SignCount = verified.SignCount;
+        passkey.BackedUp = verified.IsBackedUp;
+        passkey.LastUsedAt = time.GetUtcNow();
+        try
+        {
+            await table.UpdateEntityAsync(passkey, passkey.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        {
+            return null; // used at the same moment elsewhere, or removed: one use wins
+        }
+
+        return accountId;
+    }
+
+    public async Task<bool> RemoveAsync(string accountId, string passkeyId, CancellationToken cancellationToken)
+    {
+        if (!passkeyId.StartsWith(PasskeyEntity.Prefix, StringComparison.Ordinal) || !TableKeys.IsAcceptable(passkeyId))
+        {
+            return false;
+        }
+
+        var table = await AccountsAsync(cancellationToken).ConfigureAwait(false);
+        var response = await table.DeleteEntityAsync(accountId, passkeyId, ETag.All, cancellationToken).ConfigureAwait(false);
+        if (response.Status == 404)
+        {
+            return false;
+        }
+
+        await audit.RecordAsync(accountId, AuditActions.PasskeyRemoved, passkeyId, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<bool> IsUnusedAsync(byte[] credentialId, CancellationToken cancellationToken)
+    {
+        var table = await AccountsAsync(cancellationToken).ConfigureAwait(false);
+        var key = PasskeyEntity.Key(credentialId);
+        return !await table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RowKey eq {key}"), select: ["PartitionKey"], cancellationToken: cancellationToken)
+            .AnyAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<PasskeyCeremony> StartAsync(string kind, string accountId, string optionsJson, CancellationToken cancellationToken)
+    {
+        var flowId = SessionTokens.New();
+        var table = await tables.GetAsync(TableNames.SignInTokens, cancellationToken).ConfigureAwait(false);
+        await table.AddEntityAsync(new PasskeyChallengeEntity
+        {
+            PartitionKey = ChallengeKey(SessionTokens.Hash(flowId)!), Kind = kind, AccountId = accountId, Options = optionsJson,
+            ExpiresAt = time.GetUtcNow().AddSeconds(options.Value.PasskeyChallengeSeconds),
+        }, cancellationToken).ConfigureAwait(false);
+        using var json = JsonDocument.Parse(optionsJson);
+        return new PasskeyCeremony(flowId, json.RootElement.Clone());
+    }
+
+    /// <summary>The ceremony's challenge, consumed: deleted under the ETag read, so a flow completes once; null when unknown, used or expired.</summary>
+    private async Task<PasskeyChallengeEntity?> TakeAsync(string? flowId, string kind, CancellationToken cancellationToken)
+    {
+        if (SessionTokens.Hash(flowId) is not { } hash)
+        {
+            return null;
+        }
+
+        var table = await tables.GetAsync(TableNames.SignInTokens, cancellationToken).ConfigureAwait(false);
+        var found = await table.GetEntityIfExistsAsync<PasskeyChallengeEntity>(ChallengeKey(hash), SignInTokenEntity.RowKeyValue, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!found.HasValue || found.Value!.Kind != kind)
+        {
+            return null;
+        }
+
+        var deleted = await table.DeleteEntityAsync(found.Value.PartitionKey, found.Value.RowKey, found.Value.ETag, cancellationToken).ConfigureAwait(false);
+        return deleted.Status != 404 && time.GetUtcNow() < found.Value.ExpiresAt ? found.Value : null;
+    }
+
+    private static string ChallengeKey(string hash) => "webauthn_" + hash;
+
+    private static T? Parse<T>(JsonElement credential) where T : class
+    {
+        try
+        {
+            return credential.ValueKind == JsonValueKind.Object ? credential.Deserialize<T>() : null;
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            return null; // not a credential the browser could have made
+        }
+    }
+}
