@@ -21,7 +21,7 @@ public static class ConsolePages
     {
         ("signin.html", "text/html; charset=utf-8"), ("link.html", "text/html; charset=utf-8"), ("security.html", "text/html; charset=utf-8"),
         ("console.js", "text/javascript; charset=utf-8"), ("signin.js", "text/javascript; charset=utf-8"), ("link.js", "text/javascript; charset=utf-8"),
-        ("security.js", "text/javascript; charset=utf-8"), ("console.css", "text/css; charset=utf-8"),
+        ("security.js", "text/javascript; charset=utf-8"), ("passkeys.js", "text/javascript; charset=utf-8"), ("console.css", "text/css; charset=utf-8"),
     }.ToFrozenDictionary(a => a.Item1, a => Load(a.Item1, a.Item2), StringComparer.Ordinal);
 
     public static IEndpointRouteBuilder MapConsolePages(this IEndpointRouteBuilder app)

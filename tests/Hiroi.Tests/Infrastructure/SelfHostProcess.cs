@@ -49,6 +49,11 @@ public sealed class SelfHostProcess : IDisposable
             ["Hiroi__Ai__Models__local__OutputUsdPerMillionTokens"] = "3",
             ["Hiroi__Ai__AllowLoopbackTools"] = "true",
             ["Hiroi__TenantSecrets__KeyEncryptionKeys"] = "t1:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            // Console sign-in on http://localhost (a secure context for cookies and WebAuthn; an IP cannot be a passkey's RP id).
+            ["Hiroi__SignIn__PublicBaseUrl"] = $"http://localhost:{Port}",
+            ["Hiroi__SignIn__SenderAddress"] = "DoNotReply@hiroi.test",
+            ["Hiroi__SignIn__PasskeyRelyingPartyId"] = "localhost",
+            ["Hiroi__SignIn__TotpKeys"] = "s1:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {

@@ -1,4 +1,4 @@
-// The security page: TOTP on and off (with recovery codes) and the person's own sessions.
+// The security page: TOTP on and off (with recovery codes), passkeys, and the person's own sessions.
 'use strict';
 
 (() => {
@@ -11,7 +11,23 @@
     document.getElementById('totp-state').textContent = totpOn ? 'On.' : 'Off.';
     show('totp-enrol', !totpOn);
     show('totp-off', totpOn);
+    await loadPasskeys();
     await loadSessions();
+  }
+
+  async function loadPasskeys() {
+    const result = await call('GET', '/auth/passkeys');
+    if (!result.ok) { say(problem(result)); return; }
+    document.getElementById('passkeys').replaceChildren(...result.data.map((p) => {
+      const item = document.createElement('li');
+      item.textContent = p.name + ' (added ' + new Date(p.createdAt).toLocaleDateString() + ') ';
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.textContent = 'Remove';
+      remove.addEventListener('click', async () => { const r = await call('DELETE', '/auth/passkeys/' + encodeURIComponent(p.id)); say(r.ok ? 'Passkey removed.' : problem(r)); loadPasskeys(); });
+      item.append(remove);
+      return item;
+    }));
   }
 
   async function loadSessions() {
@@ -31,6 +47,15 @@
     }));
   }
 
+  document.getElementById('passkey-add').addEventListener('click', async () => {
+    try {
+      const result = await hiroiPasskeys.register(document.getElementById('passkey-name').value);
+      say(result.ok ? 'Passkey added.' : problem(result));
+    } catch (error) {
+      say('The passkey prompt was closed or failed: ' + error.message);
+    }
+    loadPasskeys();
+  });
   document.getElementById('totp-enrol').addEventListener('click', async () => {
     const result = await call('POST', '/auth/totp/enrolment');
     if (!result.ok) { say(problem(result)); return; }

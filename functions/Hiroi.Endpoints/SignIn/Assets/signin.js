@@ -55,6 +55,14 @@
     const result = await call('POST', '/auth/totp/verify', { code: document.getElementById('totp').value });
     if (result.ok) render(result.data); else say(problem(result));
   });
+  document.getElementById('passkey').addEventListener('click', async () => {
+    try {
+      const result = await hiroiPasskeys.signIn();
+      if (result.ok) render(result.data); else say(problem(result));
+    } catch (error) {
+      say('The passkey prompt was closed or failed: ' + error.message);
+    }
+  });
   document.getElementById('sign-out').addEventListener('click', async () => {
     await call('DELETE', '/auth/session');
     render(null);
