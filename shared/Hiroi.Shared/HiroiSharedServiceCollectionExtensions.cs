@@ -67,6 +67,8 @@ public static class HiroiSharedServiceCollectionExtensions
         services.AddSingleton<SignIn.ConsoleSignIn>();
         services.AddSingleton<SignIn.TwoFactor>();
         services.AddSingleton<SignIn.Passkeys>();
+        services.AddSection<SignIn.EntraSignInOptions>(SignIn.EntraSignInOptions.Section);
+        services.AddSingleton<SignIn.EntraAccounts>();
         services.AddSingleton<MemberService>();
         services.AddSingleton<OrganizationService>();
         return services;

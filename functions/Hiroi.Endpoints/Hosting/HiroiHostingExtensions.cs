@@ -80,7 +80,8 @@ public static class HiroiHostingExtensions
                     ? ApiKeyAuthenticationHandler.SchemeName
                     : SessionAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
-            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
+            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null)
+            .AddEntraSignIn(configuration);
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Member, p => p.RequireAuthenticatedUser().RequireClaim(CallerClaims.OrgId))
             .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().RequireClaim(CallerClaims.OrgId).RequireRole("owner", "admin"))
@@ -124,6 +125,7 @@ public static class HiroiHostingExtensions
         app.MapSignIn();
         app.MapTwoFactor();
         app.MapPasskeys();
+        app.MapEntraSignIn();
         app.MapConsolePages();
         app.MapGroup("/api").RequireAuthorization(Policies.Member).MapOrgs().MapMembers().MapApiKeys().MapNumbers().MapOptOuts().MapConversations().MapCalls()
             .MapContacts().MapDoNotContact().MapCampaigns().MapAudit().MapRetention().MapPrivacy().MapAgents().MapUsage().MapTenantSecrets().MapWidgetKeys();

@@ -5,7 +5,7 @@ using Microsoft.DurableTask.Client;
 
 namespace Hiroi.Functions.Http;
 
-/// <summary>Console sign-in, TOTP, passkeys and the console pages. Each function runs the self-host route of the same name (<see cref="HiroiHttp"/>).</summary>
+/// <summary>Console sign-in (email, passkeys, Entra ID), TOTP and the console pages. Each function runs the self-host route of the same name (<see cref="HiroiHttp"/>).</summary>
 public sealed class SignInFunctions(HiroiHttp http)
 {
     [Function(nameof(RequestSignInLink))]
@@ -122,4 +122,14 @@ public sealed class SignInFunctions(HiroiHttp http)
     public Task<IResult> RemovePasskey(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "auth/passkeys/{passkeyId}")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
         http.RunAsync(nameof(RemovePasskey), request, client);
+
+    [Function(nameof(StartEntraSignIn))]
+    public Task<IResult> StartEntraSignIn(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "auth/entra/start")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        http.RunAsync(nameof(StartEntraSignIn), request, client);
+
+    [Function(nameof(EntraSignInCallback))]
+    public Task<IResult> EntraSignInCallback(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "auth/entra/callback")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        http.RunAsync(nameof(EntraSignInCallback), request, client);
 }

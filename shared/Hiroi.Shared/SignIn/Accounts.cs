@@ -50,6 +50,11 @@ public sealed class AccountEntity : ITableEntity
     /// <summary>Unused recovery codes' hashes, space-separated; each is removed when used.</summary>
     public string? RecoveryCodeHashes { get; set; }
 
+    /// <summary>The Entra identity linked to the account (the key of its <see cref="EntraLinkEntity"/>), deleted with it.</summary>
+    public string? EntraLink { get; set; }
+
+    public DateTimeOffset? EntraLinkedAt { get; set; }
+
     public bool TotpEnabled => TotpSecret is not null;
 }
 
@@ -127,6 +132,11 @@ public sealed class AccountRepository(HiroiTables tables)
         await table.DeleteEntityAsync(accountId, AccountMembershipEntity.Key(org), ETag.All, cancellationToken).ConfigureAwait(false);
         if (!await MembershipsAsync(accountId, cancellationToken).AnyAsync(cancellationToken).ConfigureAwait(false))
         {
+            if (await FindAsync(accountId, cancellationToken).ConfigureAwait(false) is { EntraLink: { } link })
+            {
+                await table.DeleteEntityAsync(link, "link", ETag.All, cancellationToken).ConfigureAwait(false);
+            }
+
             await foreach (var row in table.QueryAsync<TableEntity>(r => r.PartitionKey == accountId, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);

@@ -22,6 +22,7 @@ public abstract class EndpointAuthorizationTests
         "SendWidgetMessage", "EndWidgetSession",
         // Signing in: asking for and completing a link or code (limited per account and IP), and the console's static pages.
         "RequestSignInLink", "CompleteSignInLink", "RequestSignInCode", "CompleteSignInCode", "BeginPasskeySignIn", "CompletePasskeySignIn",
+        "StartEntraSignIn", "EntraSignInCallback",
         "ConsoleSignInPage", "ConsoleLinkPage", "ConsoleSecurityPage", "ConsoleAsset",
     ];
 

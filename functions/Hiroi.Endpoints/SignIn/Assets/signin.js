@@ -69,5 +69,8 @@
     say('Signed out.');
   });
 
+  // Entra ID sends the browser back here; a refusal says why in the fragment (never in a query a server logs).
+  const entraError = { '#error=entra': 'Microsoft sign-in did not complete. Try again.', '#error=entra-unknown': 'That Microsoft account is not a member here: ask an admin to invite your work email.' }[location.hash];
+  if (entraError) { history.replaceState(null, '', location.pathname); say(entraError); }
   session().then(render);
 })();
