@@ -55,6 +55,15 @@ param redisSku string = 'Balanced_B0'
 @description('Daily retention sweep schedule (NCRONTAB with seconds, UTC).')
 param retentionSchedule string = '0 0 3 * * *'
 
+@description('Verified sender of the ACS Email resource for console sign-in mail (links, codes, invitations); empty sends none.')
+param signInSenderAddress string = ''
+
+@description('Client id of the Entra app registration for console sign-in with Microsoft; empty turns it off. Its secret is the vault secret SignIn--EntraClientSecret.')
+param entraSignInClientId string = ''
+
+@description('Entra tenant ids whose people may sign in to the console, comma-separated (default: this tenant).')
+param entraSignInAllowedTenants string = tenant().tenantId
+
 // Unique, stable suffix for globally named resources.
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var allTags = union(tags, { 'hiroi-env': environmentName })
@@ -154,6 +163,9 @@ var appSettings = union({
   Hiroi__Proxies__KnownNetworks__2: '192.168.0.0/16'
   Hiroi__Proxies__KnownNetworks__3: '100.64.0.0/10'
   Hiroi__Proxies__ForwardLimit: '2'
+  Hiroi__SignIn__SenderAddress: signInSenderAddress
+  Hiroi__SignIn__Entra__ClientId: entraSignInClientId
+  Hiroi__SignIn__Entra__AllowedTenants: entraSignInAllowedTenants
 }, eventGridDeliveryAuth == 'entra' ? {
   Hiroi__EventGrid__Entra__TenantId: tenant().tenantId
   Hiroi__EventGrid__Entra__Audience: eventGridEntraAudience
@@ -171,6 +183,9 @@ module functionApp 'modules/functionapp.bicep' = if (hostKind == 'functions') {
     deploymentContainer: deploymentContainer
     settings: union(appSettings, {
       Hiroi__Calls__PublicBaseUrl: 'https://${functionAppName}.azurewebsites.net'
+      // Sign-in links point at the app, and its host name is the passkeys' relying party.
+      Hiroi__SignIn__PublicBaseUrl: 'https://${functionAppName}.azurewebsites.net'
+      Hiroi__SignIn__PasskeyRelyingPartyId: '${functionAppName}.azurewebsites.net'
     })
     tags: allTags
   }

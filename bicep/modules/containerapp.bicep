@@ -126,7 +126,11 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             cpu: json('1.0')
             memory: '2Gi'
           }
-          env: concat(sharedEnv, [{ name: 'Hiroi__Calls__PublicBaseUrl', value: publicUrl }])
+          env: concat(sharedEnv, [
+            { name: 'Hiroi__Calls__PublicBaseUrl', value: publicUrl }
+            { name: 'Hiroi__SignIn__PublicBaseUrl', value: publicUrl }
+            { name: 'Hiroi__SignIn__PasskeyRelyingPartyId', value: '${name}.${environment.properties.defaultDomain}' }
+          ])
           probes: [
             {
               type: 'Liveness'

@@ -1,5 +1,6 @@
 using Hiroi.Endpoints.SignIn;
 using Hiroi.Shared.SignIn;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -10,9 +11,10 @@ using Microsoft.Net.Http.Headers;
 namespace Hiroi.Endpoints.Protection;
 
 /// <summary>
-/// Cross-site request forgery. A state-changing request authenticated by the session cookie must carry the session's
-/// CSRF token in <c>X-CSRF-Token</c> and come from our own origin (<c>Origin</c>, or <c>Sec-Fetch-Site: same-origin</c>).
-/// Sign-in requests without a session are refused when a browser says they come from another origin (login CSRF).
+/// Cross-site request forgery. A state-changing request to a protected route, authenticated by the session cookie, must
+/// carry the session's CSRF token in <c>X-CSRF-Token</c> and come from our own origin (<c>Origin</c>, or
+/// <c>Sec-Fetch-Site: same-origin</c>). Sign-in requests are refused when a browser says they come from another origin
+/// (login CSRF).
 /// Bearer API-key requests carry no ambient credential and are unchanged. Refusals are 403 problem details.
 /// </summary>
 public static class CsrfProtection
@@ -30,10 +32,12 @@ public static class CsrfProtection
 
         var session = SessionCookie.Current(context);
         var console = context.RequestServices.GetRequiredService<IOptions<SignInOptions>>().Value.PublicBaseUrl;
+        // Anonymous routes (sign-in, the widget, webhooks) do not act on the cookie's authority, so it needs no token there.
+        var actsAsSession = session is not null && context.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is null;
         string? refusal = null;
-        if (session is not null)
+        if (actsAsSession)
         {
-            if (!SessionTokens.IsCsrfFor(session.Token, request.Headers[HeaderName]))
+            if (!SessionTokens.IsCsrfFor(session!.Token, request.Headers[HeaderName]))
             {
                 refusal = $"A request signed in by cookie needs the session's CSRF token in {HeaderName}.";
             }

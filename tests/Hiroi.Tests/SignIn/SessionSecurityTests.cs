@@ -71,6 +71,20 @@ public sealed class SessionSecurityTests(SimulatedAcsApp app) : IClassFixture<Si
     }
 
     [Fact]
+    public async Task Anonymous_routes_need_no_token_from_a_browser_that_holds_a_session()
+    {
+        var org = await OrgAsync();
+        var (person, _) = await SignedInAsync(org);
+        using var _1 = person;
+        var before = (await person.MailsAsync()).Count;
+        await person.PostAsync("/auth/link", new { email = person.Email });
+        var token = ConsolePerson.LinkToken(await person.NextMailAsync(before));
+        var followed = await person.SendAsync(HttpMethod.Post, "/auth/link/complete", new { token }, withCsrf: false);
+        Assert.Equal(HttpStatusCode.OK, followed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await person.SendAsync(HttpMethod.Post, "/auth/passkeys/sign-in", new { }, withCsrf: false)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_sign_in_request_from_another_site_is_refused()
     {
         using var client = app.CreateClient();
