@@ -1,12 +1,8 @@
 using Azure.Data.Tables;
 using BenchmarkDotNet.Attributes;
-using Hiroi.Shared;
 using Hiroi.Shared.SignIn;
 using Hiroi.Shared.Storage;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hiroi.Benchmarks;
 
@@ -26,18 +22,10 @@ public class SessionVerificationBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = Environment.GetEnvironmentVariable("HIROI_BENCH_STORAGE") ?? "UseDevelopmentStorage=true",
-            ["Hiroi:Storage:Prefix"] = "bench",
-            // A run lasts longer than the default idle timeout would allow between the setup and the last iteration.
-            ["Hiroi:SignIn:IdleTimeoutMinutes"] = "1440",
-        }).Build();
-        _services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
-            .AddHiroiShared()
-            .BuildServiceProvider();
+        // A run lasts longer than the default idle timeout would allow between the setup and the last iteration.
+        _services = BenchServices.Build(
+            Environment.GetEnvironmentVariable("HIROI_BENCH_STORAGE") ?? "UseDevelopmentStorage=true", "bench",
+            services => services.Configure<SignInOptions>(o => o.IdleTimeoutMinutes = 1440));
         _sessions = _services.GetRequiredService<SignInSessionStore>();
         var session = await _sessions.CreateAsync("acc_bench" + Guid.NewGuid().ToString("N")[..12], "link", false, null, "bench", null, CancellationToken.None);
         _token = session.Token;
