@@ -1,5 +1,5 @@
 using System.Collections.Frozen;
-using System.Security.Cryptography;
+using Hiroi.Endpoints.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -15,14 +15,12 @@ public static class ConsolePages
     public const string PageContentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-    private sealed record Asset(byte[] Content, string ContentType, string ETag);
-
-    private static readonly FrozenDictionary<string, Asset> Assets = new[]
+    private static readonly FrozenDictionary<string, StaticAsset> Assets = new[]
     {
         ("signin.html", "text/html; charset=utf-8"), ("link.html", "text/html; charset=utf-8"), ("security.html", "text/html; charset=utf-8"),
         ("console.js", "text/javascript; charset=utf-8"), ("signin.js", "text/javascript; charset=utf-8"), ("link.js", "text/javascript; charset=utf-8"),
         ("security.js", "text/javascript; charset=utf-8"), ("passkeys.js", "text/javascript; charset=utf-8"), ("console.css", "text/css; charset=utf-8"),
-    }.ToFrozenDictionary(a => a.Item1, a => Load(a.Item1, a.Item2), StringComparer.Ordinal);
+    }.ToFrozenDictionary(a => a.Item1, a => StaticAsset.Load("Console." + a.Item1, a.Item2), StringComparer.Ordinal);
 
     public static IEndpointRouteBuilder MapConsolePages(this IEndpointRouteBuilder app)
     {
@@ -41,20 +39,7 @@ public static class ConsolePages
             return TypedResults.NotFound();
         }
 
-        var headers = context.Response.Headers;
-        headers.ContentSecurityPolicy = PageContentSecurityPolicy;
-        headers.ETag = asset.ETag;
-        headers.CacheControl = "no-cache";
-        return context.Request.Headers.IfNoneMatch == asset.ETag ? Results.StatusCode(StatusCodes.Status304NotModified) : Results.Bytes(asset.Content, asset.ContentType);
-    }
-
-    private static Asset Load(string name, string contentType)
-    {
-        using var stream = typeof(ConsolePages).Assembly.GetManifestResourceStream("Console." + name)
-            ?? throw new InvalidOperationException($"The console asset {name} is not embedded.");
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        var content = buffer.ToArray();
-        return new Asset(content, contentType, "\"" + Convert.ToHexStringLower(SHA256.HashData(content).AsSpan(0, 16)) + "\"");
+        context.Response.Headers.ContentSecurityPolicy = PageContentSecurityPolicy;
+        return asset.Serve(context, cacheSeconds: 0);
     }
 }

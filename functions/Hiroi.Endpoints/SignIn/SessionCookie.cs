@@ -24,14 +24,16 @@ public static class SessionCookie
     {
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(session);
-        response.Cookies.Append(Name, session.Token, new CookieOptions { HttpOnly = true, Secure = true, SameSite = SameSiteMode.Lax, Path = "/", IsEssential = true });
+        response.Cookies.Append(Name, session.Token, Options());
     }
 
     public static void Clear(HttpResponse response)
     {
         ArgumentNullException.ThrowIfNull(response);
-        response.Cookies.Delete(Name, new CookieOptions { HttpOnly = true, Secure = true, SameSite = SameSiteMode.Lax, Path = "/" });
+        response.Cookies.Delete(Name, Options());
     }
+
+    private static CookieOptions Options() => new() { HttpOnly = true, Secure = true, SameSite = SameSiteMode.Lax, Path = "/", IsEssential = true };
 
     /// <summary>The session the request was authenticated by (null for API keys and anonymous requests).</summary>
     public static ActiveSession? Current(HttpContext context)

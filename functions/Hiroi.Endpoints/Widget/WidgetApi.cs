@@ -1,3 +1,4 @@
+using Hiroi.Endpoints.Hosting;
 using Hiroi.Endpoints.Problems;
 using Hiroi.Shared;
 using Hiroi.Shared.Widget;
@@ -47,12 +48,10 @@ public static class WidgetApi
         return app;
     }
 
-    private static IResult Serve(HttpContext context, WidgetAsset asset, int cacheSeconds)
+    private static IResult Serve(HttpContext context, StaticAsset asset, int cacheSeconds)
     {
-        context.Response.Headers.ETag = asset.ETag;
-        context.Response.Headers.CacheControl = cacheSeconds > 0 ? $"public, max-age={cacheSeconds}" : "no-cache";
         context.Response.Headers["Cross-Origin-Resource-Policy"] = "cross-origin"; // other sites load the script
-        return context.Request.Headers.IfNoneMatch == asset.ETag ? Results.StatusCode(StatusCodes.Status304NotModified) : Results.Bytes(asset.Content, asset.ContentType);
+        return asset.Serve(context, cacheSeconds);
     }
 
     private static IResult DemoPage(HttpContext context, IOptions<WidgetOptions> options)

@@ -294,8 +294,7 @@ public sealed class Passkeys(
             return null;
         }
 
-        var deleted = await table.DeleteEntityAsync(found.Value.PartitionKey, found.Value.RowKey, found.Value.ETag, cancellationToken).ConfigureAwait(false);
-        return deleted.Status != 404 && time.GetUtcNow() < found.Value.ExpiresAt ? found.Value : null;
+        return await table.TryDeleteAsReadAsync(found.Value, cancellationToken).ConfigureAwait(false) && time.GetUtcNow() < found.Value.ExpiresAt ? found.Value : null;
     }
 
     private static string ChallengeKey(string hash) => "webauthn_" + hash;

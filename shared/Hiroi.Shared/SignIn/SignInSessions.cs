@@ -190,13 +190,13 @@ public sealed class SignInSessionStore(HiroiTables tables, IOptions<SignInOption
         return true;
     }
 
-    /// <summary>Ends one session: its row first (so it stops working at once), then its index entry.</summary>
+    /// <summary>Ends one session: its row first (so it stops working at once), then its index entry. Already gone is fine (the client answers 404 without throwing).</summary>
     public async Task RevokeAsync(string accountId, string sessionHash, CancellationToken cancellationToken)
     {
         var sessions = await SessionsAsync(cancellationToken).ConfigureAwait(false);
-        await IgnoreMissingAsync(sessions.DeleteEntityAsync(sessionHash, SignInSessionEntity.RowKeyValue, ETag.All, cancellationToken)).ConfigureAwait(false);
+        await sessions.DeleteEntityAsync(sessionHash, SignInSessionEntity.RowKeyValue, ETag.All, cancellationToken).ConfigureAwait(false);
         var accounts = await AccountsAsync(cancellationToken).ConfigureAwait(false);
-        await IgnoreMissingAsync(accounts.DeleteEntityAsync(accountId, SessionIndexEntity.Prefix + sessionHash, ETag.All, cancellationToken)).ConfigureAwait(false);
+        await accounts.DeleteEntityAsync(accountId, SessionIndexEntity.Prefix + sessionHash, ETag.All, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The person's sessions, newest first; ended ones found on the way are cleaned up.</summary>
@@ -290,16 +290,5 @@ public sealed class SignInSessionStore(HiroiTables tables, IOptions<SignInOption
         var accounts = await AccountsAsync(cancellationToken).ConfigureAwait(false);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey gt {SessionIndexEntity.Prefix} and RowKey lt {"ses`"}");
         return await accounts.QueryAsync<SessionIndexEntity>(filter, cancellationToken: cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task IgnoreMissingAsync(Task<Response> delete)
-    {
-        try
-        {
-            await delete.ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-        }
     }
 }

@@ -71,7 +71,7 @@ public sealed class SignInTokenStore(HiroiTables tables, IOptions<SignInOptions>
         }
 
         var row = found.Value!;
-        var consumed = await DeleteAsync(table, row, cancellationToken).ConfigureAwait(false);
+        var consumed = await table.TryDeleteAsReadAsync(row, cancellationToken).ConfigureAwait(false);
         return consumed && time.GetUtcNow() < row.ExpiresAt ? row.AccountId : null;
     }
 
@@ -105,7 +105,7 @@ public sealed class SignInTokenStore(HiroiTables tables, IOptions<SignInOptions>
         var row = found.Value!;
         if (time.GetUtcNow() >= row.ExpiresAt || row.Tries >= options.Value.EmailCodeMaxTries)
         {
-            await DeleteAsync(table, row, cancellationToken).ConfigureAwait(false);
+            await table.TryDeleteAsReadAsync(row, cancellationToken).ConfigureAwait(false);
             return false;
         }
 
@@ -113,7 +113,7 @@ public sealed class SignInTokenStore(HiroiTables tables, IOptions<SignInOptions>
             && CryptographicOperations.FixedTimeEquals(CodeMac(Convert.FromHexString(row.Salt!), code), Convert.FromHexString(row.CodeHash!));
         if (matches)
         {
-            return await DeleteAsync(table, row, cancellationToken).ConfigureAwait(false);
+            return await table.TryDeleteAsReadAsync(row, cancellationToken).ConfigureAwait(false);
         }
 
         // Counted under the ETag read: two wrong tries at once cannot both slip through as the same count.
@@ -144,18 +144,4 @@ public sealed class SignInTokenStore(HiroiTables tables, IOptions<SignInOptions>
     }
 
     private static byte[] CodeMac(byte[] salt, string code) => HMACSHA256.HashData(salt, Encoding.ASCII.GetBytes(code));
-
-    private static async Task<bool> DeleteAsync(TableClient table, SignInTokenEntity row, CancellationToken cancellationToken)
-    {
-        try
-        {
-            // The client answers a missing row without throwing: a 404 means another use consumed it first.
-            var response = await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken).ConfigureAwait(false);
-            return response.Status != 404;
-        }
-        catch (RequestFailedException e) when (e.Status is 412 or 404)
-        {
-            return false;
-        }
-    }
 }
