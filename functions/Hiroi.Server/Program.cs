@@ -12,7 +12,7 @@ if (HiroiCli.Handles(args))
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddLocalSettings(builder.Environment.ContentRootPath);
-builder.Services.AddHiroiCore(builder.Configuration).AddSelfHostWorkflows().AddSignInMailSender();
+builder.Services.AddHiroiCore(builder.Configuration).AddSelfHostWorkflows().AddSignInBackgroundWork();
 var simulateAcs = builder.Configuration.GetValue<bool>(AcsSimulatorOptions.Section + ":Enabled");
 if (simulateAcs)
 {

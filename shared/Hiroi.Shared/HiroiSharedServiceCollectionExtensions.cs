@@ -59,7 +59,9 @@ public static class HiroiSharedServiceCollectionExtensions
         services.AddSection<SignIn.SignInOptions>(SignIn.SignInOptions.Section);
         services.AddSingleton<SignIn.AccountRepository>();
         services.AddSingleton<SignIn.AccountAudit>();
+        services.AddSingleton<SignIn.AccountAuditInbox>();
         services.AddSingleton<SignIn.SignInSessionStore>();
+        services.AddSingleton<SignIn.SessionOrgGuard>();
         services.AddSingleton<SignIn.SignInTokenStore>();
         services.AddSingleton<SignIn.SignInThrottle>();
         services.AddSingleton<SignIn.SignInMailbox>();

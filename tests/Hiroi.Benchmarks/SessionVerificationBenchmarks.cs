@@ -27,7 +27,7 @@ public class SessionVerificationBenchmarks
             Environment.GetEnvironmentVariable("HIROI_BENCH_STORAGE") ?? "UseDevelopmentStorage=true", "bench",
             services => services.Configure<SignInOptions>(o => o.IdleTimeoutMinutes = 1440));
         _sessions = _services.GetRequiredService<SignInSessionStore>();
-        var session = await _sessions.CreateAsync("acc_bench" + Guid.NewGuid().ToString("N")[..12], "link", false, null, "bench", null, CancellationToken.None);
+        var session = await _sessions.CreateAsync("acc_bench" + Guid.NewGuid().ToString("N")[..12], "link", false, null, "bench", CancellationToken.None);
         _token = session.Token;
         _hash = session.Hash;
         _table = await _services.GetRequiredService<HiroiTables>().GetAsync(TableNames.SignInSessions);

@@ -70,10 +70,15 @@ public static class PasskeysApi
             return SignInApi.NoSession();
         }
 
-        var ceremony = await passkeys.BeginRegistrationAsync(session.Row.AccountId, cancellationToken);
-        return ceremony is null
-            ? TypedResults.Problem(statusCode: 409, title: "Conflict", detail: $"A person may hold at most {Passkeys.MaxPerPerson} passkeys.")
-            : TypedResults.Ok(ceremony);
+        var start = await passkeys.BeginRegistrationAsync(session, cancellationToken);
+        return start.Refusal switch
+        {
+            PasskeyRegistrationRefusal.None => TypedResults.Ok(start.Ceremony),
+            PasskeyRegistrationRefusal.SecondFactorFirst => TypedResults.Problem(statusCode: 403, title: "Second factor needed",
+                detail: "TOTP is on: enter a code from your authenticator app (a step-up) before adding a passkey."),
+            PasskeyRegistrationRefusal.TooMany => TypedResults.Problem(statusCode: 409, title: "Conflict", detail: $"A person may hold at most {Passkeys.MaxPerPerson} passkeys."),
+            _ => OrgProblems.NotFound("account"),
+        };
     }
 
     public static async Task<IResult> CompleteRegistrationAsync(PasskeyCompletion request, HttpContext context, Passkeys passkeys, CancellationToken cancellationToken)

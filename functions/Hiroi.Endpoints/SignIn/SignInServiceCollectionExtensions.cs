@@ -13,10 +13,14 @@ public static class SignInServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The background sender of sign-in mails; each host adds it (the core adds nothing that runs by itself).</summary>
-    public static IServiceCollection AddSignInMailSender(this IServiceCollection services)
+    /// <summary>
+    /// What sign-in does off the request path: sending its mails, writing audit entries an address alone can cause. Each
+    /// host adds it (the core adds nothing that runs by itself).
+    /// </summary>
+    public static IServiceCollection AddSignInBackgroundWork(this IServiceCollection services)
     {
         services.AddHostedService<SignInMailSender>();
+        services.AddHostedService<AccountAuditWriter>();
         return services;
     }
 }

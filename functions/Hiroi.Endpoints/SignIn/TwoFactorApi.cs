@@ -85,6 +85,9 @@ public static class TwoFactorApi
                 return TypedResults.Problem(statusCode: 409, title: "Conflict", detail: "TOTP is already on.");
             case TwoFactorOutcome.NotOn:
                 return TypedResults.Problem(statusCode: 409, title: "Conflict", detail: "TOTP is not on for this account.");
+            case TwoFactorOutcome.SessionEnded:
+                SessionCookie.Clear(context.Response);
+                return TypedResults.Problem(statusCode: 401, title: "Session ended", detail: "The session ended meanwhile: sign in again.");
             case TwoFactorOutcome.NotStarted:
                 return TypedResults.Problem(statusCode: 409, title: "Conflict", detail: "Start an enrolment first.");
             default:

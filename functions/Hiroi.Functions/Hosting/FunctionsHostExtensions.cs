@@ -17,7 +17,7 @@ public static class FunctionsHostExtensions
         // The worker's API explorer sees no routes (it dispatches by invocation): the document comes from the route table.
         services.Replace(ServiceDescriptor.Singleton<IOpenApiDocumentSource, RouteTableOpenApiDocument>());
         services.AddSingleton<IDurableClientSource, InvocationDurableClient>();
-        Endpoints.SignIn.SignInServiceCollectionExtensions.AddSignInMailSender(services);
+        Endpoints.SignIn.SignInServiceCollectionExtensions.AddSignInBackgroundWork(services);
         return services;
     }
 }

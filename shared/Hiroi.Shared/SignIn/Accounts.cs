@@ -50,10 +50,6 @@ public sealed class AccountEntity : ITableEntity
     /// <summary>Unused recovery codes' hashes, space-separated; each is removed when used.</summary>
     public string? RecoveryCodeHashes { get; set; }
 
-    /// <summary>The Entra identity linked to the account (the key of its <see cref="EntraLinkEntity"/>), deleted with it.</summary>
-    public string? EntraLink { get; set; }
-
-    public DateTimeOffset? EntraLinkedAt { get; set; }
 
     public bool TotpEnabled => TotpSecret is not null;
 }
@@ -76,7 +72,7 @@ public sealed class AccountMembershipEntity : ITableEntity
 }
 
 /// <summary>The accounts table: profiles, the membership index, session index rows and passkeys, partitioned by account.</summary>
-public sealed class AccountRepository(HiroiTables tables)
+public sealed class AccountRepository(HiroiTables tables, SignInSessionStore sessions)
 {
     private Task<TableClient> TableAsync(CancellationToken cancellationToken) => tables.GetAsync(TableNames.Accounts, cancellationToken);
 
@@ -124,23 +120,29 @@ public sealed class AccountRepository(HiroiTables tables)
         }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Removes a membership; the person's whole account (profile, sessions, passkeys) goes with the last one.</summary>
+    /// <summary>
+    /// Removes a membership; the person's whole account goes with the last one: their sessions (those with no org
+    /// too), passkeys, Entra ID links and profile.
+    /// </summary>
     public async Task RemoveMembershipAsync(string normalizedEmail, OrgId org, CancellationToken cancellationToken)
     {
         var accountId = AccountIds.For(normalizedEmail);
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         await table.DeleteEntityAsync(accountId, AccountMembershipEntity.Key(org), ETag.All, cancellationToken).ConfigureAwait(false);
-        if (!await MembershipsAsync(accountId, cancellationToken).AnyAsync(cancellationToken).ConfigureAwait(false))
+        if (await MembershipsAsync(accountId, cancellationToken).AnyAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (await FindAsync(accountId, cancellationToken).ConfigureAwait(false) is { EntraLink: { } link })
+            return;
+        }
+
+        await sessions.RevokeAllAsync(accountId, org: null, cancellationToken).ConfigureAwait(false);
+        await foreach (var row in table.QueryAsync<TableEntity>(r => r.PartitionKey == accountId, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (row.RowKey.StartsWith(EntraLinkEntity.Prefix, StringComparison.Ordinal))
             {
-                await table.DeleteEntityAsync(link, "link", ETag.All, cancellationToken).ConfigureAwait(false);
+                await table.DeleteEntityAsync(row.RowKey, EntraLinkEntity.RowKeyValue, ETag.All, cancellationToken).ConfigureAwait(false);
             }
 
-            await foreach (var row in table.QueryAsync<TableEntity>(r => r.PartitionKey == accountId, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
-            {
-                await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
-            }
+            await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -31,7 +31,7 @@ public sealed record SignInClient(string Ip, string? UserAgent);
 /// </summary>
 public sealed class ConsoleSignIn(
     SignInMailbox mail, SignInTokenStore tokens, SignInThrottle throttle, SignInSessionStore sessions, AccountRepository accounts,
-    OrganizationRepository orgs, AccountAudit accountAudit, AuditTrail audit, TimeProvider time)
+    SessionOrgGuard guard, AccountAudit accountAudit, AuditTrail audit, TimeProvider time)
 {
     public const string ByLink = "link";
     public const string ByCode = "code";
@@ -40,7 +40,7 @@ public sealed class ConsoleSignIn(
     public async Task<ThrottleDecision> RequestMailAsync(string normalizedEmail, SignInMailKind kind, SignInClient client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var decision = await throttle.CheckAsync(null, client.Ip, cancellationToken).ConfigureAwait(false);
+        var decision = await throttle.CheckAsync(SignInFactor.None, null, client.Ip, cancellationToken).ConfigureAwait(false);
         if (decision.Allowed)
         {
             mail.Enqueue(new SignInMailRequest(normalizedEmail, kind));
@@ -52,7 +52,7 @@ public sealed class ConsoleSignIn(
     public async Task<SignInResult> CompleteLinkAsync(string? token, SignInClient client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var decision = await throttle.CheckAsync(null, client.Ip, cancellationToken).ConfigureAwait(false);
+        var decision = await throttle.CheckAsync(SignInFactor.None, null, client.Ip, cancellationToken).ConfigureAwait(false);
         if (!decision.Allowed)
         {
             return new SignInResult(SignInOutcome.Throttled, RetryAt: decision.RetryAt);
@@ -61,7 +61,7 @@ public sealed class ConsoleSignIn(
         var accountId = await tokens.ConsumeLinkAsync(token, cancellationToken).ConfigureAwait(false);
         if (accountId is null)
         {
-            await throttle.FailedAsync(null, client.Ip, cancellationToken).ConfigureAwait(false);
+            await throttle.FailedAsync(SignInFactor.None, null, client.Ip, cancellationToken).ConfigureAwait(false);
             return new SignInResult(SignInOutcome.Refused);
         }
 
@@ -72,7 +72,7 @@ public sealed class ConsoleSignIn(
     {
         ArgumentNullException.ThrowIfNull(client);
         var accountId = AccountIds.For(normalizedEmail);
-        var decision = await throttle.CheckAsync(accountId, client.Ip, cancellationToken).ConfigureAwait(false);
+        var decision = await throttle.CheckAsync(SignInFactor.EmailCode, accountId, client.Ip, cancellationToken).ConfigureAwait(false);
         if (!decision.Allowed)
         {
             return new SignInResult(SignInOutcome.Throttled, RetryAt: decision.RetryAt);
@@ -80,8 +80,8 @@ public sealed class ConsoleSignIn(
 
         if (!await tokens.ConsumeCodeAsync(accountId, code, cancellationToken).ConfigureAwait(false))
         {
-            await throttle.FailedAsync(accountId, client.Ip, cancellationToken).ConfigureAwait(false);
-            await accountAudit.RecordAsync(accountId, AuditActions.SignInFailed, ByCode, cancellationToken).ConfigureAwait(false);
+            await throttle.FailedAsync(SignInFactor.EmailCode, accountId, client.Ip, cancellationToken).ConfigureAwait(false);
+            accountAudit.RecordLater(accountId, AuditActions.SignInFailed, ByCode);
             return new SignInResult(SignInOutcome.Refused);
         }
 
@@ -102,7 +102,7 @@ public sealed class ConsoleSignIn(
         }
 
         var session = await sessions.CreateAsync(
-            accountId, method, account.TotpEnabled, secondFactorShown ? time.GetUtcNow() : null, client.UserAgent, replacing: null, cancellationToken).ConfigureAwait(false);
+            accountId, method, account.TotpEnabled, secondFactorShown ? time.GetUtcNow() : null, client.UserAgent, cancellationToken).ConfigureAwait(false);
         await ChooseOnlyOrgAsync(session, cancellationToken).ConfigureAwait(false);
         return new SignInResult(SignInOutcome.SignedIn, session);
     }
@@ -132,26 +132,29 @@ public sealed class ConsoleSignIn(
             return OrgChoice.SecondFactorFirst;
         }
 
-        var membership = await accounts.MembershipAsync(session.Row.AccountId, org, cancellationToken).ConfigureAwait(false);
-        var orgRow = membership is null ? null : await orgs.GetAsync(org, cancellationToken).ConfigureAwait(false);
-        if (membership is null || orgRow is null || orgRow.DeletionRequestedAt is not null || !Roles.TryParse(membership.Role, out var role))
+        var (choice, membership) = await guard.AdmitAsync(session.Row.AccountId, org, session.Row.SecondFactorAt, cancellationToken).ConfigureAwait(false);
+        if (choice != OrgChoice.Chosen)
         {
-            return OrgChoice.NotMember;
-        }
-
-        if (orgRow.RequireTwoFactor && session.Row.SecondFactorAt is null)
-        {
-            return OrgChoice.OrgRequiresTwoFactor;
+            return choice;
         }
 
         session.Row.OrgId = org.Value;
-        session.Row.MemberId = membership.MemberId;
+        session.Row.MemberId = membership!.MemberId;
         session.Row.Role = membership.Role;
         if (!await sessions.UpdateAsync(session, cancellationToken).ConfigureAwait(false))
         {
             throw new Storage.ConflictException("The session changed meanwhile; retry.");
         }
 
+        if (!await guard.KeepsAsync(session, cancellationToken).ConfigureAwait(false))
+        {
+            return OrgChoice.NotMember; // the membership changed while the choice was written: the session is gone
+        }
+
+        if (!Roles.TryParse(membership.Role, out var role))
+        {
+            return OrgChoice.NotMember; // the guard admits only roles that parse
+        }
         await audit.RecordAsync(new Caller(org, "member:" + membership.MemberId, role), AuditActions.SignedIn, "account:" + session.Row.AccountId, session.Row.Method, cancellationToken)
             .ConfigureAwait(false);
         return OrgChoice.Chosen;

@@ -37,17 +37,23 @@ public sealed class EntraSignInOptions
 /// <param name="MultiFactor">Entra did MFA (<c>amr</c> has <c>mfa</c>): it counts as the second factor.</param>
 public sealed record EntraIdentity(string TenantId, string ObjectId, string? Email, bool EmailVerified, bool MultiFactor);
 
-/// <summary>The account an Entra identity signs in to: PartitionKey = <c>entra_{tid}_{oid}</c> in the accounts table.</summary>
+/// <summary>
+/// The account an Entra identity signs in to: PartitionKey = <c>entra_{tid}_{oid}</c> in the accounts table. The
+/// account's own partition holds a row of the same key, so closing the account finds every identity linked to it.
+/// </summary>
 public sealed class EntraLinkEntity : ITableEntity
 {
+    public const string Prefix = "entra_";
+    public const string RowKeyValue = "link";
+
     public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = "link";
+    public string RowKey { get; set; } = RowKeyValue;
     public DateTimeOffset? Timestamp { get; set; }
     public ETag ETag { get; set; }
 
     public string AccountId { get; set; } = string.Empty;
 
-    public static string Key(string tenantId, string objectId) => $"entra_{tenantId.ToLowerInvariant()}_{objectId.ToLowerInvariant()}";
+    public static string Key(string tenantId, string objectId) => $"{Prefix}{tenantId.ToLowerInvariant()}_{objectId.ToLowerInvariant()}";
 }
 
 /// <summary>
@@ -66,7 +72,7 @@ public sealed class EntraAccounts(HiroiTables tables, AccountRepository accounts
 
         var table = await tables.GetAsync(TableNames.Accounts, cancellationToken).ConfigureAwait(false);
         var key = EntraLinkEntity.Key(identity.TenantId, identity.ObjectId);
-        var link = await table.GetEntityIfExistsAsync<EntraLinkEntity>(key, "link", cancellationToken: cancellationToken).ConfigureAwait(false);
+        var link = await table.GetEntityIfExistsAsync<EntraLinkEntity>(key, EntraLinkEntity.RowKeyValue, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (link.HasValue && await accounts.FindAsync(link.Value!.AccountId, cancellationToken).ConfigureAwait(false) is not null)
         {
             return link.Value.AccountId;
@@ -84,10 +90,10 @@ public sealed class EntraAccounts(HiroiTables tables, AccountRepository accounts
             return null;
         }
 
+        // The account's entry first: a crash in between leaves an entry with no link, never a link the account's
+        // closing would miss. A person may link several identities (several tenants); each gets its own pair.
+        await table.UpsertEntityAsync(new TableEntity(accountId, key) { ["LinkedAt"] = time.GetUtcNow() }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         await table.UpsertEntityAsync(new EntraLinkEntity { PartitionKey = key, AccountId = accountId }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-        account.EntraLink = key;
-        account.EntraLinkedAt = time.GetUtcNow();
-        await accounts.UpdateAsync(account, cancellationToken).ConfigureAwait(false);
         return accountId;
     }
 }

@@ -56,6 +56,17 @@ public sealed class PasskeyChallengeEntity : ITableEntity
     public DateTimeOffset ExpiresAt { get; set; }
 }
 
+public enum PasskeyRegistrationRefusal
+{
+    None,
+    NoAccount,
+    SecondFactorFirst,
+    TooMany,
+}
+
+/// <summary>A registration's start: the ceremony, or why there is none.</summary>
+public sealed record PasskeyRegistrationStart(PasskeyRegistrationRefusal Refusal, PasskeyCeremony? Ceremony = null);
+
 /// <summary>A ceremony started: its single-use id and the WebAuthn options for <c>navigator.credentials</c>, as JSON.</summary>
 public sealed record PasskeyCeremony(string FlowId, JsonElement Options);
 
@@ -99,13 +110,29 @@ public sealed class Passkeys(
         return await table.QueryAsync<PasskeyEntity>(filter, cancellationToken: cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<PasskeyCeremony?> BeginRegistrationAsync(string accountId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts registering a passkey for the session's person. With TOTP on, the session must have shown it: a passkey
+    /// counts as both factors, so adding one must not take less than signing in does.
+    /// </summary>
+    public async Task<PasskeyRegistrationStart> BeginRegistrationAsync(ActiveSession session, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(session);
+        var accountId = session.Row.AccountId;
         var account = await accounts.FindAsync(accountId, cancellationToken).ConfigureAwait(false);
-        var existing = await ListAsync(accountId, cancellationToken).ConfigureAwait(false);
-        if (account is null || existing.Count >= MaxPerPerson)
+        if (account is null)
         {
-            return null;
+            return new PasskeyRegistrationStart(PasskeyRegistrationRefusal.NoAccount);
+        }
+
+        if (account.TotpEnabled && session.Row.SecondFactorAt is null)
+        {
+            return new PasskeyRegistrationStart(PasskeyRegistrationRefusal.SecondFactorFirst);
+        }
+
+        var existing = await ListAsync(accountId, cancellationToken).ConfigureAwait(false);
+        if (existing.Count >= MaxPerPerson)
+        {
+            return new PasskeyRegistrationStart(PasskeyRegistrationRefusal.TooMany);
         }
 
         var created = Fido().RequestNewCredential(new RequestNewCredentialParams
@@ -115,14 +142,14 @@ public sealed class Passkeys(
             AuthenticatorSelection = new AuthenticatorSelection { ResidentKey = ResidentKeyRequirement.Required, UserVerification = UserVerificationRequirement.Required },
             AttestationPreference = AttestationConveyancePreference.None,
         });
-        return await StartAsync(Register, accountId, created.ToJson(), cancellationToken).ConfigureAwait(false);
+        return new PasskeyRegistrationStart(PasskeyRegistrationRefusal.None, await StartAsync(Register, accountId, created.ToJson(), cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Checks the browser's attestation against the stored challenge and keeps the passkey; null when refused.</summary>
     public async Task<PasskeyEntity?> CompleteRegistrationAsync(string accountId, string? flowId, string name, JsonElement credential, CancellationToken cancellationToken)
     {
         var challenge = await TakeAsync(flowId, Register, cancellationToken).ConfigureAwait(false);
-        if (challenge is null || challenge.AccountId != accountId || Parse<AuthenticatorAttestationRawResponse>(credential) is not { } response)
+        if (challenge is null || challenge.AccountId != accountId || Parse<AuthenticatorAttestationRawResponse>(credential) is not { Response: not null } response)
         {
             return null;
         }
@@ -137,7 +164,7 @@ public sealed class Passkeys(
                 IsCredentialIdUniqueToUserCallback = (args, ct) => IsUnusedAsync(args.CredentialId, ct),
             }, cancellationToken).ConfigureAwait(false);
         }
-        catch (Fido2VerificationException)
+        catch (Exception e) when (IsRefusal(e))
         {
             return null;
         }
@@ -149,7 +176,15 @@ public sealed class Passkeys(
             CreatedAt = time.GetUtcNow(),
         };
         var table = await AccountsAsync(cancellationToken).ConfigureAwait(false);
-        await table.AddEntityAsync(passkey, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await table.AddEntityAsync(passkey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return null; // the same credential registered by a racing request
+        }
+
         await audit.RecordAsync(accountId, AuditActions.PasskeyAdded, passkey.RowKey, cancellationToken).ConfigureAwait(false);
         return passkey;
     }
@@ -165,7 +200,7 @@ public sealed class Passkeys(
     public async Task<PasskeySignIn> CompleteSignInAsync(string? flowId, JsonElement credential, SignInClient client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var decision = await throttle.CheckAsync(null, client.Ip, cancellationToken).ConfigureAwait(false);
+        var decision = await throttle.CheckAsync(SignInFactor.None, null, client.Ip, cancellationToken).ConfigureAwait(false);
         if (!decision.Allowed)
         {
             return new PasskeySignIn(PasskeyOutcome.Throttled, RetryAt: decision.RetryAt);
@@ -174,7 +209,7 @@ public sealed class Passkeys(
         var accountId = await VerifyAssertionAsync(flowId, credential, cancellationToken).ConfigureAwait(false);
         if (accountId is null)
         {
-            await throttle.FailedAsync(null, client.Ip, cancellationToken).ConfigureAwait(false);
+            await throttle.FailedAsync(SignInFactor.None, null, client.Ip, cancellationToken).ConfigureAwait(false);
             return new PasskeySignIn(PasskeyOutcome.Refused);
         }
 
@@ -184,7 +219,7 @@ public sealed class Passkeys(
     private async Task<string?> VerifyAssertionAsync(string? flowId, JsonElement credential, CancellationToken cancellationToken)
     {
         var challenge = await TakeAsync(flowId, Assert, cancellationToken).ConfigureAwait(false);
-        if (challenge is null || Parse<AuthenticatorAssertionRawResponse>(credential) is not { Response.UserHandle: { Length: > 0 } handle } response)
+        if (challenge is null || Parse<AuthenticatorAssertionRawResponse>(credential) is not { RawId.Length: > 0, Response.UserHandle: { Length: > 0 } handle } response)
         {
             return null;
         }
@@ -212,7 +247,7 @@ public sealed class Passkeys(
                 IsUserHandleOwnerOfCredentialIdCallback = (args, _) => Task.FromResult(args.UserHandle.AsSpan().SequenceEqual(handle)),
             }, cancellationToken).ConfigureAwait(false);
         }
-        catch (Fido2VerificationException)
+        catch (Exception e) when (IsRefusal(e))
         {
             return null;
         }
@@ -298,6 +333,13 @@ public sealed class Passkeys(
     }
 
     private static string ChallengeKey(string hash) => "webauthn_" + hash;
+
+    /// <summary>
+    /// Whether Fido2 refused what the browser sent. Besides its own verification errors, malformed CBOR, keys or
+    /// structures surface as whatever the parser threw: all of those are the input's fault. Storage failures and
+    /// cancellation are not, and stay errors.
+    /// </summary>
+    private static bool IsRefusal(Exception e) => e is not (RequestFailedException or OperationCanceledException or OutOfMemoryException);
 
     private static T? Parse<T>(JsonElement credential) where T : class
     {

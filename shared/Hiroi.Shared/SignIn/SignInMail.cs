@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Hiroi.Shared.Acs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -20,17 +19,9 @@ public sealed record SignInMailRequest(string NormalizedEmail, SignInMailKind Ki
 /// <summary>
 /// Sign-in mails are sent off the request path: asking for a link or a code only queues the address, so the answer is
 /// the same, at the same speed, whether or not the address has an account. A full queue drops the request (the person
-/// asks again), which also bounds the memory a flood can take.
+/// asks again).
 /// </summary>
-public sealed class SignInMailbox
-{
-    private readonly Channel<SignInMailRequest> _channel = Channel.CreateBounded<SignInMailRequest>(
-        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-
-    public void Enqueue(SignInMailRequest request) => _channel.Writer.TryWrite(request);
-
-    public ChannelReader<SignInMailRequest> Reader => _channel.Reader;
-}
+public sealed class SignInMailbox : OffRequestInbox<SignInMailRequest>;
 
 /// <summary>
 /// Sends queued sign-in mails through ACS Email: only to addresses with an account, at most a few per address per
@@ -61,9 +52,20 @@ public sealed class SignInMailSender(
         ArgumentNullException.ThrowIfNull(request);
         var settings = options.Value;
         var accountId = AccountIds.For(request.NormalizedEmail);
-        if (!await accounts.MembershipsAsync(accountId, cancellationToken).AnyAsync(cancellationToken).ConfigureAwait(false)
-            || !await throttle.MayMailAsync(accountId, settings.MailsPerAddressPer15Minutes, cancellationToken).ConfigureAwait(false))
+        if (!await throttle.MayMailAsync(accountId, settings.MailsPerAddressPer15Minutes, cancellationToken).ConfigureAwait(false))
         {
+            return;
+        }
+
+        if (!await accounts.MembershipsAsync(accountId, cancellationToken).AnyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (request.Kind == SignInMailKind.Code)
+            {
+                // A code nobody receives: a wrong code then costs the same (a try counted on a stored code) whether or
+                // not the address has an account. It signs in nobody: there is no account to start a session for.
+                await tokens.IssueCodeAsync(accountId, cancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 

@@ -85,38 +85,63 @@ public sealed class SignInSessionStore(HiroiTables tables, IOptions<SignInOption
 
     private Task<TableClient> AccountsAsync(CancellationToken cancellationToken) => tables.GetAsync(TableNames.Accounts, cancellationToken);
 
+    /// <summary>Starts a session for the person. Past the per-person limit, the oldest sessions are revoked.</summary>
+    public Task<ActiveSession> CreateAsync(
+        string accountId, string method, bool needsSecondFactor, DateTimeOffset? secondFactorAt, string? userAgent, CancellationToken cancellationToken) =>
+        AddAsync(new SignInSessionEntity
+        {
+            AccountId = accountId, Method = method, ExpiresAt = time.GetUtcNow() + options.Value.AbsoluteTimeout, NeedsSecondFactor = needsSecondFactor,
+            SecondFactorAt = secondFactorAt, UserAgent = userAgent is { Length: > 120 } ? userAgent[..120] : userAgent,
+        }, cancellationToken);
+
     /// <summary>
-    /// Starts a session for the person, carrying over <paramref name="replacing"/>'s org choice (that session is revoked:
-    /// the id rotates). Past the per-person limit, the oldest sessions are revoked.
+    /// Gives <paramref name="current"/> a new id (at step-up, or when its factors change), keeping its org and its end.
+    /// The old row goes first, under the ETag it was read with: a session revoked or changed meanwhile is not reborn
+    /// under a new id (null then). The org it carries is the caller's to check again (a membership may change meanwhile).
     /// </summary>
-    public async Task<ActiveSession> CreateAsync(
-        string accountId, string method, bool needsSecondFactor, DateTimeOffset? secondFactorAt, string? userAgent, ActiveSession? replacing, CancellationToken cancellationToken)
+    public async Task<ActiveSession?> RotateAsync(
+        ActiveSession current, bool needsSecondFactor, DateTimeOffset? secondFactorAt, string? userAgent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        var old = current.Row;
+        var sessions = await SessionsAsync(cancellationToken).ConfigureAwait(false);
+        if (!await sessions.TryDeleteAsReadAsync(old, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var rotated = await AddAsync(new SignInSessionEntity
+        {
+            AccountId = old.AccountId, Method = old.Method, ExpiresAt = old.ExpiresAt, NeedsSecondFactor = needsSecondFactor, SecondFactorAt = secondFactorAt,
+            OrgId = old.OrgId, MemberId = old.MemberId, Role = old.Role, UserAgent = userAgent is { Length: > 120 } ? userAgent[..120] : userAgent,
+        }, cancellationToken).ConfigureAwait(false);
+        var accounts = await AccountsAsync(cancellationToken).ConfigureAwait(false);
+        await accounts.DeleteEntityAsync(old.AccountId, SessionIndexEntity.Prefix + old.PartitionKey, ETag.All, cancellationToken).ConfigureAwait(false);
+        return rotated;
+    }
+
+    /// <summary>
+    /// Stores a new session under a fresh id: its index entry first, so every live row is one the person's revocations
+    /// find.
+    /// </summary>
+    private async Task<ActiveSession> AddAsync(SignInSessionEntity row, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var token = SessionTokens.New();
-        var row = new SignInSessionEntity
-        {
-            PartitionKey = SessionTokens.Hash(token)!, AccountId = accountId, Method = method, CreatedAt = now, LastSeenAt = now,
-            ExpiresAt = replacing?.Row.ExpiresAt ?? now + options.Value.AbsoluteTimeout, NeedsSecondFactor = needsSecondFactor,
-            SecondFactorAt = secondFactorAt, OrgId = replacing?.Row.OrgId, MemberId = replacing?.Row.MemberId, Role = replacing?.Row.Role,
-            UserAgent = userAgent is { Length: > 120 } ? userAgent[..120] : userAgent,
-        };
+        row.PartitionKey = SessionTokens.Hash(token)!;
+        row.CreatedAt = now;
+        row.LastSeenAt = now;
 
         var accounts = await AccountsAsync(cancellationToken).ConfigureAwait(false);
         await accounts.UpsertEntityAsync(new SessionIndexEntity
         {
-            PartitionKey = accountId, RowKey = SessionIndexEntity.Prefix + row.PartitionKey, CreatedAt = now, OrgId = row.OrgId,
+            PartitionKey = row.AccountId, RowKey = SessionIndexEntity.Prefix + row.PartitionKey, CreatedAt = now, OrgId = row.OrgId,
         }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         var sessions = await SessionsAsync(cancellationToken).ConfigureAwait(false);
         var added = await sessions.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
         row.ETag = added.Headers.ETag ?? ETag.All;
 
-        if (replacing is not null)
-        {
-            await RevokeAsync(replacing.Row.AccountId, replacing.Hash, cancellationToken).ConfigureAwait(false);
-        }
-
-        await EnforceLimitAsync(accountId, cancellationToken).ConfigureAwait(false);
+        await EnforceLimitAsync(row.AccountId, cancellationToken).ConfigureAwait(false);
         return new ActiveSession(token, row);
     }
 
@@ -221,17 +246,34 @@ public sealed class SignInSessionStore(HiroiTables tables, IOptions<SignInOption
         return [.. live.OrderByDescending(s => s.CreatedAt)];
     }
 
-    /// <summary>Revokes the person's sessions, all of them or only those in <paramref name="org"/>; returns how many.</summary>
-    public async Task<int> RevokeAllAsync(string accountId, OrgId? org, CancellationToken cancellationToken)
+    /// <summary>
+    /// Revokes the person's sessions, all of them or only those in <paramref name="org"/>, but never
+    /// <paramref name="except"/>; returns how many. The org is read from each session's own row, not its index entry,
+    /// which an org choice updates a moment later.
+    /// </summary>
+    public async Task<int> RevokeAllAsync(string accountId, OrgId? org, CancellationToken cancellationToken, string? except = null)
     {
+        var sessions = await SessionsAsync(cancellationToken).ConfigureAwait(false);
         var revoked = 0;
         foreach (var entry in await IndexAsync(accountId, cancellationToken).ConfigureAwait(false))
         {
-            if (org is null || entry.OrgId == org.Value.Value)
+            if (entry.SessionHash == except)
             {
-                await RevokeAsync(accountId, entry.SessionHash, cancellationToken).ConfigureAwait(false);
-                revoked++;
+                continue;
             }
+
+            if (org is not null && entry.OrgId != org.Value.Value)
+            {
+                var row = await sessions.GetEntityIfExistsAsync<SignInSessionEntity>(entry.SessionHash, SignInSessionEntity.RowKeyValue, select: ["OrgId"], cancellationToken: cancellationToken)
+                    .ConfigureAwait(false);
+                if (row.HasValue && row.Value!.OrgId != org.Value.Value)
+                {
+                    continue;
+                }
+            }
+
+            await RevokeAsync(accountId, entry.SessionHash, cancellationToken).ConfigureAwait(false);
+            revoked++;
         }
 
         return revoked;

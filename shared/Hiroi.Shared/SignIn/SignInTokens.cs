@@ -90,43 +90,55 @@ public sealed class SignInTokenStore(HiroiTables tables, IOptions<SignInOptions>
     }
 
     /// <summary>
-    /// Whether <paramref name="code"/> is the person's current code, consuming it when it is. Every wrong try is counted
-    /// first; the code is gone after <see cref="SignInOptions.EmailCodeMaxTries"/> of them.
+    /// Whether <paramref name="code"/> is the person's current code, consuming it when it is. Each try is spent before
+    /// the code is compared (under the ETag read, again on a conflict), so racing tries cannot share one count; the code
+    /// is gone after <see cref="SignInOptions.EmailCodeMaxTries"/> of them.
     /// </summary>
     public async Task<bool> ConsumeCodeAsync(string accountId, string? code, CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        var found = await table.GetEntityIfExistsAsync<SignInTokenEntity>(CodeKey(accountId), SignInTokenEntity.RowKeyValue, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (!found.HasValue)
+        if (await SpendTryAsync(table, accountId, cancellationToken).ConfigureAwait(false) is not { } row)
         {
-            return false;
-        }
-
-        var row = found.Value!;
-        if (time.GetUtcNow() >= row.ExpiresAt || row.Tries >= options.Value.EmailCodeMaxTries)
-        {
-            await table.TryDeleteAsReadAsync(row, cancellationToken).ConfigureAwait(false);
             return false;
         }
 
         var matches = code is { Length: 6 } && code.All(char.IsAsciiDigit)
             && CryptographicOperations.FixedTimeEquals(CodeMac(Convert.FromHexString(row.Salt!), code), Convert.FromHexString(row.CodeHash!));
-        if (matches)
+        return matches && await table.TryDeleteAsReadAsync(row, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The person's live code with one more try counted on it; null when there is none left to try.</summary>
+    private async Task<SignInTokenEntity?> SpendTryAsync(TableClient table, string accountId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 8; attempt++)
         {
-            return await table.TryDeleteAsReadAsync(row, cancellationToken).ConfigureAwait(false);
+            var found = await table.GetEntityIfExistsAsync<SignInTokenEntity>(CodeKey(accountId), SignInTokenEntity.RowKeyValue, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!found.HasValue)
+            {
+                return null;
+            }
+
+            var row = found.Value!;
+            if (time.GetUtcNow() >= row.ExpiresAt || row.Tries >= options.Value.EmailCodeMaxTries)
+            {
+                await table.TryDeleteAsReadAsync(row, cancellationToken).ConfigureAwait(false);
+                return null;
+            }
+
+            row.Tries++;
+            try
+            {
+                var response = await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                row.ETag = response.Headers.ETag ?? row.ETag;
+                return row;
+            }
+            catch (RequestFailedException e) when (e.Status is 412 or 404)
+            {
+                // Another try was counted first (or the code went): read it again.
+            }
         }
 
-        // Counted under the ETag read: two wrong tries at once cannot both slip through as the same count.
-        row.Tries++;
-        try
-        {
-            await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (e.Status is 412 or 404)
-        {
-        }
-
-        return false;
+        return null; // a storm of tries at once: this one is refused rather than let through uncounted
     }
 
     /// <summary>Deletes links and codes past their end; returns how many (the retention sweep calls this).</summary>

@@ -12,6 +12,9 @@ public enum TwoFactorOutcome
     AlreadyOn,
     NotOn,
     NotStarted,
+
+    /// <summary>The session was revoked (or its org stopped admitting it) while the step ran: sign in again.</summary>
+    SessionEnded,
 }
 
 /// <summary>A TOTP step's result; a success rotates the session id (<see cref="Session"/> is the new one).</summary>
@@ -26,7 +29,7 @@ public sealed record TotpEnrolment(string Uri, string Secret);
 /// code. Wrong codes count against the graduated limits per account and per IP. Every success rotates the session id.
 /// </summary>
 public sealed class TwoFactor(
-    AccountRepository accounts, TotpSecretCipher cipher, SignInSessionStore sessions, SignInThrottle throttle, AccountAudit audit, TimeProvider time)
+    AccountRepository accounts, TotpSecretCipher cipher, SignInSessionStore sessions, SessionOrgGuard guard, SignInThrottle throttle, AccountAudit audit, TimeProvider time)
 {
     public const string Issuer = "Hiroi";
     public const int RecoveryCodeCount = 10;
@@ -55,7 +58,7 @@ public sealed class TwoFactor(
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(client);
         var accountId = session.Row.AccountId;
-        var decision = await throttle.CheckAsync(accountId, client.Ip, cancellationToken).ConfigureAwait(false);
+        var decision = await throttle.CheckAsync(SignInFactor.Totp, accountId, client.Ip, cancellationToken).ConfigureAwait(false);
         if (!decision.Allowed)
         {
             return new TwoFactorResult(TwoFactorOutcome.Throttled, RetryAt: decision.RetryAt);
@@ -76,7 +79,7 @@ public sealed class TwoFactor(
         var step = TotpCodes.Verify(pending, code, time.GetUtcNow(), lastUsedStep: null);
         if (step is null)
         {
-            await throttle.FailedAsync(accountId, client.Ip, cancellationToken).ConfigureAwait(false);
+            await throttle.FailedAsync(SignInFactor.Totp, accountId, client.Ip, cancellationToken).ConfigureAwait(false);
             return new TwoFactorResult(TwoFactorOutcome.Refused);
         }
 
@@ -93,7 +96,16 @@ public sealed class TwoFactor(
 
         await audit.RecordAsync(accountId, AuditActions.TwoFactorEnabled, "totp", cancellationToken).ConfigureAwait(false);
         var rotated = await RotateAsync(session, needsSecondFactor: true, client, cancellationToken).ConfigureAwait(false);
-        return new TwoFactorResult(TwoFactorOutcome.Done, rotated, RecoveryCodes: recovery);
+
+        // The person's other sessions showed no second factor: left alive, one could (say) register a passkey and so
+        // step around the TOTP just turned on. They sign in again, with the code.
+        var ended = await sessions.RevokeAllAsync(accountId, org: null, cancellationToken, except: rotated.Session?.Hash).ConfigureAwait(false);
+        if (ended > 0)
+        {
+            await audit.RecordAsync(accountId, AuditActions.SessionRevoked, "totp-enabled", cancellationToken).ConfigureAwait(false);
+        }
+
+        return rotated with { RecoveryCodes = recovery };
     }
 
     /// <summary>The second step at sign-in, or a step-up: a current TOTP code or an unused recovery code.</summary>
@@ -106,7 +118,7 @@ public sealed class TwoFactor(
             return outcome;
         }
 
-        return outcome with { Session = await RotateAsync(session, needsSecondFactor: true, client, cancellationToken).ConfigureAwait(false) };
+        return await RotateAsync(session, needsSecondFactor: true, client, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Turns TOTP off; it takes a fresh code (or a recovery code), not just a session.</summary>
@@ -135,13 +147,13 @@ public sealed class TwoFactor(
         }
 
         await audit.RecordAsync(session.Row.AccountId, AuditActions.TwoFactorDisabled, "totp", cancellationToken).ConfigureAwait(false);
-        return new TwoFactorResult(TwoFactorOutcome.Done, await RotateAsync(session, needsSecondFactor: false, client, cancellationToken).ConfigureAwait(false));
+        return await RotateAsync(session, needsSecondFactor: false, client, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Checks a TOTP or recovery code and consumes it (under the account's ETag, so a code works once even when raced).</summary>
     private async Task<TwoFactorResult> CheckCodeAsync(string accountId, string? code, SignInClient client, CancellationToken cancellationToken)
     {
-        var decision = await throttle.CheckAsync(accountId, client.Ip, cancellationToken).ConfigureAwait(false);
+        var decision = await throttle.CheckAsync(SignInFactor.Totp, accountId, client.Ip, cancellationToken).ConfigureAwait(false);
         if (!decision.Allowed)
         {
             return new TwoFactorResult(TwoFactorOutcome.Throttled, RetryAt: decision.RetryAt);
@@ -165,7 +177,7 @@ public sealed class TwoFactor(
         }
         else
         {
-            await throttle.FailedAsync(accountId, client.Ip, cancellationToken).ConfigureAwait(false);
+            await throttle.FailedAsync(SignInFactor.Totp, accountId, client.Ip, cancellationToken).ConfigureAwait(false);
             await audit.RecordAsync(accountId, AuditActions.SignInFailed, "totp", cancellationToken).ConfigureAwait(false);
             return new TwoFactorResult(TwoFactorOutcome.Refused);
         }
@@ -183,8 +195,12 @@ public sealed class TwoFactor(
         return new TwoFactorResult(TwoFactorOutcome.Done);
     }
 
-    private Task<ActiveSession> RotateAsync(ActiveSession session, bool needsSecondFactor, SignInClient client, CancellationToken cancellationToken) =>
-        sessions.CreateAsync(session.Row.AccountId, session.Row.Method, needsSecondFactor, time.GetUtcNow(), client.UserAgent, replacing: session, cancellationToken);
+    /// <summary>A second factor was just shown: the session gets a new id, marked with it (or ended, if revoked meanwhile).</summary>
+    private async Task<TwoFactorResult> RotateAsync(ActiveSession session, bool needsSecondFactor, SignInClient client, CancellationToken cancellationToken)
+    {
+        var rotated = await guard.RotateAsync(session, needsSecondFactor, time.GetUtcNow(), client.UserAgent, cancellationToken).ConfigureAwait(false);
+        return rotated is null ? new TwoFactorResult(TwoFactorOutcome.SessionEnded) : new TwoFactorResult(TwoFactorOutcome.Done, rotated);
+    }
 
     private static bool TakeRecoveryCode(AccountEntity account, string? code)
     {

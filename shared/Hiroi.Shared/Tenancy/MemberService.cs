@@ -106,8 +106,9 @@ public sealed class MemberService(
         // (anonymizing is idempotent). The account is gone after this; its entries stay without its id, then expire.
         await audit.RecordAsync(caller, AuditActions.MemberRemoved, "member:" + memberId, null, cancellationToken).ConfigureAwait(false);
         await audit.AnonymizeAsync(caller.OrgId, memberId, cancellationToken).ConfigureAwait(false);
-        await sessions.RevokeAllAsync(AccountIds.For(member.Email), caller.OrgId, cancellationToken).ConfigureAwait(false);
+        // The membership first, then its sessions: an org choice racing this either finds no membership or is found here.
         await accounts.RemoveMembershipAsync(member.Email, caller.OrgId, cancellationToken).ConfigureAwait(false);
+        await sessions.RevokeAllAsync(AccountIds.For(member.Email), caller.OrgId, cancellationToken).ConfigureAwait(false);
         if (!await members.DeleteAsync(caller.OrgId, memberId, cancellationToken).ConfigureAwait(false))
         {
             return MemberChange.NotFound;

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hiroi.Tests.SignIn;
 
@@ -122,5 +123,55 @@ public sealed class EmailSignInTests(SimulatedAcsApp app) : IClassFixture<Simula
         Assert.Equal(HttpStatusCode.Unauthorized, (await bob.PostAsync("/auth/code/complete", new { email = bob.Email, code })).StatusCode);
         var ok = await alice.PostAsync("/auth/code/complete", new { email = alice.Email, code });
         Assert.True(ok.StatusCode == HttpStatusCode.OK, await ok.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_wrong_code_is_audited_in_the_persons_orgs_off_the_request_path()
+    {
+        var org = await app.CreateOrgAsync("Org " + Guid.NewGuid().ToString("N")[..6], $"owner-{Guid.NewGuid():N}@example.com");
+        using var owner = app.ClientWithKey(org.OwnerApiKey);
+        var email = $"person-{Guid.NewGuid():N}@example.com";
+        Assert.Equal(HttpStatusCode.Created, (await owner.PostAsJsonAsync("/api/members", new { email, role = "member" })).StatusCode);
+        using var person = new ConsolePerson(app, email);
+        await person.NextMailAsync(0);
+        await person.PostAsync("/auth/code", new { email });
+        var code = ConsolePerson.Code(await person.NextMailAsync(1));
+        await ProblemAssert.IsProblemAsync(
+            await person.PostAsync("/auth/code/complete", new { email, code = code == "000000" ? "000001" : "000000" }), HttpStatusCode.Unauthorized);
+
+        JsonElement entry = default;
+        for (var wait = 0; wait < 50 && entry.ValueKind == JsonValueKind.Undefined; wait++)
+        {
+            var page = await owner.GetFromJsonAsync<JsonElement>("/api/audit?action=signin.failed");
+            entry = page.GetProperty("entries").EnumerateArray().FirstOrDefault();
+            if (entry.ValueKind == JsonValueKind.Undefined)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.Equal("code", entry.GetProperty("detail").GetString());
+        Assert.Equal("account:" + Hiroi.Shared.SignIn.AccountIds.For(email), entry.GetProperty("target").GetString());
+        Assert.DoesNotContain(email, entry.GetRawText(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task An_address_without_an_account_gets_a_code_nobody_receives_so_a_wrong_code_costs_the_same_and_signs_in_nobody()
+    {
+        var email = $"nobody-{Guid.NewGuid():N}@example.com";
+        var sender = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Hiroi.Shared.SignIn.SignInMailSender>().Single();
+        await sender.SendAsync(new Hiroi.Shared.SignIn.SignInMailRequest(email, Hiroi.Shared.SignIn.SignInMailKind.Code), default);
+        await sender.SendAsync(new Hiroi.Shared.SignIn.SignInMailRequest(email, Hiroi.Shared.SignIn.SignInMailKind.Link), default);
+
+        var tables = app.Services.GetRequiredService<Hiroi.Shared.Storage.HiroiTables>();
+        var tokens = await tables.GetAsync(Hiroi.Shared.Storage.TableNames.SignInTokens);
+        var accountId = Hiroi.Shared.SignIn.AccountIds.For(email);
+        var rows = await tokens.QueryAsync<Hiroi.Shared.SignIn.SignInTokenEntity>(r => r.AccountId == accountId).ToListAsync();
+        Assert.Equal(["code_" + accountId], rows.Select(r => r.PartitionKey)); // the code, never a link
+
+        using var stranger = new ConsolePerson(app, email);
+        Assert.Empty(await stranger.MailsAsync()); // nothing was mailed to the address
+        await ProblemAssert.IsProblemAsync(await stranger.PostAsync("/auth/code/complete", new { email, code = "123456" }), HttpStatusCode.Unauthorized);
+        Assert.Equal(1, (await tokens.GetEntityAsync<Hiroi.Shared.SignIn.SignInTokenEntity>("code_" + accountId, "t")).Value.Tries); // the try was counted, as for a person
     }
 }

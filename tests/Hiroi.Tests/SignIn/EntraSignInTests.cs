@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Hiroi.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Hosting;
 
 namespace Hiroi.Tests.SignIn;
@@ -121,6 +122,43 @@ public sealed class EntraSignInTests : IAsyncLifetime
         var (_, again) = await SignInAsync();
         Assert.NotNull(await SessionAsync(again));
         Assert.Equal(0, _issuer.RefusedTokenRequests);
+    }
+
+    [Fact]
+    public async Task Every_entra_identity_linked_to_a_person_goes_when_their_account_closes()
+    {
+        var org = await _app.CreateOrgAsync("Entra " + Guid.NewGuid().ToString("N")[..6], $"owner-{Guid.NewGuid():N}@example.com");
+        using var owner = _app.ClientWithKey(org.OwnerApiKey);
+        var email = $"entra-{Guid.NewGuid():N}@example.com";
+        var added = await owner.PostAsJsonAsync("/api/members", new { email, role = "member" });
+        var memberId = (await added.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        // Two identities (a work account and a guest one, say) with the same verified address: both link.
+        var oids = new[] { Guid.NewGuid().ToString(), Guid.NewGuid().ToString() };
+        foreach (var oid in oids)
+        {
+            _issuer.Next = new Dictionary<string, object> { ["tid"] = Allowed, ["oid"] = oid, ["email"] = email, ["email_verified"] = true };
+            Assert.NotNull(await SessionAsync((await SignInAsync()).Cookies));
+        }
+
+        var tables = _app.Services.GetRequiredService<Hiroi.Shared.Storage.HiroiTables>();
+        var accounts = await tables.GetAsync(Hiroi.Shared.Storage.TableNames.Accounts);
+        var links = oids.Select(oid => Hiroi.Shared.SignIn.EntraLinkEntity.Key(Allowed, oid)).ToList();
+        foreach (var link in links)
+        {
+            Assert.True((await accounts.GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>(link, Hiroi.Shared.SignIn.EntraLinkEntity.RowKeyValue)).HasValue);
+        }
+
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"/api/members/{memberId}")).StatusCode);
+        foreach (var link in links)
+        {
+            Assert.False((await accounts.GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>(link, Hiroi.Shared.SignIn.EntraLinkEntity.RowKeyValue)).HasValue);
+        }
+
+        // Invited again later, the first identity's old link does not carry over: it links anew by verified email only.
+        (await owner.PostAsJsonAsync("/api/members", new { email, role = "member" })).EnsureSuccessStatusCode();
+        _issuer.Next = new Dictionary<string, object> { ["tid"] = Allowed, ["oid"] = oids[0] };
+        Assert.Null(await SessionAsync((await SignInAsync()).Cookies));
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using Fido2NetLib;
 using Fido2NetLib.Objects;
 using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hiroi.Tests.SignIn;
 
@@ -97,6 +98,79 @@ public sealed class PasskeyTests(SimulatedAcsApp app) : IClassFixture<SimulatedA
         using var stranger = new SoftwareAuthenticator("https://evil.example", "localhost");
         await ProblemAssert.IsProblemAsync(await RegisterAsync(person, stranger, "Phished"), HttpStatusCode.BadRequest);
         await ProblemAssert.IsProblemAsync(await person.PostAsync("/auth/passkeys/complete", new { flowId = "x", name = "", credential = new { } }), HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Malformed_or_mangled_credentials_and_a_racing_registration_get_a_clean_refusal()
+    {
+        using var person = await SignedInAsync();
+        using var key = new SoftwareAuthenticator(ConsolePerson.Origin, "localhost");
+        Assert.Equal(HttpStatusCode.Created, (await RegisterAsync(person, key, "Key")).StatusCode);
+
+        // Sign-in: no rawId, a signature that is not DER, authenticator data cut short, a user handle of someone else.
+        var mangles = new Func<System.Text.Json.Nodes.JsonObject, System.Text.Json.Nodes.JsonObject>[]
+        {
+            a => { a.Remove("rawId"); return a; },
+            a => { a["response"]!["signature"] = "AAAA"; return a; },
+            a => { a["response"]!["authenticatorData"] = "AAAA"; return a; },
+            a => { a["response"]!["clientDataJSON"] = "bm90IGpzb24"; return a; },
+            a => { a["response"]!["userHandle"] = "YWNjX25vYm9keQ"; return a; },
+            a => { a.Remove("response"); return a; },
+        };
+        foreach (var mangle in mangles)
+        {
+            var ceremony = await JsonAsync(await person.PostAsync("/auth/passkeys/sign-in"));
+            var credential = mangle(key.Get(ceremony.GetProperty("options")));
+            await ProblemAssert.IsProblemAsync(
+                await person.PostAsync("/auth/passkeys/sign-in/complete", new { flowId = ceremony.GetProperty("flowId").GetString(), credential }), HttpStatusCode.Unauthorized);
+            key.SignCount += 1;
+        }
+
+        // Registration: an attestation object that is not CBOR, and no response at all.
+        using var other = new SoftwareAuthenticator(ConsolePerson.Origin, "localhost");
+        foreach (var mangle in new Func<System.Text.Json.Nodes.JsonObject, System.Text.Json.Nodes.JsonObject>[]
+        {
+            a => { a["response"]!["attestationObject"] = "v_8A"; return a; },
+            a => { a.Remove("response"); return a; },
+        })
+        {
+            var ceremony = await JsonAsync(await person.PostAsync("/auth/passkeys"));
+            var credential = mangle(other.Create(ceremony.GetProperty("options")));
+            await ProblemAssert.IsProblemAsync(
+                await person.PostAsync("/auth/passkeys/complete", new { flowId = ceremony.GetProperty("flowId").GetString(), name = "Bad", credential }), HttpStatusCode.BadRequest);
+        }
+
+        // Two ceremonies racing to register the same authenticator: one passkey, the other a refusal.
+        var first = await JsonAsync(await person.PostAsync("/auth/passkeys"));
+        var second = await JsonAsync(await person.PostAsync("/auth/passkeys"));
+        var answers = await Task.WhenAll(new[] { first, second }.Select(c => person.PostAsync("/auth/passkeys/complete",
+            new { flowId = c.GetProperty("flowId").GetString(), name = "Twice", credential = other.Create(c.GetProperty("options")) })));
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.BadRequest], answers.Select(a => a.StatusCode).Order());
+        var listed = await person.Http.GetFromJsonAsync<JsonElement>("/auth/passkeys");
+        Assert.Equal(["Key", "Twice"], listed.EnumerateArray().Select(p => p.GetProperty("name").GetString()).Order());
+
+        // Still signs in with the real key: none of the refusals changed it.
+        Assert.Equal(HttpStatusCode.OK, (await SignInAsync(person, key)).StatusCode);
+    }
+
+    [Fact]
+    public async Task With_totp_on_adding_a_passkey_takes_a_session_that_showed_the_second_factor()
+    {
+        using var person = await SignedInAsync();
+        var enrolment = await JsonAsync(await person.PostAsync("/auth/totp/enrolment"));
+        var totp = new OtpNet.Totp(OtpNet.Base32Encoding.ToBytes(enrolment.GetProperty("secret").GetString()));
+        Assert.Equal(HttpStatusCode.OK, (await person.PostAsync("/auth/totp/enrolment/confirm", new { code = totp.ComputeTotp() })).StatusCode);
+
+        // A session with the person's first factor only, as one from before TOTP was turned on would be.
+        var sessions = app.Services.GetRequiredService<Hiroi.Shared.SignIn.SignInSessionStore>();
+        var passkeys = app.Services.GetRequiredService<Hiroi.Shared.SignIn.Passkeys>();
+        var accountId = Hiroi.Shared.SignIn.AccountIds.For(person.Email);
+        var firstFactorOnly = await sessions.CreateAsync(accountId, "link", needsSecondFactor: false, secondFactorAt: null, "test", default);
+        Assert.Equal(Hiroi.Shared.SignIn.PasskeyRegistrationRefusal.SecondFactorFirst, (await passkeys.BeginRegistrationAsync(firstFactorOnly, default)).Refusal);
+
+        // The session that showed the code may.
+        using var key = new SoftwareAuthenticator(ConsolePerson.Origin, "localhost");
+        Assert.Equal(HttpStatusCode.Created, (await RegisterAsync(person, key, "Key")).StatusCode);
     }
 
     [Fact]

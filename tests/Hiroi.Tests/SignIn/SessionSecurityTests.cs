@@ -237,6 +237,137 @@ public sealed class SessionSecurityTests(SimulatedAcsApp app) : IClassFixture<Si
         await ProblemAssert.IsProblemAsync(await org.Owner.PostAsJsonAsync("/auth/session/org", new { orgId = org.Id }), HttpStatusCode.Forbidden);
     }
 
+    /// <summary>Adds the person to another org; returns their member id there.</summary>
+    private static async Task<string> AddToAsync(Org org, string email, string role = "admin")
+    {
+        var added = await org.Owner.PostAsJsonAsync("/api/members", new { email, role });
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        return (await added.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    [Fact]
+    public async Task Turning_totp_on_ends_the_persons_other_sessions_which_showed_no_second_factor()
+    {
+        var org = await OrgAsync();
+        var (laptop, _) = await SignedInAsync(org);
+        using var _1 = laptop;
+        using var phone = new ConsolePerson(app, laptop.Email);
+        await phone.SignInByLinkAsync();
+        Assert.Equal(HttpStatusCode.OK, (await phone.Http.GetAsync("/api/orgs/current")).StatusCode);
+
+        var enrolment = await (await laptop.PostAsync("/auth/totp/enrolment")).Content.ReadFromJsonAsync<JsonElement>();
+        var code = new Totp(Base32Encoding.ToBytes(enrolment.GetProperty("secret").GetString())).ComputeTotp();
+        Assert.Equal(HttpStatusCode.OK, (await laptop.PostAsync("/auth/totp/enrolment/confirm", new { code })).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await phone.Http.GetAsync("/api/orgs/current")).StatusCode);
+        await ProblemAssert.IsProblemAsync(await phone.PostAsync("/auth/passkeys"), HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.OK, (await laptop.Http.GetAsync("/api/orgs/current")).StatusCode);
+        Assert.Single((await laptop.Http.GetFromJsonAsync<JsonElement>("/auth/sessions")).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_step_up_whose_membership_went_meanwhile_ends_the_session_instead_of_carrying_the_org_over()
+    {
+        var org = await OrgAsync();
+        var (person, _) = await SignedInAsync(org);
+        using var _1 = person;
+        await AddToAsync(await OrgAsync(), person.Email); // the account outlives the membership below
+        var enrolment = await (await person.PostAsync("/auth/totp/enrolment")).Content.ReadFromJsonAsync<JsonElement>();
+        var totp = new Totp(Base32Encoding.ToBytes(enrolment.GetProperty("secret").GetString()));
+        Assert.Equal(HttpStatusCode.OK, (await person.PostAsync("/auth/totp/enrolment/confirm", new { code = totp.ComputeTotp() })).StatusCode);
+        Assert.Equal(org.Id, (await person.Http.GetFromJsonAsync<JsonElement>("/auth/session")).GetProperty("orgId").GetString());
+
+        // A removal that has changed the membership but not yet reached the sessions: the step-up lands in between.
+        var accounts = app.Services.GetRequiredService<AccountRepository>();
+        var orgId = Hiroi.Shared.Tenancy.OrgId.TryParse(org.Id, out var parsed) ? parsed : throw new InvalidOperationException();
+        var tables = app.Services.GetRequiredService<Hiroi.Shared.Storage.HiroiTables>();
+        var table = await tables.GetAsync(Hiroi.Shared.Storage.TableNames.Accounts);
+        await table.DeleteEntityAsync(AccountIds.For(person.Email), AccountMembershipEntity.Key(orgId));
+        Assert.Null(await accounts.MembershipAsync(AccountIds.For(person.Email), orgId, default));
+
+        var stepUp = await person.PostAsync("/auth/totp/verify", new { code = totp.ComputeTotp(DateTime.UtcNow.AddSeconds(30)) });
+        await ProblemAssert.IsProblemAsync(stepUp, HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await person.Http.GetAsync("/api/orgs/current")).StatusCode);
+        Assert.Empty(await app.Services.GetRequiredService<SignInSessionStore>().ListAsync(AccountIds.For(person.Email), default));
+    }
+
+    /// <summary>Holds back the write of one session row until released, so a test can land a change in between.</summary>
+    private sealed class SessionWriteGate(string sessionHash) : Azure.Core.Pipeline.HttpPipelinePolicy
+    {
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            if (message.Request.Method == Azure.Core.RequestMethod.Put && message.Request.Uri.ToString().Contains(sessionHash, StringComparison.Ordinal))
+            {
+                Reached.TrySetResult();
+                await Release.Task;
+            }
+
+            await ProcessNextAsync(message, pipeline);
+        }
+
+        public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline) =>
+            throw new NotSupportedException();
+    }
+
+    [Fact]
+    public async Task An_org_choice_whose_write_lands_after_the_members_removal_ends_the_session()
+    {
+        var stays = await OrgAsync();
+        var leaves = await OrgAsync();
+        var email = $"racer-{Guid.NewGuid():N}@example.com";
+        await AddToAsync(stays, email);
+        var memberId = await AddToAsync(leaves, email);
+        Assert.True(Hiroi.Shared.Tenancy.OrgId.TryParse(leaves.Id, out var leavesId));
+        var sessions = app.Services.GetRequiredService<SignInSessionStore>();
+        var session = await sessions.CreateAsync(AccountIds.For(email), "link", needsSecondFactor: false, secondFactorAt: null, "test", default);
+
+        // The same services over a storage client whose write of this session's row waits for the test.
+        var gate = new SessionWriteGate(session.Hash);
+        var clientOptions = new Azure.Data.Tables.TableClientOptions();
+        clientOptions.AddPolicy(gate, Azure.Core.HttpPipelinePosition.PerCall);
+        var tables = new Hiroi.Shared.Storage.HiroiTables(
+            new Azure.Data.Tables.TableServiceClient(TestStorage.ConnectionString, clientOptions),
+            app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hiroi.Shared.Storage.StorageOptions>>());
+        var gatedSessions = new SignInSessionStore(tables, app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SignInOptions>>(), TimeProvider.System);
+        var gatedAccounts = new AccountRepository(tables, gatedSessions);
+        var signIn = new ConsoleSignIn(
+            app.Services.GetRequiredService<SignInMailbox>(), app.Services.GetRequiredService<SignInTokenStore>(), app.Services.GetRequiredService<SignInThrottle>(),
+            gatedSessions, gatedAccounts, new SessionOrgGuard(gatedAccounts, new Hiroi.Shared.Tenancy.OrganizationRepository(tables), gatedSessions),
+            app.Services.GetRequiredService<AccountAudit>(), app.Services.GetRequiredService<Hiroi.Shared.Audit.AuditTrail>(), TimeProvider.System);
+
+        // The choice has found the membership and is writing the session when the removal runs to its end.
+        var choice = signIn.ChooseOrgAsync(session, leavesId, default);
+        await gate.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.NoContent, (await leaves.Owner.DeleteAsync($"/api/members/{memberId}")).StatusCode);
+        gate.Release.SetResult();
+
+        Assert.Equal(OrgChoice.NotMember, await choice);
+        Assert.Null(await sessions.FindAsync(session.Token, default));
+    }
+
+    [Fact]
+    public async Task Closing_an_account_ends_its_sessions_that_had_chosen_no_org()
+    {
+        var first = await OrgAsync();
+        var second = await OrgAsync();
+        var email = $"closing-{Guid.NewGuid():N}@example.com";
+        var inFirst = await AddToAsync(first, email);
+        var inSecond = await AddToAsync(second, email);
+        using var person = new ConsolePerson(app, email);
+        var session = await person.SignInByLinkAsync();
+        Assert.Equal("chooseOrg", session.GetProperty("next").GetString());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await first.Owner.DeleteAsync($"/api/members/{inFirst}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await person.Http.GetAsync("/auth/session")).StatusCode); // still a member elsewhere
+        Assert.Equal(HttpStatusCode.NoContent, (await second.Owner.DeleteAsync($"/api/members/{inSecond}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await person.Http.GetAsync("/auth/session")).StatusCode);
+        Assert.Null(await app.Services.GetRequiredService<AccountRepository>().FindAsync(AccountIds.For(email), default));
+    }
+
     private async Task<HttpResponseMessage> WithCookieAsync(string cookie, string path)
     {
         using var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri(ConsolePerson.Origin), HandleCookies = false });

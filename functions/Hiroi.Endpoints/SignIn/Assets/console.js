@@ -10,11 +10,17 @@ const hiroi = (() => {
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (csrf && method !== 'GET') headers['X-CSRF-Token'] = csrf;
     const response = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    const data = text ? JSON.parse(text) : null;
+    const data = await parse(response);
     if (data && data.csrfToken) csrf = data.csrfToken;
     if (data && data.session && data.session.csrfToken) csrf = data.session.csrfToken;
     return { ok: response.ok, status: response.status, data };
+  }
+
+  // A proxy or gateway may answer in HTML or plain text: such an answer has no data, only its status.
+  async function parse(response) {
+    const text = await response.text();
+    if (!text || !/json/i.test(response.headers.get('Content-Type') || '')) return null;
+    try { return JSON.parse(text); } catch { return null; }
   }
 
   async function session() {
