@@ -69,6 +69,7 @@ public static class HiroiSharedServiceCollectionExtensions
         services.AddSingleton<SignIn.ConsoleSignIn>();
         services.AddSingleton<SignIn.TwoFactor>();
         services.AddSingleton<SignIn.Passkeys>();
+        services.AddSingleton<SignIn.AccountExport>();
         services.AddSection<SignIn.EntraSignInOptions>(SignIn.EntraSignInOptions.Section);
         services.AddSingleton<SignIn.EntraAccounts>();
         services.AddSingleton<MemberService>();

@@ -55,6 +55,7 @@ public static class SignInApi
         var complete = app.MapGroup("/auth").WithTags("Sign-in").RequireAuthorization(Policies.SignedInComplete);
         complete.MapGet("/sessions", ListSessionsAsync).WithName("ListMySessions");
         complete.MapDelete("/sessions/{sessionId}", RevokeSessionAsync).WithName("RevokeMySession");
+        complete.MapGet("/account/export", ExportAccountAsync).WithName("ExportMyAccount");
         return app;
     }
 
@@ -190,6 +191,24 @@ public static class SignInApi
         }
 
         return TypedResults.NoContent();
+    }
+
+    /// <summary>The person's own account data, as a download (the platform's part of a subject access request).</summary>
+    public static async Task<IResult> ExportAccountAsync(HttpContext context, AccountExport export, CancellationToken cancellationToken)
+    {
+        if (SessionCookie.Current(context) is not { } current)
+        {
+            return NoSession();
+        }
+
+        if (await export.ExportAsync(current.Row.AccountId, cancellationToken) is not { } data)
+        {
+            return OrgProblems.NotFound("account");
+        }
+
+        context.Response.Headers.ContentDisposition = "attachment; filename=\"hiroi-account.json\"";
+        context.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(data);
     }
 
     public static IResult TooMany(HttpContext context, DateTimeOffset retryAt)

@@ -53,6 +53,11 @@ public sealed class SignInFunctions(HiroiHttp http)
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "auth/sessions/{sessionId}")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
         http.RunAsync(nameof(RevokeMySession), request, client);
 
+    [Function(nameof(ExportMyAccount))]
+    public Task<IResult> ExportMyAccount(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "auth/account/export")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        http.RunAsync(nameof(ExportMyAccount), request, client);
+
     [Function(nameof(BeginTotpEnrolment))]
     public Task<IResult> BeginTotpEnrolment(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "auth/totp/enrolment")] HttpRequest request, [DurableClient] DurableTaskClient client) =>

@@ -192,6 +192,7 @@ public static class AuditActions
     public const string RecoveryCodeUsed = "2fa.recovery_code_used";
     public const string PasskeyAdded = "passkey.added";
     public const string PasskeyRemoved = "passkey.removed";
+    public const string AccountExported = "account.exported";
     public const string OrgTwoFactorChanged = "org.2fa_requirement_changed";
     public const string OrgDeletionRequested = "org.deletion_requested";
     public const string OrgPurged = "org.purged";

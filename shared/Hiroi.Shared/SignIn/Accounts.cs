@@ -122,7 +122,7 @@ public sealed class AccountRepository(HiroiTables tables, SignInSessionStore ses
 
     /// <summary>
     /// Removes a membership; the person's whole account goes with the last one: their sessions (those with no org
-    /// too), passkeys, Entra ID links and profile.
+    /// too), passkeys and their claims, Entra ID links and profile.
     /// </summary>
     public async Task RemoveMembershipAsync(string normalizedEmail, OrgId org, CancellationToken cancellationToken)
     {
@@ -137,14 +137,20 @@ public sealed class AccountRepository(HiroiTables tables, SignInSessionStore ses
         await sessions.RevokeAllAsync(accountId, org: null, cancellationToken).ConfigureAwait(false);
         await foreach (var row in table.QueryAsync<TableEntity>(r => r.PartitionKey == accountId, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if (row.RowKey.StartsWith(EntraLinkEntity.Prefix, StringComparison.Ordinal))
+            if (OutsideTwin(row.RowKey) is var (twinPartition, twinRow))
             {
-                await table.DeleteEntityAsync(row.RowKey, EntraLinkEntity.RowKeyValue, ETag.All, cancellationToken).ConfigureAwait(false);
+                await table.DeleteEntityAsync(twinPartition, twinRow, ETag.All, cancellationToken).ConfigureAwait(false);
             }
 
             await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The row outside the account's partition that a row inside it stands for, deleted with it: an Entra link, a passkey's claim.</summary>
+    private static (string PartitionKey, string RowKey)? OutsideTwin(string rowKey) =>
+        rowKey.StartsWith(EntraLinkEntity.Prefix, StringComparison.Ordinal) ? (rowKey, EntraLinkEntity.RowKeyValue)
+        : rowKey.StartsWith(PasskeyEntity.Prefix, StringComparison.Ordinal) ? (PasskeyClaimEntity.KeyFor(rowKey), PasskeyClaimEntity.RowKeyValue)
+        : null;
 
     public async IAsyncEnumerable<AccountMembershipEntity> MembershipsAsync(string accountId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -36,6 +36,27 @@ public sealed class PasskeyEntity : ITableEntity
     public static string Key(byte[] credentialId) => Prefix + Convert.ToHexStringLower(SHA256.HashData(credentialId));
 }
 
+/// <summary>
+/// A credential id's claim, across all accounts: PartitionKey = <c>cred_{sha256 of the credential id}</c>, RowKey =
+/// <c>claim</c>. Added before the passkey row, so a credential belongs to one person (WebAuthn asks that it be unique)
+/// at the cost of one point write, not a scan; it goes with the passkey.
+/// </summary>
+public sealed class PasskeyClaimEntity : ITableEntity
+{
+    public const string Prefix = "cred_";
+    public const string RowKeyValue = "claim";
+
+    public string PartitionKey { get; set; } = string.Empty;
+    public string RowKey { get; set; } = RowKeyValue;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string AccountId { get; set; } = string.Empty;
+
+    /// <summary>The claim's partition for a passkey row's key (<c>pk_{hash}</c>).</summary>
+    public static string KeyFor(string passkeyRowKey) => Prefix + passkeyRowKey[PasskeyEntity.Prefix.Length..];
+}
+
 /// <summary>A ceremony's challenge, server-side: PartitionKey = <c>webauthn_{sha256 of the flow id}</c>, single use, short-lived.</summary>
 public sealed class PasskeyChallengeEntity : ITableEntity
 {
@@ -178,13 +199,15 @@ public sealed class Passkeys(
         var table = await AccountsAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await table.AddEntityAsync(passkey, cancellationToken).ConfigureAwait(false);
+            await table.AddEntityAsync(new PasskeyClaimEntity { PartitionKey = PasskeyClaimEntity.KeyFor(passkey.RowKey), AccountId = accountId }, cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            return null; // the same credential registered by a racing request
+            return null; // the same credential registered meanwhile, by a racing request or for someone else
         }
 
+        await table.UpsertEntityAsync(passkey, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         await audit.RecordAsync(accountId, AuditActions.PasskeyAdded, passkey.RowKey, cancellationToken).ConfigureAwait(false);
         return passkey;
     }
@@ -289,6 +312,8 @@ public sealed class Passkeys(
             return false;
         }
 
+        await table.DeleteEntityAsync(PasskeyClaimEntity.KeyFor(passkeyId), PasskeyClaimEntity.RowKeyValue, ETag.All, cancellationToken).ConfigureAwait(false);
+
         await audit.RecordAsync(accountId, AuditActions.PasskeyRemoved, passkeyId, cancellationToken).ConfigureAwait(false);
         return true;
     }
@@ -296,9 +321,9 @@ public sealed class Passkeys(
     private async Task<bool> IsUnusedAsync(byte[] credentialId, CancellationToken cancellationToken)
     {
         var table = await AccountsAsync(cancellationToken).ConfigureAwait(false);
-        var key = PasskeyEntity.Key(credentialId);
-        return !await table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RowKey eq {key}"), select: ["PartitionKey"], cancellationToken: cancellationToken)
-            .AnyAsync(cancellationToken).ConfigureAwait(false);
+        var claim = await table.GetEntityIfExistsAsync<PasskeyClaimEntity>(
+            PasskeyClaimEntity.KeyFor(PasskeyEntity.Key(credentialId)), PasskeyClaimEntity.RowKeyValue, select: ["AccountId"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        return !claim.HasValue;
     }
 
     private async Task<PasskeyCeremony> StartAsync(string kind, string accountId, string optionsJson, CancellationToken cancellationToken)

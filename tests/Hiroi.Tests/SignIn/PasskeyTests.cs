@@ -154,6 +154,23 @@ public sealed class PasskeyTests(SimulatedAcsApp app) : IClassFixture<SimulatedA
     }
 
     [Fact]
+    public async Task A_credential_belongs_to_one_person_until_they_remove_it()
+    {
+        using var alice = await SignedInAsync();
+        using var bob = await SignedInAsync();
+        using var shared = new SoftwareAuthenticator(ConsolePerson.Origin, "localhost");
+        var registered = await RegisterAsync(alice, shared, "Alice's key");
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        await ProblemAssert.IsProblemAsync(await RegisterAsync(bob, shared, "Same key"), HttpStatusCode.BadRequest);
+
+        var id = (await JsonAsync(registered)).GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.SendAsync(HttpMethod.Delete, $"/auth/passkeys/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await RegisterAsync(bob, shared, "Now mine")).StatusCode);
+        var bobs = await bob.Http.GetFromJsonAsync<JsonElement>("/auth/passkeys");
+        Assert.Equal(["Now mine"], bobs.EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+    }
+
+    [Fact]
     public async Task With_totp_on_adding_a_passkey_takes_a_session_that_showed_the_second_factor()
     {
         using var person = await SignedInAsync();

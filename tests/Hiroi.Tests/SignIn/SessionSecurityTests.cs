@@ -291,6 +291,52 @@ public sealed class SessionSecurityTests(SimulatedAcsApp app) : IClassFixture<Si
         Assert.Empty(await app.Services.GetRequiredService<SignInSessionStore>().ListAsync(AccountIds.For(person.Email), default));
     }
 
+    [Fact]
+    public async Task A_person_downloads_their_own_account_data_without_its_secrets()
+    {
+        var org = await OrgAsync();
+        var (person, memberId) = await SignedInAsync(org);
+        using var _1 = person;
+        var (other, _) = await SignedInAsync(org);
+        using var _2 = other;
+        var enrolment = await (await person.PostAsync("/auth/totp/enrolment")).Content.ReadFromJsonAsync<JsonElement>();
+        var secret = enrolment.GetProperty("secret").GetString()!;
+        var confirmed = await person.PostAsync("/auth/totp/enrolment/confirm", new { code = new Totp(Base32Encoding.ToBytes(secret)).ComputeTotp() });
+        var recovery = (await confirmed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("recoveryCodes")[0].GetString()!;
+        using var key = new SoftwareAuthenticator(ConsolePerson.Origin, "localhost");
+        var ceremony = await (await person.PostAsync("/auth/passkeys")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.Created, (await person.PostAsync("/auth/passkeys/complete",
+            new { flowId = ceremony.GetProperty("flowId").GetString(), name = "Laptop", credential = key.Create(ceremony.GetProperty("options")) })).StatusCode);
+
+        var response = await person.Http.GetAsync("/auth/account/export");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType ?? response.Headers.GetValues("Content-Disposition").Single().Split(';')[0]);
+        var text = await response.Content.ReadAsStringAsync();
+        var data = JsonDocument.Parse(text).RootElement;
+        Assert.Equal(person.Email, data.GetProperty("email").GetString());
+        Assert.True(data.GetProperty("totp").GetProperty("enabled").GetBoolean());
+        Assert.Equal(10, data.GetProperty("totp").GetProperty("recoveryCodesLeft").GetInt32());
+        Assert.Equal([(org.Id, memberId, "admin")], data.GetProperty("memberships").EnumerateArray()
+            .Select(m => (m.GetProperty("orgId").GetString(), m.GetProperty("memberId").GetString(), m.GetProperty("role").GetString())));
+        Assert.Equal("Laptop", data.GetProperty("passkeys")[0].GetProperty("name").GetString());
+        Assert.Single(data.GetProperty("sessions").EnumerateArray());
+
+        // Nothing secret, and nothing of anyone else's.
+        var account = await app.Services.GetRequiredService<AccountRepository>().FindAsync(AccountIds.For(person.Email), default);
+        Assert.DoesNotContain(secret, text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(account!.TotpSecret!, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(recovery, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(account.RecoveryCodeHashes!.Split(' ')[0], text, StringComparison.Ordinal);
+        Assert.DoesNotContain(person.CookieHeader().Split('=')[1], text, StringComparison.Ordinal);
+        Assert.DoesNotContain(other.Email, text, StringComparison.Ordinal);
+
+        // The export is audited in the person's org, under ids only; an API key has no account to export.
+        var audit = await org.Owner.GetFromJsonAsync<JsonElement>("/api/audit?action=account.exported");
+        Assert.DoesNotContain(person.Email, audit.GetRawText(), StringComparison.Ordinal);
+        Assert.Single(audit.GetProperty("entries").EnumerateArray());
+        await ProblemAssert.IsProblemAsync(await org.Owner.GetAsync("/auth/account/export"), HttpStatusCode.Forbidden);
+    }
+
     /// <summary>Holds back the write of one session row until released, so a test can land a change in between.</summary>
     private sealed class SessionWriteGate(string sessionHash) : Azure.Core.Pipeline.HttpPipelinePolicy
     {
@@ -350,7 +396,7 @@ public sealed class SessionSecurityTests(SimulatedAcsApp app) : IClassFixture<Si
     }
 
     [Fact]
-    public async Task Closing_an_account_ends_its_sessions_that_had_chosen_no_org()
+    public async Task Closing_an_account_ends_all_its_sessions_and_leaves_no_row_of_it()
     {
         var first = await OrgAsync();
         var second = await OrgAsync();
@@ -360,12 +406,26 @@ public sealed class SessionSecurityTests(SimulatedAcsApp app) : IClassFixture<Si
         using var person = new ConsolePerson(app, email);
         var session = await person.SignInByLinkAsync();
         Assert.Equal("chooseOrg", session.GetProperty("next").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await person.PostAsync("/auth/session/org", new { orgId = first.Id })).StatusCode);
+        using var key = new SoftwareAuthenticator(ConsolePerson.Origin, "localhost");
+        var ceremony = await (await person.PostAsync("/auth/passkeys")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.Created, (await person.PostAsync("/auth/passkeys/complete",
+            new { flowId = ceremony.GetProperty("flowId").GetString(), name = "Key", credential = key.Create(ceremony.GetProperty("options")) })).StatusCode);
+        using var orgless = new ConsolePerson(app, email);
+        Assert.Equal("chooseOrg", (await orgless.SignInByLinkAsync()).GetProperty("next").GetString());
 
         Assert.Equal(HttpStatusCode.NoContent, (await first.Owner.DeleteAsync($"/api/members/{inFirst}")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await person.Http.GetAsync("/auth/session")).StatusCode); // still a member elsewhere
+        Assert.Equal(HttpStatusCode.Unauthorized, (await person.Http.GetAsync("/auth/session")).StatusCode); // its session was in that org
+        Assert.Equal(HttpStatusCode.OK, (await orgless.Http.GetAsync("/auth/session")).StatusCode); // still a member elsewhere
         Assert.Equal(HttpStatusCode.NoContent, (await second.Owner.DeleteAsync($"/api/members/{inSecond}")).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await person.Http.GetAsync("/auth/session")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await orgless.Http.GetAsync("/auth/session")).StatusCode);
         Assert.Null(await app.Services.GetRequiredService<AccountRepository>().FindAsync(AccountIds.For(email), default));
+
+        // Nothing of the account is left in the accounts table: no profile, no passkey, no credential claim.
+        var accounts = await app.Services.GetRequiredService<Hiroi.Shared.Storage.HiroiTables>().GetAsync(Hiroi.Shared.Storage.TableNames.Accounts);
+        var claim = PasskeyClaimEntity.Prefix + PasskeyEntity.Key(key.CredentialId)[PasskeyEntity.Prefix.Length..];
+        Assert.False((await accounts.GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>(claim, PasskeyClaimEntity.RowKeyValue)).HasValue);
+        Assert.Empty(await accounts.QueryAsync<Azure.Data.Tables.TableEntity>(r => r.PartitionKey == AccountIds.For(email)).ToListAsync());
     }
 
     private async Task<HttpResponseMessage> WithCookieAsync(string cookie, string path)
