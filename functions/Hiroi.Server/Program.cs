@@ -4,6 +4,7 @@ using Hiroi.Server.AcsSimulator;
 using Hiroi.Server.Cli;
 using Hiroi.Server.Workflows;
 using Hiroi.Shared;
+using Hiroi.Shared.Configuration;
 
 if (HiroiCli.Handles(args))
 {

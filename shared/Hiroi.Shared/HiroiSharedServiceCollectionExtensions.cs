@@ -1,6 +1,7 @@
 using Azure.Identity;
 using Azure.Security.KeyVault.Secrets;
 using Hiroi.Shared.ApiKeys;
+using Hiroi.Shared.Configuration;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.RateLimiting;
 using Hiroi.Shared.Redis;
@@ -12,12 +13,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Hiroi.Shared.Orgs;
+using Hiroi.Shared.Security;
 
 namespace Hiroi.Shared;
 
 public static class HiroiSharedServiceCollectionExtensions
 {
-    /// <summary>Storage, secrets, tenancy, API keys, audit and the suppression lists: the core every feature builds on.</summary>
+    /// <summary>Storage, secrets, counters, tenancy, API keys, audit and the suppression lists: the core every feature builds on.</summary>
     public static IServiceCollection AddHiroiShared(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
@@ -40,14 +43,14 @@ public static class HiroiSharedServiceCollectionExtensions
         // Counters and revocations are shared through Redis when it is configured, kept in the process otherwise.
         services.AddSection<RedisOptions>(RedisOptions.Section);
         services.TryAddSingleton<RedisConnection>();
-        services.TryAddSingleton<IFailureCounter>(sp => UsesRedis(sp)
+        services.TryAddSingleton<IFailureCounter>(sp => RedisOptions.IsConfiguredIn(sp)
             ? ActivatorUtilities.CreateInstance<RedisFailureCounter>(sp)
             : ActivatorUtilities.CreateInstance<InMemoryFailureCounter>(sp));
-        services.TryAddSingleton<IRevocationBroadcast>(sp => UsesRedis(sp)
+        services.TryAddSingleton<IRevocationBroadcast>(sp => RedisOptions.IsConfiguredIn(sp)
             ? ActivatorUtilities.CreateInstance<RedisRevocationBroadcast>(sp)
             : new InProcessRevocationBroadcast());
         services.AddSingleton<AuditTrail>();
-        services.AddSingleton<Privacy.SubjectKeys>();
+        services.AddSingleton<SubjectKeys>();
         // Suppression lists: every channel, campaigns and privacy requests read them.
         services.AddSingleton<Telephony.OptOutRepository>();
         services.AddSingleton<Contacts.DoNotContactRepository>();
@@ -56,33 +59,6 @@ public static class HiroiSharedServiceCollectionExtensions
         services.AddSingleton<ApiKeyRepository>();
         services.AddSingleton<ApiKeyVerifier>();
         services.AddSingleton<ApiKeyService>();
-        services.AddSection<SignIn.SignInOptions>(SignIn.SignInOptions.Section);
-        services.AddSingleton<SignIn.AccountRepository>();
-        services.AddSingleton<SignIn.AccountAudit>();
-        services.AddSingleton<SignIn.AccountAuditInbox>();
-        services.AddSingleton<SignIn.SignInSessionStore>();
-        services.AddSingleton<SignIn.SessionOrgGuard>();
-        services.AddSingleton<SignIn.SignInTokenStore>();
-        services.AddSingleton<SignIn.SignInThrottle>();
-        services.AddSingleton<SignIn.SignInMailbox>();
-        services.AddSingleton<SignIn.TotpSecretCipher>();
-        services.AddSingleton<SignIn.ConsoleSignIn>();
-        services.AddSingleton<SignIn.TwoFactor>();
-        services.AddSingleton<SignIn.Passkeys>();
-        services.AddSingleton<SignIn.AccountExport>();
-        services.AddSection<SignIn.EntraSignInOptions>(SignIn.EntraSignInOptions.Section);
-        services.AddSingleton<SignIn.EntraAccounts>();
-        services.AddSingleton<MemberService>();
-        services.AddSingleton<OrganizationService>();
-        return services;
-    }
-
-    public static bool UsesRedis(IServiceProvider services) => services.GetRequiredService<IOptions<RedisOptions>>().Value.IsConfigured;
-
-    public static IServiceCollection AddSection<TOptions>(this IServiceCollection services, string section) where TOptions : class
-    {
-        services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TOptions>>(new SectionValidator<TOptions>(section));
         return services;
     }
 

@@ -1,7 +1,14 @@
-using Hiroi.Endpoints.Campaigns;
-using Hiroi.Endpoints.Console.Retention;
-using Hiroi.Endpoints.Telephony;
+using Hiroi.Durable.Workflows;
 using Hiroi.Shared;
+using Hiroi.Shared.Agents;
+using Hiroi.Shared.Campaigns;
+using Hiroi.Shared.Orgs;
+using Hiroi.Shared.Retention;
+using Hiroi.Shared.SignIn;
+using Hiroi.Shared.Telephony;
+using Hiroi.Shared.Telephony.Inbound;
+using Hiroi.Shared.TenantSecrets;
+using Hiroi.Shared.Widget;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -22,10 +29,17 @@ public static class BenchServices
             .AddSingleton<IConfiguration>(configuration)
             .AddSingleton(TimeProvider.System)
             .AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>))
-            .AddHiroiShared();
-        services.AddTelephony();
-        services.AddCampaigns();
-        services.AddRetention();
+            .AddHiroiShared()
+            .AddSignIn()
+            .AddOrgs()
+            .AddTelephony()
+            .AddAcsEventConsumers()
+            .AddCampaigns()
+            .AddRetention()
+            .AddAgents()
+            .AddTenantSecrets()
+            .AddWidget()
+            .AddWorkflows();
         replace?.Invoke(services);
         return services.BuildServiceProvider();
     }

@@ -3,7 +3,7 @@ using Azure.Data.Tables;
 using Hiroi.Durable;
 using Hiroi.Durable.Retention;
 using Hiroi.Endpoints.Campaigns;
-using Hiroi.Endpoints.Console.Retention;
+using Hiroi.Endpoints.Retention;
 using Hiroi.Endpoints.Telephony;
 using Hiroi.Shared;
 using Hiroi.Shared.Storage;
@@ -12,6 +12,7 @@ using Hiroi.Shared.Tenancy;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Hiroi.Shared.StoredData;
 
 namespace Hiroi.Benchmarks;
 

@@ -33,7 +33,7 @@ public static class AgentReplyOrchestration
 }
 
 /// <summary>The self-host's registration of <see cref="AgentReplyOrchestration.TurnActivity"/>.</summary>
-public sealed class AgentTurnActivity(AgentTurnRunner runner) : TaskActivity<AgentTurnRequest, string>
+public sealed class AgentTurnActivity(SmsAgentReply runner) : TaskActivity<AgentTurnRequest, string>
 {
     public override Task<string> RunAsync(TaskActivityContext context, AgentTurnRequest input) => runner.RunAsync(input, CancellationToken.None);
 }

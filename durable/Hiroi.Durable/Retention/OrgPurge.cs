@@ -4,6 +4,7 @@ using Hiroi.Shared.Audit;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
+using Hiroi.Shared.StoredData;
 
 namespace Hiroi.Durable.Retention;
 

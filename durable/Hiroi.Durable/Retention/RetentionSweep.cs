@@ -5,6 +5,7 @@ using Hiroi.Shared.Retention;
 using Hiroi.Shared.SignIn;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
+using Hiroi.Shared.StoredData;
 
 namespace Hiroi.Durable.Retention;
 

@@ -1,27 +1,33 @@
 using System.Text.Json.Serialization;
+using Hiroi.Durable.Workflows;
+using Hiroi.Endpoints.Agents;
+using Hiroi.Endpoints.ApiKeys;
+using Hiroi.Endpoints.Audit;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Campaigns;
-using Hiroi.Endpoints.Console.Agents;
-using Hiroi.Endpoints.Console.Audit;
-using Hiroi.Endpoints.Console.Widget;
-using Hiroi.Endpoints.Widget;
-using Hiroi.Endpoints.Console.Privacy;
-using Hiroi.Endpoints.Console.Retention;
-using Hiroi.Endpoints.Console.Campaigns;
-using Hiroi.Endpoints.Console.ApiKeys;
-using Hiroi.Endpoints.Console.Members;
-using Hiroi.Endpoints.Console.Orgs;
 using Hiroi.Endpoints.Health;
+using Hiroi.Endpoints.Members;
 using Hiroi.Endpoints.OpenApi;
+using Hiroi.Endpoints.Orgs;
+using Hiroi.Endpoints.Privacy;
 using Hiroi.Endpoints.Problems;
 using Hiroi.Endpoints.Protection;
+using Hiroi.Endpoints.Retention;
 using Hiroi.Endpoints.SignIn;
 using Hiroi.Endpoints.Telemetry;
 using Hiroi.Endpoints.Telephony;
-using Hiroi.Endpoints.Telephony.Calls;
-using Hiroi.Endpoints.Workflows;
-using Hiroi.Endpoints.Console.Telephony;
+using Hiroi.Endpoints.Widget;
 using Hiroi.Shared;
+using Hiroi.Shared.Agents;
+using Hiroi.Shared.Campaigns;
+using Hiroi.Shared.Orgs;
+using Hiroi.Shared.Privacy;
+using Hiroi.Shared.Retention;
+using Hiroi.Shared.SignIn;
+using Hiroi.Shared.Telephony;
+using Hiroi.Shared.Telephony.Inbound;
+using Hiroi.Shared.TenantSecrets;
+using Hiroi.Shared.Widget;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
@@ -31,6 +37,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Endpoints.Hosting;
 
@@ -47,15 +54,23 @@ public static class HiroiHostingExtensions
     public static IServiceCollection AddHiroiCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddHiroiShared();
-        services.AddHiroiTelemetry(configuration);
-        services.AddHiroiHealth();
+        services.AddSignIn();
+        services.AddOrgs();
         services.AddTelephony();
+        services.AddAcsEventConsumers();
         services.AddCampaigns();
         services.AddRetention();
         services.AddPrivacy();
-        services.AddWorkflows();
         services.AddAgents();
+        services.AddTenantSecrets();
         services.AddWidget();
+        services.AddWorkflows();
+
+        services.AddHiroiTelemetry(configuration);
+        services.AddHiroiHealth();
+        services.AddEventGridWebhook();
+        services.AddAgentApi();
+        services.AddWidgetApi();
         services.AddConsoleSignIn();
 
         services.AddHiroiRateLimits();

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.HttpOverrides;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Endpoints.Protection;
 
@@ -33,14 +34,14 @@ public sealed class ProxyOptions
         {
             forwarded.KnownProxies.Add(IPAddress.TryParse(proxy.Trim(), out var address)
                 ? address
-                : throw new Hiroi.Shared.SettingException(Section + ":KnownProxies", "must be IP addresses"));
+                : throw new Hiroi.Shared.Configuration.SettingException(Section + ":KnownProxies", "must be IP addresses"));
         }
 
         foreach (var network in KnownNetworks.Where(n => !string.IsNullOrWhiteSpace(n)))
         {
             forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.TryParse(network.Trim(), out var parsed)
                 ? parsed
-                : throw new Hiroi.Shared.SettingException(Section + ":KnownNetworks", "must be CIDR networks such as 10.0.0.0/16"));
+                : throw new Hiroi.Shared.Configuration.SettingException(Section + ":KnownNetworks", "must be CIDR networks such as 10.0.0.0/16"));
         }
     }
 }

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RedisRateLimiting;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Endpoints.Protection;
 
@@ -63,7 +64,7 @@ public static class RateLimits
         services.AddOptions<RateLimiterOptions>().Configure<IServiceProvider>((limiter, sp) =>
         {
             var options = sp.GetRequiredService<IOptions<RateLimitOptions>>().Value;
-            var redis = HiroiSharedServiceCollectionExtensions.UsesRedis(sp) ? sp.GetRequiredService<RedisConnection>() : null;
+            var redis = RedisOptions.IsConfiguredIn(sp) ? sp.GetRequiredService<RedisConnection>() : null;
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
                 if (!options.Enabled)

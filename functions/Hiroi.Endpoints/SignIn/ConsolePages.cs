@@ -3,6 +3,7 @@ using Hiroi.Endpoints.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Hiroi.Endpoints.Http;
 
 namespace Hiroi.Endpoints.SignIn;
 

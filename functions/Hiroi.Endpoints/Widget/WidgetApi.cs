@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Hiroi.Shared.Text;
+using Hiroi.Endpoints.Http;
 
 namespace Hiroi.Endpoints.Widget;
 

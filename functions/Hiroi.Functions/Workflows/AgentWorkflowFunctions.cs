@@ -6,7 +6,7 @@ using Microsoft.DurableTask;
 namespace Hiroi.Functions.Workflows;
 
 /// <summary>The agent reply orchestration and its turn activity under the Durable extension: one line each over Hiroi.Durable.</summary>
-public sealed class AgentWorkflowFunctions(AgentTurnRunner runner)
+public sealed class AgentWorkflowFunctions(SmsAgentReply runner)
 {
     [Function(AgentReplyOrchestration.Name)]
     public static Task<string> AgentReply([OrchestrationTrigger] TaskOrchestrationContext context, AgentTurnRequest request) =>

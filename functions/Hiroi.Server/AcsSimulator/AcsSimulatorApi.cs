@@ -9,6 +9,8 @@ using Hiroi.Shared.Secrets;
 using Hiroi.Shared.Telephony;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Hiroi.Shared.Events;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Server.AcsSimulator;
 

@@ -3,6 +3,10 @@ using System.Text.Json;
 using Hiroi.Endpoints.Telemetry;
 using Hiroi.Shared;
 using Hiroi.Shared.Tenancy;
+using Hiroi.Shared.Orgs;
+using Hiroi.Shared.Configuration;
+using Hiroi.Shared.Text;
+using Hiroi.Shared.SignIn;
 
 namespace Hiroi.Server.Cli;
 
@@ -63,7 +67,7 @@ public static class HiroiCli
         builder.Configuration.AddLocalSettings(builder.Environment.ContentRootPath);
         configure?.Invoke(builder.Configuration);
         builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddHiroiShared().AddLogRedaction();
+        builder.Services.AddHiroiShared().AddSignIn().AddOrgs().AddLogRedaction();
         return builder.Build();
     }
 }

@@ -6,6 +6,7 @@ using Hiroi.Shared.Storage;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Options;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Server.Workflows;
 

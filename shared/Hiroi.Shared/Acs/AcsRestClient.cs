@@ -9,12 +9,13 @@ using System.Text.RegularExpressions;
 using Hiroi.Shared.Logging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Acs;
 
 /// <summary>
 /// <see cref="IAcsClient"/> over the documented ACS REST API: SMS (<c>POST /sms</c>) and Call Automation
-/// (<c>/calling/callConnections</c>, <c>/calling/recordings</c>). Requests are authenticated by <see cref="AcsAuthenticationHandler"/>.
+/// (<c>/calling/callConnections</c>, <c>/calling/recordings</c>). Requests are authenticated by <see cref="AcsRequestSigner"/>.
 /// Idempotent operations (SMS and create call, which carry repeatability ids; hang-up; recording download and delete) are
 /// retried on 408, 429, 5xx, network errors and timeouts with exponential backoff, jitter and <c>Retry-After</c>; answer,
 /// reject and start recording are sent once. Phone numbers and message text are never logged nor put in exceptions.
@@ -349,7 +350,7 @@ public sealed partial class AcsRestClient : IAcsClient
     private Uri CheckLocation(Uri? location, string parameterName)
     {
         ArgumentNullException.ThrowIfNull(location, parameterName);
-        if (!AcsAuthenticationHandler.IsTrustedTarget(location, Endpoint))
+        if (!AcsRequestSigner.IsTrustedTarget(location, Endpoint))
         {
             throw new ArgumentException("The location is not on the ACS resource nor on an ACS recording host.", parameterName);
         }

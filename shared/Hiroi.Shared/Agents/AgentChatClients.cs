@@ -5,6 +5,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenAI;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Agents;
 

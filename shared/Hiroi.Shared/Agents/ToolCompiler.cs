@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Json.Schema;
+using Hiroi.Shared.Text;
 
 namespace Hiroi.Shared.Agents;
 

@@ -62,7 +62,14 @@ public static class UsageRows
 }
 
 /// <summary>What a running turn holds against the caps until it is settled or released.</summary>
-public sealed record UsageReservation(string Day, string AgentId, string Channel, long Tokens, long MicroUsd, string? WidgetKeyId = null);
+public sealed record UsageReservation(string Day, string AgentId, string Channel, long Tokens, long MicroUsd, string? ScopeId = null);
+
+/// <summary>
+/// A daily budget beside the org's and the agent's that a turn also reserves against (a widget key's), so metering
+/// needs to know nothing of what owns it. <paramref name="ScopeId"/> names its counter row and never collides with an
+/// agent id (<c>agt_</c>, <c>wk_</c>).
+/// </summary>
+public sealed record ScopeCaps(string ScopeId, string Name, long DailyTokenCap, long DailyCostCapMicroUsd);
 
 /// <summary>Why a turn was refused: the cap that would be crossed.</summary>
 public sealed record CapRefusal(string Reason);
@@ -101,7 +108,7 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
     /// <summary>Reserves <paramref name="tokens"/> and <paramref name="microUsd"/> for a turn of <paramref name="agent"/>, or says which cap refuses it.</summary>
     public async Task<(UsageReservation? Reservation, CapRefusal? Refusal)> TryReserveAsync(
         OrgId org, AgentEntity agent, string channel, long tokens, long microUsd, DateTimeOffset now, CancellationToken cancellationToken,
-        Widget.WidgetKeyEntity? widgetKey = null)
+        ScopeCaps? scope = null)
     {
         ArgumentNullException.ThrowIfNull(agent);
         var day = UsageRows.Day(now);
@@ -110,10 +117,10 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
         CapRefusal? refusal = null;
         await WriteAsync(table, async () =>
         {
-            var rows = await CountersAsync(table, org, day, agent.RowKey, widgetKey?.RowKey, cancellationToken).ConfigureAwait(false);
+            var rows = await CountersAsync(table, org, day, agent.RowKey, scope?.ScopeId, cancellationToken).ConfigureAwait(false);
             refusal = Crosses(rows[0], caps.DailyTokenCap, caps.DailyCostCapMicroUsd, tokens, microUsd, "the org's")
                 ?? Crosses(rows[1], agent.DailyTokenCap, agent.DailyCostCapMicroUsd, tokens, microUsd, "the agent's")
-                ?? (widgetKey is null ? null : Crosses(rows[2], widgetKey.DailyTokenCap, widgetKey.DailyCostCapMicroUsd, tokens, microUsd, "the widget key's"));
+                ?? (scope is null ? null : Crosses(rows[2], scope.DailyTokenCap, scope.DailyCostCapMicroUsd, tokens, microUsd, scope.Name));
             if (refusal is not null)
             {
                 // A refusal changes no counter, only the day's report line.
@@ -130,7 +137,7 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
 
             return rows;
         }, cancellationToken).ConfigureAwait(false);
-        return refusal is null ? (new UsageReservation(day, agent.RowKey, channel, tokens, microUsd, widgetKey?.RowKey), null) : (null, refusal);
+        return refusal is null ? (new UsageReservation(day, agent.RowKey, channel, tokens, microUsd, scope?.ScopeId), null) : (null, refusal);
     }
 
     /// <summary>Replaces the reservation with what the turn used, and adds the turn to its day's report line.</summary>
@@ -176,7 +183,7 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         await WriteAsync(table, async () =>
         {
-            var rows = await CountersAsync(table, org, reservation.Day, reservation.AgentId, reservation.WidgetKeyId, cancellationToken).ConfigureAwait(false);
+            var rows = await CountersAsync(table, org, reservation.Day, reservation.AgentId, reservation.ScopeId, cancellationToken).ConfigureAwait(false);
             foreach (var row in rows)
             {
                 row.ReservedTokens = Math.Max(0, row.ReservedTokens - reservation.Tokens);
@@ -209,16 +216,16 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
     }
 
     /// <summary>The day's cap counters a turn touches: the org's, the agent's, and the widget key's when it has one, in that order.</summary>
-    private static async Task<List<UsageEntity>> CountersAsync(TableClient table, OrgId org, string day, string agentId, string? widgetKeyId, CancellationToken cancellationToken)
+    private static async Task<List<UsageEntity>> CountersAsync(TableClient table, OrgId org, string day, string agentId, string? scopeId, CancellationToken cancellationToken)
     {
         var rows = new List<UsageEntity>
         {
             await CounterAsync(table, org, UsageRows.OrgDay(day), day, null, cancellationToken).ConfigureAwait(false),
             await CounterAsync(table, org, UsageRows.ScopeDay(day, agentId), day, agentId, cancellationToken).ConfigureAwait(false),
         };
-        if (widgetKeyId is not null)
+        if (scopeId is not null)
         {
-            rows.Add(await CounterAsync(table, org, UsageRows.ScopeDay(day, widgetKeyId), day, null, cancellationToken).ConfigureAwait(false));
+            rows.Add(await CounterAsync(table, org, UsageRows.ScopeDay(day, scopeId), day, null, cancellationToken).ConfigureAwait(false));
         }
 
         return rows;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.Configuration.Json;
 
-namespace Hiroi.Shared;
+namespace Hiroi.Shared.Configuration;
 
 /// <summary>
 /// Reads the Azure Functions <c>local.settings.json</c> (its <c>Values</c> and <c>ConnectionStrings</c>) so the self-host

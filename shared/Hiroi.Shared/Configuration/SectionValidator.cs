@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
-namespace Hiroi.Shared;
+namespace Hiroi.Shared.Configuration;
 
 /// <summary>
 /// Validates an options section with its data annotations and names each bad setting the way an operator sets it

@@ -1,4 +1,4 @@
-namespace Hiroi.Shared;
+namespace Hiroi.Shared.Configuration;
 
 /// <summary>A missing or bad setting, named in the form the operator sets it (<c>Hiroi__Section__Key</c>).</summary>
 public sealed class SettingException : Exception

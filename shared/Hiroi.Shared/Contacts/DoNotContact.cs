@@ -5,6 +5,7 @@ using Hiroi.Shared.Logging;
 using Hiroi.Shared.Privacy;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
+using Hiroi.Shared.Security;
 
 namespace Hiroi.Shared.Contacts;
 

@@ -6,6 +6,8 @@ using Hiroi.Shared.Logging;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
+using Hiroi.Shared.StoredData;
+using Hiroi.Shared.Security;
 
 namespace Hiroi.Shared.Privacy;
 

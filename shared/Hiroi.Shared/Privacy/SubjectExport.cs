@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
+using Hiroi.Shared.StoredData;
 
 namespace Hiroi.Shared.Privacy;
 

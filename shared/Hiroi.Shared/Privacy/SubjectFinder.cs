@@ -2,6 +2,8 @@ using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
+using Hiroi.Shared.StoredData;
+using Hiroi.Shared.Security;
 
 namespace Hiroi.Shared.Privacy;
 

@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
+using Hiroi.Shared.StoredData;
 
 namespace Hiroi.Shared.Privacy;
 

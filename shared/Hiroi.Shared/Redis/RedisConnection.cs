@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -15,6 +16,10 @@ public sealed class RedisOptions
     public string? Connection { get; set; }
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Connection);
+
+    /// <summary>Whether the host's settings name a Redis server (counters and revocations are then shared through it).</summary>
+    public static bool IsConfiguredIn(IServiceProvider services) =>
+        services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RedisOptions>>().Value.IsConfigured;
 }
 
 /// <summary>

@@ -1,6 +1,7 @@
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
+using Hiroi.Shared.StoredData;
 
 namespace Hiroi.Shared.Retention;
 

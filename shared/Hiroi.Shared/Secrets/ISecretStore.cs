@@ -1,3 +1,4 @@
+using Hiroi.Shared.Configuration;
 namespace Hiroi.Shared.Secrets;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Security;
 

@@ -3,6 +3,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Hiroi.Shared.Secrets;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Security;
 

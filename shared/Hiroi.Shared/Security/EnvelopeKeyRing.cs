@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Hiroi.Shared.Secrets;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Security;
 

@@ -1,4 +1,5 @@
 using Hiroi.Shared.Secrets;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Security;
 

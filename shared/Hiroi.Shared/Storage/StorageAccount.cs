@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Storage;
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using Hiroi.Shared.Agents;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
 
@@ -55,6 +56,9 @@ public sealed class WidgetKeyEntity : ITableEntity
     public string? ReplacedBy { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
     public string SecretsJson { get; set; } = "[]";
+
+    /// <summary>The key's daily caps, which its visitors' turns reserve against beside the org's and the agent's.</summary>
+    public ScopeCaps Caps() => new(RowKey, "the widget key's", DailyTokenCap, DailyCostCapMicroUsd);
 
     [System.Runtime.Serialization.IgnoreDataMember]
     public IReadOnlyList<string> OriginList => Origins.Length == 0 ? [] : Origins.Split(',');

@@ -5,6 +5,7 @@ using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
+using Hiroi.Shared.Text;
 
 namespace Hiroi.Shared.Widget;
 

@@ -24,7 +24,7 @@ public sealed record HeldSession(OrgId Org, WidgetKeyEntity Key, WidgetSessionEn
 /// </summary>
 public sealed class WidgetSessions(
     WidgetKeyRepository keys, WidgetKeyService keyService, WidgetSessionRepository sessions, WidgetJtiRepository jtis, WidgetMessageRepository transcript,
-    IWidgetBotCheck botCheck, AgentRepository agents, AgentTurnCore turns, UsageMeter meter, AuditTrail audit, IOptions<WidgetOptions> options, TimeProvider time)
+    IWidgetBotCheck botCheck, AgentRepository agents, MeteredAgentTurn turns, UsageMeter meter, AuditTrail audit, IOptions<WidgetOptions> options, TimeProvider time)
 {
     public const string Channel = "web";
 
@@ -178,7 +178,7 @@ public sealed class WidgetSessions(
         var conversation = history.OrderBy(m => m.RowKey, StringComparer.Ordinal)
             .Select(m => new ChatMessage(m.Role == "visitor" ? ChatRole.User : ChatRole.Assistant, m.Text))
             .Append(new ChatMessage(ChatRole.User, text));
-        var outcome = await turns.RunAsync(org, agent, Channel, conversation, cancellationToken, key).ConfigureAwait(false);
+        var outcome = await turns.RunAsync(org, agent, Channel, conversation, cancellationToken, key.Caps()).ConfigureAwait(false);
         if (outcome.Refusal is { } refusal)
         {
             await audit.RecordAsync(Caller.System(org, "agent:" + agent.RowKey), AuditActions.AgentTurnRefused, "agent:" + agent.RowKey, refusal.Reason, cancellationToken).ConfigureAwait(false);

@@ -7,6 +7,7 @@ using Hiroi.Shared.Acs;
 using Hiroi.Shared.Secrets;
 using Microsoft.Extensions.Options;
 using Moq;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Tests.Acs;
 
@@ -53,7 +54,7 @@ public class AcsRestClientTests
         var secrets = new Mock<ISecretStore>(MockBehavior.Strict);
         secrets.Setup(s => s.GetAsync(AcsOptions.AccessKeySecretName, It.IsAny<CancellationToken>())).ReturnsAsync(Key);
         var tokens = new AcsBearerTokenSource(entra ?? Mock.Of<TokenCredential>(MockBehavior.Strict), _time);
-        var handler = new AcsAuthenticationHandler(secrets.Object, options, _time, tokens) { InnerHandler = _acs };
+        var handler = new AcsRequestSigner(secrets.Object, options, _time, tokens) { InnerHandler = _acs };
         return new AcsRestClient(new HttpClient(handler) { BaseAddress = baseAddress ?? Endpoint }, options, _time, _logger);
     }
 

@@ -3,6 +3,7 @@ using Hiroi.Shared.Agents;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Tests.Agents;
 

@@ -12,6 +12,7 @@ using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
 using Hiroi.Tests.Security;
 using Microsoft.Extensions.DependencyInjection;
+using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Agents;
 

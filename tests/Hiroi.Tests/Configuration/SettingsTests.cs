@@ -5,6 +5,7 @@ using Hiroi.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Tests.Configuration;
 

@@ -4,6 +4,7 @@ using Hiroi.Endpoints.Telephony;
 using Hiroi.Shared.Acs;
 using Hiroi.Shared.Privacy;
 using Hiroi.Shared.Security;
+using Hiroi.Shared.Events;
 
 namespace Hiroi.Tests.Deployment;
 

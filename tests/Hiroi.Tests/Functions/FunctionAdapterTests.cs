@@ -10,6 +10,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
+using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Functions;
 

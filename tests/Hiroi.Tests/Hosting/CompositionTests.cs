@@ -1,6 +1,6 @@
 using Hiroi.Durable.Campaigns;
 using Hiroi.Durable.Workflows;
-using Hiroi.Endpoints.Console.Privacy;
+using Hiroi.Endpoints.Privacy;
 using Hiroi.Endpoints.Hosting;
 using Hiroi.Server.Workflows;
 using Hiroi.Shared;

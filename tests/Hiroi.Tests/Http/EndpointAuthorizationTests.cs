@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Hiroi.Shared.Tenancy;
 using Hiroi.Tests.Infrastructure;
+using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Http;
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Hiroi.Shared.Tenancy;
 using Microsoft.AspNetCore.Hosting;
+using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Infrastructure;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Hiroi.Endpoints.Auth;
 
 namespace Hiroi.Tests.Infrastructure;
 

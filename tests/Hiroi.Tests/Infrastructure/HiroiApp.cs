@@ -8,6 +8,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing.Sidecar;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Infrastructure;
 

@@ -3,6 +3,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Hiroi.Shared.Orgs;
+using Hiroi.Shared.SignIn;
 
 namespace Hiroi.Tests.Infrastructure;
 
@@ -33,7 +35,9 @@ public sealed class HiroiServices : IDisposable
             .AddSingleton<IConfiguration>(configuration)
             .AddSingleton<TimeProvider>(Time)
             .AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>))
-            .AddHiroiShared();
+            .AddHiroiShared()
+            .AddSignIn()
+            .AddOrgs();
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 

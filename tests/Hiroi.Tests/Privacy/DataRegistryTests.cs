@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Hiroi.Shared.Storage;
 using Hiroi.Tests.Infrastructure;
+using Hiroi.Shared.StoredData;
 
 namespace Hiroi.Tests.Privacy;
 

@@ -11,6 +11,7 @@ using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Privacy;
 

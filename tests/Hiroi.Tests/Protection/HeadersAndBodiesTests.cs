@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Hiroi.Tests.Http;
+using Hiroi.Shared.Text;
 
 namespace Hiroi.Tests.Protection;
 
@@ -94,7 +95,7 @@ public class HeadersAndBodiesTests(BothHosts hosts) : IClassFixture<BothHosts>
     [InlineData("x\u2069", false)]
     public void Display_text_is_trimmed_and_refuses_what_would_misrender(string raw, bool clean)
     {
-        Assert.Equal(clean, Hiroi.Shared.DisplayText.TryClean(raw, 200, out var text));
+        Assert.Equal(clean, Hiroi.Shared.Text.DisplayText.TryClean(raw, 200, out var text));
         Assert.Equal(raw.Trim(), text);
     }
 
@@ -102,8 +103,8 @@ public class HeadersAndBodiesTests(BothHosts hosts) : IClassFixture<BothHosts>
     public void An_unpaired_surrogate_is_refused()
     {
         // Built in code: attribute arguments are stored as UTF-8, which cannot hold a lone surrogate.
-        Assert.False(Hiroi.Shared.DisplayText.TryClean("lone " + (char)0xD800 + " high", 200, out _));
-        Assert.False(Hiroi.Shared.DisplayText.TryClean("lone " + (char)0xDC00 + " low", 200, out _));
-        Assert.True(Hiroi.Shared.DisplayText.TryClean("pair " + (char)0xD83D + (char)0xDE00, 200, out _));
+        Assert.False(Hiroi.Shared.Text.DisplayText.TryClean("lone " + (char)0xD800 + " high", 200, out _));
+        Assert.False(Hiroi.Shared.Text.DisplayText.TryClean("lone " + (char)0xDC00 + " low", 200, out _));
+        Assert.True(Hiroi.Shared.Text.DisplayText.TryClean("pair " + (char)0xD83D + (char)0xDE00, 200, out _));
     }
 }

@@ -6,6 +6,7 @@ using Hiroi.Shared.Tenancy;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Retention;
 

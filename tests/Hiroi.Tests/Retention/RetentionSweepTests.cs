@@ -6,6 +6,7 @@ using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Hiroi.Shared.StoredData;
 
 namespace Hiroi.Tests.Retention;
 

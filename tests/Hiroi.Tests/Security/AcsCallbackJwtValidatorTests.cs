@@ -13,6 +13,7 @@ using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 using Moq;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Tests.Security;
 

@@ -4,6 +4,7 @@ using System.Text;
 using Hiroi.Shared;
 using Hiroi.Shared.Security;
 using Microsoft.Extensions.Time.Testing;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Tests.Security;
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Hiroi.Shared;
 using Hiroi.Shared.Security;
+using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Tests.Security;
 

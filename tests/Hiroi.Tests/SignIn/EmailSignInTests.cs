@@ -4,6 +4,8 @@ using System.Text.Json;
 using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Hiroi.Shared.Storage;
+using Hiroi.Endpoints.Auth;
 
 namespace Hiroi.Tests.SignIn;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Hosting;
+using Hiroi.Shared.Storage;
 
 namespace Hiroi.Tests.SignIn;
 

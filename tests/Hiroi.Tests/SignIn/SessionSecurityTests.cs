@@ -6,6 +6,7 @@ using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using OtpNet;
+using Hiroi.Shared.Storage;
 
 namespace Hiroi.Tests.SignIn;
 

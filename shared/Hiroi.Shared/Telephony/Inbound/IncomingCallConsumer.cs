@@ -1,0 +1,109 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure.Messaging.EventGrid.SystemEvents;
+using Hiroi.Shared.Acs;
+using Hiroi.Shared.Logging;
+using Hiroi.Shared.Storage;
+using Hiroi.Shared.Telephony;
+using Microsoft.Extensions.Logging;
+using Hiroi.Shared.Events;
+
+namespace Hiroi.Shared.Telephony.Inbound;
+
+/// <summary>
+/// A call to one of our numbers: found by the called number, recorded, and answered with a callback URI bound to org and
+/// call. A call to a number no org owns is rejected. A caller who opted out of messages is still answered (they called
+/// us), and the call is flagged so nothing follows up by SMS.
+/// </summary>
+public sealed class IncomingCallConsumer(
+    IAcsClient acs, NumberRegistry numbers, OptOutRegistry optOuts, CallRepository calls, OutboundCalls outboundCalls,
+    TimeProvider time, ILogger<IncomingCallConsumer> logger) : IAcsEventConsumer
+{
+    public string EventType => "Microsoft.Communication.IncomingCall";
+
+    public async Task HandleAsync(InboundEvent inbound, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inbound);
+        var data = inbound.DataAs<AcsIncomingCallEventData>();
+        if (string.IsNullOrEmpty(data.IncomingCallContext) || data.ToCommunicationIdentifier is null)
+        {
+            throw new MalformedEventException("IncomingCall needs to and incomingCallContext");
+        }
+
+        EventFields.Bounded(data.IncomingCallContext, EventFields.MaxIncomingCallContext, "incomingCallContext");
+        EventFields.Bounded(data.ServerCallId, EventFields.MaxServerCallId, "serverCallId");
+        EventFields.Bounded(data.CorrelationId, EventFields.MaxShortText, "correlationId");
+
+        var org = E164.TryNormalize(data.ToCommunicationIdentifier.PhoneNumber?.Value, out var ourNumber)
+            ? await numbers.OwnerAsync(ourNumber, cancellationToken)
+            : null;
+        if (org is null)
+        {
+            logger.LogWarning("Incoming call to {To}, which no org owns: rejected", PhoneNumberMask.Mask(ourNumber ?? data.ToCommunicationIdentifier.RawId));
+            await RejectAsync(data.IncomingCallContext, cancellationToken);
+            return;
+        }
+
+        E164.TryNormalize(data.FromCommunicationIdentifier?.PhoneNumber?.Value, out var caller);
+        // The id derives from the event, so a handler retaken after a crash finds the same call instead of a second one.
+        var callId = "call_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(inbound.Source + "\n" + inbound.Id)).AsSpan(0, 8));
+        if (await calls.FindAsync(org.Value, callId, cancellationToken) is null)
+        {
+            try
+            {
+                await calls.AddAsync(org.Value, new CallEntity
+                {
+                    RowKey = callId, Direction = Directions.Inbound, CustomerNumber = caller, OurNumber = ourNumber,
+                    State = CallStates.Ringing, StartedAt = time.GetUtcNow(), ServerCallId = data.ServerCallId, CorrelationId = data.CorrelationId,
+                    CallerOptedOut = caller is not null && await optOuts.IsOptedOutAsync(org.Value, caller, cancellationToken),
+                }, cancellationToken);
+            }
+            catch (ConflictException)
+            {
+                // Added by a concurrent retake.
+            }
+        }
+
+        if (data.ServerCallId is not null)
+        {
+            await calls.IndexAsync(org.Value, callId, data.ServerCallId, cancellationToken);
+        }
+
+        var callback = await outboundCalls.CallbackUriAsync(org.Value, callId, cancellationToken);
+        try
+        {
+            var connection = await acs.AnswerCallAsync(data.IncomingCallContext, callback, callId, cancellationToken);
+            await calls.ChangeAsync(org.Value, callId, c =>
+            {
+                c.CallConnectionId = connection.CallConnectionId;
+                if (c.State == CallStates.Ringing)
+                {
+                    c.State = CallStates.Answered;
+                }
+            }, cancellationToken);
+        }
+        catch (AcsRequestException e)
+        {
+            // The call is gone or was answered elsewhere: nothing a retry would fix.
+            logger.LogWarning("ACS refused to answer call {CallId}: {Status}", callId, e.Status);
+            await calls.ChangeAsync(org.Value, callId, c =>
+            {
+                c.State = CallStates.Failed;
+                c.EndReason ??= "answer-refused:" + e.Status;
+                c.EndedAt ??= time.GetUtcNow();
+            }, cancellationToken);
+        }
+    }
+
+    private async Task RejectAsync(string incomingCallContext, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await acs.RejectCallAsync(incomingCallContext, cancellationToken);
+        }
+        catch (AcsRequestException e)
+        {
+            logger.LogInformation("ACS refused to reject a call: {Status}", e.Status);
+        }
+    }
+}
