@@ -1,3 +1,4 @@
+using Hiroi.Shared.Security;
 using Hiroi.Shared.Tenancy;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,8 @@ public sealed class MeteredAgentTurn(UsageMeter meter, IAgentChatClients chatCli
         var ai = options.Value;
         var price = ai.Models.GetValueOrDefault(agent.Model) ?? throw new InvalidOperationException($"Agent {agent.RowKey} names model {agent.Model}, which is no longer configured.");
         var prompt = new List<ChatMessage> { new(ChatRole.System, agent.Instructions) };
-        prompt.AddRange(conversation.TakeLast(ai.HistoryMessages));
+        // PCI: every channel masks card numbers when it stores a message; masked here again, so none reaches the model.
+        prompt.AddRange(conversation.TakeLast(ai.HistoryMessages).Select(m => CardNumbers.Contains(m.Text) ? new ChatMessage(m.Role, CardNumbers.Mask(m.Text)) : m));
         var tools = toolbox.For(agent, new ToolCallContext(Caller.System(org, "agent:" + agent.RowKey), agent.RowKey));
         var estimate = EstimatedTokens(prompt, tools) + ai.MaxOutputTokens;
         var (reservation, refusal) = await meter.TryReserveAsync(
@@ -46,7 +48,7 @@ public sealed class MeteredAgentTurn(UsageMeter meter, IAgentChatClients chatCli
         var (input, output) = (response.Usage?.InputTokenCount ?? estimate, response.Usage?.OutputTokenCount ?? 0);
         var cost = MicroUsd.Cost(price, input, output);
         await meter.SettleAsync(org, reservation, input, output, cost, cancellationToken).ConfigureAwait(false);
-        var text = response.Text.Trim();
+        var text = CardNumbers.Mask(response.Text.Trim());
         return new TurnOutcome(text.Length == 0 ? null : text, null, input, output, cost);
     }
 

@@ -29,6 +29,8 @@ public static partial class PersonalDataRedactor
         text = BearerPattern().Replace(text, "Bearer [redacted]");
         text = SecretAssignmentPattern().Replace(text, m => m.Groups["name"].Value + "=[redacted]");
         text = EmailPattern().Replace(text, "[email]");
+        // Card numbers before phone numbers: a card's digit groups could otherwise read as a masked phone number.
+        text = Security.CardNumbers.Mask(text);
         text = PhonePattern().Replace(text, m => PhoneNumberMask.Mask(m.Value));
         return text;
     }

@@ -1,5 +1,6 @@
 using Hiroi.Shared.Agents;
 using Hiroi.Shared.Audit;
+using Hiroi.Shared.Security;
 using Hiroi.Shared.Tenancy;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -149,6 +150,8 @@ public sealed class WidgetSessions(
     /// <summary>Sends the visitor's text to the key's agent and returns its reply; a broken quota ends the session.</summary>
     public async Task<(string? Reply, WidgetRefusal? Refusal)> MessageAsync(HeldSession held, string text, CancellationToken cancellationToken)
     {
+        // PCI: a card number typed into the chat reaches neither the model nor the transcript.
+        text = CardNumbers.Mask(text);
         ArgumentNullException.ThrowIfNull(held);
         var (org, key, session) = held;
         var now = time.GetUtcNow();

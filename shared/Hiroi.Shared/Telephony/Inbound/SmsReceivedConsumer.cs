@@ -1,3 +1,4 @@
+using Hiroi.Shared.Security;
 using Azure.Messaging.EventGrid.SystemEvents;
 using Hiroi.Shared.Agents;
 using Hiroi.Shared.Logging;
@@ -110,7 +111,8 @@ public sealed class SmsReceivedConsumer(
             Role = MessageRoles.Customer,
             CustomerNumber = from,
             OurNumber = to,
-            Text = data.Message,
+            // PCI: a card number texted to us is masked before it is stored or reaches an agent.
+            Text = CardNumbers.Mask(data.Message),
             At = at,
         }, new ConversationEntity
         {
