@@ -8,6 +8,7 @@ using Hiroi.Shared.SignIn;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Telephony.Inbound;
 using Hiroi.Shared.TenantSecrets;
+using Hiroi.Shared.Voice;
 using Hiroi.Shared.Widget;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,6 +35,7 @@ public static class BenchServices
             .AddOrgs()
             .AddTelephony()
             .AddAcsEventConsumers()
+            .AddVoice()
             .AddCampaigns()
             .AddRetention()
             .AddAgents()

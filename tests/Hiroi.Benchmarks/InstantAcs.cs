@@ -12,7 +12,7 @@ internal sealed class InstantAcs : IAcsClient
 
     public Task<CallConnection> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-    public Task<CallConnection> AnswerCallAsync(string incomingCallContext, Uri callbackUri, string? operationContext, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<CallConnection> AnswerCallAsync(AnswerCallRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
 
     public Task RejectCallAsync(string incomingCallContext, CancellationToken cancellationToken) => throw new NotSupportedException();
 
@@ -23,4 +23,12 @@ internal sealed class InstantAcs : IAcsClient
     public Task DownloadRecordingAsync(Uri contentLocation, Stream destination, CancellationToken cancellationToken) => throw new NotSupportedException();
 
     public Task DeleteRecordingAsync(Uri deleteLocation, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task RecognizeAsync(string callConnectionId, RecognizeRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task PlayAsync(string callConnectionId, PlayRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task CancelAllMediaOperationsAsync(string callConnectionId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task TransferAsync(string callConnectionId, TransferRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
 }

@@ -2,6 +2,7 @@ using Hiroi.Durable.Agents;
 using Hiroi.Durable.Campaigns;
 using Hiroi.Shared.Agents;
 using Hiroi.Durable.Retention;
+using Hiroi.Durable.Voice;
 using Microsoft.DurableTask;
 
 namespace Hiroi.Durable.Workflows;
@@ -17,6 +18,8 @@ public static class HiroiWorkflows
             .AddOrchestratorFunc<SweepRun, int>(RetentionOrchestration.Name, RetentionOrchestration.RunAsync)
             .AddOrchestratorFunc<PurgeRun, string>(OrgPurgeOrchestration.Name, OrgPurgeOrchestration.RunAsync)
             .AddOrchestratorFunc<AgentTurnRequest, string>(AgentReplyOrchestration.Name, AgentReplyOrchestration.RunAsync)
+            .AddOrchestratorFunc<CallDeadline, string>(CallDeadlineOrchestration.Name, CallDeadlineOrchestration.RunAsync)
+            .AddActivity<CallDeadlineActivity>(CallDeadlineOrchestration.ReachedActivity)
             .AddActivity<AgentTurnActivity>(AgentReplyOrchestration.TurnActivity)
             .AddActivity<CampaignStepActivity>(CampaignActivities.Step)
             .AddActivity<CampaignFailActivity>(CampaignActivities.Fail)

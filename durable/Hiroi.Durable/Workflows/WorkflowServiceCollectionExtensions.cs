@@ -1,5 +1,7 @@
 using Hiroi.Durable.Campaigns;
 using Hiroi.Durable.Retention;
+using Hiroi.Durable.Voice;
+using Hiroi.Shared.Voice;
 using Hiroi.Shared;
 using Hiroi.Shared.Agents;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,6 +28,8 @@ public static class WorkflowServiceCollectionExtensions
         services.AddSingleton<OrgPurge>();
         services.AddSingleton<RetentionActivities>();
         services.AddSingleton<IAgentReplies, DurableAgentReplies>();
+        services.AddSingleton<CallDeadlineActivities>();
+        services.AddSingleton<IVoiceDeadlines, DurableVoiceDeadlines>();
         return services;
     }
 }

@@ -6,6 +6,7 @@ using Hiroi.Shared.Campaigns;
 using Hiroi.Shared.Storage;
 using Hiroi.Durable.Campaigns;
 using Hiroi.Durable.Retention;
+using Hiroi.Durable.Voice;
 using Hiroi.Shared.Tenancy;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -58,6 +59,11 @@ public sealed class WorkflowStarter(
     /// <summary>Starts the agent's reply to a customer message unless it is running or done: a redelivered event asks again, harmlessly.</summary>
     public Task<bool> StartAgentReplyAsync(OrgId org, string messageKey, CancellationToken cancellationToken) =>
         StartAsync(AgentReplyOrchestration.Name, AgentReplyOrchestration.InstanceId(org, messageKey), new AgentTurnRequest(org.Value, messageKey),
+            [.. Live, OrchestrationRuntimeStatus.Completed], cancellationToken);
+
+    /// <summary>Starts the durable timer that ends a call at its maximum duration (once per call, however often it connects).</summary>
+    public Task<bool> StartCallDeadlineAsync(OrgId org, string callId, DateTimeOffset endsAt, int graceSeconds, CancellationToken cancellationToken) =>
+        StartAsync(CallDeadlineOrchestration.Name, CallDeadlineOrchestration.InstanceId(org, callId), new CallDeadline(org.Value, callId, endsAt, graceSeconds),
             [.. Live, OrchestrationRuntimeStatus.Completed], cancellationToken);
 
     public Task<bool> StartOrgPurgeAsync(OrgId org, CancellationToken cancellationToken) =>

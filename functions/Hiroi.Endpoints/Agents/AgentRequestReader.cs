@@ -29,6 +29,15 @@ public sealed class AgentRequestReader(IOptions<AiOptions> options, NumberRegist
         validation.Require(request.DailyCostCapUsd is null or (>= 0 and <= 1_000_000), "dailyCostCapUsd", "must be 0 (only the org's cap) to 1000000");
         var tools = new ToolCompiler(ai.AllowLoopbackTools).Compile(request.Tools ?? [], (field, message) => validation.Add(field, message));
         var bound = await NumbersAsync(org, agentId, request.Numbers ?? [], validation, cancellationToken);
+        var voice = request.Voice ?? AgentVoice.Default;
+        foreach (var (field, message) in voice.Problems())
+        {
+            validation.Add(field, message);
+        }
+
+        validation.Require(voice.Greeting is null || DisplayText.IsClean(voice.Greeting), "voice.greeting", "must be printable text");
+        string? transferTo = null;
+        validation.Require(voice.TransferNumber is null || E164.TryNormalize(voice.TransferNumber, out transferTo), "voice.transferNumber", "must be a phone number in E.164 form");
         return new AgentEntity
         {
             Name = name,
@@ -38,6 +47,7 @@ public sealed class AgentRequestReader(IOptions<AiOptions> options, NumberRegist
             Numbers = string.Join(',', bound),
             DailyTokenCap = request.DailyTokenCap ?? 0,
             DailyCostCapMicroUsd = MicroUsd.FromUsd(request.DailyCostCapUsd ?? 0),
+            VoiceJson = (voice with { TransferNumber = transferTo }).ToJson(),
         };
     }
 

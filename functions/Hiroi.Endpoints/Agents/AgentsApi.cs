@@ -13,11 +13,12 @@ using Microsoft.AspNetCore.Routing;
 namespace Hiroi.Endpoints.Agents;
 
 public sealed record AgentRequest(
-    string? Name, string? Instructions, string? Model, ToolDefinition?[]? Tools, string[]? Numbers, long? DailyTokenCap, decimal? DailyCostCapUsd);
+    string? Name, string? Instructions, string? Model, ToolDefinition?[]? Tools, string[]? Numbers, long? DailyTokenCap, decimal? DailyCostCapUsd,
+    AgentVoice? Voice = null);
 
 public sealed record AgentResponse(
     string Id, string Name, string Instructions, string Model, IReadOnlyList<ToolDefinition> Tools, IReadOnlyList<string> Numbers,
-    long DailyTokenCap, decimal DailyCostCapUsd, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    long DailyTokenCap, decimal DailyCostCapUsd, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, AgentVoice Voice);
 
 /// <summary>The org's AI agents: admins create, change and delete them (audited); members read them.</summary>
 public static class AgentsApi
@@ -123,5 +124,5 @@ public static class AgentsApi
 
     private static AgentResponse Response(AgentEntity agent) => new(
         agent.RowKey, agent.Name, agent.Instructions, agent.Model, agent.Tools(), agent.NumberList,
-        agent.DailyTokenCap, MicroUsd.ToUsd(agent.DailyCostCapMicroUsd), agent.CreatedAt, agent.UpdatedAt);
+        agent.DailyTokenCap, MicroUsd.ToUsd(agent.DailyCostCapMicroUsd), agent.CreatedAt, agent.UpdatedAt, agent.Voice());
 }

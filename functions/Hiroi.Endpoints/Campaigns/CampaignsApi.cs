@@ -20,9 +20,13 @@ public sealed record CampaignWindow(string? Start, string? End);
 
 public sealed record CampaignRetry(int? MaxAttempts, int? BackoffMinutes, string[]? On);
 
+/// <param name="Message">An SMS campaign's text; a call campaign's opening line (its agent's greeting otherwise).</param>
 public sealed record CreateCampaignRequest(
     string? Name, string? Channel, string? AgentId, string? ListId, string[]? SenderNumbers, string? Message, CampaignWindow? Window,
-    int? DailyCap, int? PacingPerSenderPerMinute, CampaignRetry? Retry, int? OutcomeTimeoutSeconds, DateTimeOffset? EndsAt);
+    int? DailyCap, int? PacingPerSenderPerMinute, CampaignRetry? Retry, int? OutcomeTimeoutSeconds, DateTimeOffset? EndsAt, CampaignVoicemail? Voicemail = null);
+
+/// <summary>What a call campaign does on an answering machine: leave <paramref name="Message"/>, or hang up.</summary>
+public sealed record CampaignVoicemail(string? Message, string? Action);
 
 public sealed record CampaignProgress(
     int Total, IReadOnlyDictionary<string, int> ByState, IReadOnlyDictionary<string, int> ByOutcome, IReadOnlyDictionary<string, int> SkippedByReason,
@@ -31,7 +35,8 @@ public sealed record CampaignProgress(
 public sealed record CampaignResponse(
     string Id, string Name, string Channel, string? AgentId, string ListId, string[] SenderNumbers, string State, string? FailureReason,
     string WindowStart, string WindowEnd, int DailyCap, int PacingPerSenderPerMinute, int MaxAttempts, int RetryBackoffMinutes, string[] RetryOn,
-    int OutcomeTimeoutSeconds, DateTimeOffset? EndsAt, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, CampaignProgress? Progress);
+    int OutcomeTimeoutSeconds, DateTimeOffset? EndsAt, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, CampaignProgress? Progress,
+    CampaignVoicemail? Voicemail = null);
 
 public sealed record CampaignContactResponse(
     string Number, string State, int Attempt, string? Outcome, string? Reason, DateTimeOffset DueAt, DateTimeOffset? DispatchedAt, DateTimeOffset? SettledAt);
@@ -150,7 +155,8 @@ public static class CampaignsApi
     private static CampaignResponse Response(CampaignEntity c, CampaignProgress? progress) => new(
         c.RowKey, c.Name, c.Channel, c.AgentId, c.ListId, [.. c.Senders], c.State, c.FailureReason, Clock(c.WindowStartMinutes), Clock(c.WindowEndMinutes),
         c.DailyCap, c.PacingPerSenderPerMinute, c.MaxAttempts, c.RetryBackoffMinutes, [.. c.RetryOutcomes.Order(StringComparer.Ordinal)], c.OutcomeTimeoutSeconds,
-        c.EndsAt, c.CreatedAt, c.StartedAt, c.FinishedAt, progress);
+        c.EndsAt, c.CreatedAt, c.StartedAt, c.FinishedAt, progress,
+        c.Channel == Channels.Call ? new CampaignVoicemail(c.VoicemailMessage, c.VoicemailAction) : null);
 
     private static string Clock(int minutes) => $"{minutes / 60:D2}:{minutes % 60:D2}";
 }
@@ -182,6 +188,14 @@ internal static class CampaignRequestReader
         {
             validation.Require(!string.IsNullOrWhiteSpace(request.Message) && request.Message.Length <= 1600, "message", "is required for SMS, at most 1600 characters");
         }
+        else
+        {
+            validation.Require(request.Message is null || (request.Message.Length <= 1000 && DisplayText.IsClean(request.Message)), "message", "a call's opening line: at most 1000 characters of text");
+            validation.Require(request.Voicemail?.Message is null || (request.Voicemail.Message.Length <= 1000 && DisplayText.IsClean(request.Voicemail.Message)),
+                "voicemail.message", "at most 1000 characters of text");
+            validation.Require(request.Voicemail?.Action is null or VoicemailActions.Leave or VoicemailActions.HangUp, "voicemail.action",
+                $"must be {VoicemailActions.Leave} or {VoicemailActions.HangUp}");
+        }
 
         var start = Minutes(request.Window?.Start, DailyWindow.Tcpa.StartMinutes, "window.start", validation);
         var end = Minutes(request.Window?.End, DailyWindow.Tcpa.EndMinutes, "window.end", validation);
@@ -201,7 +215,7 @@ internal static class CampaignRequestReader
             WindowStartMinutes = start, WindowEndMinutes = end, DailyCap = request.DailyCap ?? 0, PacingPerSenderPerMinute = request.PacingPerSenderPerMinute ?? 0,
             MaxAttempts = request.Retry?.MaxAttempts ?? 1, RetryBackoffMinutes = request.Retry?.BackoffMinutes ?? 60,
             RetryOn = string.Join(',', retryOn.Distinct(StringComparer.Ordinal)), OutcomeTimeoutSeconds = request.OutcomeTimeoutSeconds ?? 3600,
-            EndsAt = request.EndsAt,
+            EndsAt = request.EndsAt, VoicemailMessage = request.Voicemail?.Message, VoicemailAction = request.Voicemail?.Action ?? VoicemailActions.Leave,
         };
     }
 

@@ -27,6 +27,7 @@ using Hiroi.Shared.SignIn;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Telephony.Inbound;
 using Hiroi.Shared.TenantSecrets;
+using Hiroi.Shared.Voice;
 using Hiroi.Shared.Widget;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -58,6 +59,7 @@ public static class HiroiHostingExtensions
         services.AddOrgs();
         services.AddTelephony();
         services.AddAcsEventConsumers();
+        services.AddVoice();
         services.AddCampaigns();
         services.AddRetention();
         services.AddPrivacy();

@@ -34,8 +34,8 @@ public sealed class AcsOptions : IValidatableObject
     public string EmailApiVersion { get; set; } = "2023-03-31";
 
     [Required]
-    [RegularExpression(ApiVersionPattern, ErrorMessage = "must be an ACS api-version such as 2024-09-15")]
-    public string CallAutomationApiVersion { get; set; } = "2024-09-15";
+    [RegularExpression(ApiVersionPattern, ErrorMessage = "must be an ACS api-version such as 2025-05-15")]
+    public string CallAutomationApiVersion { get; set; } = "2025-05-15";
 
     /// <summary>Retries of an idempotent operation after a transient fault (408, 429, 5xx, network error, timeout).</summary>
     [Range(0, 10)]

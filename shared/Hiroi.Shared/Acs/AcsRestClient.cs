@@ -110,13 +110,19 @@ public sealed partial class AcsRestClient : IAcsClient
         return await ReadCallConnectionAsync("CreateCall", response, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<CallConnection> AnswerCallAsync(
-        string incomingCallContext, Uri callbackUri, string? operationContext, CancellationToken cancellationToken)
+    public async Task<CallConnection> AnswerCallAsync(AnswerCallRequest request, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(incomingCallContext);
-        ArgumentNullException.ThrowIfNull(callbackUri);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(request.IncomingCallContext);
         var body = Serialize(
-            new AnswerCallBody(incomingCallContext, callbackUri.AbsoluteUri, operationContext), AcsJsonContext.Default.AnswerCallBody);
+            new AnswerCallBody(
+                request.IncomingCallContext, request.CallbackUri.AbsoluteUri, request.OperationContext,
+                request.CognitiveServicesEndpoint is { } speech ? new CallIntelligenceOptionsBody(speech.AbsoluteUri) : null,
+                request.MediaStreaming is { } media
+                    ? new MediaStreamingOptionsBody("websocket", media.TransportUrl.AbsoluteUri, "mixed", "audio", StartMediaStreaming: true, EnableBidirectional: true,
+                        "pcm24KMono", media.EnableDtmf)
+                    : null),
+            AcsJsonContext.Default.AnswerCallBody);
         var uri = Resource("/calling/callConnections:answer", _options.CallAutomationApiVersion);
 
         using var response = await SendAsync(
@@ -423,7 +429,7 @@ public sealed partial class AcsRestClient : IAcsClient
     private static partial Regex SafeErrorCode();
 }
 
-// Wire shapes of the ACS REST API (SMS 2021-03-07; Call Automation 2024-09-15 and common 2023-11-15).
+// Wire shapes of the ACS REST API (SMS 2021-03-07; Call Automation 2025-05-15 and common 2023-11-15).
 
 internal sealed record SendSmsBody(string From, IReadOnlyList<SmsRecipientBody> SmsRecipients, string Message, SmsSendOptionsBody SmsSendOptions);
 
@@ -453,7 +459,9 @@ internal sealed record CommunicationIdentifierBody(string Kind, PhoneNumberBody 
 internal sealed record CreateCallBody(
     IReadOnlyList<CommunicationIdentifierBody> Targets, PhoneNumberBody SourceCallerIdNumber, string CallbackUri, string? OperationContext);
 
-internal sealed record AnswerCallBody(string IncomingCallContext, string CallbackUri, string? OperationContext);
+internal sealed record AnswerCallBody(
+    string IncomingCallContext, string CallbackUri, string? OperationContext, CallIntelligenceOptionsBody? CallIntelligenceOptions,
+    MediaStreamingOptionsBody? MediaStreamingOptions);
 
 internal sealed record RejectCallBody(string IncomingCallContext, string CallRejectReason);
 

@@ -19,14 +19,30 @@ public interface IAcsClient
     /// <summary>Places an outbound call. Idempotent through <see cref="CreateCallRequest.RepeatabilityId"/>.</summary>
     Task<CallConnection> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Answers an incoming call; ACS then posts the call's events to <paramref name="callbackUri"/>.</summary>
-    Task<CallConnection> AnswerCallAsync(string incomingCallContext, Uri callbackUri, string? operationContext, CancellationToken cancellationToken);
+    /// <summary>Answers an incoming call; ACS then posts the call's events to the request's callback URI.</summary>
+    Task<CallConnection> AnswerCallAsync(AnswerCallRequest request, CancellationToken cancellationToken);
 
     /// <summary>Rejects an incoming call (no org owns the number, or policy says no).</summary>
     Task RejectCallAsync(string incomingCallContext, CancellationToken cancellationToken);
 
     /// <summary>Hangs up for everyone. Hanging up a call that already ended is not an error.</summary>
     Task HangUpAsync(string callConnectionId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Plays the prompts, then listens for the caller's speech (or keys); ACS answers with <c>RecognizeCompleted</c> or
+    /// <c>RecognizeFailed</c> carrying the request's operation context. ACS takes no repeatability id here: a retry may
+    /// run twice, so it is sent once and the call's state decides what to send again.
+    /// </summary>
+    Task RecognizeAsync(string callConnectionId, RecognizeRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Plays the prompts to everyone on the call; ACS answers with <c>PlayCompleted</c> or <c>PlayFailed</c>. Sent once, as recognize.</summary>
+    Task PlayAsync(string callConnectionId, PlayRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Stops every queued or running play and recognize (ACS answers <c>PlayCanceled</c>/<c>RecognizeCanceled</c>).</summary>
+    Task CancelAllMediaOperationsAsync(string callConnectionId, CancellationToken cancellationToken);
+
+    /// <summary>Transfers the caller to a number (<c>CallTransferAccepted</c> or <c>CallTransferFailed</c> follows). Idempotent through its repeatability id.</summary>
+    Task TransferAsync(string callConnectionId, TransferRequest request, CancellationToken cancellationToken);
 
     /// <summary>Starts recording a call (mixed audio, WAV); ACS reports the file through RecordingFileStatusUpdated.</summary>
     Task<string> StartRecordingAsync(string serverCallId, Uri? stateCallbackUri, CancellationToken cancellationToken);
@@ -66,6 +82,30 @@ public sealed record CreateCallRequest(
     string From, string To, Uri CallbackUri, string? OperationContext, Guid RepeatabilityId, DateTimeOffset RepeatabilityFirstSent);
 
 public sealed record CallConnection(string CallConnectionId, string? ServerCallId, string? CorrelationId);
+
+/// <param name="CognitiveServicesEndpoint">The Azure AI services account ACS speaks and listens through (recognize, text prompts).</param>
+/// <param name="MediaStreaming">Set for a realtime call: ACS streams the call's audio to this WebSocket and plays what comes back.</param>
+public sealed record AnswerCallRequest(
+    string IncomingCallContext, Uri CallbackUri, string? OperationContext, Uri? CognitiveServicesEndpoint = null, MediaStreamingRequest? MediaStreaming = null);
+
+/// <summary>Bidirectional media streaming of the mixed call audio, 24 kHz 16-bit mono PCM, to <paramref name="TransportUrl"/> (wss).</summary>
+public sealed record MediaStreamingRequest(Uri TransportUrl, bool EnableDtmf);
+
+/// <summary>A line spoken by Azure AI Speech in <paramref name="VoiceName"/>.</summary>
+public sealed record SpokenLine(string Text, string Locale, string VoiceName);
+
+/// <param name="Caller">The caller's number (E.164), whose speech is recognized.</param>
+/// <param name="Prompts">Played first; the caller may interrupt them when <paramref name="InterruptPrompt"/> is set.</param>
+/// <param name="InterruptCurrentMedia">Stop whatever ACS is playing or recognizing now instead of queueing behind it.</param>
+public sealed record RecognizeRequest(
+    string Caller, IReadOnlyList<SpokenLine> Prompts, bool AcceptDtmf, bool InterruptPrompt, int InitialSilenceSeconds, int EndSilenceMs,
+    string Language, string OperationContext, bool InterruptCurrentMedia);
+
+public sealed record PlayRequest(IReadOnlyList<SpokenLine> Prompts, string OperationContext, bool InterruptCurrentMedia);
+
+/// <param name="Target">The number the caller goes to (E.164).</param>
+/// <param name="CallerId">Our number shown to the target.</param>
+public sealed record TransferRequest(string Target, string? CallerId, string OperationContext, Guid RepeatabilityId, DateTimeOffset RepeatabilityFirstSent);
 
 /// <summary>ACS refused a request for a reason a retry will not fix (4xx other than 408/429).</summary>
 public sealed class AcsRequestException : Exception

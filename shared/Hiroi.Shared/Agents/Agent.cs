@@ -25,7 +25,7 @@ public sealed class AgentEntity : ITableEntity
 
     public string ToolsJson { get; set; } = "[]";
 
-    /// <summary>The org's numbers whose inbound SMS this agent answers, comma-separated E.164.</summary>
+    /// <summary>The org's numbers whose inbound SMS and calls this agent answers, comma-separated E.164.</summary>
     public string Numbers { get; set; } = string.Empty;
 
     /// <summary>Daily caps of this agent (UTC day); 0 = only the org's caps apply.</summary>
@@ -33,11 +33,16 @@ public sealed class AgentEntity : ITableEntity
 
     public long DailyCostCapMicroUsd { get; set; }
 
+    /// <summary>The agent's voice settings (<see cref="AgentVoice"/>) as JSON; empty means the defaults.</summary>
+    public string? VoiceJson { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
     [System.Runtime.Serialization.IgnoreDataMember]
     public IReadOnlyList<string> NumberList => Numbers.Length == 0 ? [] : Numbers.Split(',');
+
+    public AgentVoice Voice() => AgentVoice.FromJson(VoiceJson);
 
     public IReadOnlyList<ToolDefinition> Tools() => JsonSerializer.Deserialize<ToolDefinition[]>(ToolsJson, ToolDefinition.Json) ?? [];
 

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 namespace Hiroi.Shared.Agents;
 
 /// <summary>What one agent turn came to: the reply, or the cap that refused it, and what it cost.</summary>
-public sealed record TurnOutcome(string? Text, CapRefusal? Refusal, long InputTokens, long OutputTokens, long CostMicroUsd);
+/// <param name="ToolsCalled">The tools the model called, by name, in order (a name may repeat).</param>
+public sealed record TurnOutcome(string? Text, CapRefusal? Refusal, long InputTokens, long OutputTokens, long CostMicroUsd, IReadOnlyList<string>? ToolsCalled = null);
 
 /// <summary>
 /// One agent turn on any channel: reserve against the caps (the org's, the agent's and, on the widget, the key's),
@@ -16,7 +17,8 @@ public sealed record TurnOutcome(string? Text, CapRefusal? Refusal, long InputTo
 public sealed class MeteredAgentTurn(UsageMeter meter, IAgentChatClients chatClients, AgentToolbox toolbox, IOptions<AiOptions> options, TimeProvider time)
 {
     public async Task<TurnOutcome> RunAsync(
-        OrgId org, AgentEntity agent, string channel, IEnumerable<ChatMessage> conversation, CancellationToken cancellationToken, ScopeCaps? scope = null)
+        OrgId org, AgentEntity agent, string channel, IEnumerable<ChatMessage> conversation, CancellationToken cancellationToken, ScopeCaps? scope = null,
+        IReadOnlyList<AIFunction>? channelTools = null)
     {
         ArgumentNullException.ThrowIfNull(agent);
         var ai = options.Value;
@@ -24,7 +26,8 @@ public sealed class MeteredAgentTurn(UsageMeter meter, IAgentChatClients chatCli
         var prompt = new List<ChatMessage> { new(ChatRole.System, agent.Instructions) };
         // PCI: every channel masks card numbers when it stores a message; masked here again, so none reaches the model.
         prompt.AddRange(conversation.TakeLast(ai.HistoryMessages).Select(m => CardNumbers.Contains(m.Text) ? new ChatMessage(m.Role, CardNumbers.Mask(m.Text)) : m));
-        var tools = toolbox.For(agent, new ToolCallContext(Caller.System(org, "agent:" + agent.RowKey), agent.RowKey));
+        // The channel's own tools (a call's transfer and hang-up) beside the tenant's HTTP tools.
+        var tools = toolbox.For(agent, new ToolCallContext(Caller.System(org, "agent:" + agent.RowKey), agent.RowKey)).Concat(channelTools ?? []).ToList();
         var estimate = EstimatedTokens(prompt, tools) + ai.MaxOutputTokens;
         var (reservation, refusal) = await meter.TryReserveAsync(
             org, agent, channel, estimate, MicroUsd.Cost(price, estimate - ai.MaxOutputTokens, ai.MaxOutputTokens), time.GetUtcNow(), cancellationToken, scope).ConfigureAwait(false);
@@ -49,7 +52,8 @@ public sealed class MeteredAgentTurn(UsageMeter meter, IAgentChatClients chatCli
         var cost = MicroUsd.Cost(price, input, output);
         await meter.SettleAsync(org, reservation, input, output, cost, cancellationToken).ConfigureAwait(false);
         var text = CardNumbers.Mask(response.Text.Trim());
-        return new TurnOutcome(text.Length == 0 ? null : text, null, input, output, cost);
+        var called = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Select(c => c.Name).ToList();
+        return new TurnOutcome(text.Length == 0 ? null : text, null, input, output, cost, called);
     }
 
     private static long EstimatedTokens(List<ChatMessage> prompt, IReadOnlyList<AIFunction> tools) =>

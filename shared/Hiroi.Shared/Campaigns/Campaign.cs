@@ -42,6 +42,12 @@ public sealed class CampaignEntity : ITableEntity
     public string ListId { get; set; } = string.Empty;
     public string SenderNumbers { get; set; } = string.Empty;
     public string? Message { get; set; }
+
+    /// <summary>A call campaign's message for an answering machine, and whether to leave it or hang up.</summary>
+    public string? VoicemailMessage { get; set; }
+
+    public string VoicemailAction { get; set; } = VoicemailActions.Leave;
+
     public int WindowStartMinutes { get; set; } = 8 * 60;
     public int WindowEndMinutes { get; set; } = 21 * 60;
     public int DailyCap { get; set; }
@@ -100,4 +106,10 @@ public sealed class CampaignRepository(HiroiTables tables) : OrgScopedRepository
 
         return stalled;
     }
+}
+
+public static class VoicemailActions
+{
+    public const string Leave = "leave";
+    public const string HangUp = "hangup";
 }

@@ -29,7 +29,7 @@ public sealed class CampaignDispatcher(OutboundSms sms, OutboundCalls calls)
         if (campaign.Channel == Channels.Call)
         {
             var call = await calls.PlaceAsync(org, contact.Sender!, contact.Number, key, firstAttemptAt, cancellationToken,
-                CampaignContactEntity.Tag(campaign.RowKey, contact.Attempt)).ConfigureAwait(false);
+                CampaignContactEntity.Tag(campaign.RowKey, contact.Attempt), campaign.AgentId).ConfigureAwait(false);
             return call.Outcome switch
             {
                 CallOutcome.Dialing => new DispatchResult(DispatchStatus.Sent, call.CallId),

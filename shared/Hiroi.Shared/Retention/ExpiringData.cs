@@ -128,3 +128,9 @@ public sealed class ExpiringDeletedOrg(OrganizationRepository orgs, Audit.AuditR
         await orgs.DeleteAllAsync(org, expired.Cast<OrganizationEntity>().ToList(), cancellationToken).ConfigureAwait(false);
     }
 }
+
+/// <summary>Call transcript lines, by when each was said (before their calls: the sweep's order is the registry's).</summary>
+public sealed class ExpiringCallTranscripts(Voice.CallTranscriptRepository lines) : ExpiringRows<Voice.CallTranscriptEntity>(lines, DataRegistry.CallTranscripts);
+
+/// <summary>Call limit rows untouched for the calls' period (an org's slots while idle, past hours' caller counts).</summary>
+public sealed class ExpiringCallLimits(Voice.CallLimitRepository rows) : ExpiringRows<Voice.CallLimitEntity>(rows, DataRegistry.CallLimits);

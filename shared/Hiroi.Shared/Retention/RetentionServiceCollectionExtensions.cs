@@ -21,7 +21,9 @@ public static class RetentionServiceCollectionExtensions
         services.AddSingleton<IExpiringData, ExpiringWidgetMessages>();
         services.AddSingleton<IExpiringData, ExpiringWidgetSessions>();
         services.AddSingleton<IExpiringData, ExpiringWidgetTokenIds>();
+        services.AddSingleton<IExpiringData, ExpiringCallTranscripts>();
         services.AddSingleton<IExpiringData, ExpiringCalls>();
+        services.AddSingleton<IExpiringData, ExpiringCallLimits>();
         services.AddSingleton<IExpiringData, ExpiringRecordings>();
         // The audit trail's own expiry, then the deleted org's tombstone once its last entry is gone.
         services.AddSingleton<IExpiringData, ExpiringAnonymizedAudit>();

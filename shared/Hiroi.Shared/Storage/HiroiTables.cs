@@ -38,6 +38,8 @@ public static class TableNames
     public const string CallIndex = "CallIndex";
     public const string EventClaims = "EventClaims";
     public const string Recordings = "Recordings";
+    public const string CallTranscripts = "CallTranscripts";
+    public const string CallLimits = "CallLimits";
     public const string ContactLists = "ContactLists";
     public const string Contacts = "Contacts";
     public const string DoNotContact = "DoNotContact";

@@ -117,6 +117,15 @@ public static class DataRegistry
         "calls", TableNames.Calls, OrgPartitioning.Org, Retention: new(DataKinds.Calls, nameof(Telephony.CallEntity.StartedAt)),
         Lookup: SubjectLookup.CustomerNumber, Erasure: ErasureAction.Delete);
 
+    /// <summary>What was said on a call with an agent (caller, agent and platform lines), expiring with the calls.</summary>
+    public static readonly StoredKind CallTranscripts = new(
+        "callTranscripts", TableNames.CallTranscripts, OrgPartitioning.Org, Retention: new(DataKinds.Calls, nameof(Voice.CallTranscriptEntity.At)),
+        Lookup: SubjectLookup.CallIdOfFoundCalls, Erasure: ErasureAction.Delete, RowKeyIsId: false);
+
+    /// <summary>An org's connected calls and callers' hourly counts (keyed by a pseudonym, never a number), kept as long as calls.</summary>
+    public static readonly StoredKind CallLimits = new(
+        "callLimits", TableNames.CallLimits, OrgPartitioning.Org, Retention: new(DataKinds.Calls, nameof(Voice.CallLimitEntity.At)), RowKeyIsId: false);
+
     public static readonly StoredKind CampaignContacts = new(
         "campaignContacts", TableNames.CampaignContacts, OrgPartitioning.OrgPrefixed, Lookup: SubjectLookup.NumberInEachPartition,
         Erasure: ErasureAction.Delete, RowKeyIsId: false);
@@ -218,7 +227,7 @@ public static class DataRegistry
 
     public static readonly IReadOnlyList<StoredKind> All =
     [
-        Recordings, Messages, Conversations, CallIndex, Calls, CampaignContacts, WidgetMessages, WidgetSessions, Contacts, OptOuts, DoNotContact, Membership,
+        Recordings, CallTranscripts, Messages, Conversations, CallIndex, Calls, CallLimits, CampaignContacts, WidgetMessages, WidgetSessions, Contacts, OptOuts, DoNotContact, Membership,
         ApiKeys, ContactLists, Campaigns, Numbers, NumberOwners, Agents, AgentTurns, AgentUsage, TenantSecrets, WidgetKeys, WidgetTokenIds, SignInSessions, RetentionSettings, AnonymizedAudit, DeletedOrg, EventClaims,
         Accounts, SignInTokens,
         WorkflowHistory, WorkflowInstances, WorkflowPartitions,

@@ -33,6 +33,52 @@ public sealed class CallEntity : ITableEntity
     /// <summary>The campaign attempt this call dispatched (<c>campaign:attempt</c>), so its outcome settles it.</summary>
     public string? CampaignTag { get; set; }
 
+    // A voice agent's conversation on this call (Hiroi.Shared.Voice): ids, counters and what was decided, never what was said.
+
+    /// <summary>The agent that talks on this call; none means the call is answered and silent.</summary>
+    public string? AgentId { get; set; }
+
+    /// <summary>Caller utterances accepted so far: the turn the conversation is in (the greeting is turn 0).</summary>
+    public int VoiceTurn { get; set; }
+
+    /// <summary>The turn whose listening operation was last decided (-1: none yet), what it was for, and whether ACS took it.</summary>
+    public int ListenTurn { get; set; } = -1;
+
+    public string? ListenPurpose { get; set; }
+    public bool ListenSent { get; set; }
+
+    /// <summary>The last turn handed off to the agent (a durable workflow runs it).</summary>
+    public int HandedOffTurn { get; set; }
+
+    /// <summary>The turn a filler was played in (-1: none): at most one per turn.</summary>
+    public int FillerTurn { get; set; } = -1;
+
+    /// <summary>Re-prompts after silence in the current turn.</summary>
+    public int Reprompts { get; set; }
+
+    /// <summary>Why the call is ending (a goodbye is being said), and whether the goodbye reached ACS; null while it goes on.</summary>
+    public string? Ending { get; set; }
+
+    public int EndingTurn { get; set; }
+    public bool EndingSent { get; set; }
+
+    /// <summary>A transfer to a person: requested, sent, accepted or failed.</summary>
+    public string? Transfer { get; set; }
+
+    public int TransferTurn { get; set; }
+
+    /// <summary>Whether this call holds one of its org's concurrent-call slots (released once, when it ends).</summary>
+    public bool HoldsCallSlot { get; set; }
+
+    /// <summary>Why the call was refused at the door (a limit); it hears the busy line and is hung up.</summary>
+    public string? Refused { get; set; }
+
+    /// <summary>What became of the conversation: completed, transferred, voicemail, opted-out, refused, cap.</summary>
+    public string? VoiceOutcome { get; set; }
+
+    /// <summary>Whether a campaign call's first utterance was classified (a person, or an answering machine).</summary>
+    public bool Classified { get; set; }
+
     public static string NewId() => "call_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 }
 

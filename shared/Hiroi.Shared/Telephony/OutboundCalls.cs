@@ -39,7 +39,8 @@ public sealed class OutboundCalls(
     IOptions<CallOptions> options, TimeProvider time, ILogger<OutboundCalls> logger)
 {
     public async Task<OutboundCallResult> PlaceAsync(
-        OrgId org, string from, string to, string idempotencyKey, DateTimeOffset firstAttemptAt, CancellationToken cancellationToken, string? campaignTag = null)
+        OrgId org, string from, string to, string idempotencyKey, DateTimeOffset firstAttemptAt, CancellationToken cancellationToken, string? campaignTag = null,
+        string? agentId = null)
     {
         if (await numbers.OwnerAsync(from, cancellationToken).ConfigureAwait(false) != org)
         {
@@ -55,7 +56,7 @@ public sealed class OutboundCalls(
         var call = new CallEntity
         {
             RowKey = CallEntity.NewId(), Direction = Directions.Outbound, CustomerNumber = to, OurNumber = from,
-            State = CallStates.Dialing, StartedAt = time.GetUtcNow(), CampaignTag = campaignTag,
+            State = CallStates.Dialing, StartedAt = time.GetUtcNow(), CampaignTag = campaignTag, AgentId = agentId,
         };
         await calls.AddAsync(org, call, cancellationToken).ConfigureAwait(false);
         var callback = await CallbackUriAsync(org, call.RowKey, cancellationToken).ConfigureAwait(false);

@@ -36,7 +36,7 @@ public class AcsRegistrationTests
         var options = new AcsOptions();
 
         Assert.Equal("2021-03-07", options.SmsApiVersion);
-        Assert.Equal("2024-09-15", options.CallAutomationApiVersion);
+        Assert.Equal("2025-05-15", options.CallAutomationApiVersion);
         Assert.Equal(3, options.MaxRetries);
         Assert.False(options.UseEntraId);
         Assert.Null(options.EndpointUri);

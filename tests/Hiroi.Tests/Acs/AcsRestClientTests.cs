@@ -312,7 +312,7 @@ public class AcsRestClientTests
             call);
         var request = Assert.Single(_acs.Requests);
         Assert.Equal(HttpMethod.Post, request.Method);
-        Assert.Equal("https://contoso.communication.azure.com/calling/callConnections?api-version=2024-09-15", request.Uri.AbsoluteUri);
+        Assert.Equal("https://contoso.communication.azure.com/calling/callConnections?api-version=2025-05-15", request.Uri.AbsoluteUri);
         Assert.Equal("fda6d242-46aa-4247-8bf6-619a1206f9c3", request.Header("Repeatability-Request-ID"));
         Assert.Equal("Mon, 23 Nov 2026 11:59:00 GMT", request.Header("Repeatability-First-Sent"));
         AssertSigned(request);
@@ -354,12 +354,12 @@ public class AcsRestClientTests
     {
         _acs.Respond(HttpStatusCode.OK, """{"callConnectionId":"c-1","serverCallId":"s-1","callConnectionState":"connecting"}""");
 
-        var call = await Client().AnswerCallAsync("H4sIAAAA-context", Callback, "inbound:org_1", default);
+        var call = await Client().AnswerCallAsync(new AnswerCallRequest("H4sIAAAA-context", Callback, "inbound:org_1"), default);
 
         Assert.Equal(new CallConnection("c-1", "s-1", null), call);
         var request = Assert.Single(_acs.Requests);
         Assert.Equal(HttpMethod.Post, request.Method);
-        Assert.Equal("https://contoso.communication.azure.com/calling/callConnections:answer?api-version=2024-09-15", request.Uri.AbsoluteUri);
+        Assert.Equal("https://contoso.communication.azure.com/calling/callConnections:answer?api-version=2025-05-15", request.Uri.AbsoluteUri);
         Assert.Null(request.Header("Repeatability-Request-ID"));
         AssertSigned(request);
         Assert.Equal(
@@ -372,7 +372,7 @@ public class AcsRestClientTests
     {
         _acs.Respond(HttpStatusCode.ServiceUnavailable).Respond(HttpStatusCode.OK, """{"callConnectionId":"c-1"}""");
 
-        var error = await Assert.ThrowsAsync<HttpRequestException>(() => Client().AnswerCallAsync("ctx", Callback, null, default));
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => Client().AnswerCallAsync(new AnswerCallRequest("ctx", Callback, null), default));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, error.StatusCode);
         Assert.Single(_acs.Requests);
@@ -384,7 +384,7 @@ public class AcsRestClientTests
     {
         _acs.Throw(new HttpRequestException("reset"));
 
-        await Assert.ThrowsAsync<HttpRequestException>(() => Client().AnswerCallAsync("ctx", Callback, null, default));
+        await Assert.ThrowsAsync<HttpRequestException>(() => Client().AnswerCallAsync(new AnswerCallRequest("ctx", Callback, null), default));
 
         Assert.Single(_acs.Requests);
     }
@@ -397,7 +397,7 @@ public class AcsRestClientTests
         await Client().RejectCallAsync("H4sIAAAA-context", default);
 
         var request = Assert.Single(_acs.Requests);
-        Assert.Equal("https://contoso.communication.azure.com/calling/callConnections:reject?api-version=2024-09-15", request.Uri.AbsoluteUri);
+        Assert.Equal("https://contoso.communication.azure.com/calling/callConnections:reject?api-version=2025-05-15", request.Uri.AbsoluteUri);
         Assert.Equal("""{"incomingCallContext":"H4sIAAAA-context","callRejectReason":"busy"}""", request.BodyText);
         AssertSigned(request);
 
@@ -416,7 +416,7 @@ public class AcsRestClientTests
         var request = Assert.Single(_acs.Requests);
         Assert.Equal(HttpMethod.Post, request.Method);
         Assert.Equal(
-            "https://contoso.communication.azure.com/calling/callConnections/18dea47f-b081-4107-9a5c-4300819d2c6c:terminate?api-version=2024-09-15",
+            "https://contoso.communication.azure.com/calling/callConnections/18dea47f-b081-4107-9a5c-4300819d2c6c:terminate?api-version=2025-05-15",
             request.Uri.AbsoluteUri);
         Assert.Empty(request.Body);
         Assert.Equal("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", request.Header("x-ms-content-sha256"));
@@ -457,7 +457,7 @@ public class AcsRestClientTests
         Assert.Equal("rec-1", recordingId);
         var request = Assert.Single(_acs.Requests);
         Assert.Equal(HttpMethod.Post, request.Method);
-        Assert.Equal("https://contoso.communication.azure.com/calling/recordings?api-version=2024-09-15", request.Uri.AbsoluteUri);
+        Assert.Equal("https://contoso.communication.azure.com/calling/recordings?api-version=2025-05-15", request.Uri.AbsoluteUri);
         AssertSigned(request);
         Assert.Equal(
             """{"callLocator":{"kind":"serverCallLocator","serverCallId":"aHR0cHM6Ly9za3lwZS5uZXQ="},"recordingStateCallbackUri":"https://hiroi.example/api/acs/recording","recordingContentType":"audio","recordingChannelType":"mixed","recordingFormatType":"wav"}""",

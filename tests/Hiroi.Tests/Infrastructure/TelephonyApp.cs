@@ -71,13 +71,13 @@ public sealed class TelephonyApp : IDisposable
     {
         var connectionId = "conn-" + serverCallId;
         Uri? callback = null;
-        Acs.Setup(a => a.AnswerCallAsync("context-" + serverCallId, It.IsAny<Uri>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
-            .Callback<string, Uri, string?, CancellationToken>((_, uri, _, _) => callback = uri)
+        Acs.Setup(a => a.AnswerCallAsync(It.Is<AnswerCallRequest>(r => r.IncomingCallContext == "context-" + serverCallId), It.IsAny<CancellationToken>()))
+            .Callback<AnswerCallRequest, CancellationToken>((r, _) => callback = r.CallbackUri)
             .ReturnsAsync(new CallConnection(connectionId, serverCallId, "corr"));
         var response = await Webhook().PostAsync("/api/eventgrid/acs", Json(AcsEvents.Batch(AcsEvents.IncomingCall(caller, number, serverCallId))));
         Xunit.Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         Xunit.Assert.NotNull(callback);
-        var callId = Acs.Invocations.Last(i => i.Method.Name == nameof(IAcsClient.AnswerCallAsync)).Arguments[2] as string;
+        var callId = (Acs.Invocations.Last(i => i.Method.Name == nameof(IAcsClient.AnswerCallAsync)).Arguments[0] as AnswerCallRequest)?.OperationContext;
         return (callId!, callback, connectionId);
     }
 

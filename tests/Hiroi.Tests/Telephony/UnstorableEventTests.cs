@@ -5,6 +5,7 @@ using System.Text.Json;
 using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
 using Moq;
+using Hiroi.Shared.Acs;
 
 namespace Hiroi.Tests.Telephony;
 
@@ -84,6 +85,6 @@ public class UnstorableEventTests(TelephonyFixture fixture) : IClassFixture<Tele
         longContext["data"]!["incomingCallContext"] = new string('c', 900_000);
         await AssertDeadLetteredBesideAGoodEventAsync("+15550310008", Utf8(longContext));
 
-        T.Acs.Verify(a => a.AnswerCallAsync(It.Is<string>(c => c.Length > 1000), It.IsAny<Uri>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        T.Acs.Verify(a => a.AnswerCallAsync(It.Is<AnswerCallRequest>(r => r.IncomingCallContext.Length > 1000), It.IsAny<CancellationToken>()), Times.Never);
     }
 }

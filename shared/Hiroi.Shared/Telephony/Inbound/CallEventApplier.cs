@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Hiroi.Shared.Voice;
 using Hiroi.Shared.Campaigns;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
@@ -9,17 +9,25 @@ namespace Hiroi.Shared.Telephony.Inbound;
 /// <summary>
 /// Applies a Call Automation callback to its call. Events may come out of order: once a call has ended, a late
 /// CallConnected only fills in when it connected, and never brings the call back to life. A campaign call's outcome
-/// (answered, no answer, busy, declined, failed) settles its campaign attempt.
+/// (answered, no answer, busy, declined, failed) settles its campaign attempt. On a call with an agent, the same write
+/// takes the conversation's decision (<see cref="VoiceDecisions"/>), which is carried out once the row is stored.
 /// </summary>
-public sealed class CallEventApplier(CallRepository calls, CampaignOutcomes campaigns)
+public sealed class CallEventApplier(CallRepository calls, CampaignOutcomes campaigns, VoiceCalls voice)
 {
     private const string Prefix = "Microsoft.Communication.";
 
     public async Task ApplyAsync(OrgId org, string callId, InboundEvent inbound, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inbound);
-        var data = CallEventData.Parse(inbound.Data);
+        var data = CallbackData.Parse(inbound.Data);
+        if (await calls.FindAsync(org, callId, cancellationToken) is not { } current)
+        {
+            return;
+        }
+
+        var input = await voice.ReadAsync(org, current, inbound.Type, data, cancellationToken);
         string? mismatch = null;
+        List<VoiceAction> actions = [];
         var changed = await calls.ChangeAsync(org, callId, call =>
         {
             if (data.CallConnectionId is not null && call.CallConnectionId is not null && data.CallConnectionId != call.CallConnectionId)
@@ -32,6 +40,7 @@ public sealed class CallEventApplier(CallRepository calls, CampaignOutcomes camp
             call.ServerCallId ??= data.ServerCallId;
             call.CorrelationId ??= data.CorrelationId;
             Apply(call, inbound.Type, inbound.Time, data);
+            actions = input is null ? [] : VoiceDecisions.Decide(call, input.Event, input.Rules);
         }, cancellationToken);
 
         if (mismatch is not null)
@@ -44,14 +53,20 @@ public sealed class CallEventApplier(CallRepository calls, CampaignOutcomes camp
             await calls.IndexAsync(org, callId, serverCallId, cancellationToken);
         }
 
-        if (changed is { CampaignTag: { } tag, CustomerNumber: { } customer }
+        // A call with an agent is settled by its conversation (a person, or their voicemail); others by the call's events.
+        if (changed is { CampaignTag: { } tag, CustomerNumber: { } customer } && (changed.AgentId is null || changed.ConnectedAt is null)
             && CampaignOutcomes.FromCallEvent(inbound.Type, data.SubCode, changed.ConnectedAt is not null) is { } outcome)
         {
             await campaigns.SettleAsync(org, tag, customer, outcome, cancellationToken);
         }
+
+        if (changed is not null && actions.Count > 0)
+        {
+            await voice.ActAsync(org, changed, input?.Agent, actions, cancellationToken);
+        }
     }
 
-    private static void Apply(CallEntity call, string type, DateTimeOffset at, CallEventData data)
+    private static void Apply(CallEntity call, string type, DateTimeOffset at, CallbackData data)
     {
         var terminal = CallStates.IsTerminal(call.State);
         switch (type)
@@ -76,42 +91,5 @@ public sealed class CallEventApplier(CallRepository calls, CampaignOutcomes camp
                 call.LastMediaResult = $"{type[Prefix.Length..]}:{data.Code}/{data.SubCode}";
                 break;
         }
-    }
-
-    /// <summary>The fields of a Call Automation event's data that calls care about.</summary>
-    private sealed record CallEventData(string? CallConnectionId, string? ServerCallId, string? CorrelationId, int? Code, int? SubCode, string? State)
-    {
-        public static CallEventData Parse(BinaryData data)
-        {
-            try
-            {
-                using var document = JsonDocument.Parse(data.ToMemory());
-                var root = document.RootElement;
-                if (root.ValueKind != JsonValueKind.Object)
-                {
-                    throw new MalformedEventException("call event data must be an object");
-                }
-
-                var result = root.TryGetProperty("resultInformation", out var r) && r.ValueKind == JsonValueKind.Object ? r : default;
-                return new CallEventData(Text(root, "callConnectionId"), Text(root, "serverCallId"), Text(root, "correlationId"),
-                    Number(result, "code"), Number(result, "subCode"), Text(root, "state"));
-            }
-            catch (JsonException e)
-            {
-                throw new MalformedEventException("call event data is not JSON", e);
-            }
-        }
-
-        private static string? Text(JsonElement e, string name) => e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v)
-            ? v.ValueKind switch
-            {
-                JsonValueKind.String => v.GetString() is { Length: <= 512 } s ? s : throw new MalformedEventException(name + " is too long"),
-                JsonValueKind.Null => null,
-                _ => throw new MalformedEventException(name + " must be a string"),
-            }
-            : null;
-
-        private static int? Number(JsonElement e, string name) =>
-            e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) ? n : null;
     }
 }

@@ -1,3 +1,8 @@
+using Microsoft.Extensions.Options;
+using Hiroi.Shared.Voice;
+using Hiroi.Shared.Tenancy;
+using Hiroi.Shared.Audit;
+using Hiroi.Shared.Agents;
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Messaging.EventGrid.SystemEvents;
@@ -13,11 +18,13 @@ namespace Hiroi.Shared.Telephony.Inbound;
 /// <summary>
 /// A call to one of our numbers: found by the called number, recorded, and answered with a callback URI bound to org and
 /// call. A call to a number no org owns is rejected. A caller who opted out of messages is still answered (they called
-/// us), and the call is flagged so nothing follows up by SMS.
+/// us), and the call is flagged so nothing follows up by SMS. A number bound to an agent answers with that agent (and
+/// the speech service it talks through), once the org's concurrent calls and the caller's calls this hour allow it;
+/// over a limit, the call is answered to hear the busy line and is hung up (audited).
 /// </summary>
 public sealed class IncomingCallConsumer(
-    IAcsClient acs, NumberRegistry numbers, OptOutRegistry optOuts, CallRepository calls, OutboundCalls outboundCalls,
-    TimeProvider time, ILogger<IncomingCallConsumer> logger) : IAcsEventConsumer
+    IAcsClient acs, NumberRegistry numbers, OptOutRegistry optOuts, CallRepository calls, OutboundCalls outboundCalls, AgentRepository agents,
+    CallLimits limits, AuditTrail audit, IOptions<VoiceOptions> voice, TimeProvider time, ILogger<IncomingCallConsumer> logger) : IAcsEventConsumer
 {
     public string EventType => "Microsoft.Communication.IncomingCall";
 
@@ -47,20 +54,31 @@ public sealed class IncomingCallConsumer(
         E164.TryNormalize(data.FromCommunicationIdentifier?.PhoneNumber?.Value, out var caller);
         // The id derives from the event, so a handler retaken after a crash finds the same call instead of a second one.
         var callId = "call_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(inbound.Source + "\n" + inbound.Id)).AsSpan(0, 8));
-        if (await calls.FindAsync(org.Value, callId, cancellationToken) is null)
+        var agent = await agents.ForNumberAsync(org.Value, ourNumber!, cancellationToken);
+        var call = await calls.FindAsync(org.Value, callId, cancellationToken);
+        if (call is null)
         {
+            call = new CallEntity
+            {
+                RowKey = callId, Direction = Directions.Inbound, CustomerNumber = caller, OurNumber = ourNumber,
+                State = CallStates.Ringing, StartedAt = time.GetUtcNow(), ServerCallId = data.ServerCallId, CorrelationId = data.CorrelationId,
+                CallerOptedOut = caller is not null && await optOuts.IsOptedOutAsync(org.Value, caller, cancellationToken),
+                AgentId = agent?.RowKey,
+                Refused = agent is null ? null : await RefusalAsync(org.Value, callId, caller, cancellationToken),
+            };
+            call.HoldsCallSlot = agent is not null && call.Refused is null;
             try
             {
-                await calls.AddAsync(org.Value, new CallEntity
-                {
-                    RowKey = callId, Direction = Directions.Inbound, CustomerNumber = caller, OurNumber = ourNumber,
-                    State = CallStates.Ringing, StartedAt = time.GetUtcNow(), ServerCallId = data.ServerCallId, CorrelationId = data.CorrelationId,
-                    CallerOptedOut = caller is not null && await optOuts.IsOptedOutAsync(org.Value, caller, cancellationToken),
-                }, cancellationToken);
+                await calls.AddAsync(org.Value, call, cancellationToken);
             }
             catch (ConflictException)
             {
                 // Added by a concurrent retake.
+            }
+
+            if (call.Refused is { } reason)
+            {
+                await audit.RecordAsync(Caller.System(org.Value, "calls"), AuditActions.CallRefused, "call:" + callId, reason, cancellationToken);
             }
         }
 
@@ -70,9 +88,10 @@ public sealed class IncomingCallConsumer(
         }
 
         var callback = await outboundCalls.CallbackUriAsync(org.Value, callId, cancellationToken);
+        var speech = agent is not null && voice.Value.CognitiveServicesEndpoint is { Length: > 0 } endpoint ? new Uri(endpoint) : null;
         try
         {
-            var connection = await acs.AnswerCallAsync(data.IncomingCallContext, callback, callId, cancellationToken);
+            var connection = await acs.AnswerCallAsync(new AnswerCallRequest(data.IncomingCallContext, callback, callId, speech), cancellationToken);
             await calls.ChangeAsync(org.Value, callId, c =>
             {
                 c.CallConnectionId = connection.CallConnectionId;
@@ -86,13 +105,29 @@ public sealed class IncomingCallConsumer(
         {
             // The call is gone or was answered elsewhere: nothing a retry would fix.
             logger.LogWarning("ACS refused to answer call {CallId}: {Status}", callId, e.Status);
-            await calls.ChangeAsync(org.Value, callId, c =>
+            var failed = await calls.ChangeAsync(org.Value, callId, c =>
             {
                 c.State = CallStates.Failed;
                 c.EndReason ??= "answer-refused:" + e.Status;
                 c.EndedAt ??= time.GetUtcNow();
             }, cancellationToken);
+            if (failed is { HoldsCallSlot: true })
+            {
+                await limits.ReleaseSlotAsync(org.Value, callId, cancellationToken);
+            }
         }
+    }
+
+    /// <summary>Takes the caller's hourly count and one of the org's call slots, before the call is answered; why not, if a limit says no.</summary>
+    private async Task<string?> RefusalAsync(OrgId org, string callId, string? caller, CancellationToken cancellationToken)
+    {
+        var options = voice.Value;
+        if (caller is not null && !await limits.TryCountCallerAsync(org, caller, options.CallsPerCallerPerHour, cancellationToken))
+        {
+            return "caller-rate";
+        }
+
+        return await limits.TryTakeSlotAsync(org, callId, options.MaxConcurrentCallsPerOrg, cancellationToken) ? null : "concurrent-calls";
     }
 
     private async Task RejectAsync(string incomingCallContext, CancellationToken cancellationToken)
