@@ -67,6 +67,7 @@ public static class HiroiSharedServiceCollectionExtensions
         services.AddSingleton<SignIn.SignInMailbox>();
         services.AddSingleton<SignIn.TotpSecretCipher>();
         services.AddSingleton<SignIn.ConsoleSignIn>();
+        services.AddSingleton<SignIn.FactorChangeRule>();
         services.AddSingleton<SignIn.TwoFactor>();
         services.AddSingleton<SignIn.Passkeys>();
         services.AddSingleton<SignIn.AccountExport>();
