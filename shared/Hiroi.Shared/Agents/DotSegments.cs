@@ -4,7 +4,8 @@ namespace Hiroi.Shared.Agents;
 /// Whether text placed in a URL path could act as a dot segment (<c>.</c> or <c>..</c>, RFC 3986 §5.2.4) for Uri or for
 /// the server behind it: percent-decoded as often as it decodes, with the characters Unicode compatibility-folds to a
 /// dot or a slash folded (a server may normalize; the platform runs with invariant globalization, so without ICU's
-/// NFKC), and split at slashes and backslashes (which some servers decode or treat alike).
+/// NFKC), split at slashes and backslashes (which some servers decode or treat alike), a segment's <c>;parameters</c> set
+/// aside (Tomcat reads <c>..;</c> as <c>..</c>).
 /// </summary>
 public static class DotSegments
 {
@@ -17,7 +18,7 @@ public static class DotSegments
         for (var round = 0; round <= MaxDecodings; round++)
         {
             var folded = Fold(current);
-            if (folded.Split('/', '\\').Any(segment => segment is "." or ".."))
+            if (folded.Split('/', '\\').Any(segment => segment.Split(';')[0] is "." or ".."))
             {
                 return true;
             }

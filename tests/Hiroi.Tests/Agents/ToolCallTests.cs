@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Hiroi.Tests.Agents;
@@ -109,7 +110,8 @@ public class ToolCallTests(HiroiApp app) : IClassFixture<HiroiApp>, IAsyncLifeti
     public Task DisposeAsync() => _endpoint.DisposeAsync();
 
     private async Task<(string Answer, FakeToolSecrets Secrets, Caller Caller)> CallAsync(
-        object tool, Dictionary<string, object?> arguments, Dictionary<string, string>? secrets = null, Action<AiOptions>? settings = null)
+        object tool, Dictionary<string, object?> arguments, Dictionary<string, string>? secrets = null, Action<AiOptions>? settings = null,
+        ILoggerProvider? logs = null)
     {
         var org = await app.CreateOrgAsync();
         var caller = Caller.System(org.OrgId, "agent:agt_test");
@@ -121,6 +123,11 @@ public class ToolCallTests(HiroiApp app) : IClassFixture<HiroiApp>, IAsyncLifeti
         var services = new ServiceCollection().AddSingleton(Options.Create(options));
         settings?.Invoke(options = new AiOptions { AllowLoopbackTools = true, MaxToolResponseBytes = options.MaxToolResponseBytes, ToolTimeoutSeconds = options.ToolTimeoutSeconds });
         services.Replace(ServiceDescriptor.Singleton(Options.Create(options)));
+        if (logs is not null)
+        {
+            services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        }
+
         using var provider = services.AddToolHttp().BuildServiceProvider();
         var function = new HttpToolFunction(compiled, new ToolCallContext(caller, "agt_test"), fake,
             provider.GetRequiredService<IHttpClientFactory>().CreateClient(ToolHttp.ClientName), options, app.Services.GetRequiredService<AuditTrail>());
@@ -170,6 +177,7 @@ public class ToolCallTests(HiroiApp app) : IClassFixture<HiroiApp>, IAsyncLifeti
     [InlineData("../admin", "A-1")]
     [InlineData("..\\admin", "A-1")]
     [InlineData("\uFF0E\uFF0E", "A-1")]
+    [InlineData("A-1", "..;jsessionid=x")]
     public async Task A_dot_segment_in_a_path_argument_is_refused_before_anything_is_sent(string customerId, string orderId)
     {
         // Sent as %2E%2E, ".." was decoded and collapsed by Uri: both arguments ".." made the call go to /api/.
@@ -223,12 +231,34 @@ public class ToolCallTests(HiroiApp app) : IClassFixture<HiroiApp>, IAsyncLifeti
     {
         var tool = AgentBodies.Tool(Url("/orders/{{args.orderId}}"));
 
-        var (answer, _, _) = await CallAsync(tool, new() { ["orderId"] = "A-1" }, settings: o => o.AllowLoopbackTools = false);
+        using var logs = new ResilienceEvents();
+        var (answer, _, _) = await CallAsync(tool, new() { ["orderId"] = "A-1" }, settings: o => o.AllowLoopbackTools = false, logs: logs);
 
-        // Refused, said so, and not retried as if the server were down.
+        // Refused, said so, and not retried as if the server were down (the pipeline logs each retry it makes).
         Assert.Contains("an address tools may not call", answer, StringComparison.Ordinal);
         Assert.DoesNotContain("could not be reached", answer, StringComparison.Ordinal);
         Assert.Empty(_endpoint.Calls);
+        Assert.Contains(logs.Messages, m => m.Contains("Execution attempt", StringComparison.Ordinal)); // the pipeline's own log is heard
+        Assert.DoesNotContain(logs.Messages, m => m.Contains("OnRetry", StringComparison.Ordinal));
+    }
+
+    /// <summary>What the resilience pipeline (Polly) logs: each attempt, and each retry it decides on.</summary>
+    private sealed class ResilienceEvents : ILoggerProvider, ILogger
+    {
+        public ConcurrentQueue<string> Messages { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Messages.Enqueue(formatter(state, exception));
+
+        public void Dispose()
+        {
+        }
     }
 
     [Fact]
