@@ -336,6 +336,19 @@ public class ToolCallTests(HiroiApp app) : IClassFixture<HiroiApp>, IAsyncLifeti
         Assert.True(compiled.Schema.Evaluate(JsonSerializer.SerializeToElement(new { orderId = "aaaa" })).IsValid);
     }
 
+    [Fact]
+    public async Task A_backtracking_pattern_stored_before_the_rule_fails_the_call_in_bounded_time_instead_of_stalling_the_turn()
+    {
+        // Refused at save now; a stored one still compiles (CompileStored), under a match timeout.
+        var tool = AgentBodies.Tool(Url("/orders/{{args.orderId}}"),
+            parameters: new { type = "object", properties = new { orderId = new { type = "string", pattern = "^(a+)+\\1$" } } });
+
+        var (answer, _, _) = await CallAsync(tool, new() { ["orderId"] = new string('a', 40) + "!" }).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Contains("took too long to check", answer, StringComparison.Ordinal);
+        Assert.Empty(_endpoint.Calls);
+    }
+
     [Theory]
     [InlineData("127.0.0.1", false)]
     [InlineData("10.1.2.3", false)]
