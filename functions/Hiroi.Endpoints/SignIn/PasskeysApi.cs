@@ -74,8 +74,7 @@ public static class PasskeysApi
         return start.Refusal switch
         {
             PasskeyRegistrationRefusal.None => TypedResults.Ok(start.Ceremony),
-            PasskeyRegistrationRefusal.SecondFactorFirst => TypedResults.Problem(statusCode: 403, title: "Second factor needed",
-                detail: "TOTP is on: enter a code from your authenticator app (a step-up) before adding a passkey."),
+            PasskeyRegistrationRefusal.SecondFactorFirst => SecondFactorFirst("adding a passkey"),
             PasskeyRegistrationRefusal.TooMany => TypedResults.Problem(statusCode: 409, title: "Conflict", detail: $"A person may hold at most {Passkeys.MaxPerPerson} passkeys."),
             _ => OrgProblems.NotFound("account"),
         };
@@ -95,7 +94,7 @@ public static class PasskeysApi
             return TypedResults.ValidationProblem(new Validation().Add("name", $"must be 1 to {MaxNameLength} printable characters").Errors);
         }
 
-        var passkey = await passkeys.CompleteRegistrationAsync(session.Row.AccountId, request.FlowId, name, request.Credential, cancellationToken);
+        var passkey = await passkeys.CompleteRegistrationAsync(session, request.FlowId, name, request.Credential, cancellationToken);
         return passkey is null
             ? TypedResults.Problem(statusCode: 400, title: "Passkey refused", detail: "The passkey could not be verified, or the ceremony expired or was used. Start again.")
             : TypedResults.Created($"/auth/passkeys/{passkey.RowKey}", PasskeyResponse.From(passkey));
@@ -108,6 +107,15 @@ public static class PasskeysApi
             return SignInApi.NoSession();
         }
 
-        return await passkeys.RemoveAsync(session.Row.AccountId, passkeyId, cancellationToken) ? TypedResults.NoContent() : OrgProblems.NotFound("passkey");
+        return await passkeys.RemoveAsync(session, passkeyId, cancellationToken) switch
+        {
+            PasskeyRemoval.Removed => TypedResults.NoContent(),
+            PasskeyRemoval.SecondFactorFirst => SecondFactorFirst("removing a passkey"),
+            _ => OrgProblems.NotFound("passkey"),
+        };
     }
+
+    /// <summary>The person has a factor and the session showed none: changing their factors takes one (a mailbox alone must not).</summary>
+    public static IResult SecondFactorFirst(string change) => TypedResults.Problem(statusCode: 403, title: "Second factor needed",
+        detail: $"You have a passkey or TOTP: sign in with a passkey, or enter a code from your authenticator app (a step-up), before {change}.");
 }

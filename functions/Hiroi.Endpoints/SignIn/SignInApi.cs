@@ -201,7 +201,7 @@ public static class SignInApi
             return NoSession();
         }
 
-        if (await export.ExportAsync(current.Row.AccountId, cancellationToken) is not { } data)
+        if (await export.ExportAsync(current, cancellationToken) is not { } data)
         {
             return OrgProblems.NotFound("account");
         }

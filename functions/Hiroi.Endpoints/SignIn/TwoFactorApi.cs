@@ -38,10 +38,12 @@ public static class TwoFactorApi
             return SignInApi.NoSession();
         }
 
-        var enrolment = await twoFactor.BeginEnrolmentAsync(session, cancellationToken);
-        if (enrolment is null)
+        var start = await twoFactor.BeginEnrolmentAsync(session, cancellationToken);
+        if (start.Enrolment is not { } enrolment)
         {
-            return TypedResults.Problem(statusCode: 409, title: "Conflict", detail: "TOTP is already on: turn it off first to enrol a new authenticator.");
+            return start.Outcome == TwoFactorOutcome.SecondFactorFirst
+                ? PasskeysApi.SecondFactorFirst("enrolling an authenticator app")
+                : TypedResults.Problem(statusCode: 409, title: "Conflict", detail: "TOTP is already on: turn it off first to enrol a new authenticator.");
         }
 
         using var qr = QRCodeGenerator.GenerateQrCode(enrolment.Uri, QRCodeGenerator.ECCLevel.M);
@@ -90,6 +92,8 @@ public static class TwoFactorApi
                 return TypedResults.Problem(statusCode: 401, title: "Session ended", detail: "The session ended meanwhile: sign in again.");
             case TwoFactorOutcome.NotStarted:
                 return TypedResults.Problem(statusCode: 409, title: "Conflict", detail: "Start an enrolment first.");
+            case TwoFactorOutcome.SecondFactorFirst:
+                return PasskeysApi.SecondFactorFirst("enrolling an authenticator app");
             default:
                 return TypedResults.Problem(statusCode: 401, title: "Code refused", detail: "The code is not valid: it may be wrong, expired or already used.");
         }

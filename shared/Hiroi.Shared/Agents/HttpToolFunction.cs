@@ -21,7 +21,8 @@ public sealed record ToolCallContext(Caller Caller, string AgentId);
 /// <summary>
 /// One agent tool as the model sees it (name, description, parameter schema) and as the server runs it: the model's
 /// arguments are checked against the schema, the org's secrets are read and filled in, the call is made through
-/// <see cref="ToolHttp"/>, and the answer goes back to the model with every secret value blanked out. Failures are
+/// <see cref="ToolHttp"/>, and the answer goes back to the model with every secret value blanked out, in any form a
+/// server may echo it (<see cref="SecretRedaction"/>). Failures are
 /// answered to the model as a plain reason (and audited), so it can tell the customer; they never carry a secret.
 /// </summary>
 public sealed class HttpToolFunction(
@@ -39,7 +40,17 @@ public sealed class HttpToolFunction(
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var args = JsonSerializer.SerializeToElement(arguments.ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal));
-        var evaluation = tool.Schema.Evaluate(args, ListErrors);
+        EvaluationResults evaluation;
+        try
+        {
+            evaluation = tool.Schema.Evaluate(args, ListErrors);
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            // Only a pattern stored before they had to run in linear time (see SchemaPatterns) can get here.
+            return await FailAsync("the arguments took too long to check against the tool's schema", cancellationToken).ConfigureAwait(false);
+        }
+
         if (!evaluation.IsValid)
         {
             var reasons = (evaluation.Details ?? []).Where(d => d.Errors is { Count: > 0 })
@@ -91,8 +102,12 @@ public sealed class HttpToolFunction(
                 return await FailAsync($"the tool's answer is over {options.MaxToolResponseBytes} bytes", cancellationToken).ConfigureAwait(false);
             }
 
-            var answer = new JsonObject { ["status"] = (int)response.StatusCode, ["body"] = Blank(body, secretValues) };
+            var answer = new JsonObject { ["status"] = (int)response.StatusCode, ["body"] = SecretRedaction.Redact(body, secretValues) };
             return answer.ToJsonString();
+        }
+        catch (Exception e) when (ToolAddressRefusedException.IsIn(e))
+        {
+            return await FailAsync("the tool's host resolves to an address tools may not call (private or reserved)", cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException
             or Polly.CircuitBreaker.BrokenCircuitException && !cancellationToken.IsCancellationRequested)
@@ -120,17 +135,6 @@ public sealed class HttpToolFunction(
         return read > maxBytes ? null : Encoding.UTF8.GetString(buffer, 0, read);
     }
 
-    /// <summary>A server that echoes what it was sent must not hand the secret to the model: each value becomes its name.</summary>
-    private static string Blank(string text, Dictionary<string, string> secretValues)
-    {
-        foreach (var (name, value) in secretValues.OrderByDescending(s => s.Value.Length))
-        {
-            text = text.Replace(value, $"[secret {name}]", StringComparison.Ordinal);
-        }
-
-        return text;
-    }
-
     private async Task<string> FailAsync(string reason, CancellationToken cancellationToken)
     {
         await audit.RecordAsync(context.Caller, AuditActions.AgentToolFailed, "agent:" + context.AgentId, $"tool={tool.Name} {reason}", cancellationToken).ConfigureAwait(false);
@@ -148,12 +152,19 @@ public static class ToolRequestRenderer
     {
         ArgumentNullException.ThrowIfNull(tool);
         ArgumentNullException.ThrowIfNull(secrets);
-        var url = tool.Url.Render(p => UrlValue(ArgumentText(args, p.Name)));
+        var queryAt = tool.Url.Text.IndexOf('?', StringComparison.Ordinal);
+        var url = tool.Url.Render(p => UrlValue(p, ArgumentText(args, p.Name), inPath: queryAt < 0 || p.Start < queryAt));
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri)
             || !string.Equals(uri.Scheme, tool.BaseUri.Scheme, StringComparison.Ordinal)
             || !string.Equals(uri.IdnHost, tool.BaseUri.IdnHost, StringComparison.OrdinalIgnoreCase) || uri.Port != tool.BaseUri.Port)
         {
             throw new ToolCallException("the arguments do not make a URL on the tool's own host");
+        }
+
+        // What the template fixes before its first placeholder stays: no argument reaches above it.
+        if (!uri.AbsolutePath.StartsWith(tool.PathPrefix, StringComparison.Ordinal))
+        {
+            throw new ToolCallException("the arguments do not keep the URL under the tool's own path");
         }
 
         var request = new HttpRequestMessage(new HttpMethod(tool.Method), uri);
@@ -206,6 +217,18 @@ public static class ToolRequestRenderer
             _ => throw new ToolCallException($"argument {name} is an object or array, which cannot go in a URL or header"),
         };
 
-    // Every reserved character encoded, dots too: an argument is one segment or value, never "..".
-    private static string UrlValue(string text) => Uri.EscapeDataString(text).Replace(".", "%2E", StringComparison.Ordinal);
+    /// <summary>
+    /// An argument as one path segment or query value: every reserved character encoded. In the path, an argument that
+    /// is, or holds between slashes, a dot segment in any spelling (percent-encoded, twice, full-width) is refused: Uri
+    /// decodes <c>%2E</c> and collapses the segment, and a server may decode further, so the call would climb the path.
+    /// </summary>
+    private static string UrlValue(Placeholder placeholder, string text, bool inPath)
+    {
+        if (inPath && DotSegments.Hides(text))
+        {
+            throw new ToolCallException($"argument {placeholder.Name} would be a '.' or '..' path segment");
+        }
+
+        return Uri.EscapeDataString(text);
+    }
 }

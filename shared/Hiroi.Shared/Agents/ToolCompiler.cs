@@ -9,11 +9,13 @@ namespace Hiroi.Shared.Agents;
 /// <summary>A tool checked and ready to call: its templates parsed, its parameter schema built.</summary>
 public sealed class CompiledTool
 {
-    internal CompiledTool(ToolDefinition definition, JsonSchema schema, Uri baseUri, ToolTemplate url, IReadOnlyDictionary<string, ToolTemplate> headers, JsonNode? body)
+    internal CompiledTool(
+        ToolDefinition definition, JsonSchema schema, Uri baseUri, string pathPrefix, ToolTemplate url, IReadOnlyDictionary<string, ToolTemplate> headers, JsonNode? body)
     {
         Definition = definition;
         Schema = schema;
         BaseUri = baseUri;
+        PathPrefix = pathPrefix;
         Url = url;
         Headers = headers;
         Body = body;
@@ -30,6 +32,9 @@ public sealed class CompiledTool
 
     /// <summary>The scheme, host and port the URL template fixes: a rendered URL must still point there.</summary>
     public Uri BaseUri { get; }
+
+    /// <summary>The path the URL template fixes before its first placeholder, as Uri normalizes it: a rendered URL's path starts with it.</summary>
+    public string PathPrefix { get; }
 
     public ToolTemplate Url { get; }
     public IReadOnlyDictionary<string, ToolTemplate> Headers { get; }
@@ -55,7 +60,8 @@ public sealed class CompiledTool
 /// Checks tool definitions when an agent is saved, so a bad one is a 400 naming the field rather than a failure at
 /// call time. The rules that keep a tool to its own host: the URL's scheme, host and port are literal (placeholders
 /// only after the first '/' of the path), https unless loopback is allowed for local work; secrets go in headers and
-/// the body, never the URL (URLs end up in traces and proxy logs).
+/// the body, never the URL (URLs end up in traces and proxy logs). The parameter schema's patterns must run in linear
+/// time (<see cref="SchemaPatterns"/>).
 /// </summary>
 public sealed partial class ToolCompiler(bool allowLoopback)
 {
@@ -98,7 +104,7 @@ public sealed partial class ToolCompiler(bool allowLoopback)
                 error(field + ".name", "is used by another tool of this agent");
             }
 
-            if (TryCompile(tool, field, error) is { } ok)
+            if (TryCompile(tool, field, error, requireLinearPatterns: true) is { } ok)
             {
                 compiled.Add(ok);
             }
@@ -107,14 +113,18 @@ public sealed partial class ToolCompiler(bool allowLoopback)
         return compiled;
     }
 
-    /// <summary>Compiles a stored tool, which was checked when saved.</summary>
+    /// <summary>
+    /// Compiles a stored tool, which was checked when saved. A pattern saved before patterns had to run in linear time
+    /// runs under a match timeout instead of failing the agent.
+    /// </summary>
     public CompiledTool CompileStored(ToolDefinition tool)
     {
         string? first = null;
-        return TryCompile(tool, "tool", (f, m) => first ??= $"{f} {m}") ?? throw new InvalidOperationException($"A stored tool no longer compiles: {first}");
+        return TryCompile(tool, "tool", (f, m) => first ??= $"{f} {m}", requireLinearPatterns: false)
+            ?? throw new InvalidOperationException($"A stored tool no longer compiles: {first}");
     }
 
-    private CompiledTool? TryCompile(ToolDefinition tool, string field, Action<string, string> error)
+    private CompiledTool? TryCompile(ToolDefinition tool, string field, Action<string, string> error, bool requireLinearPatterns)
     {
         var ok = true;
         void Fail(string f, string message)
@@ -133,7 +143,7 @@ public sealed partial class ToolCompiler(bool allowLoopback)
             Fail("description", "must be 1 to 1000 characters of text (it tells the model when to use the tool)");
         }
 
-        var schema = ParameterSchema(tool.Parameters, Fail);
+        var schema = ParameterSchema(tool.Parameters, Fail, requireLinearPatterns);
         var request = tool.Request;
         if (request is null)
         {
@@ -147,7 +157,7 @@ public sealed partial class ToolCompiler(bool allowLoopback)
             Fail("request.method", "must be one of " + string.Join(", ", Methods));
         }
 
-        var (baseUri, url) = UrlTemplate(request.Url, Fail);
+        var (baseUri, pathPrefix, url) = UrlTemplate(request.Url, Fail);
         var headers = HeaderTemplates(request.Headers, Fail);
         var body = BodyTemplate(request.Body, method, Fail);
         var arguments = ArgumentNames(tool.Parameters);
@@ -159,10 +169,10 @@ public sealed partial class ToolCompiler(bool allowLoopback)
             }
         }
 
-        return ok ? new CompiledTool(tool, schema!, baseUri!, url!, headers, body) : null;
+        return ok ? new CompiledTool(tool, schema!, baseUri!, pathPrefix!, url!, headers, body) : null;
     }
 
-    private static JsonSchema? ParameterSchema(JsonElement? parameters, Action<string, string> fail)
+    private static JsonSchema? ParameterSchema(JsonElement? parameters, Action<string, string> fail, bool requireLinearPatterns)
     {
         if (parameters is not { ValueKind: JsonValueKind.Object } schema || !schema.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "object")
         {
@@ -182,16 +192,26 @@ public sealed partial class ToolCompiler(bool allowLoopback)
             return null;
         }
 
+        JsonSchema built;
         try
         {
             // A registry of its own: a schema's $anchors never meet another org's.
-            return JsonSchema.Build(schema, new BuildOptions { SchemaRegistry = new SchemaRegistry() });
+            built = JsonSchema.Build(schema, new BuildOptions { SchemaRegistry = new SchemaRegistry() });
         }
         catch (Exception e) when (e is JsonSchemaException or JsonException or ArgumentException or InvalidOperationException or RefResolutionException)
         {
             fail("parameters", "is not a valid JSON schema");
             return null;
         }
+
+        if (SchemaPatterns.MakeLinear(built) is [var backtracking, ..] && requireLinearPatterns)
+        {
+            fail("parameters", $"has the pattern '{Truncate(backtracking)}', which needs backtracking (a backreference, lookaround or atomic group) "
+                + "and could take exponential time on what the model sends: rewrite it without");
+            return null;
+        }
+
+        return built;
     }
 
     private static bool ReferencesOutside(JsonElement element) => element.ValueKind switch
@@ -209,18 +229,18 @@ public sealed partial class ToolCompiler(bool allowLoopback)
             ? props.EnumerateObject().Select(x => x.Name).ToHashSet(StringComparer.Ordinal)
             : [];
 
-    private (Uri? BaseUri, ToolTemplate? Template) UrlTemplate(string? url, Action<string, string> fail)
+    private (Uri? BaseUri, string? PathPrefix, ToolTemplate? Template) UrlTemplate(string? url, Action<string, string> fail)
     {
         if (string.IsNullOrEmpty(url) || url.Length > MaxTemplateLength)
         {
             fail("request.url", $"is required, at most {MaxTemplateLength} characters");
-            return (null, null);
+            return (null, null, null);
         }
 
         if (!ToolTemplate.TryParse(url, out var template, out var problem))
         {
             fail("request.url", problem);
-            return (null, null);
+            return (null, null, null);
         }
 
         if (template.UsesSecrets)
@@ -234,23 +254,24 @@ public sealed partial class ToolCompiler(bool allowLoopback)
         if (pathStart < 0 && template.Placeholders.Count > 0)
         {
             fail("request.url", "may use placeholders only in the path and query: the scheme, host and port are fixed");
-            return (null, null);
+            return (null, null, null);
         }
 
         var authority = pathStart < 0 ? literal : literal[..pathStart];
-        if (!Uri.TryCreate(authority, UriKind.Absolute, out var baseUri) || baseUri.UserInfo.Length > 0 || url.Contains('#', StringComparison.Ordinal))
+        if (!Uri.TryCreate(authority, UriKind.Absolute, out var baseUri) || baseUri.UserInfo.Length > 0 || url.Contains('#', StringComparison.Ordinal)
+            || !Uri.TryCreate(literal, UriKind.Absolute, out var fixedPart))
         {
             fail("request.url", "must be an absolute URL without user info or fragment");
-            return (null, null);
+            return (null, null, null);
         }
 
         if (!IsAllowedScheme(baseUri))
         {
             fail("request.url", allowLoopback ? "must be https (http only to localhost)" : "must be https");
-            return (null, null);
+            return (null, null, null);
         }
 
-        return (baseUri, template);
+        return (baseUri, fixedPart.AbsolutePath, template);
     }
 
     internal bool IsAllowedScheme(Uri uri) =>

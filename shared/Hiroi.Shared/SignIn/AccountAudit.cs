@@ -6,29 +6,38 @@ using Microsoft.Extensions.Logging;
 namespace Hiroi.Shared.SignIn;
 
 /// <summary>
-/// Audits what happens to a person's account (2FA changes, failures, session revocations) in the trail of every org
-/// they belong to, as that org's member: each org's admins see what touches their members. Entries name the account
-/// and member ids, never the email or the client's IP.
+/// Audits what happens to a person's account (2FA changes, failed codes, passkeys, exports, session revocations) in the
+/// trail of the org the session acts in, as that org's member, and in no other: any admin can add any address as a
+/// member, and must not see from then on what the person does while acting in another org. An event with no org in
+/// play (a failure before an org is chosen, a wrong emailed code, a cloned passkey) is in no org's trail: it is logged
+/// under the account id. Entries name the account and member ids, never the email or the client's IP.
 /// </summary>
-public sealed class AccountAudit(AccountRepository accounts, AuditTrail audit, AccountAuditInbox later)
+public sealed class AccountAudit(AuditTrail audit, AccountAuditInbox later, ILogger<AccountAudit> logger)
 {
     /// <summary>
-    /// Queues the entry to be written off the request path: for what an address alone can cause (a wrong emailed
-    /// code), whose answer must take the same time whether or not the address has an account.
+    /// Queues an event with no session to be recorded off the request path: for what an address alone can cause (a
+    /// wrong emailed code), whose answer must take the same time whether or not the address has an account.
     /// </summary>
     public void RecordLater(string accountId, string action, string? detail) => later.Enqueue(new AccountAuditEntry(accountId, action, detail));
 
-    public async Task RecordAsync(string accountId, string action, string? detail, CancellationToken cancellationToken)
+    /// <summary>Records an event of the session's person in the session's org, or logs it when the session has none yet.</summary>
+    public async Task RecordAsync(ActiveSession session, string action, string? detail, CancellationToken cancellationToken)
     {
-        await foreach (var membership in accounts.MembershipsAsync(accountId, cancellationToken).ConfigureAwait(false))
+        ArgumentNullException.ThrowIfNull(session);
+        var row = session.Row;
+        if (OrgId.TryParse(row.OrgId, out var org) && Roles.TryParse(row.Role, out var role))
         {
-            if (OrgId.TryParse(membership.OrgId, out var org) && Roles.TryParse(membership.Role, out var role))
-            {
-                await audit.RecordAsync(new Caller(org, "member:" + membership.MemberId, role), action, "account:" + accountId, detail, cancellationToken)
-                    .ConfigureAwait(false);
-            }
+            await audit.RecordAsync(new Caller(org, "member:" + row.MemberId, role), action, "account:" + row.AccountId, detail, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            RecordWithoutOrg(row.AccountId, action, detail);
         }
     }
+
+    /// <summary>An event no org is in play for: logged (account id, action, detail), in no org's trail.</summary>
+    public void RecordWithoutOrg(string accountId, string action, string? detail) =>
+        logger.LogInformation("Account event {Action} ({Detail}) for {AccountId}, acting in no org", action, detail, accountId);
 }
 
 public sealed record AccountAuditEntry(string AccountId, string Action, string? Detail);
@@ -45,7 +54,7 @@ public sealed class AccountAuditWriter(AccountAuditInbox queue, AccountAudit aud
         {
             try
             {
-                await audit.RecordAsync(entry.AccountId, entry.Action, entry.Detail, stoppingToken).ConfigureAwait(false);
+                audit.RecordWithoutOrg(entry.AccountId, entry.Action, entry.Detail);
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {

@@ -27,8 +27,11 @@ public sealed record AccountData(
 /// </summary>
 public sealed class AccountExport(HiroiTables tables, AccountRepository accounts, SignInSessionStore sessions, Passkeys passkeys, AccountAudit audit, TimeProvider time)
 {
-    public async Task<AccountData?> ExportAsync(string accountId, CancellationToken cancellationToken)
+    /// <summary>The session's person's account data; the export is audited in the session's org.</summary>
+    public async Task<AccountData?> ExportAsync(ActiveSession session, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(session);
+        var accountId = session.Row.AccountId;
         var account = await accounts.FindAsync(accountId, cancellationToken).ConfigureAwait(false);
         if (account is null)
         {
@@ -44,7 +47,7 @@ public sealed class AccountExport(HiroiTables tables, AccountRepository accounts
         var entra = await table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)
             .Select(row => EntraIdentityOf(row)).ToListAsync(cancellationToken).ConfigureAwait(false);
 
-        await audit.RecordAsync(accountId, AuditActions.AccountExported, null, cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(session, AuditActions.AccountExported, null, cancellationToken).ConfigureAwait(false);
         return new AccountData(
             account.Email, account.CreatedAt,
             new ExportedTotp(account.TotpEnabled, account.TotpEnabledAt, account.RecoveryCodeHashes?.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length ?? 0),

@@ -184,7 +184,7 @@ public sealed class ConsoleSignIn(
         }
 
         await sessions.RevokeAsync(current.Row.AccountId, target.PartitionKey, cancellationToken).ConfigureAwait(false);
-        await accountAudit.RecordAsync(current.Row.AccountId, AuditActions.SessionRevoked, "by-owner", cancellationToken).ConfigureAwait(false);
+        await accountAudit.RecordAsync(current, AuditActions.SessionRevoked, "by-owner", cancellationToken).ConfigureAwait(false);
         return true;
     }
 }

@@ -34,6 +34,9 @@ public sealed class PasskeyEntity : ITableEntity
     public DateTimeOffset? LastUsedAt { get; set; }
 
     public static string Key(byte[] credentialId) => Prefix + Convert.ToHexStringLower(SHA256.HashData(credentialId));
+
+    /// <summary>The filter for a person's passkeys: the <c>pk_</c> rows of their partition.</summary>
+    public static string OfAccount(string accountId) => TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey gt {Prefix} and RowKey lt {"pk`"}");
 }
 
 /// <summary>
@@ -85,6 +88,13 @@ public enum PasskeyRegistrationRefusal
     TooMany,
 }
 
+public enum PasskeyRemoval
+{
+    Removed,
+    NotFound,
+    SecondFactorFirst,
+}
+
 /// <summary>A registration's start: the ceremony, or why there is none.</summary>
 public sealed record PasskeyRegistrationStart(PasskeyRegistrationRefusal Refusal, PasskeyCeremony? Ceremony = null);
 
@@ -103,11 +113,17 @@ public sealed record PasskeySignIn(PasskeyOutcome Outcome, string? AccountId = n
 /// <summary>
 /// Passkeys through Fido2 (WebAuthn): registration of several named, discoverable passkeys per person and usernameless
 /// sign-in, user verification required in both. Challenges are stored server-side, used once, for a few minutes. Sign
-/// counts and backup flags are stored; a sign count that does not move forward is refused. RP id and origins are settings.
+/// counts and backup flags are stored; a sign count that does not move forward, or a backup eligibility that changed, is
+/// refused. The client data's origin must be one of the configured origins exactly. RP id and origins are settings.
 /// </summary>
 public sealed class Passkeys(
-    HiroiTables tables, AccountRepository accounts, SignInThrottle throttle, AccountAudit audit, IOptions<SignInOptions> options, TimeProvider time)
+    HiroiTables tables, AccountRepository accounts, SignInThrottle throttle, AccountAudit audit, FactorChangeRule factorChanges, IOptions<SignInOptions> options,
+    TimeProvider time)
 {
+    /// <summary>The backup-eligible (BE) bit of the authenticator data's flags, which follow the 32-byte RP id hash.</summary>
+    private const int FlagsAt = 32;
+    private const byte BackupEligibleFlag = 0x08;
+
     public const int MaxPerPerson = 20;
 
     private const string Register = "register";
@@ -127,13 +143,13 @@ public sealed class Passkeys(
     public async Task<IReadOnlyList<PasskeyEntity>> ListAsync(string accountId, CancellationToken cancellationToken)
     {
         var table = await AccountsAsync(cancellationToken).ConfigureAwait(false);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey gt {PasskeyEntity.Prefix} and RowKey lt {"pk`"}");
-        return await table.QueryAsync<PasskeyEntity>(filter, cancellationToken: cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return await table.QueryAsync<PasskeyEntity>(PasskeyEntity.OfAccount(accountId), cancellationToken: cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Starts registering a passkey for the session's person. With TOTP on, the session must have shown it: a passkey
-    /// counts as both factors, so adding one must not take less than signing in does.
+    /// Starts registering a passkey for the session's person. A person who has a factor must have shown one in this
+    /// session (<see cref="FactorChangeRule"/>): a passkey counts as both factors, so adding one must not take less than
+    /// signing in does.
     /// </summary>
     public async Task<PasskeyRegistrationStart> BeginRegistrationAsync(ActiveSession session, CancellationToken cancellationToken)
     {
@@ -145,7 +161,7 @@ public sealed class Passkeys(
             return new PasskeyRegistrationStart(PasskeyRegistrationRefusal.NoAccount);
         }
 
-        if (account.TotpEnabled && session.Row.SecondFactorAt is null)
+        if (!await factorChanges.AllowsAsync(session, cancellationToken).ConfigureAwait(false))
         {
             return new PasskeyRegistrationStart(PasskeyRegistrationRefusal.SecondFactorFirst);
         }
@@ -166,11 +182,17 @@ public sealed class Passkeys(
         return new PasskeyRegistrationStart(PasskeyRegistrationRefusal.None, await StartAsync(Register, accountId, created.ToJson(), cancellationToken).ConfigureAwait(false));
     }
 
-    /// <summary>Checks the browser's attestation against the stored challenge and keeps the passkey; null when refused.</summary>
-    public async Task<PasskeyEntity?> CompleteRegistrationAsync(string accountId, string? flowId, string name, JsonElement credential, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks the browser's attestation against the stored challenge and keeps the passkey; null when refused. The
+    /// session is checked again: a factor the person gained since the start asks for a session that showed one.
+    /// </summary>
+    public async Task<PasskeyEntity?> CompleteRegistrationAsync(ActiveSession session, string? flowId, string name, JsonElement credential, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(session);
+        var accountId = session.Row.AccountId;
         var challenge = await TakeAsync(flowId, Register, cancellationToken).ConfigureAwait(false);
-        if (challenge is null || challenge.AccountId != accountId || Parse<AuthenticatorAttestationRawResponse>(credential) is not { Response: not null } response)
+        if (challenge is null || challenge.AccountId != accountId || Parse<AuthenticatorAttestationRawResponse>(credential) is not { Response: not null } response
+            || !IsExactlyOurOrigin(response.Response.ClientDataJson) || !await factorChanges.AllowsAsync(session, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
@@ -208,7 +230,7 @@ public sealed class Passkeys(
         }
 
         await table.UpsertEntityAsync(passkey, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-        await audit.RecordAsync(accountId, AuditActions.PasskeyAdded, passkey.RowKey, cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(session, AuditActions.PasskeyAdded, passkey.RowKey, cancellationToken).ConfigureAwait(false);
         return passkey;
     }
 
@@ -242,7 +264,8 @@ public sealed class Passkeys(
     private async Task<string?> VerifyAssertionAsync(string? flowId, JsonElement credential, CancellationToken cancellationToken)
     {
         var challenge = await TakeAsync(flowId, Assert, cancellationToken).ConfigureAwait(false);
-        if (challenge is null || Parse<AuthenticatorAssertionRawResponse>(credential) is not { RawId.Length: > 0, Response.UserHandle: { Length: > 0 } handle } response)
+        if (challenge is null || Parse<AuthenticatorAssertionRawResponse>(credential) is not { RawId.Length: > 0, Response.UserHandle: { Length: > 0 } handle } response
+            || !IsExactlyOurOrigin(response.Response.ClientDataJson))
         {
             return null;
         }
@@ -279,7 +302,14 @@ public sealed class Passkeys(
         // authenticator keeps no counter, as synced passkeys do).
         if ((verified.SignCount != 0 || passkey.SignCount != 0) && verified.SignCount <= passkey.SignCount)
         {
-            await audit.RecordAsync(accountId, AuditActions.SignInFailed, "passkey sign count went back", cancellationToken).ConfigureAwait(false);
+            audit.RecordWithoutOrg(accountId, AuditActions.SignInFailed, "passkey sign count went back");
+            return null;
+        }
+
+        // Backup eligibility is the credential's for life (WebAuthn §6.1.3): one that changed is another authenticator's.
+        if (((response.Response.AuthenticatorData[FlagsAt] & BackupEligibleFlag) != 0) != passkey.BackupEligible)
+        {
+            audit.RecordWithoutOrg(accountId, AuditActions.SignInFailed, "passkey backup eligibility changed");
             return null;
         }
 
@@ -298,24 +328,31 @@ public sealed class Passkeys(
         return accountId;
     }
 
-    public async Task<bool> RemoveAsync(string accountId, string passkeyId, CancellationToken cancellationToken)
+    /// <summary>Removes one of the session's person's passkeys; removing a factor takes a session that showed one.</summary>
+    public async Task<PasskeyRemoval> RemoveAsync(ActiveSession session, string passkeyId, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(session);
         if (!passkeyId.StartsWith(PasskeyEntity.Prefix, StringComparison.Ordinal) || !TableKeys.IsAcceptable(passkeyId))
         {
-            return false;
+            return PasskeyRemoval.NotFound;
+        }
+
+        if (!await factorChanges.AllowsAsync(session, cancellationToken).ConfigureAwait(false))
+        {
+            return PasskeyRemoval.SecondFactorFirst;
         }
 
         var table = await AccountsAsync(cancellationToken).ConfigureAwait(false);
-        var response = await table.DeleteEntityAsync(accountId, passkeyId, ETag.All, cancellationToken).ConfigureAwait(false);
+        var response = await table.DeleteEntityAsync(session.Row.AccountId, passkeyId, ETag.All, cancellationToken).ConfigureAwait(false);
         if (response.Status == 404)
         {
-            return false;
+            return PasskeyRemoval.NotFound;
         }
 
         await table.DeleteEntityAsync(PasskeyClaimEntity.KeyFor(passkeyId), PasskeyClaimEntity.RowKeyValue, ETag.All, cancellationToken).ConfigureAwait(false);
 
-        await audit.RecordAsync(accountId, AuditActions.PasskeyRemoved, passkeyId, cancellationToken).ConfigureAwait(false);
-        return true;
+        await audit.RecordAsync(session, AuditActions.PasskeyRemoved, passkeyId, cancellationToken).ConfigureAwait(false);
+        return PasskeyRemoval.Removed;
     }
 
     private async Task<bool> IsUnusedAsync(byte[] credentialId, CancellationToken cancellationToken)
@@ -358,6 +395,31 @@ public sealed class Passkeys(
     }
 
     private static string ChallengeKey(string hash) => "webauthn_" + hash;
+
+    /// <summary>
+    /// Whether the client data names one of our origins exactly. Fido2 compares origins reduced to scheme, host and
+    /// port, ignoring case, so a trailing slash, a path, user info, an upper-case host or a default port pass it; a
+    /// browser serializes its origin one way (RFC 6454), so any other spelling is not a browser on our page.
+    /// </summary>
+    private bool IsExactlyOurOrigin(byte[]? clientDataJson)
+    {
+        if (clientDataJson is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var clientData = JsonDocument.Parse(clientDataJson);
+            return clientData.RootElement.ValueKind == JsonValueKind.Object
+                && clientData.RootElement.EnumerateObject().Where(p => p.NameEquals("origin")).ToList() is [{ Value.ValueKind: JsonValueKind.String } origin]
+                && options.Value.PasskeyOriginSet.Contains(origin.Value.GetString()!);
+        }
+        catch (JsonException)
+        {
+            return false; // Fido2 refuses it too; this check must not be the one that throws
+        }
+    }
 
     /// <summary>
     /// Whether Fido2 refused what the browser sent. Besides its own verification errors, malformed CBOR, keys or

@@ -19,6 +19,7 @@ public static class SignInServiceCollectionExtensions
         services.AddSingleton<SignInMailbox>();
         services.AddSingleton<TotpSecretCipher>();
         services.AddSingleton<ConsoleSignIn>();
+        services.AddSingleton<FactorChangeRule>();
         services.AddSingleton<TwoFactor>();
         services.AddSingleton<Passkeys>();
         services.AddSingleton<AccountExport>();

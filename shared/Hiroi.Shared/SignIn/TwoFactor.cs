@@ -13,6 +13,9 @@ public enum TwoFactorOutcome
     NotOn,
     NotStarted,
 
+    /// <summary>The person has a factor and this session showed none: adding or removing one takes a session that did.</summary>
+    SecondFactorFirst,
+
     /// <summary>The session was revoked (or its org stopped admitting it) while the step ran: sign in again.</summary>
     SessionEnded,
 }
@@ -23,24 +26,35 @@ public sealed record TwoFactorResult(TwoFactorOutcome Outcome, ActiveSession? Se
 /// <summary>What an authenticator app enrols from: the <c>otpauth://</c> URI (also shown as a QR code) and the bare secret.</summary>
 public sealed record TotpEnrolment(string Uri, string Secret);
 
+/// <summary>An enrolment's start: the secret to enrol (<see cref="TwoFactorOutcome.Done"/>), or why there is none.</summary>
+public sealed record TotpEnrolmentStart(TwoFactorOutcome Outcome, TotpEnrolment? Enrolment = null);
+
 /// <summary>
 /// TOTP as a second factor: enrolment (a pending secret, sealed with Fernet, confirmed by a code), the second step at
 /// sign-in and step-up (each code accepted once; or one of ten single-use recovery codes), and turning it off with a fresh
 /// code. Wrong codes count against the graduated limits per account and per IP. Every success rotates the session id.
+/// Enrolling takes a session that showed a second factor when the person has one (<see cref="FactorChangeRule"/>), and
+/// does not count as showing the new one: an org's two-factor rule admits the session once a sign-in or step-up shows it.
 /// </summary>
 public sealed class TwoFactor(
-    AccountRepository accounts, TotpSecretCipher cipher, SignInSessionStore sessions, SessionOrgGuard guard, SignInThrottle throttle, AccountAudit audit, TimeProvider time)
+    AccountRepository accounts, TotpSecretCipher cipher, SignInSessionStore sessions, SessionOrgGuard guard, SignInThrottle throttle, AccountAudit audit,
+    FactorChangeRule factorChanges, TimeProvider time)
 {
     public const string Issuer = "Hiroi";
     public const int RecoveryCodeCount = 10;
 
-    public async Task<TotpEnrolment?> BeginEnrolmentAsync(ActiveSession session, CancellationToken cancellationToken)
+    public async Task<TotpEnrolmentStart> BeginEnrolmentAsync(ActiveSession session, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         var account = await accounts.FindAsync(session.Row.AccountId, cancellationToken).ConfigureAwait(false);
         if (account is null || account.TotpEnabled)
         {
-            return null;
+            return new TotpEnrolmentStart(TwoFactorOutcome.AlreadyOn);
+        }
+
+        if (!await factorChanges.AllowsAsync(session, cancellationToken).ConfigureAwait(false))
+        {
+            return new TotpEnrolmentStart(TwoFactorOutcome.SecondFactorFirst);
         }
 
         var secret = RandomNumberGenerator.GetBytes(20);
@@ -50,7 +64,7 @@ public sealed class TwoFactor(
             throw new Storage.ConflictException("The account changed meanwhile; retry.");
         }
 
-        return new TotpEnrolment(TotpCodes.EnrolmentUri(secret, Issuer, account.Email), OtpNet.Base32Encoding.ToString(secret));
+        return new TotpEnrolmentStart(TwoFactorOutcome.Done, new TotpEnrolment(TotpCodes.EnrolmentUri(secret, Issuer, account.Email), OtpNet.Base32Encoding.ToString(secret)));
     }
 
     public async Task<TwoFactorResult> ConfirmEnrolmentAsync(ActiveSession session, string? code, SignInClient client, CancellationToken cancellationToken)
@@ -76,6 +90,11 @@ public sealed class TwoFactor(
             return new TwoFactorResult(TwoFactorOutcome.NotStarted);
         }
 
+        if (!await factorChanges.AllowsAsync(session, cancellationToken).ConfigureAwait(false))
+        {
+            return new TwoFactorResult(TwoFactorOutcome.SecondFactorFirst); // a passkey came meanwhile: the start's check no longer holds
+        }
+
         var step = TotpCodes.Verify(pending, code, time.GetUtcNow(), lastUsedStep: null);
         if (step is null)
         {
@@ -94,15 +113,18 @@ public sealed class TwoFactor(
             return new TwoFactorResult(TwoFactorOutcome.Refused);
         }
 
-        await audit.RecordAsync(accountId, AuditActions.TwoFactorEnabled, "totp", cancellationToken).ConfigureAwait(false);
-        var rotated = await RotateAsync(session, needsSecondFactor: true, client, cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(session, AuditActions.TwoFactorEnabled, "totp", cancellationToken).ConfigureAwait(false);
+
+        // Enrolling is not showing: whoever holds the session chose the secret. The session keeps what it had shown
+        // before (so an org that requires two factors admits it only after a sign-in or step-up with the code).
+        var rotated = await RotateAsync(session, session.Row.NeedsSecondFactor, session.Row.SecondFactorAt, client, cancellationToken).ConfigureAwait(false);
 
         // The person's other sessions showed no second factor: left alive, one could (say) register a passkey and so
         // step around the TOTP just turned on. They sign in again, with the code.
         var ended = await sessions.RevokeAllAsync(accountId, org: null, cancellationToken, except: rotated.Session?.Hash).ConfigureAwait(false);
         if (ended > 0)
         {
-            await audit.RecordAsync(accountId, AuditActions.SessionRevoked, "totp-enabled", cancellationToken).ConfigureAwait(false);
+            await audit.RecordAsync(session, AuditActions.SessionRevoked, "totp-enabled", cancellationToken).ConfigureAwait(false);
         }
 
         return rotated with { RecoveryCodes = recovery };
@@ -112,20 +134,20 @@ public sealed class TwoFactor(
     public async Task<TwoFactorResult> VerifyAsync(ActiveSession session, string? code, SignInClient client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var outcome = await CheckCodeAsync(session.Row.AccountId, code, client, cancellationToken).ConfigureAwait(false);
+        var outcome = await CheckCodeAsync(session, code, client, cancellationToken).ConfigureAwait(false);
         if (outcome.Outcome != TwoFactorOutcome.Done)
         {
             return outcome;
         }
 
-        return await RotateAsync(session, needsSecondFactor: true, client, cancellationToken).ConfigureAwait(false);
+        return await RotateAsync(session, needsSecondFactor: true, time.GetUtcNow(), client, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Turns TOTP off; it takes a fresh code (or a recovery code), not just a session.</summary>
     public async Task<TwoFactorResult> DisableAsync(ActiveSession session, string? code, SignInClient client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var outcome = await CheckCodeAsync(session.Row.AccountId, code, client, cancellationToken).ConfigureAwait(false);
+        var outcome = await CheckCodeAsync(session, code, client, cancellationToken).ConfigureAwait(false);
         if (outcome.Outcome != TwoFactorOutcome.Done)
         {
             return outcome;
@@ -146,13 +168,14 @@ public sealed class TwoFactor(
             return new TwoFactorResult(TwoFactorOutcome.Refused);
         }
 
-        await audit.RecordAsync(session.Row.AccountId, AuditActions.TwoFactorDisabled, "totp", cancellationToken).ConfigureAwait(false);
-        return await RotateAsync(session, needsSecondFactor: false, client, cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(session, AuditActions.TwoFactorDisabled, "totp", cancellationToken).ConfigureAwait(false);
+        return await RotateAsync(session, needsSecondFactor: false, time.GetUtcNow(), client, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Checks a TOTP or recovery code and consumes it (under the account's ETag, so a code works once even when raced).</summary>
-    private async Task<TwoFactorResult> CheckCodeAsync(string accountId, string? code, SignInClient client, CancellationToken cancellationToken)
+    private async Task<TwoFactorResult> CheckCodeAsync(ActiveSession session, string? code, SignInClient client, CancellationToken cancellationToken)
     {
+        var accountId = session.Row.AccountId;
         var decision = await throttle.CheckAsync(SignInFactor.Totp, accountId, client.Ip, cancellationToken).ConfigureAwait(false);
         if (!decision.Allowed)
         {
@@ -178,7 +201,7 @@ public sealed class TwoFactor(
         else
         {
             await throttle.FailedAsync(SignInFactor.Totp, accountId, client.Ip, cancellationToken).ConfigureAwait(false);
-            await audit.RecordAsync(accountId, AuditActions.SignInFailed, "totp", cancellationToken).ConfigureAwait(false);
+            await audit.RecordAsync(session, AuditActions.SignInFailed, "totp", cancellationToken).ConfigureAwait(false);
             return new TwoFactorResult(TwoFactorOutcome.Refused);
         }
 
@@ -189,16 +212,17 @@ public sealed class TwoFactor(
 
         if (usedRecovery)
         {
-            await audit.RecordAsync(accountId, AuditActions.RecoveryCodeUsed, null, cancellationToken).ConfigureAwait(false);
+            await audit.RecordAsync(session, AuditActions.RecoveryCodeUsed, null, cancellationToken).ConfigureAwait(false);
         }
 
         return new TwoFactorResult(TwoFactorOutcome.Done);
     }
 
-    /// <summary>A second factor was just shown: the session gets a new id, marked with it (or ended, if revoked meanwhile).</summary>
-    private async Task<TwoFactorResult> RotateAsync(ActiveSession session, bool needsSecondFactor, SignInClient client, CancellationToken cancellationToken)
+    /// <summary>The session's factors changed: it gets a new id, marked with what it has shown (or ended, if revoked meanwhile).</summary>
+    private async Task<TwoFactorResult> RotateAsync(
+        ActiveSession session, bool needsSecondFactor, DateTimeOffset? secondFactorAt, SignInClient client, CancellationToken cancellationToken)
     {
-        var rotated = await guard.RotateAsync(session, needsSecondFactor, time.GetUtcNow(), client.UserAgent, cancellationToken).ConfigureAwait(false);
+        var rotated = await guard.RotateAsync(session, needsSecondFactor, secondFactorAt, client.UserAgent, cancellationToken).ConfigureAwait(false);
         return rotated is null ? new TwoFactorResult(TwoFactorOutcome.SessionEnded) : new TwoFactorResult(TwoFactorOutcome.Done, rotated);
     }
 

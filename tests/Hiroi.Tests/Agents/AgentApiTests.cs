@@ -89,6 +89,11 @@ public class AgentApiTests(HiroiApp app) : IClassFixture<HiroiApp>
         { "tools[0].request.body", Tool("https://shop.example.com/o", body: new { id = "{{args.orderId}}" }, method: "GET") },
         { "tools[0].parameters", Tool("https://shop.example.com/o", parameters: new { type = "string" }) },
         { "tools[0].parameters", Tool("https://shop.example.com/o", parameters: new { type = "object", properties = new { a = new Dictionary<string, string> { ["$ref"] = "https://evil.example.com/schema.json" } } }) },
+        // Patterns that only a backtracking engine can run (backreference, lookaround, atomic group) could take exponential time.
+        { "tools[0].parameters", Tool("https://shop.example.com/o", parameters: new { type = "object", properties = new { a = new { type = "string", pattern = "^(a+)\\1$" } } }) },
+        { "tools[0].parameters", Tool("https://shop.example.com/o", parameters: new { type = "object", properties = new { a = new { type = "string", pattern = "^(?=a)(a|aa)+$" } } }) },
+        { "tools[0].parameters", Tool("https://shop.example.com/o", parameters: new { type = "object", properties = new { a = new { type = "string", pattern = "(?>a+)b" } } }) },
+        { "tools[0].parameters", Tool("https://shop.example.com/o", parameters: new { type = "object", patternProperties = new Dictionary<string, object> { ["^(a|a)*\\1$"] = new { type = "string" } } }) },
         { "tools[0].name", Tool("https://shop.example.com/o", name: "look up!") },
         { "tools[1].name", new { name = "Twins", instructions = "x", model = "local", tools = new[] { Tool("https://a.example.com/o"), Tool("https://b.example.com/o") } } },
         { "name", new { name = "Bad\u202Ename", instructions = "x", model = "local" } },

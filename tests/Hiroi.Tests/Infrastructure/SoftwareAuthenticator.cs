@@ -15,7 +15,7 @@ namespace Hiroi.Tests.Infrastructure;
 /// </summary>
 public sealed class SoftwareAuthenticator(string origin, string rpId) : IDisposable
 {
-    private const byte UserPresent = 0x01, UserVerified = 0x04, BackupEligible = 0x08, BackedUp = 0x10, AttestedData = 0x40;
+    private const byte UserPresent = 0x01, UserVerified = 0x04, BackupEligibleFlag = 0x08, BackedUp = 0x10, AttestedData = 0x40;
 
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private byte[] _userHandle = [];
@@ -26,6 +26,12 @@ public sealed class SoftwareAuthenticator(string origin, string rpId) : IDisposa
     public uint SignCount { get; set; }
 
     public bool VerifiesUser { get; set; } = true;
+
+    /// <summary>The origin the browser reports in the client data; tests respell it to act as another page.</summary>
+    public string Origin { get; set; } = origin;
+
+    /// <summary>The backup-eligible flag (BE), a property of the credential for life; tests flip it to act as another key.</summary>
+    public bool BackupEligible { get; set; } = true;
 
     public JsonObject Create(JsonElement options)
     {
@@ -78,13 +84,13 @@ public sealed class SoftwareAuthenticator(string origin, string rpId) : IDisposa
         };
     }
 
-    private byte Flags() => (byte)(UserPresent | BackupEligible | BackedUp | (VerifiesUser ? UserVerified : 0));
+    private byte Flags() => (byte)(UserPresent | (BackupEligible ? BackupEligibleFlag | BackedUp : 0) | (VerifiesUser ? UserVerified : 0));
 
     private byte[] AuthenticatorData(byte flags, byte[] attested) =>
         [.. SHA256.HashData(Encoding.UTF8.GetBytes(rpId)), flags, .. BigEndian(SignCount), .. attested];
 
     private byte[] ClientData(string type, string challenge) =>
-        JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["type"] = type, ["challenge"] = challenge, ["origin"] = origin, ["crossOrigin"] = false });
+        JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["type"] = type, ["challenge"] = challenge, ["origin"] = Origin, ["crossOrigin"] = false });
 
     private static byte[] BigEndian(uint value)
     {

@@ -53,6 +53,7 @@ public sealed class PasskeyTests(SimulatedAcsApp app) : IClassFixture<SimulatedA
         using var laptop = new SoftwareAuthenticator(ConsolePerson.Origin, "localhost");
         using var phone = new SoftwareAuthenticator(ConsolePerson.Origin, "localhost");
         Assert.Equal(HttpStatusCode.Created, (await RegisterAsync(person, laptop, "Laptop")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SignInAsync(person, laptop)).StatusCode); // a second passkey takes the first
         var second = await RegisterAsync(person, phone, "Phone");
         Assert.Equal(HttpStatusCode.Created, second.StatusCode);
         var listed = await person.Http.GetFromJsonAsync<JsonElement>("/auth/passkeys");
@@ -126,7 +127,8 @@ public sealed class PasskeyTests(SimulatedAcsApp app) : IClassFixture<SimulatedA
             key.SignCount += 1;
         }
 
-        // Registration: an attestation object that is not CBOR, and no response at all.
+        // Registration: an attestation object that is not CBOR, and no response at all (from a session the key signed in).
+        Assert.Equal(HttpStatusCode.OK, (await SignInAsync(person, key)).StatusCode);
         using var other = new SoftwareAuthenticator(ConsolePerson.Origin, "localhost");
         foreach (var mangle in new Func<System.Text.Json.Nodes.JsonObject, System.Text.Json.Nodes.JsonObject>[]
         {
@@ -161,6 +163,7 @@ public sealed class PasskeyTests(SimulatedAcsApp app) : IClassFixture<SimulatedA
         using var shared = new SoftwareAuthenticator(ConsolePerson.Origin, "localhost");
         var registered = await RegisterAsync(alice, shared, "Alice's key");
         Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SignInAsync(alice, shared)).StatusCode); // removing a factor takes one
         await ProblemAssert.IsProblemAsync(await RegisterAsync(bob, shared, "Same key"), HttpStatusCode.BadRequest);
 
         var id = (await JsonAsync(registered)).GetProperty("id").GetString();
@@ -185,9 +188,53 @@ public sealed class PasskeyTests(SimulatedAcsApp app) : IClassFixture<SimulatedA
         var firstFactorOnly = await sessions.CreateAsync(accountId, "link", needsSecondFactor: false, secondFactorAt: null, "test", default);
         Assert.Equal(Hiroi.Shared.SignIn.PasskeyRegistrationRefusal.SecondFactorFirst, (await passkeys.BeginRegistrationAsync(firstFactorOnly, default)).Refusal);
 
-        // The session that showed the code may.
+        // Enrolling is not showing: the enrolling session too needs a code first; then it may.
+        using var key = new SoftwareAuthenticator(ConsolePerson.Origin, "localhost");
+        await ProblemAssert.IsProblemAsync(await person.PostAsync("/auth/passkeys"), HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.OK, (await person.PostAsync("/auth/totp/verify", new { code = totp.ComputeTotp(DateTime.UtcNow.AddSeconds(30)) })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await RegisterAsync(person, key, "Key")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_ceremony_whose_client_data_origin_is_not_exactly_ours_is_refused()
+    {
+        // Fido2 compares origins reduced to scheme, host and port, case-insensitively: each of these was accepted.
+        string[] respelled = [ConsolePerson.Origin + "/", ConsolePerson.Origin + "/evil/page", "https://user@localhost", "https://LOCALHOST", "https://localhost:443"];
+        using var person = await SignedInAsync();
         using var key = new SoftwareAuthenticator(ConsolePerson.Origin, "localhost");
         Assert.Equal(HttpStatusCode.Created, (await RegisterAsync(person, key, "Key")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SignInAsync(person, key)).StatusCode);
+
+        foreach (var origin in respelled)
+        {
+            using var other = new SoftwareAuthenticator(origin, "localhost");
+            await ProblemAssert.IsProblemAsync(await RegisterAsync(person, other, "Respelled"), HttpStatusCode.BadRequest);
+        }
+
+        foreach (var origin in respelled[..2])
+        {
+            key.Origin = origin;
+            await ProblemAssert.IsProblemAsync(await SignInAsync(person, key), HttpStatusCode.Unauthorized);
+        }
+
+        key.Origin = ConsolePerson.Origin;
+        Assert.Equal(HttpStatusCode.OK, (await SignInAsync(person, key)).StatusCode);
+        Assert.Equal(["Key"], (await person.Http.GetFromJsonAsync<JsonElement>("/auth/passkeys")).EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public async Task A_passkey_whose_backup_eligibility_changed_is_refused()
+    {
+        // Backup eligibility is fixed for a credential's life: a change means another authenticator holds the key.
+        using var person = await SignedInAsync();
+        using var key = new SoftwareAuthenticator(ConsolePerson.Origin, "localhost");
+        Assert.Equal(HttpStatusCode.Created, (await RegisterAsync(person, key, "Key")).StatusCode);
+
+        key.BackupEligible = false;
+        await ProblemAssert.IsProblemAsync(await SignInAsync(person, key), HttpStatusCode.Unauthorized);
+
+        key.BackupEligible = true;
+        Assert.Equal(HttpStatusCode.OK, (await SignInAsync(person, key)).StatusCode);
     }
 
     [Fact]
