@@ -103,6 +103,10 @@ public sealed partial class ToolCompiler(bool allowLoopback)
             {
                 error(field + ".name", "is used by another tool of this agent");
             }
+            else if (tool.Name is not null && ChannelToolNames.All.Contains(tool.Name))
+            {
+                error(field + ".name", "is a tool the platform gives agents itself");
+            }
 
             if (TryCompile(tool, field, error, requireLinearPatterns: true) is { } ok)
             {
@@ -363,4 +367,13 @@ public sealed partial class ToolCompiler(bool allowLoopback)
     // RFC 9110 token characters.
     [GeneratedRegex("^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$", RegexOptions.CultureInvariant)]
     private static partial Regex HeaderName();
+}
+
+/// <summary>Names of the tools a channel gives its agents itself (a call's hang-up and transfer): no tenant tool may take them.</summary>
+public static class ChannelToolNames
+{
+    public const string EndCall = "end_call";
+    public const string TransferToHuman = "transfer_to_human";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { EndCall, TransferToHuman };
 }

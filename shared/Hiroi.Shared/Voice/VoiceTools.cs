@@ -1,3 +1,4 @@
+using Hiroi.Shared.Agents;
 using Microsoft.Extensions.AI;
 
 namespace Hiroi.Shared.Voice;
@@ -9,8 +10,8 @@ namespace Hiroi.Shared.Voice;
 /// </summary>
 public sealed class VoiceTools
 {
-    public const string TransferToHuman = "transfer_to_human";
-    public const string EndCall = "end_call";
+    public const string TransferToHuman = ChannelToolNames.TransferToHuman;
+    public const string EndCall = ChannelToolNames.EndCall;
 
     public bool TransferRequested { get; private set; }
 
