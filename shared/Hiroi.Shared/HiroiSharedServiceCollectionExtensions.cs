@@ -40,9 +40,9 @@ public static class HiroiSharedServiceCollectionExtensions
         // Counters and revocations are shared through Redis when it is configured, kept in the process otherwise.
         services.AddSection<RedisOptions>(RedisOptions.Section);
         services.TryAddSingleton<RedisConnection>();
-        services.TryAddSingleton<IFailureCounter>(sp => UsesRedis(sp)
-            ? ActivatorUtilities.CreateInstance<RedisFailureCounter>(sp)
-            : ActivatorUtilities.CreateInstance<InMemoryFailureCounter>(sp));
+        services.TryAddSingleton<ILimitCounter>(sp => UsesRedis(sp)
+            ? ActivatorUtilities.CreateInstance<RedisLimitCounter>(sp)
+            : ActivatorUtilities.CreateInstance<InMemoryLimitCounter>(sp));
         services.TryAddSingleton<IRevocationBroadcast>(sp => UsesRedis(sp)
             ? ActivatorUtilities.CreateInstance<RedisRevocationBroadcast>(sp)
             : new InProcessRevocationBroadcast());
@@ -63,6 +63,7 @@ public static class HiroiSharedServiceCollectionExtensions
         services.AddSingleton<SignIn.SignInSessionStore>();
         services.AddSingleton<SignIn.SessionOrgGuard>();
         services.AddSingleton<SignIn.SignInTokenStore>();
+        services.AddSingleton<SignIn.TrustedDevices>();
         services.AddSingleton<SignIn.SignInThrottle>();
         services.AddSingleton<SignIn.SignInMailbox>();
         services.AddSingleton<SignIn.TotpSecretCipher>();
