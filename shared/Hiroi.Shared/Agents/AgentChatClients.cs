@@ -2,7 +2,6 @@ using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
 using Azure.Identity;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenAI;
 
