@@ -43,9 +43,9 @@ public static class HiroiSharedServiceCollectionExtensions
         // Counters and revocations are shared through Redis when it is configured, kept in the process otherwise.
         services.AddSection<RedisOptions>(RedisOptions.Section);
         services.TryAddSingleton<RedisConnection>();
-        services.TryAddSingleton<IFailureCounter>(sp => RedisOptions.IsConfiguredIn(sp)
-            ? ActivatorUtilities.CreateInstance<RedisFailureCounter>(sp)
-            : ActivatorUtilities.CreateInstance<InMemoryFailureCounter>(sp));
+        services.TryAddSingleton<ILimitCounter>(sp => RedisOptions.IsConfiguredIn(sp)
+            ? ActivatorUtilities.CreateInstance<RedisLimitCounter>(sp)
+            : ActivatorUtilities.CreateInstance<InMemoryLimitCounter>(sp));
         services.TryAddSingleton<IRevocationBroadcast>(sp => RedisOptions.IsConfiguredIn(sp)
             ? ActivatorUtilities.CreateInstance<RedisRevocationBroadcast>(sp)
             : new InProcessRevocationBroadcast());

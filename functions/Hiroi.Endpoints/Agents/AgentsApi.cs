@@ -5,6 +5,7 @@ using Hiroi.Endpoints.Problems;
 using Hiroi.Shared.Agents;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Storage;
+using Hiroi.Shared.Tenancy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -57,14 +58,13 @@ public static class AgentsApi
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
-        if (await agents.ListAsync(caller.OrgId, cancellationToken).CountAsync(cancellationToken) >= AgentRepository.MaxAgentsPerOrg)
+        agent.RowKey = AgentEntity.NewId();
+        agent.CreatedAt = agent.UpdatedAt = time.GetUtcNow();
+        if (await agents.AddWithinLimitAsync(caller.OrgId, agent, AgentRepository.MaxAgentsPerOrg, null, cancellationToken) != CappedAdd.Added)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Too many agents", detail: $"An org has at most {AgentRepository.MaxAgentsPerOrg} agents.");
         }
 
-        agent.RowKey = AgentEntity.NewId();
-        agent.CreatedAt = agent.UpdatedAt = time.GetUtcNow();
-        await agents.AddAsync(caller.OrgId, agent, cancellationToken);
         await audit.RecordAsync(caller, AuditActions.AgentCreated, "agent:" + agent.RowKey, Detail(agent), cancellationToken);
         return TypedResults.Created($"/api/agents/{agent.RowKey}", Response(agent));
     }

@@ -134,6 +134,7 @@ public static class EntraSignInApi
         if (result.Session is { } session)
         {
             SessionCookie.Write(context.Response, session);
+            await DeviceCookie.RememberAsync(context.HttpContext, session, context.HttpContext.RequestAborted);
         }
 
         context.Response.Redirect("/console/signin");

@@ -62,7 +62,8 @@ public static class SignInApi
     public static SignInClient Client(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return new SignInClient(context.Connection.RemoteIpAddress?.ToString() ?? "unknown", context.Request.Headers.UserAgent.ToString());
+        return new SignInClient(
+            context.Connection.RemoteIpAddress?.ToString() ?? "unknown", context.Request.Headers.UserAgent.ToString(), DeviceCookie.Read(context.Request));
     }
 
     public static Task<IResult> RequestLinkAsync(EmailRequest request, HttpContext context, ConsoleSignIn signIn, CancellationToken cancellationToken) =>
@@ -118,6 +119,7 @@ public static class SignInApi
                 return TypedResults.Problem(statusCode: 401, title: "Sign-in refused", detail: refusal);
             default:
                 SessionCookie.Write(context.Response, result.Session!);
+                await DeviceCookie.RememberAsync(context, result.Session!, cancellationToken);
                 return TypedResults.Ok(await views.DescribeAsync(result.Session!, cancellationToken));
         }
     }

@@ -78,6 +78,7 @@ public static class TwoFactorApi
         {
             case TwoFactorOutcome.Done:
                 SessionCookie.Write(context.Response, result.Session!);
+                await DeviceCookie.RememberAsync(context, result.Session!, cancellationToken);
                 await signIn.ChooseOnlyOrgAsync(result.Session!, cancellationToken); // the second step was all that was left
                 var described = await views.DescribeAsync(result.Session!, cancellationToken);
                 return result.RecoveryCodes is { } codes ? TypedResults.Ok(new TotpEnabledResponse(codes, described)) : TypedResults.Ok(described);

@@ -65,7 +65,7 @@ public static class WidgetKeysApi
         return TypedResults.Ok(Response(key, embed) with { Usage = usage });
     }
 
-    public static async Task<Results<Created<WidgetKeyResponse>, ValidationProblem>> CreateAsync(
+    public static async Task<Results<Created<WidgetKeyResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         WidgetKeyRequest request, ClaimsPrincipal user, WidgetKeyService service, AgentRepository agents, WidgetEmbed embed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -82,8 +82,10 @@ public static class WidgetKeysApi
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
-        var (created, secret) = await service.CreateAsync(caller, key, cancellationToken);
-        return TypedResults.Created($"/api/widget-keys/{created.RowKey}", Response(created, embed) with { SigningSecret = secret });
+        var creation = await service.CreateAsync(caller, key, cancellationToken);
+        return creation.Key is { } created
+            ? TypedResults.Created($"/api/widget-keys/{created.RowKey}", Response(created, embed) with { SigningSecret = creation.Secret })
+            : TooMany;
     }
 
     /// <summary>Body <c>{"previousValidUntil": "…"}</c> (default a day; at most 30 days ahead): a new key, the old one valid until then.</summary>
@@ -102,9 +104,12 @@ public static class WidgetKeysApi
             return BadUntil;
         }
 
-        return await service.RotateAsync(caller, widgetKeyId, until, cancellationToken) is { } rotated
-            ? TypedResults.Created($"/api/widget-keys/{rotated.Key.RowKey}", Response(rotated.Key, embed) with { SigningSecret = rotated.Secret })
-            : OrgProblems.NotFound("usable widget key");
+        return await service.RotateAsync(caller, widgetKeyId, until, cancellationToken) switch
+        {
+            null => OrgProblems.NotFound("usable widget key"),
+            { Key: { } rotated } creation => TypedResults.Created($"/api/widget-keys/{rotated.RowKey}", Response(rotated, embed) with { SigningSecret = creation.Secret }),
+            _ => TooMany,
+        };
     }
 
     /// <summary>A new signing secret (signed mode); the previous ones stay valid until <c>previousValidUntil</c>.</summary>
@@ -129,6 +134,10 @@ public static class WidgetKeysApi
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(string widgetKeyId, ClaimsPrincipal user, WidgetKeyService service, CancellationToken cancellationToken) =>
         await service.RevokeAsync(user.ToCaller(), widgetKeyId, cancellationToken) ? TypedResults.NoContent() : OrgProblems.NotFound("widget key");
+
+    private static readonly ProblemHttpResult TooMany = TypedResults.Problem(
+        statusCode: StatusCodes.Status409Conflict, title: "Too many widget keys",
+        detail: $"An org has at most {WidgetKeyRepository.MaxUsableKeysPerOrg} usable widget keys: revoke one first.");
 
     private static readonly ValidationProblem BadUntil =
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["previousValidUntil"] = ["must be a time in the next 30 days; the body is {\"previousValidUntil\": …} or empty"] });

@@ -46,10 +46,12 @@ public sealed class AgentEntity : ITableEntity
 
     public IReadOnlyList<ToolDefinition> Tools() => JsonSerializer.Deserialize<ToolDefinition[]>(ToolsJson, ToolDefinition.Json) ?? [];
 
-    public static string NewId() => "agt_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+    public const string Prefix = "agt_";
+
+    public static string NewId() => Prefix + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
 }
 
-public sealed class AgentRepository(HiroiTables tables) : OrgScopedRepository<AgentEntity>(tables, TableNames.Agents)
+public sealed class AgentRepository(HiroiTables tables) : OrgScopedRepository<AgentEntity>(tables, TableNames.Agents, AgentEntity.Prefix)
 {
     public const int MaxAgentsPerOrg = 50;
 

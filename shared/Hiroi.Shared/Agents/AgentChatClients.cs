@@ -2,14 +2,16 @@ using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
 using Azure.Identity;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenAI;
 using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Agents;
 
-/// <summary>The <see cref="IChatClient"/> of a model deployment, with function invocation, one per deployment for the process.</summary>
+/// <summary>
+/// The <see cref="IChatClient"/> of a model deployment, one per deployment for the process. Turns put their meter and the
+/// function-invocation loop over it (<see cref="MeteredAgentTurn"/>), so every model call of a turn is reserved first.
+/// </summary>
 public interface IAgentChatClients
 {
     IChatClient For(string model);
@@ -17,10 +19,9 @@ public interface IAgentChatClients
 
 /// <summary>
 /// Builds each deployment's client once: the local model, or Azure OpenAI through its OpenAI-compatible v1 API signed
-/// in with the app's Entra identity (no key anywhere). Function invocation wraps it, bounded by
-/// <see cref="AiOptions.MaxToolRounds"/>; its usage adds up every round of a turn.
+/// in with the app's Entra identity (no key anywhere).
 /// </summary>
-public sealed class AgentChatClients(IOptions<AiOptions> options, ILoggerFactory loggers) : IAgentChatClients, IDisposable
+public sealed class AgentChatClients(IOptions<AiOptions> options) : IAgentChatClients, IDisposable
 {
     private const string CognitiveServicesScope = "https://cognitiveservices.azure.com/.default";
 
@@ -31,15 +32,12 @@ public sealed class AgentChatClients(IOptions<AiOptions> options, ILoggerFactory
     private IChatClient Build(string model)
     {
         var ai = options.Value;
-        var inner = ai.Provider switch
+        return ai.Provider switch
         {
             AiProvider.Local => new LocalChatClient(),
             AiProvider.AzureOpenAI => AzureOpenAI(model, ai.Endpoint ?? throw new SettingException(AiOptions.Section + ":Endpoint", "is required for Azure OpenAI")),
             _ => throw new SettingException(AiOptions.Section + ":Provider", "must be Local or AzureOpenAI"),
         };
-        return new ChatClientBuilder(inner)
-            .UseFunctionInvocation(loggers, invoking => invoking.MaximumIterationsPerRequest = ai.MaxToolRounds)
-            .Build();
     }
 
     // The AuthenticationPolicy constructor is how the OpenAI library takes an Entra token; it is marked for evaluation.

@@ -1,6 +1,7 @@
 using Hiroi.Shared.Security;
 using Hiroi.Shared.Tenancy;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Hiroi.Shared.Agents;
@@ -10,11 +11,13 @@ namespace Hiroi.Shared.Agents;
 public sealed record TurnOutcome(string? Text, CapRefusal? Refusal, long InputTokens, long OutputTokens, long CostMicroUsd, IReadOnlyList<string>? ToolsCalled = null);
 
 /// <summary>
-/// One agent turn on any channel: reserve against the caps (the org's, the agent's and, on the widget, the key's),
-/// call the model with the agent's tools, settle with what it reported. The channel supplies the conversation and
-/// delivers the reply.
+/// One agent turn on any channel: the model with the agent's tools, at most <see cref="AiOptions.MaxToolRounds"/> tool
+/// rounds, every call of it reserved against the caps (the org's, the agent's and, on the widget, the key's) before it
+/// is made and settled after (<see cref="TurnMeter"/>). A cap reached mid-turn stops the turn there. The channel supplies
+/// the conversation and delivers the reply.
 /// </summary>
-public sealed class MeteredAgentTurn(UsageMeter meter, IAgentChatClients chatClients, AgentToolbox toolbox, IOptions<AiOptions> options, TimeProvider time)
+public sealed class MeteredAgentTurn(
+    UsageMeter meter, IAgentChatClients chatClients, AgentToolbox toolbox, IOptions<AiOptions> options, ILoggerFactory loggers, TimeProvider time)
 {
     public async Task<TurnOutcome> RunAsync(
         OrgId org, AgentEntity agent, string channel, IEnumerable<ChatMessage> conversation, CancellationToken cancellationToken, ScopeCaps? scope = null,
@@ -28,34 +31,30 @@ public sealed class MeteredAgentTurn(UsageMeter meter, IAgentChatClients chatCli
         prompt.AddRange(conversation.TakeLast(ai.HistoryMessages).Select(m => CardNumbers.Contains(m.Text) ? new ChatMessage(m.Role, CardNumbers.Mask(m.Text)) : m));
         // The channel's own tools (a call's transfer and hang-up) beside the tenant's HTTP tools.
         var tools = toolbox.For(agent, new ToolCallContext(Caller.System(org, "agent:" + agent.RowKey), agent.RowKey)).Concat(channelTools ?? []).ToList();
-        var estimate = EstimatedTokens(prompt, tools) + ai.MaxOutputTokens;
-        var (reservation, refusal) = await meter.TryReserveAsync(
-            org, agent, channel, estimate, MicroUsd.Cost(price, estimate - ai.MaxOutputTokens, ai.MaxOutputTokens), time.GetUtcNow(), cancellationToken, scope).ConfigureAwait(false);
-        if (reservation is null)
-        {
-            return new TurnOutcome(null, refusal, 0, 0, 0);
-        }
-
+        var turn = new TurnMeter(meter, org, agent, channel, scope, price, ai.MaxOutputTokens, time);
         ChatResponse response;
         try
         {
-            response = await chatClients.For(agent.Model).GetResponseAsync(
+            response = await Model(agent.Model, ai, turn).GetResponseAsync(
                 prompt, new ChatOptions { ModelId = agent.Model, MaxOutputTokens = ai.MaxOutputTokens, Tools = [.. tools] }, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (TurnCapReachedException) when (turn.Refusal is { } refusal)
         {
-            await meter.ReleaseAsync(org, reservation, CancellationToken.None).ConfigureAwait(false);
-            throw;
+            return new TurnOutcome(null, refusal, turn.InputTokens, turn.OutputTokens, turn.CostMicroUsd);
         }
 
-        var (input, output) = (response.Usage?.InputTokenCount ?? estimate, response.Usage?.OutputTokenCount ?? 0);
-        var cost = MicroUsd.Cost(price, input, output);
-        await meter.SettleAsync(org, reservation, input, output, cost, cancellationToken).ConfigureAwait(false);
         var text = CardNumbers.Mask(response.Text.Trim());
         var called = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Select(c => c.Name).ToList();
-        return new TurnOutcome(text.Length == 0 ? null : text, null, input, output, cost, called);
+        return new TurnOutcome(text.Length == 0 ? null : text, null, turn.InputTokens, turn.OutputTokens, turn.CostMicroUsd, called);
     }
 
-    private static long EstimatedTokens(List<ChatMessage> prompt, IReadOnlyList<AIFunction> tools) =>
-        (prompt.Sum(m => (long)m.Text.Length) + tools.Sum(t => (long)t.Description.Length + t.JsonSchema.GetRawText().Length) + 3) / 4;
+    /// <summary>
+    /// The deployment's model behind this turn's meter and the function-invocation loop. Not disposed: the model under
+    /// it is the process's, and the two layers above hold nothing.
+    /// </summary>
+    private IChatClient Model(string deployment, AiOptions ai, TurnMeter turn) =>
+        new ChatClientBuilder(chatClients.For(deployment))
+            .UseFunctionInvocation(loggers, invoking => invoking.MaximumIterationsPerRequest = ai.MaxToolRounds)
+            .Use(model => new MeteredChatClient(model, turn))
+            .Build();
 }

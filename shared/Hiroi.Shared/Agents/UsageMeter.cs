@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
@@ -9,8 +10,10 @@ namespace Hiroi.Shared.Agents;
 
 /// <summary>
 /// A usage row of the <c>AgentUsage</c> table (PartitionKey = org id): the org's caps (<c>use_caps</c>), a day's
-/// counters of the org (<c>use_{day}_org</c>) or an agent (<c>use_{day}_agt_…</c>) checked against the caps, or a day's
-/// report line per agent and channel (<c>use_{day}_agt_…_{channel}</c>). Counts only, nothing personal.
+/// counters of the org (<c>use_{day}_org</c>), an agent (<c>use_{day}_agt_…</c>) or a widget key (<c>use_{day}_wk_…</c>)
+/// checked against the caps, a day's report line per agent and channel (<c>use_{day}_agt_…_{channel}</c>), or a widget
+/// key's refused origins of the day (<c>use_{day}_wk_…_refusals</c>, apart from the key's cap counters, which anonymous
+/// requests must not contend on). Counts only, nothing personal.
 /// </summary>
 public sealed class UsageEntity : ITableEntity
 {
@@ -59,6 +62,9 @@ public static class UsageRows
     public static string ScopeDay(string day, string agentOrKeyId) => $"{Prefix}{day}_{agentOrKeyId}";
 
     public static string Report(string day, string agentId, string channel) => $"{Prefix}{day}_{agentId}_{channel}";
+
+    /// <summary>A widget key's refused origins of a day: pages elsewhere that tried the key, counted apart from its caps.</summary>
+    public static string Refusals(string day, string keyId) => $"{Prefix}{day}_{keyId}_refusals";
 }
 
 /// <summary>What a running turn holds against the caps until it is settled or released.</summary>
@@ -78,14 +84,18 @@ public sealed record CapRefusal(string Reason);
 public sealed record OrgCaps(long DailyTokenCap, long DailyCostCapMicroUsd);
 
 /// <summary>
-/// Daily token and dollar caps per org and per agent, exact under concurrency. A turn first reserves what it may spend
-/// (its prompt and the most output it may produce) in one transaction over the org's and the agent's rows, each under
-/// its ETag: a turn that would cross a cap is refused before it costs anything, and concurrent turns cannot together
-/// pass a cap by more than one turn's misestimate. Settling replaces the reservation with what the model reported.
+/// Daily token and dollar caps per org, agent and widget key, exact under concurrency. Each model call first reserves
+/// what it may spend (its prompt and the most output it may produce) in one transaction over the org's, the agent's and
+/// the key's rows, each under its ETag (<see cref="ConditionalWrites"/>: writers of an org's usage take turns in this
+/// process, so a burst is served in order rather than starving on retries): a call that would cross a cap is refused
+/// before it costs anything, and concurrent calls cannot together pass a cap by more than one call's misestimate.
+/// Settling replaces the reservation with what the model reported.
 /// </summary>
-public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
+public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options, TimeProvider time)
 {
-    private const int MaxAttempts = 30;
+    private const string Ledger = "usage";
+
+    private readonly ConcurrentDictionary<string, RefusalTally> _refusals = new(StringComparer.Ordinal);
 
     public async Task<OrgCaps> CapsAsync(OrgId org, CancellationToken cancellationToken)
     {
@@ -115,7 +125,7 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
         var caps = await CapsAsync(org, cancellationToken).ConfigureAwait(false);
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         CapRefusal? refusal = null;
-        await WriteAsync(table, async () =>
+        await WriteAsync(table, org, async () =>
         {
             var rows = await CountersAsync(table, org, day, agent.RowKey, scope?.ScopeId, cancellationToken).ConfigureAwait(false);
             refusal = Crosses(rows[0], caps.DailyTokenCap, caps.DailyCostCapMicroUsd, tokens, microUsd, "the org's")
@@ -140,14 +150,24 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
         return refusal is null ? (new UsageReservation(day, agent.RowKey, channel, tokens, microUsd, scope?.ScopeId), null) : (null, refusal);
     }
 
-    /// <summary>Replaces the reservation with what the turn used, and adds the turn to its day's report line.</summary>
-    public Task SettleAsync(OrgId org, UsageReservation reservation, long inputTokens, long outputTokens, long costMicroUsd, CancellationToken cancellationToken) =>
-        ApplyAsync(org, reservation, inputTokens + outputTokens, costMicroUsd, report =>
+    /// <summary>
+    /// Replaces the reservation with what the call used and adds it to its day's report line; <paramref name="newTurn"/>
+    /// (a turn's first call) also counts the turn there, and on its scope's row (a widget key's, a call's).
+    /// </summary>
+    public Task SettleAsync(
+        OrgId org, UsageReservation reservation, long inputTokens, long outputTokens, long costMicroUsd, CancellationToken cancellationToken, bool newTurn = true) =>
+        ApplyAsync(org, reservation, inputTokens + outputTokens, costMicroUsd, (report, scopeDay) =>
         {
-            report.Turns++;
+            report.Turns += newTurn ? 1 : 0;
             report.InputTokens += inputTokens;
             report.OutputTokens += outputTokens;
             report.CostMicroUsd += costMicroUsd;
+            if (newTurn && scopeDay is not null)
+            {
+                // A widget key's messages of the day, a call's turns.
+                scopeDay.Messages++;
+                scopeDay.LastUsedAt = time.GetUtcNow();
+            }
         }, cancellationToken);
 
     /// <summary>Gives the reservation back: the turn spent nothing (its model call failed before an answer).</summary>
@@ -158,30 +178,80 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
     public Task<IReadOnlyList<UsageEntity>> ReportAsync(OrgId org, string from, string to, CancellationToken cancellationToken) =>
         DayRowsAsync(org, from, to, row => row.Channel is not null, cancellationToken);
 
-    /// <summary>A widget key's day rows from <paramref name="from"/> to <paramref name="to"/> (inclusive).</summary>
+    /// <summary>A widget key's day rows (its counters and its refused origins) from <paramref name="from"/> to <paramref name="to"/> (inclusive).</summary>
     public Task<IReadOnlyList<UsageEntity>> WidgetKeyDaysAsync(OrgId org, string keyId, string from, string to, CancellationToken cancellationToken) =>
-        DayRowsAsync(org, from, to, row => row.RowKey == UsageRows.ScopeDay(row.Day ?? string.Empty, keyId), cancellationToken);
+        DayRowsAsync(org, from, to, row => row.RowKey == UsageRows.ScopeDay(row.Day ?? string.Empty, keyId) || row.RowKey == UsageRows.Refusals(row.Day ?? string.Empty, keyId),
+            cancellationToken);
 
-    /// <summary>Counts what a widget key's visitors did today (sessions, messages, refused origins) and when.</summary>
-    public async Task CountWidgetAsync(OrgId org, string keyId, DateTimeOffset now, Action<UsageEntity> count, CancellationToken cancellationToken)
+    /// <summary>Counts a session opened under a widget key today, and when.</summary>
+    public async Task CountWidgetSessionAsync(OrgId org, string keyId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(count);
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var day = UsageRows.Day(now);
-        await WriteAsync(table, async () =>
+        await WriteAsync(table, org, async () =>
         {
             var row = await CounterAsync(table, org, UsageRows.ScopeDay(day, keyId), day, null, cancellationToken).ConfigureAwait(false);
-            count(row);
+            row.Sessions++;
             row.LastUsedAt = now;
             return [row];
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task ApplyAsync(OrgId org, UsageReservation reservation, long tokens, long microUsd, Action<UsageEntity>? report, CancellationToken cancellationToken)
+    /// <summary>
+    /// Counts a page elsewhere that tried the key, on the key's refusals row (never its cap counters). Concurrent
+    /// refusals in this process are added up and written by whichever holds the row's turn, so a flood of them costs
+    /// one write at a time, not one queued write each; every request returns after its count is written or handed on.
+    /// </summary>
+    public async Task CountRefusedOriginAsync(OrgId org, string keyId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var day = UsageRows.Day(now);
+        var rowKey = UsageRows.Refusals(day, keyId);
+        var tallyKey = org.Value + "/" + rowKey;
+        var tally = _refusals.GetOrAdd(tallyKey, _ => new RefusalTally());
+        Interlocked.Increment(ref tally.Pending);
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        while (Volatile.Read(ref tally.Pending) > 0 && await tally.Writing.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+        {
+            var count = Interlocked.Exchange(ref tally.Pending, 0);
+            try
+            {
+                await ConditionalWrites.RunAsync(table, org.Value, rowKey, async () =>
+                {
+                    var row = await CounterAsync(table, org, rowKey, day, null, cancellationToken).ConfigureAwait(false);
+                    row.RefusedOrigins += count;
+                    return WriteDecision.Write(true, Action(row));
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                Interlocked.Add(ref tally.Pending, count); // not written: the next refusal carries it
+                throw;
+            }
+            finally
+            {
+                tally.Writing.Release();
+            }
+        }
+
+        if (Volatile.Read(ref tally.Pending) == 0)
+        {
+            _refusals.TryRemove(new KeyValuePair<string, RefusalTally>(tallyKey, tally)); // a late taker of this tally still writes on its own
+        }
+    }
+
+    private sealed class RefusalTally
+    {
+        public long Pending;
+
+        public SemaphoreSlim Writing { get; } = new(1, 1);
+    }
+
+    private async Task ApplyAsync(
+        OrgId org, UsageReservation reservation, long tokens, long microUsd, Action<UsageEntity, UsageEntity?>? report, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reservation);
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        await WriteAsync(table, async () =>
+        await WriteAsync(table, org, async () =>
         {
             var rows = await CountersAsync(table, org, reservation.Day, reservation.AgentId, reservation.ScopeId, cancellationToken).ConfigureAwait(false);
             foreach (var row in rows)
@@ -195,7 +265,7 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
             if (report is not null)
             {
                 var line = await ReportLineAsync(table, org, reservation.Day, reservation.AgentId, reservation.Channel, cancellationToken).ConfigureAwait(false);
-                report(line);
+                report(line, reservation.ScopeId is null ? null : rows[2]);
                 rows.Add(line);
             }
 
@@ -204,16 +274,17 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
     }
 
     /// <summary>
-    /// Reads rows, changes them and writes them in one transaction under their ETags; when another writer got there
-    /// first, backs off and starts again from a fresh read.
+    /// Reads the org's usage rows, changes them and writes them in one transaction under their ETags (new ones added),
+    /// starting again from a fresh read when another writer got there first.
     /// </summary>
-    private static async Task WriteAsync(TableClient table, Func<Task<List<UsageEntity>>> readAndChange, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; !await TrySubmitAsync(table, await readAndChange().ConfigureAwait(false), cancellationToken).ConfigureAwait(false); attempt++)
-        {
-            await BackOffAsync(attempt, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    private static async Task WriteAsync(TableClient table, OrgId org, Func<Task<List<UsageEntity>>> readAndChange, CancellationToken cancellationToken) =>
+        await ConditionalWrites.RunAsync(table, org.Value, Ledger, async () =>
+            WriteDecision.Write(true, [.. (await readAndChange().ConfigureAwait(false)).Select(Action)]), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>A usage row's write: added when new, else replaced under the ETag it was read with.</summary>
+    private static TableTransactionAction Action(UsageEntity row) => row.ETag == default
+        ? new TableTransactionAction(TableTransactionActionType.Add, row)
+        : new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, row.ETag);
 
     /// <summary>The day's cap counters a turn touches: the org's, the agent's, and the widget key's when it has one, in that order.</summary>
     private static async Task<List<UsageEntity>> CountersAsync(TableClient table, OrgId org, string day, string agentId, string? scopeId, CancellationToken cancellationToken)
@@ -263,32 +334,6 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options)
     {
         var found = await table.GetEntityIfExistsAsync<UsageEntity>(org.Value, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         return found.HasValue ? found.Value : null;
-    }
-
-    /// <summary>Writes the rows as read (new ones added, others under their ETags) in one transaction; false when another writer got there first.</summary>
-    private static async Task<bool> TrySubmitAsync(TableClient table, IReadOnlyList<UsageEntity> rows, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await table.SubmitTransactionAsync(rows.Select(row => row.ETag == default
-                ? new TableTransactionAction(TableTransactionActionType.Add, row)
-                : new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, row.ETag)), cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
-        {
-            return false;
-        }
-    }
-
-    private static Task BackOffAsync(int attempt, CancellationToken cancellationToken)
-    {
-        if (attempt >= MaxAttempts)
-        {
-            throw new TimeoutException($"Usage counters kept changing over {MaxAttempts} attempts.");
-        }
-
-        return Task.Delay(Random.Shared.Next(1, 5 * Math.Min(attempt, 10)), cancellationToken);
     }
 
     private Task<TableClient> TableAsync(CancellationToken cancellationToken) => tables.GetAsync(TableNames.AgentUsage, cancellationToken);

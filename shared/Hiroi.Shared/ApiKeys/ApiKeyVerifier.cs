@@ -24,15 +24,17 @@ public sealed record ApiKeyVerification(ApiKeyOutcome Outcome, Caller? Caller = 
 /// Verifies presented API keys. PBKDF2 at 600,000 iterations costs a core for a fraction of a second, so: a success is
 /// cached (bounded, short-lived, keyed by key id, holding only a SHA-256 of the whole key) and later requests with the
 /// same key cost one hash and a constant-time compare. Failures are counted per client and per key id and client, never
-/// per key id alone: a key id is public (key listings, audit actors), so that would let anyone lock its owner out. A
-/// client past either limit is answered 429 for wrong keys, and its derivations run one at a time in a lane such clients
-/// share (waiting at most 2 s, then 429), so a flood cannot starve anyone else; the right secret still passes there. A
-/// revocation is remembered for as long as a cache entry lives, so a derivation already under way cannot re-cache the key.
+/// per key id alone: a key id is public (key listings, audit actors), so that would let anyone lock its owner out. Each
+/// verification takes its failure slots before it derives (given back when the key was right), so concurrent wrong keys
+/// cannot all pass on one count. A client past either limit is answered 429 for wrong keys, and its derivations run one
+/// at a time in a lane such clients share (waiting at most 2 s, then 429), so a flood cannot starve anyone else; the
+/// right secret still passes there. A revocation is remembered for as long as a cache entry lives, so a derivation
+/// already under way cannot re-cache the key.
 /// </summary>
 public sealed class ApiKeyVerifier : IDisposable
 {
     private readonly ApiKeyRepository _keys;
-    private readonly IFailureCounter _failures;
+    private readonly ILimitCounter _failures;
     private readonly TimeProvider _time;
     private readonly ApiKeyOptions _options;
     private readonly MemoryCache _verified;
@@ -41,7 +43,7 @@ public sealed class ApiKeyVerifier : IDisposable
 
     private readonly IRevocationBroadcast _revocations;
 
-    public ApiKeyVerifier(ApiKeyRepository keys, IFailureCounter failures, IRevocationBroadcast revocations, TimeProvider time, IOptions<ApiKeyOptions> options)
+    public ApiKeyVerifier(ApiKeyRepository keys, ILimitCounter failures, IRevocationBroadcast revocations, TimeProvider time, IOptions<ApiKeyOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(revocations);
@@ -62,8 +64,9 @@ public sealed class ApiKeyVerifier : IDisposable
         var clientSubject = "apikey-client:" + clientAddress;
         if (!ApiKeyFormat.TryParse(presented, out var parts))
         {
-            await _failures.IncrementAsync(clientSubject, FailureWindow, cancellationToken).ConfigureAwait(false);
-            return ApiKeyVerification.Rejected;
+            var counted = await HeldSlots.TakeAsync(_failures, [new LimitRule(clientSubject, FailureWindow, _options.MaxFailuresPerClient)], cancellationToken)
+                .ConfigureAwait(false);
+            return Refused(counted);
         }
 
         var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
@@ -78,21 +81,21 @@ public sealed class ApiKeyVerifier : IDisposable
             }
 
             // The cache holds the right key for this id: this one is wrong, and no derivation is needed to know it.
-            await RecordFailureAsync(parts.KeyId, clientSubject, cancellationToken).ConfigureAwait(false);
-            return ApiKeyVerification.Rejected;
+            return Refused(await TakeFailureAsync(parts.KeyId, clientSubject, cancellationToken).ConfigureAwait(false));
         }
 
-        var blockedUntil = await BlockedUntilAsync(parts.KeyId, clientSubject, cancellationToken).ConfigureAwait(false);
-        var throttled = blockedUntil is null ? null : new ApiKeyVerification(ApiKeyOutcome.Throttled, RetryAt: blockedUntil);
+        // The failure slot is taken before the derivation: a client with none left derives in the suspects' lane.
+        var failure = await TakeFailureAsync(parts.KeyId, clientSubject, cancellationToken).ConfigureAwait(false);
         var record = await _keys.FindAsync(parts.OrgId, parts.KeyId, cancellationToken).ConfigureAwait(false);
         var matches = record is { RevokedAt: null }
-            && await DerivationMatchesAsync(parts.Secret, record, blockedUntil is null ? null : SuspectLaneWait, cancellationToken).ConfigureAwait(false) is true;
+            && await DerivationMatchesAsync(parts.Secret, record, failure.Allowed ? null : SuspectLaneWait, cancellationToken).ConfigureAwait(false) is true;
         if (!matches)
         {
             // (A suspect whose lane stayed busy also lands here: its request is refused with 429, not judged.)
-            await RecordFailureAsync(parts.KeyId, clientSubject, cancellationToken).ConfigureAwait(false);
-            return throttled ?? ApiKeyVerification.Rejected;
+            return Refused(failure);
         }
+
+        await failure.GiveBackAsync(CancellationToken.None).ConfigureAwait(false); // the right key: no failure happened
 
         var caller = new Caller(parts.OrgId, "apikey:" + parts.KeyId, record!.ParsedRole);
         var verified = new VerifiedKey(digest, caller, _time.GetUtcNow().AddSeconds(_options.CacheSeconds));
@@ -171,24 +174,17 @@ public sealed class ApiKeyVerifier : IDisposable
         }
     }
 
-    /// <summary>When the client may fail again, if it has failed too often (overall, or with this key id).</summary>
-    private async Task<DateTimeOffset?> BlockedUntilAsync(string keyId, string clientSubject, CancellationToken cancellationToken)
-    {
-        var perKey = await _failures.GetAsync(KeyClientSubject(keyId, clientSubject), FailureWindow, cancellationToken).ConfigureAwait(false);
-        if (perKey.Count >= _options.MaxFailuresPerKeyAndClient)
-        {
-            return perKey.WindowEnds;
-        }
+    /// <summary>A failure slot of the client with this key id and of the client overall; none taken when either is used up.</summary>
+    private Task<HeldSlots> TakeFailureAsync(string keyId, string clientSubject, CancellationToken cancellationToken) =>
+        HeldSlots.TakeAsync(_failures,
+        [
+            new LimitRule(KeyClientSubject(keyId, clientSubject), FailureWindow, _options.MaxFailuresPerKeyAndClient),
+            new LimitRule(clientSubject, FailureWindow, _options.MaxFailuresPerClient),
+        ], cancellationToken);
 
-        var perClient = await _failures.GetAsync(clientSubject, FailureWindow, cancellationToken).ConfigureAwait(false);
-        return perClient.Count >= _options.MaxFailuresPerClient ? perClient.WindowEnds : null;
-    }
-
-    private async Task RecordFailureAsync(string keyId, string clientSubject, CancellationToken cancellationToken)
-    {
-        await _failures.IncrementAsync(KeyClientSubject(keyId, clientSubject), FailureWindow, cancellationToken).ConfigureAwait(false);
-        await _failures.IncrementAsync(clientSubject, FailureWindow, cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>A wrong key: 401 while the client had a failure slot for it, 429 (with when to come back) once it had none.</summary>
+    private static ApiKeyVerification Refused(HeldSlots failure) =>
+        failure.Allowed ? ApiKeyVerification.Rejected : new ApiKeyVerification(ApiKeyOutcome.Throttled, RetryAt: failure.RetryAt);
 
     private async Task TouchIfDueAsync(VerifiedKey verified, CancellationToken cancellationToken)
     {

@@ -21,8 +21,11 @@ public enum OrgChoice
     OrgRequiresTwoFactor,
 }
 
-/// <summary>Where the client, the browser, the request came from: for throttling and the session list (never stored in the clear).</summary>
-public sealed record SignInClient(string Ip, string? UserAgent);
+/// <summary>
+/// Where the client, the browser, the request came from: for throttling and the session list (never stored in the
+/// clear). <paramref name="DeviceCookie"/> is the browser's trusted-device cookie as sent, unchecked.
+/// </summary>
+public sealed record SignInClient(string Ip, string? UserAgent, string? DeviceCookie = null);
 
 /// <summary>
 /// The first factor by email (a magic link or a six-digit code), under graduated limits, then the session and the choice
@@ -36,14 +39,18 @@ public sealed class ConsoleSignIn(
     public const string ByLink = "link";
     public const string ByCode = "code";
 
-    /// <summary>Queues a link or code for the address; throttled per client IP only, so the answer says nothing about the address.</summary>
+    /// <summary>
+    /// Queues a link or code for the address, with who asked (the mail quotas are per asker); throttled per client IP
+    /// only, so the answer says nothing about the address.
+    /// </summary>
     public async Task<ThrottleDecision> RequestMailAsync(string normalizedEmail, SignInMailKind kind, SignInClient client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var decision = await throttle.CheckAsync(SignInFactor.None, null, client.Ip, cancellationToken).ConfigureAwait(false);
+        var decision = await throttle.ClientMayAskAsync(client, cancellationToken).ConfigureAwait(false);
         if (decision.Allowed)
         {
-            mail.Enqueue(new SignInMailRequest(normalizedEmail, kind));
+            var device = await throttle.DeviceOfAsync(client, AccountIds.For(normalizedEmail), cancellationToken).ConfigureAwait(false);
+            mail.Enqueue(new SignInMailRequest(normalizedEmail, kind, client.Ip, device));
         }
 
         return decision;
@@ -52,19 +59,19 @@ public sealed class ConsoleSignIn(
     public async Task<SignInResult> CompleteLinkAsync(string? token, SignInClient client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var decision = await throttle.CheckAsync(SignInFactor.None, null, client.Ip, cancellationToken).ConfigureAwait(false);
-        if (!decision.Allowed)
+        var attempt = await throttle.TryAsync(SignInFactor.None, null, client, cancellationToken).ConfigureAwait(false);
+        if (!attempt.Allowed)
         {
-            return new SignInResult(SignInOutcome.Throttled, RetryAt: decision.RetryAt);
+            return new SignInResult(SignInOutcome.Throttled, RetryAt: attempt.RetryAt);
         }
 
         var accountId = await tokens.ConsumeLinkAsync(token, cancellationToken).ConfigureAwait(false);
         if (accountId is null)
         {
-            await throttle.FailedAsync(SignInFactor.None, null, client.Ip, cancellationToken).ConfigureAwait(false);
-            return new SignInResult(SignInOutcome.Refused);
+            return new SignInResult(SignInOutcome.Refused); // the try stays spent: a failure
         }
 
+        await attempt.NotFailedAsync().ConfigureAwait(false);
         return await StartAsync(accountId, ByLink, client, cancellationToken).ConfigureAwait(false);
     }
 
@@ -72,19 +79,19 @@ public sealed class ConsoleSignIn(
     {
         ArgumentNullException.ThrowIfNull(client);
         var accountId = AccountIds.For(normalizedEmail);
-        var decision = await throttle.CheckAsync(SignInFactor.EmailCode, accountId, client.Ip, cancellationToken).ConfigureAwait(false);
-        if (!decision.Allowed)
+        var attempt = await throttle.TryAsync(SignInFactor.EmailCode, accountId, client, cancellationToken).ConfigureAwait(false);
+        if (!attempt.Allowed)
         {
-            return new SignInResult(SignInOutcome.Throttled, RetryAt: decision.RetryAt);
+            return new SignInResult(SignInOutcome.Throttled, RetryAt: attempt.RetryAt);
         }
 
-        if (!await tokens.ConsumeCodeAsync(accountId, code, cancellationToken).ConfigureAwait(false))
+        if (!await tokens.ConsumeCodeAsync(accountId, attempt.Device, code, cancellationToken).ConfigureAwait(false))
         {
-            await throttle.FailedAsync(SignInFactor.EmailCode, accountId, client.Ip, cancellationToken).ConfigureAwait(false);
             accountAudit.RecordLater(accountId, AuditActions.SignInFailed, ByCode);
-            return new SignInResult(SignInOutcome.Refused);
+            return new SignInResult(SignInOutcome.Refused); // the try stays spent
         }
 
+        await attempt.NotFailedAsync().ConfigureAwait(false);
         return await StartAsync(accountId, ByCode, client, cancellationToken).ConfigureAwait(false);
     }
 

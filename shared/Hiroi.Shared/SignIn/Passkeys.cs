@@ -245,19 +245,19 @@ public sealed class Passkeys(
     public async Task<PasskeySignIn> CompleteSignInAsync(string? flowId, JsonElement credential, SignInClient client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var decision = await throttle.CheckAsync(SignInFactor.None, null, client.Ip, cancellationToken).ConfigureAwait(false);
-        if (!decision.Allowed)
+        var attempt = await throttle.TryAsync(SignInFactor.None, null, client, cancellationToken).ConfigureAwait(false);
+        if (!attempt.Allowed)
         {
-            return new PasskeySignIn(PasskeyOutcome.Throttled, RetryAt: decision.RetryAt);
+            return new PasskeySignIn(PasskeyOutcome.Throttled, RetryAt: attempt.RetryAt);
         }
 
         var accountId = await VerifyAssertionAsync(flowId, credential, cancellationToken).ConfigureAwait(false);
         if (accountId is null)
         {
-            await throttle.FailedAsync(SignInFactor.None, null, client.Ip, cancellationToken).ConfigureAwait(false);
-            return new PasskeySignIn(PasskeyOutcome.Refused);
+            return new PasskeySignIn(PasskeyOutcome.Refused); // the try stays spent
         }
 
+        await attempt.NotFailedAsync().ConfigureAwait(false);
         return new PasskeySignIn(PasskeyOutcome.Done, accountId);
     }
 

@@ -13,8 +13,11 @@ public enum SignInMailKind
     Invitation,
 }
 
-/// <summary>A request for a sign-in mail to an address that may or may not have an account.</summary>
-public sealed record SignInMailRequest(string NormalizedEmail, SignInMailKind Kind);
+/// <summary>
+/// A request for a sign-in mail to an address that may or may not have an account, and who asked: the client IP, and
+/// the person's trusted device when it was theirs (its mails, and a code it asks for, are its own).
+/// </summary>
+public sealed record SignInMailRequest(string NormalizedEmail, SignInMailKind Kind, string? ClientIp = null, string? Device = null);
 
 /// <summary>
 /// Sign-in mails are sent off the request path: asking for a link or a code only queues the address, so the answer is
@@ -24,8 +27,9 @@ public sealed record SignInMailRequest(string NormalizedEmail, SignInMailKind Ki
 public sealed class SignInMailbox : OffRequestInbox<SignInMailRequest>;
 
 /// <summary>
-/// Sends queued sign-in mails through ACS Email: only to addresses with an account, at most a few per address per
-/// quarter hour, each carrying one link or one code and nothing else secret. The address is never logged.
+/// Sends queued sign-in mails through ACS Email: only to addresses with an account, at most a few per asker per quarter
+/// hour (a slot taken before anything is issued), each carrying one link or one code and nothing else secret. The
+/// address is never logged.
 /// </summary>
 public sealed class SignInMailSender(
     SignInMailbox queue, AccountRepository accounts, SignInTokenStore tokens, SignInThrottle throttle, IServiceProvider services,
@@ -52,7 +56,7 @@ public sealed class SignInMailSender(
         ArgumentNullException.ThrowIfNull(request);
         var settings = options.Value;
         var accountId = AccountIds.For(request.NormalizedEmail);
-        if (!await throttle.MayMailAsync(accountId, settings.MailsPerAddressPer15Minutes, cancellationToken).ConfigureAwait(false))
+        if (!await throttle.TakeMailAsync(accountId, request.ClientIp, request.Device, settings, cancellationToken).ConfigureAwait(false))
         {
             return;
         }
@@ -63,7 +67,7 @@ public sealed class SignInMailSender(
             {
                 // A code nobody receives: a wrong code then costs the same (a try counted on a stored code) whether or
                 // not the address has an account. It signs in nobody: there is no account to start a session for.
-                await tokens.IssueCodeAsync(accountId, cancellationToken).ConfigureAwait(false);
+                await tokens.IssueCodeAsync(accountId, request.Device, cancellationToken).ConfigureAwait(false);
             }
 
             return;
@@ -77,7 +81,7 @@ public sealed class SignInMailSender(
 
         var (subject, body) = request.Kind switch
         {
-            SignInMailKind.Code => ("Your Hiroi sign-in code", CodeBody(await tokens.IssueCodeAsync(accountId, cancellationToken).ConfigureAwait(false), settings)),
+            SignInMailKind.Code => ("Your Hiroi sign-in code", CodeBody(await tokens.IssueCodeAsync(accountId, request.Device, cancellationToken).ConfigureAwait(false), settings)),
             SignInMailKind.Invitation => ("You are invited to Hiroi", LinkBody(console, await tokens.IssueLinkAsync(accountId, cancellationToken).ConfigureAwait(false), settings, invited: true)),
             _ => ("Your Hiroi sign-in link", LinkBody(console, await tokens.IssueLinkAsync(accountId, cancellationToken).ConfigureAwait(false), settings, invited: false)),
         };

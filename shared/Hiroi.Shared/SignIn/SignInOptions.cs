@@ -32,9 +32,16 @@ public sealed class SignInOptions
     [Range(1, 100)]
     public int MaxSessionsPerPerson { get; set; } = 10;
 
-    /// <summary>Sign-in mails one address may be sent per 15 minutes; more requests still answer 202 and send nothing.</summary>
+    /// <summary>
+    /// Sign-in mails one address may be sent per 15 minutes at the asking of anyone but the person's own device; more
+    /// requests still answer 202 and send nothing.
+    /// </summary>
     [Range(1, 100)]
-    public int MailsPerAddressPer15Minutes { get; set; } = 5;
+    public int MailsPerAddressPer15Minutes { get; set; } = 20;
+
+    /// <summary>Of those, what one client IP may have sent to one address (and what the person's own device may, apart).</summary>
+    [Range(1, 100)]
+    public int MailsPerAddressAndIpPer15Minutes { get; set; } = 5;
 
     /// <summary>The WebAuthn relying party id: the console's registrable domain (passkeys are bound to it), e.g. <c>hiroi.example</c>.</summary>
     public string PasskeyRelyingPartyId { get; set; } = "localhost";

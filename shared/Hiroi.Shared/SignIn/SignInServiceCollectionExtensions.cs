@@ -15,6 +15,7 @@ public static class SignInServiceCollectionExtensions
         services.AddSingleton<SignInSessionStore>();
         services.AddSingleton<SessionOrgGuard>();
         services.AddSingleton<SignInTokenStore>();
+        services.AddSingleton<TrustedDevices>();
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<SignInMailbox>();
         services.AddSingleton<TotpSecretCipher>();

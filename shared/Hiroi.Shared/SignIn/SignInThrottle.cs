@@ -22,20 +22,40 @@ public enum SignInFactor
 }
 
 /// <summary>
-/// Graduated limits on sign-in failures (wrong codes, used links, failed passkeys): a few failures cost a short wait,
-/// more a longer one, then the subject is locked out for the rest of an hour. Emailed codes are counted per account and
-/// client IP (a stranger guessing from elsewhere cannot lock the person out) with a looser limit per account on top (so
-/// guessing from many IPs gets nowhere either); TOTP codes per account; every failure per client IP. Counts live in
-/// <see cref="IFailureCounter"/> (Redis when configured), so every instance applies the same limits. An address with no
-/// account is counted the same way, so the answers never tell whether it has one.
+/// One try at a sign-in factor, spent before the factor is checked. A failure keeps it spent; anything else (the right
+/// code, or no check made at all) gives it back with <see cref="NotFailedAsync"/>. <see cref="Device"/> is the person's
+/// trusted device the try came from, if any.
 /// </summary>
-public sealed class SignInThrottle(IFailureCounter counter)
+public sealed class SignInTry(HeldSlots slots, string? device)
+{
+    public bool Allowed => slots.Allowed;
+
+    public DateTimeOffset RetryAt => slots.RetryAt;
+
+    public string? Device => device;
+
+    /// <summary>The try turned out not to be a failure: its slots go back (whatever the request's own cancellation).</summary>
+    public Task NotFailedAsync() => slots.GiveBackAsync(CancellationToken.None);
+}
+
+/// <summary>
+/// Graduated limits on sign-in failures (wrong codes, used links, failed passkeys): a few failures cost a short wait,
+/// more a longer one, then the subject is locked out for the rest of an hour. Every try takes its slot in each count it
+/// falls under before the factor is looked at, atomically (<see cref="ILimitCounter"/>, Redis when configured), so
+/// concurrent tries cannot share a count. Strangers' emailed codes are counted per account and client IP, with a looser
+/// limit per account on top (guessing from many IPs gets nowhere), TOTP codes per account, and everything per IP. A
+/// browser the person completed a sign-in on (<see cref="TrustedDevices"/>) is counted per device instead of under the
+/// account-wide and IP limits: strangers using those up cannot lock the person out (OWASP's device cookies). Sign-in
+/// mails likewise: per address and IP beside a looser per-address share, per device for the person's own. An address
+/// with no account is counted the same way, so the answers never tell whether it has one.
+/// </summary>
+public sealed class SignInThrottle(ILimitCounter counter, TrustedDevices devices)
 {
     /// <summary>Failures allowed per window before the subject waits for the window's end: rising delays, then the lockout.</summary>
     private static readonly (TimeSpan Window, int Limit)[] AccountTiers =
         [(TimeSpan.FromMinutes(1), 5), (TimeSpan.FromMinutes(5), 8), (TimeSpan.FromHours(1), 12)];
 
-    /// <summary>An emailed code's failures from every IP together: at most 720 tries a day against a million possible codes.</summary>
+    /// <summary>Strangers' emailed codes from every IP together: at most 720 tries a day against a million possible codes.</summary>
     private static readonly (TimeSpan Window, int Limit)[] AccountFromAnywhereTiers = [(TimeSpan.FromHours(1), 30)];
 
     /// <summary>Looser per IP (an office shares one), still far below what guessing needs.</summary>
@@ -44,50 +64,66 @@ public sealed class SignInThrottle(IFailureCounter counter)
 
     private static readonly TimeSpan MailWindow = TimeSpan.FromMinutes(15);
 
-    public async Task<ThrottleDecision> CheckAsync(SignInFactor factor, string? accountId, string clientIp, CancellationToken cancellationToken)
+    /// <summary>Spends a try at <paramref name="factor"/> for the account, or says when one may be made.</summary>
+    public async Task<SignInTry> TryAsync(SignInFactor factor, string? accountId, SignInClient client, CancellationToken cancellationToken)
     {
-        var retryAt = DateTimeOffset.MinValue;
-        foreach (var (subject, tiers) in Subjects(factor, accountId, clientIp))
+        ArgumentNullException.ThrowIfNull(client);
+        var device = factor != SignInFactor.None && accountId is not null ? await DeviceOfAsync(client, accountId, cancellationToken).ConfigureAwait(false) : null;
+        var rules = Subjects(factor, accountId, client.Ip, device)
+            .SelectMany(s => s.Tiers.Select(t => new LimitRule($"{s.Subject}|{(int)t.Window.TotalSeconds}", t.Window, t.Limit)))
+            .OrderByDescending(r => r.Window); // the longest first, so a refusal names the latest time worth coming back
+        return new SignInTry(await HeldSlots.TakeAsync(counter, rules, cancellationToken).ConfigureAwait(false), device);
+    }
+
+    /// <summary>The person's trusted device the client is, when its cookie was issued to <paramref name="accountId"/>; else null.</summary>
+    public Task<string?> DeviceOfAsync(SignInClient client, string accountId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return devices.DeviceOfAsync(client.DeviceCookie, accountId, cancellationToken);
+    }
+
+    /// <summary>Whether the client IP may ask for anything now (its failures are under its limits): a slot taken and given straight back.</summary>
+    public async Task<ThrottleDecision> ClientMayAskAsync(SignInClient client, CancellationToken cancellationToken)
+    {
+        var look = await TryAsync(SignInFactor.None, null, client, cancellationToken).ConfigureAwait(false);
+        if (!look.Allowed)
         {
-            foreach (var (window, limit) in tiers)
-            {
-                var count = await counter.GetAsync(Key(subject, window), window, cancellationToken).ConfigureAwait(false);
-                if (count.Count >= limit && count.WindowEnds > retryAt)
-                {
-                    retryAt = count.WindowEnds;
-                }
-            }
+            return new ThrottleDecision(false, look.RetryAt);
         }
 
-        return retryAt == DateTimeOffset.MinValue ? ThrottleDecision.Go : new ThrottleDecision(false, retryAt);
+        await look.NotFailedAsync().ConfigureAwait(false);
+        return ThrottleDecision.Go;
     }
 
-    public async Task FailedAsync(SignInFactor factor, string? accountId, string clientIp, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes a sign-in mail slot for the account; false when the asker has had its share for now (nothing is sent, the
+    /// answer is the same). The person's device has a share of its own; anyone else shares one per address and IP and
+    /// one, looser, per address.
+    /// </summary>
+    public async Task<bool> TakeMailAsync(string accountId, string? clientIp, string? device, SignInOptions settings, CancellationToken cancellationToken)
     {
-        foreach (var (subject, tiers) in Subjects(factor, accountId, clientIp))
-        {
-            foreach (var (window, _) in tiers)
-            {
-                await counter.IncrementAsync(Key(subject, window), window, cancellationToken).ConfigureAwait(false);
-            }
-        }
+        ArgumentNullException.ThrowIfNull(settings);
+        LimitRule[] rules = device is not null
+            ? [new($"signin-mail-device:{accountId}|{device}", MailWindow, settings.MailsPerAddressAndIpPer15Minutes)]
+            : [new("signin-mail:" + accountId, MailWindow, settings.MailsPerAddressPer15Minutes),
+                new($"signin-mail:{accountId}|{clientIp ?? "-"}", MailWindow, settings.MailsPerAddressAndIpPer15Minutes)];
+        return (await HeldSlots.TakeAsync(counter, rules, cancellationToken).ConfigureAwait(false)).Allowed;
     }
 
-    /// <summary>Counts a sign-in mail to the account; false when it has had its share for now (nothing is sent, the answer is the same).</summary>
-    public async Task<bool> MayMailAsync(string accountId, int perWindow, CancellationToken cancellationToken)
-    {
-        var count = await counter.IncrementAsync("signin-mail:" + accountId, MailWindow, cancellationToken).ConfigureAwait(false);
-        return count.Count <= perWindow;
-    }
-
-    private static IEnumerable<(string Subject, (TimeSpan Window, int Limit)[] Tiers)> Subjects(SignInFactor factor, string? accountId, string clientIp)
+    private static IEnumerable<(string Subject, (TimeSpan Window, int Limit)[] Tiers)> Subjects(SignInFactor factor, string? accountId, string clientIp, string? device)
     {
         switch (factor)
         {
+            case SignInFactor.EmailCode when accountId is not null && device is not null:
+                yield return ($"signin-code-device:{accountId}|{device}", AccountTiers);
+                yield break;
             case SignInFactor.EmailCode when accountId is not null:
                 yield return ($"signin-code:{accountId}|{clientIp}", AccountTiers);
                 yield return ("signin-code:" + accountId, AccountFromAnywhereTiers);
                 break;
+            case SignInFactor.Totp when accountId is not null && device is not null:
+                yield return ($"signin-totp-device:{accountId}|{device}", AccountTiers);
+                yield break;
             case SignInFactor.Totp when accountId is not null:
                 yield return ("signin-totp:" + accountId, AccountTiers);
                 break;
@@ -95,6 +131,4 @@ public sealed class SignInThrottle(IFailureCounter counter)
 
         yield return ("signin-ip:" + clientIp, ClientTiers);
     }
-
-    private static string Key(string subject, TimeSpan window) => $"{subject}|{(int)window.TotalSeconds}";
 }

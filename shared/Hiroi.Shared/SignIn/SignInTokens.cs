@@ -9,9 +9,10 @@ using Microsoft.Extensions.Options;
 namespace Hiroi.Shared.SignIn;
 
 /// <summary>
-/// A magic link (PartitionKey = <c>link_{sha256 of the token}</c>) or the person's current email code
-/// (PartitionKey = <c>code_{accountId}</c>, one at a time). RowKey = <c>t</c>. Both are single use: consuming deletes
-/// the row under the ETag that was read, so of two racing uses one wins.
+/// A magic link (PartitionKey = <c>link_{sha256 of the token}</c>) or a current email code: one asked for from the
+/// person's trusted device (PartitionKey = <c>code_{accountId}_{device}</c>, which no one else can replace or spend
+/// tries on), or one asked for by anyone else (<c>code_{accountId}</c>). RowKey = <c>t</c>. Both are single use:
+/// consuming deletes the row under the ETag that was read, so of two racing uses one wins.
 /// </summary>
 public sealed class SignInTokenEntity : ITableEntity
 {
@@ -41,7 +42,7 @@ public sealed class SignInTokenStore(HiroiTables tables, IOptions<SignInOptions>
 
     private static string LinkKey(string hash) => "link_" + hash;
 
-    private static string CodeKey(string accountId) => "code_" + accountId;
+    private static string CodeKey(string accountId, string? device) => device is null ? "code_" + accountId : $"code_{accountId}_{device}";
 
     /// <summary>A new magic link token for the person; only its hash is stored.</summary>
     public async Task<string> IssueLinkAsync(string accountId, CancellationToken cancellationToken)
@@ -75,29 +76,37 @@ public sealed class SignInTokenStore(HiroiTables tables, IOptions<SignInOptions>
         return consumed && time.GetUtcNow() < row.ExpiresAt ? row.AccountId : null;
     }
 
-    /// <summary>A new six-digit code for the person, replacing any earlier one; only its salted HMAC is stored.</summary>
-    public async Task<string> IssueCodeAsync(string accountId, CancellationToken cancellationToken)
+    /// <summary>
+    /// A new six-digit code for the person, replacing any earlier one asked for the same way (from <paramref name="device"/>,
+    /// or from anywhere else); only its salted HMAC is stored.
+    /// </summary>
+    public async Task<string> IssueCodeAsync(string accountId, string? device, CancellationToken cancellationToken)
     {
         var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
         var salt = RandomNumberGenerator.GetBytes(16);
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         await table.UpsertEntityAsync(new SignInTokenEntity
         {
-            PartitionKey = CodeKey(accountId), AccountId = accountId, ExpiresAt = time.GetUtcNow() + options.Value.EmailCodeLifetime,
+            PartitionKey = CodeKey(accountId, device), AccountId = accountId, ExpiresAt = time.GetUtcNow() + options.Value.EmailCodeLifetime,
             Salt = Convert.ToHexStringLower(salt), CodeHash = Convert.ToHexStringLower(CodeMac(salt, code)),
         }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         return code;
     }
 
     /// <summary>
-    /// Whether <paramref name="code"/> is the person's current code, consuming it when it is. Each try is spent before
-    /// the code is compared (under the ETag read, again on a conflict), so racing tries cannot share one count; the code
-    /// is gone after <see cref="SignInOptions.EmailCodeMaxTries"/> of them.
+    /// Whether <paramref name="code"/> is the person's current code, consuming it when it is: the code <paramref name="device"/>
+    /// asked for when it did, else the one asked for from anywhere. Each try is spent before the code is compared (under
+    /// the ETag read, again on a conflict), so racing tries cannot share one count; a code is gone after
+    /// <see cref="SignInOptions.EmailCodeMaxTries"/> of them, and strangers' tries never reach the device's own code.
     /// </summary>
-    public async Task<bool> ConsumeCodeAsync(string accountId, string? code, CancellationToken cancellationToken)
+    public async Task<bool> ConsumeCodeAsync(string accountId, string? device, string? code, CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        if (await SpendTryAsync(table, accountId, cancellationToken).ConfigureAwait(false) is not { } row)
+        var key = device is not null && (await table.GetEntityIfExistsAsync<SignInTokenEntity>(CodeKey(accountId, device), SignInTokenEntity.RowKeyValue,
+            select: ["PartitionKey"], cancellationToken: cancellationToken).ConfigureAwait(false)).HasValue
+            ? CodeKey(accountId, device)
+            : CodeKey(accountId, null);
+        if (await SpendTryAsync(table, key, cancellationToken).ConfigureAwait(false) is not { } row)
         {
             return false;
         }
@@ -108,11 +117,11 @@ public sealed class SignInTokenStore(HiroiTables tables, IOptions<SignInOptions>
     }
 
     /// <summary>The person's live code with one more try counted on it; null when there is none left to try.</summary>
-    private async Task<SignInTokenEntity?> SpendTryAsync(TableClient table, string accountId, CancellationToken cancellationToken)
+    private async Task<SignInTokenEntity?> SpendTryAsync(TableClient table, string codeKey, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 8; attempt++)
         {
-            var found = await table.GetEntityIfExistsAsync<SignInTokenEntity>(CodeKey(accountId), SignInTokenEntity.RowKeyValue, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var found = await table.GetEntityIfExistsAsync<SignInTokenEntity>(codeKey, SignInTokenEntity.RowKeyValue, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (!found.HasValue)
             {
                 return null;

@@ -72,21 +72,23 @@ public sealed class TwoFactor(
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(client);
         var accountId = session.Row.AccountId;
-        var decision = await throttle.CheckAsync(SignInFactor.Totp, accountId, client.Ip, cancellationToken).ConfigureAwait(false);
-        if (!decision.Allowed)
+        var attempt = await throttle.TryAsync(SignInFactor.Totp, accountId, client, cancellationToken).ConfigureAwait(false);
+        if (!attempt.Allowed)
         {
-            return new TwoFactorResult(TwoFactorOutcome.Throttled, RetryAt: decision.RetryAt);
+            return new TwoFactorResult(TwoFactorOutcome.Throttled, RetryAt: attempt.RetryAt);
         }
 
         var account = await accounts.FindAsync(accountId, cancellationToken).ConfigureAwait(false);
         if (account is null || account.TotpEnabled)
         {
+            await attempt.NotFailedAsync().ConfigureAwait(false); // no code was looked at
             return new TwoFactorResult(TwoFactorOutcome.AlreadyOn);
         }
 
         var pending = account.TotpPendingSecret is null ? null : await cipher.OpenAsync(account.TotpPendingSecret, cancellationToken).ConfigureAwait(false);
         if (pending is null)
         {
+            await attempt.NotFailedAsync().ConfigureAwait(false);
             return new TwoFactorResult(TwoFactorOutcome.NotStarted);
         }
 
@@ -98,9 +100,10 @@ public sealed class TwoFactor(
         var step = TotpCodes.Verify(pending, code, time.GetUtcNow(), lastUsedStep: null);
         if (step is null)
         {
-            await throttle.FailedAsync(SignInFactor.Totp, accountId, client.Ip, cancellationToken).ConfigureAwait(false);
-            return new TwoFactorResult(TwoFactorOutcome.Refused);
+            return new TwoFactorResult(TwoFactorOutcome.Refused); // the try stays spent
         }
+
+        await attempt.NotFailedAsync().ConfigureAwait(false);
 
         var recovery = Enumerable.Range(0, RecoveryCodeCount).Select(_ => NewRecoveryCode()).ToList();
         account.TotpSecret = account.TotpPendingSecret;
@@ -172,19 +175,23 @@ public sealed class TwoFactor(
         return await RotateAsync(session, needsSecondFactor: false, time.GetUtcNow(), client, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Checks a TOTP or recovery code and consumes it (under the account's ETag, so a code works once even when raced).</summary>
+    /// <summary>
+    /// Checks a TOTP or recovery code and consumes it (under the account's ETag, so a code works once even when raced).
+    /// The try is spent before the code is looked at, and given back only when it was right or not looked at.
+    /// </summary>
     private async Task<TwoFactorResult> CheckCodeAsync(ActiveSession session, string? code, SignInClient client, CancellationToken cancellationToken)
     {
         var accountId = session.Row.AccountId;
-        var decision = await throttle.CheckAsync(SignInFactor.Totp, accountId, client.Ip, cancellationToken).ConfigureAwait(false);
-        if (!decision.Allowed)
+        var attempt = await throttle.TryAsync(SignInFactor.Totp, accountId, client, cancellationToken).ConfigureAwait(false);
+        if (!attempt.Allowed)
         {
-            return new TwoFactorResult(TwoFactorOutcome.Throttled, RetryAt: decision.RetryAt);
+            return new TwoFactorResult(TwoFactorOutcome.Throttled, RetryAt: attempt.RetryAt);
         }
 
         var account = await accounts.FindAsync(accountId, cancellationToken).ConfigureAwait(false);
         if (account?.TotpSecret is null)
         {
+            await attempt.NotFailedAsync().ConfigureAwait(false);
             return new TwoFactorResult(TwoFactorOutcome.NotOn);
         }
 
@@ -200,15 +207,16 @@ public sealed class TwoFactor(
         }
         else
         {
-            await throttle.FailedAsync(SignInFactor.Totp, accountId, client.Ip, cancellationToken).ConfigureAwait(false);
             await audit.RecordAsync(session, AuditActions.SignInFailed, "totp", cancellationToken).ConfigureAwait(false);
-            return new TwoFactorResult(TwoFactorOutcome.Refused);
+            return new TwoFactorResult(TwoFactorOutcome.Refused); // the try stays spent
         }
 
         if (!await accounts.UpdateAsync(account, cancellationToken).ConfigureAwait(false))
         {
-            return new TwoFactorResult(TwoFactorOutcome.Refused); // another request used a code first
+            return new TwoFactorResult(TwoFactorOutcome.Refused); // another request used a code first; this try stays spent
         }
+
+        await attempt.NotFailedAsync().ConfigureAwait(false);
 
         if (usedRecovery)
         {

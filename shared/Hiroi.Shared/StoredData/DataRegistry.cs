@@ -177,9 +177,12 @@ public static class DataRegistry
         "widgetSessions", TableNames.WidgetSessions, OrgPartitioning.Org, Widget.WidgetSessionEntity.Prefix, new(DataKinds.WidgetSessions, nameof(Widget.WidgetSessionEntity.CreatedAt)),
         SubjectLookup.WidgetVisitor, ErasureAction.Delete);
 
-    /// <summary>Signed tokens' ids already used (hashes), kept as long as sessions.</summary>
+    /// <summary>Signed tokens' ids and solved bot-check challenges already used (hashes), kept as long as sessions.</summary>
     public static readonly StoredKind WidgetTokenIds = new(
         "widgetTokenIds", TableNames.WidgetSessions, OrgPartitioning.Org, Widget.WidgetJtiEntity.Prefix, new(DataKinds.WidgetSessions, nameof(Widget.WidgetJtiEntity.UsedAt)));
+
+    /// <summary>Each widget key's gate its sessions are opened through (a version number, nothing else), gone with the org.</summary>
+    public static readonly StoredKind WidgetSessionGates = new("widgetSessionGates", TableNames.WidgetSessions, OrgPartitioning.Org, Widget.WidgetSessionRepository.GatePrefix);
 
     /// <summary>
     /// Console sessions (hashes of their ids, account and member ids, timeouts), kept the org's auth artefacts period past
@@ -228,7 +231,7 @@ public static class DataRegistry
     public static readonly IReadOnlyList<StoredKind> All =
     [
         Recordings, CallTranscripts, Messages, Conversations, CallIndex, Calls, CallLimits, CampaignContacts, WidgetMessages, WidgetSessions, Contacts, OptOuts, DoNotContact, Membership,
-        ApiKeys, ContactLists, Campaigns, Numbers, NumberOwners, Agents, AgentTurns, AgentUsage, TenantSecrets, WidgetKeys, WidgetTokenIds, SignInSessions, RetentionSettings, AnonymizedAudit, DeletedOrg, EventClaims,
+        ApiKeys, ContactLists, Campaigns, Numbers, NumberOwners, Agents, AgentTurns, AgentUsage, TenantSecrets, WidgetKeys, WidgetTokenIds, WidgetSessionGates, SignInSessions, RetentionSettings, AnonymizedAudit, DeletedOrg, EventClaims,
         Accounts, SignInTokens,
         WorkflowHistory, WorkflowInstances, WorkflowPartitions,
     ];

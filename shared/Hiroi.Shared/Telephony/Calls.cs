@@ -153,29 +153,22 @@ public sealed class CallRepository(HiroiTables tables) : OrgScopedRepository<Cal
         return row.HasValue && Tenancy.OrgId.TryParse(row.Value!.OrgId, out var org) ? (org, row.Value.CallId) : null;
     }
 
-    /// <summary>Applies <paramref name="change"/> to the call with optimistic concurrency, retrying on a lost race.</summary>
-    public async Task<CallEntity?> ChangeAsync(OrgId org, string callId, Action<CallEntity> change, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies <paramref name="change"/> to the call under its ETag, again on a fresh read after a lost race (callbacks of
+    /// one call arrive together); null when there is no such call.
+    /// </summary>
+    public Task<CallEntity?> ChangeAsync(OrgId org, string callId, Action<CallEntity> change, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);
-        for (var attempt = 0; attempt < 5; attempt++)
+        return ChangeRowAsync(org, callId, call =>
         {
-            var call = await FindAsync(org, callId, cancellationToken).ConfigureAwait(false);
             if (call is null)
             {
-                return null;
+                return ((CallEntity?)null, (CallEntity?)null);
             }
 
             change(call);
-            try
-            {
-                return await UpdateAsync(org, call, cancellationToken).ConfigureAwait(false) ? call : null;
-            }
-            catch (ConflictException)
-            {
-                // Another event for this call won the race: read again and reapply.
-            }
-        }
-
-        throw new TimeoutException("The call kept changing; the event will be redelivered.");
+            return (call, call);
+        }, cancellationToken);
     }
 }

@@ -12,6 +12,18 @@ namespace Hiroi.Shared.Tenancy;
 /// Kinds that share a table (so one transaction can write both) set <paramref name="rowKeyPrefix"/>: ids without it are
 /// not theirs, and listings cover only their key range.
 /// </summary>
+/// <summary>What <see cref="OrgScopedRepository{TEntity}.AddWithinLimitAsync"/> did.</summary>
+public enum CappedAdd
+{
+    Added,
+
+    /// <summary>The org holds its limit: nothing was written.</summary>
+    Full,
+
+    /// <summary>A row with the id exists already: nothing was written.</summary>
+    Exists,
+}
+
 public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string tableName, string? rowKeyPrefix = null)
     where TEntity : class, ITableEntity, new()
 {
@@ -109,6 +121,58 @@ public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string ta
             throw new ConflictException("It already exists.", e);
         }
     }
+
+    /// <summary>
+    /// Inserts a new row unless the org already has <paramref name="limit"/> rows that <paramref name="counts"/> (all of
+    /// them when null): the count and the insert are one step under the partition's gate row (<see cref="ConditionalWrites.GatedAsync{T}"/>),
+    /// so creates racing for the last slots get exactly those slots. Deleting a row needs no step of its own: the next
+    /// count sees it gone.
+    /// </summary>
+    public async Task<CappedAdd> AddWithinLimitAsync(OrgId org, TEntity entity, int limit, Func<TEntity, bool>? counts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entity);
+        entity.PartitionKey = org.Value;
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        return await ConditionalWrites.GatedAsync(table, org.Value, LimitGateRowKey, async () =>
+        {
+            var count = await ListAsync(org, cancellationToken).CountAsync(row => row.RowKey != LimitGateRowKey && (counts is null || counts(row)), cancellationToken)
+                .ConfigureAwait(false);
+            return count >= limit
+                ? WriteDecision.Nothing(CappedAdd.Full)
+                : new WriteDecision<CappedAdd>(CappedAdd.Added, [new TableTransactionAction(TableTransactionActionType.Add, entity)])
+                {
+                    WhenExists = _ => (true, CappedAdd.Exists),
+                };
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads one row, lets <paramref name="decide"/> say what it comes to and the row to write (the row it got, changed,
+    /// or a new one when there was none; null writes nothing), and writes it under the ETag read, reading again after a
+    /// conflict (<see cref="ConditionalWrites"/>: writers of one row in this process take turns).
+    /// </summary>
+    public async Task<T> ChangeRowAsync<T>(OrgId org, string rowKey, Func<TEntity?, (T Result, TEntity? Write)> decide, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(decide);
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        return await ConditionalWrites.RunAsync(table, org.Value, rowKey, async () =>
+        {
+            var found = await FindAsync(org, rowKey, cancellationToken).ConfigureAwait(false);
+            var (result, write) = decide(found);
+            if (write is null)
+            {
+                return WriteDecision.Nothing(result);
+            }
+
+            (write.PartitionKey, write.RowKey) = (org.Value, rowKey);
+            return WriteDecision.Write(result, found is null
+                ? new TableTransactionAction(TableTransactionActionType.Add, write)
+                : new TableTransactionAction(TableTransactionActionType.UpdateReplace, write, found.ETag));
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The row key of the partition's gate for <see cref="AddWithinLimitAsync"/>; no id of any kind looks like it.</summary>
+    public const string LimitGateRowKey = "~limit";
 
     /// <summary>
     /// Replaces a row the org owns, conditional on the entity's ETag (any version if it has none). Returns false when the

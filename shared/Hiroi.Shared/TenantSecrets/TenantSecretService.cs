@@ -66,23 +66,36 @@ public sealed class TenantSecretService(TenantSecretRepository secrets, TenantSe
             throw new ArgumentException("Not a secret name or value.", nameof(name));
         }
 
-        var existing = await secrets.FindAsync(caller.OrgId, name, cancellationToken).ConfigureAwait(false);
-        if (existing is null && await secrets.ListAsync(caller.OrgId, cancellationToken).CountAsync(cancellationToken).ConfigureAwait(false) >= MaxSecretsPerOrg)
-        {
-            return (SecretWrite.TooMany, null);
-        }
-
         var now = time.GetUtcNow();
+        var existing = await secrets.FindAsync(caller.OrgId, name, cancellationToken).ConfigureAwait(false);
         var row = existing ?? new TenantSecretEntity { RowKey = name, CreatedAt = now };
         (row.Ciphertext, row.DataKey) = await EncryptAsync(caller.OrgId, name, value, cancellationToken).ConfigureAwait(false);
         row.UpdatedAt = now;
-        await secrets.UpsertBatchAsync(caller.OrgId, [row], TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        if (existing is null)
+        {
+            // A new name takes one of the org's slots, counted and written in one step.
+            switch (await secrets.AddWithinLimitAsync(caller.OrgId, row, MaxSecretsPerOrg, r => IsName(r.RowKey), cancellationToken).ConfigureAwait(false))
+            {
+                case CappedAdd.Full:
+                    return (SecretWrite.TooMany, null);
+                case CappedAdd.Exists:
+                    existing = row; // created meanwhile by a racing request: this one replaces it
+                    await secrets.UpsertBatchAsync(caller.OrgId, [row], TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+        else
+        {
+            await secrets.UpsertBatchAsync(caller.OrgId, [row], TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+
         await audit.RecordAsync(caller, existing is null ? AuditActions.SecretCreated : AuditActions.SecretUpdated, "secret:" + name, null, cancellationToken).ConfigureAwait(false);
         return (existing is null ? SecretWrite.Created : SecretWrite.Replaced, Info(row));
     }
 
     public async Task<IReadOnlyList<TenantSecretInfo>> ListAsync(OrgId org, CancellationToken cancellationToken) =>
-        await secrets.ListAsync(org, cancellationToken).Select(Info).OrderBy(s => s.Name, StringComparer.Ordinal).ToListAsync(cancellationToken).ConfigureAwait(false);
+        await secrets.ListAsync(org, cancellationToken).Where(r => IsName(r.RowKey)).Select(Info).OrderBy(s => s.Name, StringComparer.Ordinal)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
 
     public async Task<bool> DeleteAsync(Caller caller, string name, CancellationToken cancellationToken)
     {

@@ -34,86 +34,70 @@ public sealed class CallLimitEntity : ITableEntity
 public sealed class CallLimitRepository(HiroiTables tables) : OrgScopedRepository<CallLimitEntity>(tables, TableNames.CallLimits);
 
 /// <summary>
-/// Per-org concurrent calls and per-caller calls an hour, each taken before the call is answered with one conditional
-/// write under the row's ETag, so N concurrent calls at a limit L let exactly L through. A slot is given back once,
-/// when its call ends; a slot whose call ended without saying so (a lost callback) is reclaimed when the org is at its
-/// limit, by reading the calls that hold them.
+/// Per-org concurrent calls and per-caller calls an hour, each taken before the call is answered in one conditional
+/// write under the row's ETag (<see cref="OrgScopedRepository{TEntity}.ChangeRowAsync{T}"/>), so N concurrent calls at a
+/// limit L let exactly L through. A slot is given back once, when its call ends; a slot whose call ended without saying
+/// so (a lost callback) is reclaimed when the org is at its limit, by reading the calls that hold them.
 /// </summary>
 public sealed class CallLimits(CallLimitRepository rows, CallRepository calls, SubjectKeys subjects, TimeProvider time)
 {
-    private const int MaxAttempts = 50;
-
     public async Task<bool> TryTakeSlotAsync(OrgId org, string callId, int limit, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        // Calls that ended without releasing their slot, read only when the org is full (outside the write, which must stay short).
+        var ended = new HashSet<string>(StringComparer.Ordinal);
+        for (var pass = 0; pass < 2; pass++)
         {
-            var row = await rows.FindAsync(org, CallLimitEntity.ActiveKey, cancellationToken).ConfigureAwait(false);
-            var held = Ids(row);
-            if (held.Contains(callId))
+            var (taken, full) = await rows.ChangeRowAsync<(bool Taken, List<string>? Full)>(org, CallLimitEntity.ActiveKey, row =>
             {
-                return true;
-            }
-
-            if (held.Count >= limit)
-            {
-                var live = await StillConnectedAsync(org, held, cancellationToken).ConfigureAwait(false);
-                if (live.Count >= limit)
+                var held = Ids(row).Where(id => !ended.Contains(id)).ToList();
+                if (held.Contains(callId))
                 {
-                    return false;
+                    return ((true, null), null);
                 }
 
-                held = live;
+                if (held.Count >= limit)
+                {
+                    return ((false, held), null);
+                }
+
+                held.Add(callId);
+                return ((true, null), Written(row, r => r.CallIds = JsonSerializer.Serialize(held)));
+            }, cancellationToken).ConfigureAwait(false);
+            if (taken || full is null)
+            {
+                return taken;
             }
 
-            held.Add(callId);
-            if (await WriteAsync(org, row, CallLimitEntity.ActiveKey, r => r.CallIds = JsonSerializer.Serialize(held), cancellationToken).ConfigureAwait(false))
+            foreach (var id in full)
             {
-                return true;
+                if (await calls.FindAsync(org, id, cancellationToken).ConfigureAwait(false) is not { } call || CallStates.IsTerminal(call.State))
+                {
+                    ended.Add(id);
+                }
+            }
+
+            if (ended.Count == 0)
+            {
+                return false;
             }
         }
 
-        throw new TimeoutException("The org's call slots kept changing; the call event will be redelivered.");
+        return false;
     }
 
-    public async Task ReleaseSlotAsync(OrgId org, string callId, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+    public Task ReleaseSlotAsync(OrgId org, string callId, CancellationToken cancellationToken) =>
+        rows.ChangeRowAsync<bool>(org, CallLimitEntity.ActiveKey, row =>
         {
-            var row = await rows.FindAsync(org, CallLimitEntity.ActiveKey, cancellationToken).ConfigureAwait(false);
             var held = Ids(row);
-            if (row is null || !held.Remove(callId))
-            {
-                return;
-            }
-
-            if (await WriteAsync(org, row, CallLimitEntity.ActiveKey, r => r.CallIds = JsonSerializer.Serialize(held), cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
-        }
-
-        throw new TimeoutException("The org's call slots kept changing; the call event will be redelivered.");
-    }
+            return held.Remove(callId) ? (true, Written(row, r => r.CallIds = JsonSerializer.Serialize(held))) : (false, null);
+        }, cancellationToken);
 
     /// <summary>Counts one call of <paramref name="caller"/> this hour, unless they already made <paramref name="limit"/>.</summary>
     public async Task<bool> TryCountCallerAsync(OrgId org, string caller, int limit, CancellationToken cancellationToken)
     {
         var key = await CallerKeyAsync(org, caller, cancellationToken).ConfigureAwait(false);
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
-        {
-            var row = await rows.FindAsync(org, key, cancellationToken).ConfigureAwait(false);
-            if (row is { Count: var count } && count >= limit)
-            {
-                return false;
-            }
-
-            if (await WriteAsync(org, row, key, r => r.Count++, cancellationToken).ConfigureAwait(false))
-            {
-                return true;
-            }
-        }
-
-        throw new TimeoutException("The caller's count kept changing; the call event will be redelivered.");
+        return await rows.ChangeRowAsync<bool>(org, key, row =>
+            row is { Count: var count } && count >= limit ? (false, null) : (true, Written(row, r => r.Count++)), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<string> CallerKeyAsync(OrgId org, string caller, CancellationToken cancellationToken)
@@ -124,40 +108,12 @@ public sealed class CallLimits(CallLimitRepository rows, CallRepository calls, S
         return $"caller_{pseudonym}_{hour}";
     }
 
-    /// <summary>Creates or changes the row under its ETag; false when another writer got there first.</summary>
-    private async Task<bool> WriteAsync(OrgId org, CallLimitEntity? row, string key, Action<CallLimitEntity> change, CancellationToken cancellationToken)
+    private CallLimitEntity Written(CallLimitEntity? row, Action<CallLimitEntity> change)
     {
-        var target = row ?? new CallLimitEntity { RowKey = key };
+        var target = row ?? new CallLimitEntity();
         change(target);
         target.At = time.GetUtcNow();
-        try
-        {
-            if (row is null)
-            {
-                await rows.AddAsync(org, target, cancellationToken).ConfigureAwait(false);
-                return true;
-            }
-
-            return await rows.UpdateAsync(org, target, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ConflictException)
-        {
-            return false;
-        }
-    }
-
-    private async Task<List<string>> StillConnectedAsync(OrgId org, List<string> held, CancellationToken cancellationToken)
-    {
-        var live = new List<string>();
-        foreach (var id in held)
-        {
-            if (await calls.FindAsync(org, id, cancellationToken).ConfigureAwait(false) is { } call && !CallStates.IsTerminal(call.State))
-            {
-                live.Add(id);
-            }
-        }
-
-        return live;
+        return target;
     }
 
     private static List<string> Ids(CallLimitEntity? row) =>

@@ -22,6 +22,12 @@ public interface IWidgetBotCheck
 
     /// <summary>Null when the visitor passes, else the reason.</summary>
     Task<string?> RefusalAsync(string widgetKey, BotEvidence evidence, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What names passing evidence (a challenge), so it opens one session only: marked used in the same write as the
+    /// session. Null when the check's evidence is single use by other means (a CDN's token).
+    /// </summary>
+    string? SingleUseId(BotEvidence evidence);
 }
 
 public sealed record WidgetChallenge(string Challenge, int Bits);
@@ -30,7 +36,8 @@ public sealed record WidgetChallenge(string Challenge, int Bits);
 /// The default check: a server-signed proof-of-work challenge (find a nonce whose SHA-256 over the challenge has
 /// <see cref="WidgetOptions.ProofOfWorkBits"/> leading zero bits: cheap once, costly by the thousand), plus the page's
 /// automation signal. Challenges are MACed with a key derived from the tenant-secret KEK, so every instance verifies
-/// what any issued, and expire after two minutes.
+/// what any issued, and expire after two minutes. A solved challenge opens one session: its nonce is marked used with
+/// the session it opened.
 /// </summary>
 public sealed class ProofOfWorkBotCheck(TenantSecretKeyRing keys, IOptions<WidgetOptions> options, TimeProvider time) : IWidgetBotCheck
 {
@@ -75,6 +82,10 @@ public sealed class ProofOfWorkBotCheck(TenantSecretKeyRing keys, IOptions<Widge
             ? null
             : "the bot check's proof of work is wrong";
     }
+
+    /// <summary>The challenge's random nonce (checked by <see cref="RefusalAsync"/> first): what is marked used.</summary>
+    public string? SingleUseId(BotEvidence evidence) =>
+        evidence?.Challenge?.Split('.') is ["v1", _, _, var nonce, _] && nonce.Length > 0 ? nonce : null;
 
     /// <summary>Leading zero bits of a hash: what a solution must reach.</summary>
     public static int LeadingZeroBits(ReadOnlySpan<byte> hash)

@@ -70,7 +70,9 @@ public sealed class WidgetKeyEntity : ITableEntity
     /// <summary>Whether it may open sessions now: not revoked, not past the end of its rotation overlap.</summary>
     public bool IsUsable(DateTimeOffset now) => RevokedAt is null && (ValidUntil is null || ValidUntil > now);
 
-    public static string NewId(OrgId org) => $"wk_{org.Value["org_".Length..]}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}";
+    public const string Prefix = "wk_";
+
+    public static string NewId(OrgId org) => $"{Prefix}{org.Value["org_".Length..]}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}";
 
     /// <summary>The org a key id names, if it is well formed.</summary>
     public static bool TryOrgOf(string? keyId, out OrgId org)
@@ -81,8 +83,11 @@ public sealed class WidgetKeyEntity : ITableEntity
     }
 }
 
-public sealed class WidgetKeyRepository(HiroiTables tables) : OrgScopedRepository<WidgetKeyEntity>(tables, TableNames.WidgetKeys)
+public sealed class WidgetKeyRepository(HiroiTables tables) : OrgScopedRepository<WidgetKeyEntity>(tables, TableNames.WidgetKeys, WidgetKeyEntity.Prefix)
 {
+    /// <summary>Usable keys (not revoked, not rotated out) an org may hold at once; revoked tombstones do not count.</summary>
+    public const int MaxUsableKeysPerOrg = 50;
+
     /// <summary>The key a widget request names, found through the org its id carries.</summary>
     public async Task<(OrgId Org, WidgetKeyEntity Key)?> ResolveAsync(string keyId, CancellationToken cancellationToken) =>
         WidgetKeyEntity.TryOrgOf(keyId, out var org) && await FindAsync(org, keyId, cancellationToken).ConfigureAwait(false) is { } key

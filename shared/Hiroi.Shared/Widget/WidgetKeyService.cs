@@ -10,6 +10,12 @@ namespace Hiroi.Shared.Widget;
 /// <summary>A signing secret shown once, when it is made: the org's server keeps it to mint tokens.</summary>
 public sealed record NewSigningSecret(string Kid, string Secret);
 
+/// <summary>A key made (and its signing secret, in signed mode), or none: the org holds its limit of usable keys.</summary>
+public sealed record WidgetKeyCreation(WidgetKeyEntity? Key, NewSigningSecret? Secret)
+{
+    public bool AtLimit => Key is null;
+}
+
 /// <summary>
 /// Widget keys' lifecycle: create, rotate (a new key; the old one works until a date), revoke (at once; the row stays,
 /// so its id is never used again), and signed mode's secrets (a new one; the previous one valid until a date, so two
@@ -23,20 +29,29 @@ public sealed class WidgetKeyService(WidgetKeyRepository keys, TenantSecretKeyRi
 
     public void Dispose() => _opened.Dispose();
 
-    public async Task<(WidgetKeyEntity Key, NewSigningSecret? Secret)> CreateAsync(Caller caller, WidgetKeyEntity key, CancellationToken cancellationToken)
+    /// <summary>A new key, unless the org holds <see cref="WidgetKeyRepository.MaxUsableKeysPerOrg"/> usable keys (counted and written in one step).</summary>
+    public async Task<WidgetKeyCreation> CreateAsync(Caller caller, WidgetKeyEntity key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(key);
+        var now = time.GetUtcNow();
         key.RowKey = WidgetKeyEntity.NewId(caller.OrgId);
-        key.CreatedAt = time.GetUtcNow();
+        key.CreatedAt = now;
         var secret = key.Mode == WidgetModes.SignedTokens ? await AddSecretAsync(caller.OrgId, key, previousValidUntil: null, cancellationToken).ConfigureAwait(false) : null;
-        await keys.AddAsync(caller.OrgId, key, cancellationToken).ConfigureAwait(false);
+        if (await keys.AddWithinLimitAsync(caller.OrgId, key, WidgetKeyRepository.MaxUsableKeysPerOrg, k => k.IsUsable(now), cancellationToken).ConfigureAwait(false) != CappedAdd.Added)
+        {
+            return new WidgetKeyCreation(null, null);
+        }
+
         await audit.RecordAsync(caller, AuditActions.WidgetKeyCreated, "widgetkey:" + key.RowKey, $"mode={key.Mode} env={key.Environment}", cancellationToken).ConfigureAwait(false);
-        return (key, secret);
+        return new WidgetKeyCreation(key, secret);
     }
 
-    /// <summary>A new key with the same settings; the old one keeps working until <paramref name="previousValidUntil"/>.</summary>
-    public async Task<(WidgetKeyEntity Key, NewSigningSecret? Secret)?> RotateAsync(Caller caller, string keyId, DateTimeOffset previousValidUntil, CancellationToken cancellationToken)
+    /// <summary>
+    /// A new key with the same settings; the old one keeps working until <paramref name="previousValidUntil"/>. Null when
+    /// there is no usable key of that id; at the limit when the new key would pass the org's limit of usable keys.
+    /// </summary>
+    public async Task<WidgetKeyCreation?> RotateAsync(Caller caller, string keyId, DateTimeOffset previousValidUntil, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         if (await keys.FindAsync(caller.OrgId, keyId, cancellationToken).ConfigureAwait(false) is not { } old || !old.IsUsable(time.GetUtcNow()))
@@ -44,16 +59,21 @@ public sealed class WidgetKeyService(WidgetKeyRepository keys, TenantSecretKeyRi
             return null;
         }
 
-        var (created, secret) = await CreateAsync(caller, new WidgetKeyEntity
+        var creation = await CreateAsync(caller, new WidgetKeyEntity
         {
             Name = old.Name, Environment = old.Environment, Mode = old.Mode, Origins = old.Origins, AgentId = old.AgentId, DailyTokenCap = old.DailyTokenCap,
             DailyCostCapMicroUsd = old.DailyCostCapMicroUsd, MaxSessions = old.MaxSessions, MaxSessionsPerVisitor = old.MaxSessionsPerVisitor,
             MessagesPerSession = old.MessagesPerSession,
         }, cancellationToken).ConfigureAwait(false);
+        if (creation.Key is not { } created)
+        {
+            return creation;
+        }
+
         (old.ValidUntil, old.ReplacedBy) = (previousValidUntil, created.RowKey);
         await keys.UpdateAsync(caller.OrgId, old, cancellationToken).ConfigureAwait(false);
         await audit.RecordAsync(caller, AuditActions.WidgetKeyRotated, "widgetkey:" + old.RowKey, $"replacedBy={created.RowKey} validUntil={previousValidUntil:O}", cancellationToken).ConfigureAwait(false);
-        return (created, secret);
+        return creation;
     }
 
     /// <summary>A new signing secret for a signed-mode key; the others stay valid until <paramref name="previousValidUntil"/>.</summary>

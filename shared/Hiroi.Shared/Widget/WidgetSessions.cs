@@ -19,12 +19,14 @@ public sealed record OpenedSession(string Token, string SessionId, DateTimeOffse
 public sealed record HeldSession(OrgId Org, WidgetKeyEntity Key, WidgetSessionEntity Session);
 
 /// <summary>
-/// The widget's sessions: opened from a key plus its exact origin, or a signed token (one session per jti); kept alive
-/// by heartbeats and messages; ended by idleness, their maximum duration, a broken quota, the key's revocation or the
-/// page. An ended session's token is refused for good. Messages go to the key's agent within its caps.
+/// The widget's sessions: opened from a key plus its exact origin, or a signed token (one session per jti; a solved
+/// challenge opens one too), within the key's limits, counted and written in one step so concurrent opens cannot pass
+/// them; kept alive by heartbeats and messages; ended by idleness, their maximum duration, a broken quota, the key's
+/// revocation or the page. An ended session's token is refused for good. Each message takes its slot of the session's
+/// quota (and its transcript lines' sequence) before its turn, then goes to the key's agent within its caps.
 /// </summary>
 public sealed class WidgetSessions(
-    WidgetKeyRepository keys, WidgetKeyService keyService, WidgetSessionRepository sessions, WidgetJtiRepository jtis, WidgetMessageRepository transcript,
+    WidgetKeyRepository keys, WidgetKeyService keyService, WidgetSessionRepository sessions, WidgetMessageRepository transcript,
     IWidgetBotCheck botCheck, AgentRepository agents, MeteredAgentTurn turns, UsageMeter meter, AuditTrail audit, IOptions<WidgetOptions> options, TimeProvider time)
 {
     public const string Channel = "web";
@@ -36,11 +38,11 @@ public sealed class WidgetSessions(
     public async Task<(OrgId Org, WidgetKeyEntity Key)?> KeyAsync(string keyId, bool usable, CancellationToken cancellationToken) =>
         await keys.ResolveAsync(keyId, cancellationToken).ConfigureAwait(false) is { } found && (!usable || found.Key.IsUsable(time.GetUtcNow())) ? found : null;
 
-    /// <summary>Counts a refused origin against the key (usage shows them), then says no.</summary>
+    /// <summary>Counts a refused origin against the key (usage shows them, apart from its cap counters), then says no.</summary>
     public async Task<WidgetRefusal> RefuseOriginAsync(OrgId org, WidgetKeyEntity key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        await meter.CountWidgetAsync(org, key.RowKey, time.GetUtcNow(), u => u.RefusedOrigins++, cancellationToken).ConfigureAwait(false);
+        await meter.CountRefusedOriginAsync(org, key.RowKey, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         return OriginRefusal;
     }
 
@@ -58,6 +60,7 @@ public sealed class WidgetSessions(
 
         string visitor;
         string? email = null;
+        WidgetJtiEntity? tokenUsed = null;
         if (key.Mode == WidgetModes.SignedTokens)
         {
             var secrets = await keyService.SigningSecretsAsync(org, key, cancellationToken).ConfigureAwait(false);
@@ -68,18 +71,14 @@ public sealed class WidgetSessions(
                 return (null, new WidgetRefusal(401, "Token refused", TokenReason(verdict)));
             }
 
-            if (!await jtis.UseOnceAsync(org, key.RowKey, claims!.Jti, now, cancellationToken).ConfigureAwait(false))
-            {
-                return (null, new WidgetRefusal(401, "Token refused", "This token was already used to open a session; mint a new one."));
-            }
-
-            if (!WidgetVisitors.IsVisitorId(claims.Subject))
+            if (!WidgetVisitors.IsVisitorId(claims!.Subject))
             {
                 return (null, new WidgetRefusal(401, "Token refused", "The token's sub must be 1 to 128 characters of text."));
             }
 
             visitor = claims.Subject;
             email = claims.Email is not null && Tenancy.MemberEmails.TryNormalize(claims.Email, out var normalized) ? normalized : null;
+            tokenUsed = WidgetJtiRepository.TokenUsed(key.RowKey, claims.Jti, now); // marked with the session, last: a 429 leaves it usable
         }
         else if (request.VisitorId is { Length: >= 8 and <= 64 } id && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
         {
@@ -90,25 +89,28 @@ public sealed class WidgetSessions(
             return (null, new WidgetRefusal(400, "Bad visitor id", "visitorId must be 8 to 64 characters of A-Z a-z 0-9 - _."));
         }
 
-        var open = await sessions.LiveAsync(org, key.RowKey, now, Idle, cancellationToken).ConfigureAwait(false);
-        if (open.Count >= key.MaxSessions)
-        {
-            return (null, new WidgetRefusal(429, "Too many sessions", $"This widget key has its {key.MaxSessions} concurrent sessions; try again later."));
-        }
-
-        if (open.Count(s => s.VisitorId == visitor) >= key.MaxSessionsPerVisitor)
-        {
-            return (null, new WidgetRefusal(429, "Too many sessions", $"This visitor has {key.MaxSessionsPerVisitor} open sessions; close one first."));
-        }
-
+        var challengeUsed = Settings.BotCheck && botCheck.SingleUseId(request.Evidence) is { } challenge ? WidgetJtiRepository.ChallengeUsed(key.RowKey, challenge, now) : null;
         var (sessionId, token, hash) = WidgetSessionTokens.New();
         var session = new WidgetSessionEntity
         {
             RowKey = sessionId, KeyId = key.RowKey, VisitorId = visitor, Email = email, TokenHash = hash, CreatedAt = now, LastSeenAt = now,
             EndsAt = now.AddMinutes(Settings.MaxSessionMinutes), MinuteStartedAt = now,
         };
-        await sessions.AddAsync(org, session, cancellationToken).ConfigureAwait(false);
-        await meter.CountWidgetAsync(org, key.RowKey, now, u => u.Sessions++, cancellationToken).ConfigureAwait(false);
+        var refusal = await sessions.OpenWithinLimitsAsync(org, session, key.MaxSessions, key.MaxSessionsPerVisitor, tokenUsed, challengeUsed, Idle, cancellationToken)
+            .ConfigureAwait(false) switch
+        {
+            SessionOpening.KeyFull => new WidgetRefusal(429, "Too many sessions", $"This widget key has its {key.MaxSessions} concurrent sessions; try again later."),
+            SessionOpening.VisitorFull => new WidgetRefusal(429, "Too many sessions", $"This visitor has {key.MaxSessionsPerVisitor} open sessions; close one first."),
+            SessionOpening.TokenUsed => new WidgetRefusal(401, "Token refused", "This token was already used to open a session; mint a new one."),
+            SessionOpening.ChallengeUsed => new WidgetRefusal(403, "Bot check failed", "This challenge was already used to open a session; solve a new one."),
+            _ => null,
+        };
+        if (refusal is not null)
+        {
+            return (null, refusal);
+        }
+
+        await meter.CountWidgetSessionAsync(org, key.RowKey, now, cancellationToken).ConfigureAwait(false);
         return (new OpenedSession(token, sessionId, session.EndsAt, Settings.HeartbeatSeconds, Settings.IdleSeconds), null);
     }
 
@@ -142,38 +144,32 @@ public sealed class WidgetSessions(
     public async Task<DateTimeOffset> HeartbeatAsync(HeldSession held, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(held);
-        held.Session.LastSeenAt = time.GetUtcNow();
-        await sessions.UpdateAsync(held.Org, held.Session, cancellationToken).ConfigureAwait(false);
-        return held.Session.LastSeenAt + Idle;
+        var now = time.GetUtcNow();
+        await sessions.ChangeAsync(held.Org, held.Session, s => (true, s is { EndedAt: null } && Touch(s, now)), cancellationToken).ConfigureAwait(false);
+        return now + Idle;
     }
 
-    /// <summary>Sends the visitor's text to the key's agent and returns its reply; a broken quota ends the session.</summary>
+    /// <summary>
+    /// Sends the visitor's text to the key's agent and returns its reply. The message's slot of the session's quota is
+    /// taken first (a broken quota ends the session), given back only when no model call was made; its transcript lines
+    /// are written whatever the caller does meanwhile, since the turn they record was paid for.
+    /// </summary>
     public async Task<(string? Reply, WidgetRefusal? Refusal)> MessageAsync(HeldSession held, string text, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(held);
         // PCI: a card number typed into the chat reaches neither the model nor the transcript.
         text = CardNumbers.Mask(text);
-        ArgumentNullException.ThrowIfNull(held);
         var (org, key, session) = held;
         var now = time.GetUtcNow();
-        if (session.Messages >= key.MessagesPerSession)
+        var (line, quota) = await sessions.ChangeAsync(org, session, s => TakeMessage(s, key, now), cancellationToken).ConfigureAwait(false);
+        if (quota is not null)
         {
-            await EndAsync(org, session, "the session used up its messages", cancellationToken).ConfigureAwait(false);
-            return (null, new WidgetRefusal(429, "Message quota reached", $"A session may send {key.MessagesPerSession} messages; the session has ended."));
-        }
-
-        if (now - session.MinuteStartedAt >= TimeSpan.FromMinutes(1))
-        {
-            (session.MinuteStartedAt, session.MessagesThisMinute) = (now, 0);
-        }
-
-        if (session.MessagesThisMinute >= Settings.MessagesPerMinute)
-        {
-            await EndAsync(org, session, "the session sent messages too fast", cancellationToken).ConfigureAwait(false);
-            return (null, new WidgetRefusal(429, "Too many messages", $"At most {Settings.MessagesPerMinute} messages a minute; the session has ended."));
+            return (null, quota);
         }
 
         if (await agents.FindAsync(org, key.AgentId, cancellationToken).ConfigureAwait(false) is not { } agent)
         {
+            await GiveMessageBackAsync(org, session).ConfigureAwait(false);
             return (null, new WidgetRefusal(503, "Agent unavailable", "The agent behind this widget is not available."));
         }
 
@@ -184,33 +180,102 @@ public sealed class WidgetSessions(
         var outcome = await turns.RunAsync(org, agent, Channel, conversation, cancellationToken, key.Caps()).ConfigureAwait(false);
         if (outcome.Refusal is { } refusal)
         {
-            await audit.RecordAsync(Caller.System(org, "agent:" + agent.RowKey), AuditActions.AgentTurnRefused, "agent:" + agent.RowKey, refusal.Reason, cancellationToken).ConfigureAwait(false);
+            if (outcome.InputTokens + outcome.OutputTokens == 0)
+            {
+                await GiveMessageBackAsync(org, session).ConfigureAwait(false); // refused before any model call: the message cost nothing
+            }
+
+            await audit.RecordAsync(Caller.System(org, "agent:" + agent.RowKey), AuditActions.AgentTurnRefused, "agent:" + agent.RowKey, refusal.Reason, CancellationToken.None)
+                .ConfigureAwait(false);
             return (null, new WidgetRefusal(429, "Daily limit reached", "The assistant cannot take more messages today."));
         }
 
         var reply = outcome.Text ?? string.Empty;
-        var sequence = history.Count;
         await transcript.UpsertBatchAsync(org,
         [
-            new WidgetMessageEntity { RowKey = Line(session.RowKey, sequence), SessionId = session.RowKey, VisitorId = session.VisitorId, Email = session.Email, Role = "visitor", Text = text, At = now },
-            new WidgetMessageEntity { RowKey = Line(session.RowKey, sequence + 1), SessionId = session.RowKey, VisitorId = session.VisitorId, Email = session.Email, Role = "agent", Text = reply, At = time.GetUtcNow() },
-        ], Azure.Data.Tables.TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-        session.Messages++;
-        session.MessagesThisMinute++;
-        session.LastSeenAt = time.GetUtcNow();
-        await sessions.UpdateAsync(org, session, cancellationToken).ConfigureAwait(false);
-        await meter.CountWidgetAsync(org, key.RowKey, now, u => u.Messages++, cancellationToken).ConfigureAwait(false);
+            new WidgetMessageEntity { RowKey = Line(session.RowKey, line), SessionId = session.RowKey, VisitorId = session.VisitorId, Email = session.Email, Role = "visitor", Text = text, At = now },
+            new WidgetMessageEntity { RowKey = Line(session.RowKey, line + 1), SessionId = session.RowKey, VisitorId = session.VisitorId, Email = session.Email, Role = "agent", Text = reply, At = time.GetUtcNow() },
+        ], Azure.Data.Tables.TableUpdateMode.Replace, CancellationToken.None).ConfigureAwait(false);
+        var seen = time.GetUtcNow();
+        await sessions.ChangeAsync(org, session, s => (true, s is not null && Touch(s, seen)), CancellationToken.None).ConfigureAwait(false);
         return (reply, null);
     }
+
+    /// <summary>
+    /// A message's slot: the quota counted and the transcript lines' sequence taken, or the quota refusal (which ends the
+    /// session), with whether the session row changed.
+    /// </summary>
+    private ((int Line, WidgetRefusal? Refusal) Slot, bool Write) TakeMessage(WidgetSessionEntity? session, WidgetKeyEntity key, DateTimeOffset now)
+    {
+        if (session is null || session.EndReason is not null)
+        {
+            return ((0, Ended(session?.EndReason ?? "the session is gone")), false);
+        }
+
+        if (session.Messages >= key.MessagesPerSession)
+        {
+            return ((0, new WidgetRefusal(429, "Message quota reached", $"A session may send {key.MessagesPerSession} messages; the session has ended.")),
+                End(session, "the session used up its messages", now));
+        }
+
+        if (now - session.MinuteStartedAt >= TimeSpan.FromMinutes(1))
+        {
+            (session.MinuteStartedAt, session.MessagesThisMinute) = (now, 0);
+        }
+
+        if (session.MessagesThisMinute >= Settings.MessagesPerMinute)
+        {
+            return ((0, new WidgetRefusal(429, "Too many messages", $"At most {Settings.MessagesPerMinute} messages a minute; the session has ended.")),
+                End(session, "the session sent messages too fast", now));
+        }
+
+        // Sessions from before NextLine was kept wrote two lines per message from zero.
+        var line = Math.Max(session.NextLine, session.Messages * 2);
+        session.NextLine = line + 2;
+        session.Messages++;
+        session.MessagesThisMinute++;
+        Touch(session, now);
+        return ((line, null), true);
+    }
+
+    /// <summary>Gives a message's quota slot back (its lines' sequence stays taken): no model call was made for it.</summary>
+    private async Task GiveMessageBackAsync(OrgId org, WidgetSessionEntity session) =>
+        await sessions.ChangeAsync(org, session, s =>
+        {
+            if (s is null || s.Messages == 0)
+            {
+                return (true, false);
+            }
+
+            s.Messages--;
+            s.MessagesThisMinute = Math.Max(0, s.MessagesThisMinute - 1);
+            return (true, true);
+        }, CancellationToken.None).ConfigureAwait(false);
 
     public async Task EndAsync(OrgId org, WidgetSessionEntity session, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (session.EndedAt is null)
+        var now = time.GetUtcNow();
+        await sessions.ChangeAsync(org, session, s => (true, s is { EndedAt: null } && End(s, reason, now)), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Marks the session ended (true: a change to write).</summary>
+    private static bool End(WidgetSessionEntity session, string reason, DateTimeOffset now)
+    {
+        (session.EndedAt, session.EndReason, session.Open) = (now, reason, false);
+        return true;
+    }
+
+    /// <summary>Moves the session's last sign of life on, never back (true: a change to write).</summary>
+    private static bool Touch(WidgetSessionEntity session, DateTimeOffset now)
+    {
+        if (session.LastSeenAt >= now)
         {
-            (session.EndedAt, session.EndReason, session.Open) = (time.GetUtcNow(), reason, false);
-            await sessions.UpdateAsync(org, session, cancellationToken).ConfigureAwait(false);
+            return false;
         }
+
+        session.LastSeenAt = now;
+        return true;
     }
 
     public static WidgetRefusal Ended(string reason) => new(410, "Session ended", reason);

@@ -17,40 +17,66 @@ public sealed class ConsolePerson : IDisposable
 
     private readonly CookieJar _jar = new();
 
-    public ConsolePerson(SimulatedAcsApp app, string email)
+    /// <param name="clientIp">The address the person's requests come from, on an app that honours <see cref="SharedLimitsApp.ClientIpHeader"/>.</param>
+    public ConsolePerson(SimulatedAcsApp app, string email, string? clientIp = null)
     {
         _app = app;
         Email = email;
         Http = app.CreateDefaultClient(new Uri(Origin), _jar);
         Http.DefaultRequestHeaders.Add("Origin", Origin);
+        if (clientIp is not null)
+        {
+            Http.DefaultRequestHeaders.Add(SharedLimitsApp.ClientIpHeader, clientIp);
+        }
     }
+
+    /// <summary>The trusted-device cookie the browser holds (set after a complete sign-in), or null.</summary>
+    public string? DeviceCookie => _jar.Device;
 
     /// <summary>The session cookie as a browser would send it (<c>name=value</c>), or empty when there is none.</summary>
     public string CookieHeader() => _jar.Session is null ? string.Empty : "__Host-hiroi-session=" + _jar.Session;
 
     /// <summary>
-    /// Keeps the session cookie as a browser does (set by Set-Cookie, dropped when the server expires it), over an https
-    /// origin so its Secure flag is satisfied.
+    /// Keeps the session and device cookies as a browser does (set by Set-Cookie, dropped when the server expires them),
+    /// over an https origin so their Secure flag is satisfied.
     /// </summary>
     private sealed class CookieJar : DelegatingHandler
     {
+        private const string DeviceName = "__Host-hiroi-device=";
+
         public string? Session { get; private set; }
+
+        public string? Device { get; private set; }
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            if (Session is not null && !request.Headers.Contains("Cookie"))
+            if (!request.Headers.Contains("Cookie"))
             {
-                request.Headers.Add("Cookie", "__Host-hiroi-session=" + Session);
+                var cookies = new[] { Session is null ? null : "__Host-hiroi-session=" + Session, Device is null ? null : DeviceName + Device }.OfType<string>().ToList();
+                if (cookies.Count > 0)
+                {
+                    request.Headers.Add("Cookie", string.Join("; ", cookies));
+                }
             }
 
             var response = await base.SendAsync(request, cancellationToken);
             if (SessionCookie(response) is { } set)
             {
-                var value = set["__Host-hiroi-session=".Length..].Split(';')[0];
-                Session = value.Length == 0 || set.Contains("expires=Thu, 01 Jan 1970", StringComparison.OrdinalIgnoreCase) ? null : value;
+                Session = Kept(set, "__Host-hiroi-session=");
+            }
+
+            if (response.Headers.TryGetValues("Set-Cookie", out var values) && values.FirstOrDefault(v => v.StartsWith(DeviceName, StringComparison.Ordinal)) is { } device)
+            {
+                Device = Kept(device, DeviceName);
             }
 
             return response;
+        }
+
+        private static string? Kept(string setCookie, string name)
+        {
+            var value = setCookie[name.Length..].Split(';')[0];
+            return value.Length == 0 || setCookie.Contains("expires=Thu, 01 Jan 1970", StringComparison.OrdinalIgnoreCase) ? null : value;
         }
     }
 

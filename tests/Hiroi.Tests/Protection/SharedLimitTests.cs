@@ -17,25 +17,26 @@ public class SharedLimitTests
     private static RedisConnection Redis() => new(Options.Create(new RedisOptions { Connection = TestRedis.Connection }));
 
     [Fact]
-    public async Task Two_instances_failure_counters_count_together_and_a_new_window_starts_at_zero()
+    public async Task Two_instances_counters_count_together_and_a_new_window_starts_at_zero()
     {
         using var redisA = Redis();
         using var redisB = Redis();
         var time = new FakeTimeProvider(new DateTimeOffset(2031, 1, 1, 0, 0, 10, TimeSpan.Zero));
-        var a = new RedisFailureCounter(redisA, time);
-        var b = new RedisFailureCounter(redisB, time);
+        var a = new RedisLimitCounter(redisA, time);
+        var b = new RedisLimitCounter(redisB, time);
         var subject = "test:" + Guid.NewGuid().ToString("N");
         var window = TimeSpan.FromMinutes(15);
 
-        await a.IncrementAsync(subject, window, default);
-        await b.IncrementAsync(subject, window, default);
-        var third = await a.IncrementAsync(subject, window, default);
+        Assert.True((await a.TakeAsync(subject, window, 3, default)).Taken);
+        Assert.True((await b.TakeAsync(subject, window, 3, default)).Taken);
+        var third = await a.TakeAsync(subject, window, 3, default);
+        var fourth = await b.TakeAsync(subject, window, 3, default);
 
-        Assert.Equal(3, third.Count);
-        Assert.Equal(3, (await b.GetAsync(subject, window, default)).Count);
-        Assert.Equal(new DateTimeOffset(2031, 1, 1, 0, 15, 0, TimeSpan.Zero), third.WindowEnds);
+        Assert.True(third.Taken);
+        Assert.False(fourth.Taken);
+        Assert.Equal(new DateTimeOffset(2031, 1, 1, 0, 15, 0, TimeSpan.Zero), fourth.WindowEnds);
         time.Advance(window);
-        Assert.Equal(0, (await b.GetAsync(subject, window, default)).Count);
+        Assert.True((await b.TakeAsync(subject, window, 1, default)).Taken);
     }
 
     [Fact]

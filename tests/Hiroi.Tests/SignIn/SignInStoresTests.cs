@@ -47,23 +47,23 @@ public sealed class SignInStoresTests
     [Fact]
     public async Task A_code_lasts_ten_minutes_and_five_wrong_tries_burn_it()
     {
-        var code = await Tokens.IssueCodeAsync("acc_2", default);
+        var code = await Tokens.IssueCodeAsync("acc_2", null, default);
         _clock.Advance(TimeSpan.FromMinutes(10));
-        Assert.False(await Tokens.ConsumeCodeAsync("acc_2", code, default));
+        Assert.False(await Tokens.ConsumeCodeAsync("acc_2", null, code, default));
 
-        code = await Tokens.IssueCodeAsync("acc_2", default);
+        code = await Tokens.IssueCodeAsync("acc_2", null, default);
         var wrong = code == "123456" ? "654321" : "123456";
         for (var i = 0; i < 5; i++)
         {
-            Assert.False(await Tokens.ConsumeCodeAsync("acc_2", wrong, default));
+            Assert.False(await Tokens.ConsumeCodeAsync("acc_2", null, wrong, default));
         }
 
-        Assert.False(await Tokens.ConsumeCodeAsync("acc_2", code, default));
+        Assert.False(await Tokens.ConsumeCodeAsync("acc_2", null, code, default));
 
-        code = await Tokens.IssueCodeAsync("acc_2", default);
-        Assert.False(await Tokens.ConsumeCodeAsync("acc_3", code, default)); // another person's
-        Assert.True(await Tokens.ConsumeCodeAsync("acc_2", code, default));
-        Assert.False(await Tokens.ConsumeCodeAsync("acc_2", code, default)); // used
+        code = await Tokens.IssueCodeAsync("acc_2", null, default);
+        Assert.False(await Tokens.ConsumeCodeAsync("acc_3", null, code, default)); // another person's
+        Assert.True(await Tokens.ConsumeCodeAsync("acc_2", null, code, default));
+        Assert.False(await Tokens.ConsumeCodeAsync("acc_2", null, code, default)); // used
     }
 
     [Fact]
@@ -71,25 +71,25 @@ public sealed class SignInStoresTests
     {
         for (var round = 0; round < 3; round++)
         {
-            var code = await Tokens.IssueCodeAsync("acc_burst", default);
+            var code = await Tokens.IssueCodeAsync("acc_burst", null, default);
             var wrong = code == "123456" ? "654321" : "123456";
-            var tries = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Tokens.ConsumeCodeAsync("acc_burst", wrong, default)));
+            var tries = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Tokens.ConsumeCodeAsync("acc_burst", null, wrong, default)));
             Assert.All(tries, Assert.False);
-            Assert.False(await Tokens.ConsumeCodeAsync("acc_burst", code, default)); // the burst spent every try
+            Assert.False(await Tokens.ConsumeCodeAsync("acc_burst", null, code, default)); // the burst spent every try
         }
 
         // Four wrong tries leave the fifth for the right code.
-        var fresh = await Tokens.IssueCodeAsync("acc_burst", default);
+        var fresh = await Tokens.IssueCodeAsync("acc_burst", null, default);
         var other = fresh == "111111" ? "222222" : "111111";
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Tokens.ConsumeCodeAsync("acc_burst", other, default)));
-        Assert.True(await Tokens.ConsumeCodeAsync("acc_burst", fresh, default));
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Tokens.ConsumeCodeAsync("acc_burst", null, other, default)));
+        Assert.True(await Tokens.ConsumeCodeAsync("acc_burst", null, fresh, default));
     }
 
     [Fact]
     public async Task Stored_rows_hold_hashes_not_the_link_or_the_code()
     {
         var token = await Tokens.IssueLinkAsync("acc_4", default);
-        var code = await Tokens.IssueCodeAsync("acc_4", default);
+        var code = await Tokens.IssueCodeAsync("acc_4", null, default);
         var table = await _tables.GetAsync(TableNames.SignInTokens);
         var stored = string.Join('\n', await table.QueryAsync<TableEntity>().Select(e => string.Join(' ', e.Select(p => p.Key + "=" + p.Value))).ToListAsync());
         Assert.DoesNotContain(token, stored, StringComparison.Ordinal);
