@@ -5,13 +5,8 @@ using Hiroi.Shared.Storage;
 namespace Hiroi.Server.AcsSimulator;
 
 /// <summary>What the simulated ACS did: PartitionKey = kind (sms, call, recording), RowKey = its id.</summary>
-public sealed class SimulatedRecord : ITableEntity
+public sealed class SimulatedRecord : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string? From { get; set; }
     public string? To { get; set; }
     public string? MessageId { get; set; }

@@ -12,13 +12,8 @@ namespace Hiroi.Shared.Agents;
 /// counters of the org (<c>use_{day}_org</c>) or an agent (<c>use_{day}_agt_…</c>) checked against the caps, or a day's
 /// report line per agent and channel (<c>use_{day}_agt_…_{channel}</c>). Counts only, nothing personal.
 /// </summary>
-public sealed class UsageEntity : ITableEntity
+public sealed class UsageEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string? Day { get; set; }
     public string? AgentId { get; set; }
     public string? Channel { get; set; }

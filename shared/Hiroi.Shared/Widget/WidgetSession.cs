@@ -1,7 +1,6 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
-using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
@@ -13,14 +12,9 @@ namespace Hiroi.Shared.Widget;
 /// A visitor's chat session: PartitionKey = org id, RowKey = <c>wss_</c> + 16 hex. Its token is stored hashed; the
 /// row records why and when it ended. Rows <c>jti_</c> + hash mark signed tokens already used (one session each).
 /// </summary>
-public sealed class WidgetSessionEntity : ITableEntity
+public sealed class WidgetSessionEntity : TableRow
 {
     public const string Prefix = "wss_";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public string KeyId { get; set; } = string.Empty;
     public string VisitorId { get; set; } = string.Empty;
@@ -43,14 +37,9 @@ public sealed class WidgetSessionEntity : ITableEntity
 }
 
 /// <summary>A signed token's id, used once: PartitionKey = org id, RowKey = <c>jti_</c> + hash of the key and jti.</summary>
-public sealed class WidgetJtiEntity : ITableEntity
+public sealed class WidgetJtiEntity : TableRow
 {
     public const string Prefix = "jti_";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public DateTimeOffset UsedAt { get; set; }
 }
@@ -118,14 +107,9 @@ public static class WidgetSessionTokens
 /// A line of a widget transcript (a conversation on the <c>web</c> channel): PartitionKey = org id, RowKey =
 /// <c>wm_{session}_{sequence}</c>. Expires with the <c>widgetSessions</c> retention period.
 /// </summary>
-public sealed class WidgetMessageEntity : ITableEntity
+public sealed class WidgetMessageEntity : TableRow
 {
     public const string Prefix = "wm_";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public string SessionId { get; set; } = string.Empty;
     public string VisitorId { get; set; } = string.Empty;
