@@ -10,6 +10,12 @@ namespace Hiroi.Server.Cli;
 /// <summary>One route of the self-host, as its Functions adapter needs it: the endpoint's name, methods and pattern.</summary>
 public sealed record HttpRoute(string Name, IReadOnlyList<string> Methods, string Pattern)
 {
+    /// <summary>
+    /// The pattern as a Functions route: relative, and without the trailing slash the route table may keep on a group's
+    /// root (<c>/api/dnc/</c>), which the Functions host's routes do not take.
+    /// </summary>
+    public string Route => Pattern.Trim('/');
+
     /// <summary>The named routes among <paramref name="endpoints"/>; a route without a name cannot have a function, so it is refused.</summary>
     public static IReadOnlyList<HttpRoute> Of(IEnumerable<Endpoint> endpoints) =>
         [.. endpoints.OfType<RouteEndpoint>().Select(e => new HttpRoute(
@@ -128,8 +134,7 @@ public static partial class FunctionsSource
         }
 
         var methods = string.Join(", ", route.Methods.Select(m => Literal(m.ToLowerInvariant())).Order(StringComparer.Ordinal));
-        // Without the slashes the route table may keep around a group's root ("/api/dnc/"): the host's routes are relative.
-        var pattern = Literal(route.Pattern.Trim('/'));
+        var pattern = Literal(route.Route);
         source.Append(CultureInfo.InvariantCulture, $"""
                 [Function({Literal(route.Name)})]
                 public Task<IResult> {Identifier(route.Name)}(

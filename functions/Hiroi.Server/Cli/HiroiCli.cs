@@ -72,9 +72,9 @@ public static class HiroiCli
         var routes = await ReadRoutesAsync(configure);
         if (emit is null)
         {
-            foreach (var route in routes.OrderBy(r => r.Pattern, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal))
+            foreach (var route in routes.OrderBy(r => r.Route, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal))
             {
-                await output.WriteLineAsync($"{string.Join(",", route.Methods),-7} {route.Pattern} {route.Name}");
+                await output.WriteLineAsync($"{string.Join(",", route.Methods),-7} /{route.Route} {route.Name}");
             }
 
             return 0;
