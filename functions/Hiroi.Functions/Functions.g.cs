@@ -9,6 +9,7 @@
 using Hiroi.Functions.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -523,19 +524,19 @@ public sealed class HttpFunctions(HiroiHttp http)
 public static class WorkflowFunctions
 {
     [Function("AgentReply")]
-    public static Task<string> AgentReply([OrchestrationTrigger] Microsoft.DurableTask.TaskOrchestrationContext context, global::Hiroi.Shared.Agents.AgentTurnRequest input) =>
+    public static Task<string> AgentReply([OrchestrationTrigger] TaskOrchestrationContext context, global::Hiroi.Shared.Agents.AgentTurnRequest input) =>
         new global::Hiroi.Durable.Agents.AgentReplyOrchestration().RunAsync(context, input);
 
     [Function("CampaignOrchestration")]
-    public static Task<string> CampaignOrchestration([OrchestrationTrigger] Microsoft.DurableTask.TaskOrchestrationContext context, global::Hiroi.Durable.Campaigns.CampaignRun input) =>
+    public static Task<string> CampaignOrchestration([OrchestrationTrigger] TaskOrchestrationContext context, global::Hiroi.Durable.Campaigns.CampaignRun input) =>
         new global::Hiroi.Durable.Campaigns.CampaignOrchestration().RunAsync(context, input);
 
     [Function("OrgPurge")]
-    public static Task<string> OrgPurge([OrchestrationTrigger] Microsoft.DurableTask.TaskOrchestrationContext context, global::Hiroi.Durable.Retention.PurgeRun input) =>
+    public static Task<string> OrgPurge([OrchestrationTrigger] TaskOrchestrationContext context, global::Hiroi.Durable.Retention.PurgeRun input) =>
         new global::Hiroi.Durable.Retention.OrgPurgeOrchestration().RunAsync(context, input);
 
     [Function("RetentionSweep")]
-    public static Task<int> RetentionSweep([OrchestrationTrigger] Microsoft.DurableTask.TaskOrchestrationContext context, global::Hiroi.Durable.Retention.SweepRun input) =>
+    public static Task<int> RetentionSweep([OrchestrationTrigger] TaskOrchestrationContext context, global::Hiroi.Durable.Retention.SweepRun input) =>
         new global::Hiroi.Durable.Retention.RetentionOrchestration().RunAsync(context, input);
 
     [Function("AgentTurn")]

@@ -33,6 +33,17 @@ public sealed record HttpRoute(string Name, IReadOnlyList<string> Methods, strin
 /// </summary>
 public static partial class FunctionsSource
 {
+    private static readonly Dictionary<Type, string> Keywords = new()
+    {
+        [typeof(bool)] = "bool",
+        [typeof(int)] = "int",
+        [typeof(long)] = "long",
+        [typeof(double)] = "double",
+        [typeof(decimal)] = "decimal",
+        [typeof(string)] = "string",
+        [typeof(object)] = "object",
+    };
+
     /// <summary>Where the generated file lives, from the repository root.</summary>
     public const string DefaultPath = "functions/Hiroi.Functions/Functions.g.cs";
 
@@ -58,6 +69,7 @@ public static partial class FunctionsSource
             using Hiroi.Functions.Hosting;
             using Microsoft.AspNetCore.Http;
             using Microsoft.Azure.Functions.Worker;
+            using Microsoft.DurableTask;
             using Microsoft.DurableTask.Client;
             using Microsoft.Extensions.DependencyInjection;
 
@@ -103,7 +115,7 @@ public static partial class FunctionsSource
             var (input, output) = TaskTypes(type, typeof(TaskOrchestrator<,>), typeof(TaskOrchestrationContext));
             source.Append(CultureInfo.InvariantCulture, $"""
                     [Function({Literal(name)})]
-                    public static Task<{output}> {name}([OrchestrationTrigger] Microsoft.DurableTask.TaskOrchestrationContext context, {input} input) =>
+                    public static Task<{output}> {name}([OrchestrationTrigger] TaskOrchestrationContext context, {input} input) =>
                         new {TypeName(type)}().RunAsync(context, input);
 
                 """);
@@ -178,20 +190,15 @@ public static partial class FunctionsSource
             return TypeName(underlying) + "?";
         }
 
-        var name = Type.GetTypeCode(type) switch
-        {
-            TypeCode.Boolean => "bool",
-            TypeCode.Int32 => "int",
-            TypeCode.Int64 => "long",
-            TypeCode.Double => "double",
-            TypeCode.String => "string",
-            _ when type == typeof(object) => "object",
-            _ when type.IsGenericType => "global::" + type.GetGenericTypeDefinition().FullName![..type.GetGenericTypeDefinition().FullName!.IndexOf('`', StringComparison.Ordinal)].Replace('+', '.')
-                + "<" + string.Join(", ", type.GetGenericArguments().Select((a, i) => TypeName(a, nullability?.GenericTypeArguments[i]))) + ">",
-            _ => "global::" + type.FullName!.Replace('+', '.'),
-        };
+        var name = Keywords.TryGetValue(type, out var keyword) ? keyword
+            : type.IsGenericType ? Qualified(type.GetGenericTypeDefinition())
+                + "<" + string.Join(", ", type.GetGenericArguments().Select((a, i) => TypeName(a, nullability?.GenericTypeArguments[i]))) + ">"
+            : Qualified(type);
         return nullability is { ReadState: NullabilityState.Nullable } && !type.IsValueType ? name + "?" : name;
     }
+
+    private static string Qualified(Type type) =>
+        "global::" + (type.FullName ?? throw new InvalidOperationException($"{type.Name} has no full name.")).Split('`')[0].Replace('+', '.');
 
     private static string Identifier(string name) =>
         IdentifierPattern().IsMatch(name)
