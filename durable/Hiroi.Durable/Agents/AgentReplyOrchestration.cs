@@ -14,10 +14,10 @@ namespace Hiroi.Durable.Agents;
 /// per message (its id derives from the message), one activity that is safe to run twice (the turn row is keyed by the
 /// message), retried on transient faults.
 /// </summary>
-public static class AgentReplyOrchestration
+[DurableTask(AgentReplyOrchestration.Name)]
+public sealed class AgentReplyOrchestration : TaskOrchestrator<AgentTurnRequest, string>
 {
     public const string Name = "AgentReply";
-    public const string TurnActivity = "AgentTurn";
 
     public static readonly TaskOptions TurnRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
         maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(2), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30)));
@@ -25,15 +25,18 @@ public static class AgentReplyOrchestration
     public static string InstanceId(OrgId org, string messageKey) =>
         "agent-reply-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(org.Value + "\n" + messageKey)).AsSpan(0, 16));
 
-    public static Task<string> RunAsync(TaskOrchestrationContext context, AgentTurnRequest request)
+    public override Task<string> RunAsync(TaskOrchestrationContext context, AgentTurnRequest input)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.CallActivityAsync<string>(TurnActivity, request, TurnRetry);
+        return context.CallActivityAsync<string>(AgentTurnActivity.Name, input, TurnRetry);
     }
 }
 
-/// <summary>The self-host's registration of <see cref="AgentReplyOrchestration.TurnActivity"/>.</summary>
+/// <summary>The agent's turn: safe to run twice, as the turn row is keyed by the message.</summary>
+[DurableTask(AgentTurnActivity.Name)]
 public sealed class AgentTurnActivity(SmsAgentReply runner) : TaskActivity<AgentTurnRequest, string>
 {
+    public const string Name = "AgentTurn";
+
     public override Task<string> RunAsync(TaskActivityContext context, AgentTurnRequest input) => runner.RunAsync(input, CancellationToken.None);
 }

@@ -9,7 +9,11 @@ namespace Hiroi.Durable.Campaigns;
 #pragma warning disable CA2007
 
 /// <summary>The input of a campaign's orchestration: whose campaign (ids only: orchestration history holds nothing personal).</summary>
-public sealed record CampaignRun(string Org, string CampaignId);
+public sealed record CampaignRun(string Org, string CampaignId)
+{
+    /// <summary>The org the run names; an activity given anything else fails rather than guess.</summary>
+    public OrgId OrgOrThrow() => OrgId.TryParse(Org, out var org) ? org : throw new ArgumentException("Not an org id.", nameof(Org));
+}
 
 /// <summary>
 /// One orchestration per campaign, with a deterministic instance id, looping over <see cref="CampaignStep"/> as an
@@ -18,7 +22,8 @@ public sealed record CampaignRun(string Org, string CampaignId);
 /// <see cref="StepsPerGeneration"/> steps it continues as new, so its history stays small. Deterministic: time comes from
 /// the context, I/O only from activities, logs from the replay-safe logger.
 /// </summary>
-public static class CampaignOrchestration
+[DurableTask(CampaignOrchestration.Name)]
+public sealed class CampaignOrchestration : TaskOrchestrator<CampaignRun, string>
 {
     public const string Name = "CampaignOrchestration";
     public const string WakeEvent = "wake";
@@ -36,22 +41,22 @@ public static class CampaignOrchestration
 
     public static string InstanceId(OrgId org, string campaignId) => $"campaign-{org.Value}-{campaignId}";
 
-    public static async Task<string> RunAsync(TaskOrchestrationContext context, CampaignRun run)
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, CampaignRun input)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(input);
         var logger = context.CreateReplaySafeLogger(Name);
         for (var step = 0; step < StepsPerGeneration; step++)
         {
             StepOutcome outcome;
             try
             {
-                outcome = await context.CallActivityAsync<StepOutcome>(CampaignActivities.Step, run, StepRetry);
+                outcome = await context.CallActivityAsync<StepOutcome>(CampaignStepActivity.Name, input, StepRetry);
             }
             catch (TaskFailedException e)
             {
-                logger.LogWarning("A step of campaign {CampaignId} kept failing ({ErrorType}); the campaign is marked failed", run.CampaignId, e.FailureDetails.ErrorType);
-                await context.CallActivityAsync(CampaignActivities.Fail, run);
+                logger.LogWarning("A step of campaign {CampaignId} kept failing ({ErrorType}); the campaign is marked failed", input.CampaignId, e.FailureDetails.ErrorType);
+                await context.CallActivityAsync(CampaignFailActivity.Name, input);
                 return CampaignStates.Failed;
             }
 
@@ -70,7 +75,7 @@ public static class CampaignOrchestration
         }
 
         // Events that arrived meanwhile (a command's wake) carry over to the next generation.
-        context.ContinueAsNew(run, preserveUnprocessedEvents: true);
+        context.ContinueAsNew(input, preserveUnprocessedEvents: true);
         return "continued";
     }
 

@@ -1,50 +1,47 @@
-using Hiroi.Durable.Campaigns;
 using Hiroi.Shared.Tenancy;
 using Microsoft.DurableTask;
 
 namespace Hiroi.Durable.Retention;
 
-/// <summary>The retention orchestrations' activities, each one line over the sweep and purge steps.</summary>
-public sealed class RetentionActivities(RetentionSweep sweep, OrgPurge purge)
+/// <summary>A page of org ids for the day's sweep, after the one given.</summary>
+[DurableTask(RetentionListOrgsActivity.Name)]
+public sealed class RetentionListOrgsActivity(RetentionSweep sweep) : TaskActivity<string?, OrgPage>
 {
-    public const string ListOrgs = "RetentionListOrgs";
-    public const string SweepBatch = "RetentionSweepBatch";
-    public const string DeleteExpiredClaims = "RetentionDeleteExpiredClaims";
-    public const string PurgeStep = "OrgPurgeStep";
+    public const string Name = "RetentionListOrgs";
 
-    public Task<OrgPage> ListOrgsAsync(string? after, CancellationToken cancellationToken) =>
-        sweep.OrgsAsync(after, RetentionOrchestration.OrgsPerPage, cancellationToken);
+    public override Task<OrgPage> RunAsync(TaskActivityContext context, string? input) =>
+        sweep.OrgsAsync(input, RetentionOrchestration.OrgsPerPage, CancellationToken.None);
+}
 
-    public Task<SweepBatchResult> SweepBatchAsync(SweepBatch batch, CancellationToken cancellationToken) => sweep.SweepBatchAsync(batch, cancellationToken);
+/// <summary>One batch of one kind of an org's expired data.</summary>
+[DurableTask(RetentionSweepBatchActivity.Name)]
+public sealed class RetentionSweepBatchActivity(RetentionSweep sweep) : TaskActivity<SweepBatch, SweepBatchResult>
+{
+    public const string Name = "RetentionSweepBatch";
 
-    public Task<int> DeleteExpiredClaimsAsync(CancellationToken cancellationToken) => sweep.DeleteExpiredClaimsAsync(cancellationToken);
+    public override Task<SweepBatchResult> RunAsync(TaskActivityContext context, SweepBatch input) => sweep.SweepBatchAsync(input, CancellationToken.None);
+}
 
-    public Task<StepOutcome> PurgeStepAsync(PurgeRun run, CancellationToken cancellationToken)
+/// <summary>One batch of the platform's expired event claims.</summary>
+[DurableTask(RetentionDeleteExpiredClaimsActivity.Name)]
+public sealed class RetentionDeleteExpiredClaimsActivity(RetentionSweep sweep) : TaskActivity<object?, int>
+{
+    public const string Name = "RetentionDeleteExpiredClaims";
+
+    public override Task<int> RunAsync(TaskActivityContext context, object? input) => sweep.DeleteExpiredClaimsAsync(CancellationToken.None);
+}
+
+/// <summary>One step of a deleted org's purge (<see cref="OrgPurge"/>).</summary>
+[DurableTask(OrgPurgeStepActivity.Name)]
+public sealed class OrgPurgeStepActivity(OrgPurge purge) : TaskActivity<PurgeRun, StepOutcome>
+{
+    public const string Name = "OrgPurgeStep";
+
+    public override Task<StepOutcome> RunAsync(TaskActivityContext context, PurgeRun input)
     {
-        ArgumentNullException.ThrowIfNull(run);
-        return OrgId.TryParse(run.Org, out var org)
-            ? purge.StepAsync(org, cancellationToken)
-            : Task.FromResult<StepOutcome>(StepOutcome.Stop("not an org"));
+        ArgumentNullException.ThrowIfNull(input);
+        return OrgId.TryParse(input.Org, out var org)
+            ? purge.StepAsync(org, CancellationToken.None)
+            : Task.FromResult(StepOutcome.Stop("not an org"));
     }
-}
-
-/// <summary>The self-host's registrations of the retention activities (the Functions app has its own one-line adapters).</summary>
-public sealed class RetentionListOrgsActivity(RetentionActivities activities) : TaskActivity<string?, OrgPage>
-{
-    public override Task<OrgPage> RunAsync(TaskActivityContext context, string? input) => activities.ListOrgsAsync(input, CancellationToken.None);
-}
-
-public sealed class RetentionSweepBatchActivity(RetentionActivities activities) : TaskActivity<SweepBatch, SweepBatchResult>
-{
-    public override Task<SweepBatchResult> RunAsync(TaskActivityContext context, SweepBatch input) => activities.SweepBatchAsync(input, CancellationToken.None);
-}
-
-public sealed class RetentionDeleteExpiredClaimsActivity(RetentionActivities activities) : TaskActivity<object?, int>
-{
-    public override Task<int> RunAsync(TaskActivityContext context, object? input) => activities.DeleteExpiredClaimsAsync(CancellationToken.None);
-}
-
-public sealed class OrgPurgeStepActivity(RetentionActivities activities) : TaskActivity<PurgeRun, StepOutcome>
-{
-    public override Task<StepOutcome> RunAsync(TaskActivityContext context, PurgeRun input) => activities.PurgeStepAsync(input, CancellationToken.None);
 }

@@ -25,7 +25,8 @@ public sealed record SweepRun(string Day, string? After = null, int Failed = 0);
 /// DurableTask.AzureStorage) writes a sub-orchestration's creation event to the history table without its fields, and
 /// the parent then never replays again. Activities behave the same on both engines.
 /// </remarks>
-public static class RetentionOrchestration
+[DurableTask(RetentionOrchestration.Name)]
+public sealed class RetentionOrchestration : TaskOrchestrator<SweepRun, int>
 {
     public const string Name = "RetentionSweep";
     public const int OrgsPerPage = 20;
@@ -41,26 +42,26 @@ public static class RetentionOrchestration
     public static string Day(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <returns>How many orgs could not be swept.</returns>
-    public static async Task<int> RunAsync(TaskOrchestrationContext context, SweepRun run)
+    public override async Task<int> RunAsync(TaskOrchestrationContext context, SweepRun input)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(run);
-        var page = await context.CallActivityAsync<OrgPage>(RetentionActivities.ListOrgs, run.After, ActivityRetry);
+        ArgumentNullException.ThrowIfNull(input);
+        var page = await context.CallActivityAsync<OrgPage>(RetentionListOrgsActivity.Name, input.After, ActivityRetry);
         var swept = await Task.WhenAll(page.Orgs.Select(org => SweepOrgAsync(context, org)));
-        var failed = run.Failed + swept.Count(ok => !ok);
+        var failed = input.Failed + swept.Count(ok => !ok);
         if (page.Next is not null)
         {
-            context.ContinueAsNew(run with { After = page.Next, Failed = failed });
+            context.ContinueAsNew(input with { After = page.Next, Failed = failed });
             return failed;
         }
 
-        while (await context.CallActivityAsync<int>(RetentionActivities.DeleteExpiredClaims, null, ActivityRetry) == RetentionSweep.BatchSize)
+        while (await context.CallActivityAsync<int>(RetentionDeleteExpiredClaimsActivity.Name, null, ActivityRetry) == RetentionSweep.BatchSize)
         {
         }
 
         if (failed > 0)
         {
-            context.CreateReplaySafeLogger(Name).LogWarning("Retention sweep {Day}: {Failed} orgs could not be swept; the next run tries again", run.Day, failed);
+            context.CreateReplaySafeLogger(Name).LogWarning("Retention sweep {Day}: {Failed} orgs could not be swept; the next run tries again", input.Day, failed);
         }
 
         return failed;
@@ -73,7 +74,7 @@ public static class RetentionOrchestration
         {
             foreach (var kind in RetentionSweep.KindNames)
             {
-                while ((await context.CallActivityAsync<SweepBatchResult>(RetentionActivities.SweepBatch, new SweepBatch(org, kind), ActivityRetry)).More)
+                while ((await context.CallActivityAsync<SweepBatchResult>(RetentionSweepBatchActivity.Name, new SweepBatch(org, kind), ActivityRetry)).More)
                 {
                 }
             }
@@ -95,20 +96,21 @@ public sealed record PurgeRun(string Org);
 /// delay has passed. Started by the deletion request, and again by the retention timer for any org still pending (a
 /// deterministic instance id makes that a no-op while one runs).
 /// </summary>
-public static class OrgPurgeOrchestration
+[DurableTask(OrgPurgeOrchestration.Name)]
+public sealed class OrgPurgeOrchestration : TaskOrchestrator<PurgeRun, string>
 {
     public const string Name = "OrgPurge";
     public const int StepsPerGeneration = 50;
 
     public static string InstanceId(OrgId org) => "org-purge-" + org.Value;
 
-    public static async Task<string> RunAsync(TaskOrchestrationContext context, PurgeRun run)
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, PurgeRun input)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(input);
         for (var step = 0; step < StepsPerGeneration; step++)
         {
-            var outcome = await context.CallActivityAsync<StepOutcome>(RetentionActivities.PurgeStep, run, RetentionOrchestration.ActivityRetry);
+            var outcome = await context.CallActivityAsync<StepOutcome>(OrgPurgeStepActivity.Name, input, RetentionOrchestration.ActivityRetry);
             switch (outcome)
             {
                 case { Kind: StepKind.DeferUntil, At: { } at }:
@@ -119,7 +121,7 @@ public static class OrgPurgeOrchestration
             }
         }
 
-        context.ContinueAsNew(run);
+        context.ContinueAsNew(input);
         return "continued";
     }
 }

@@ -17,22 +17,22 @@ public sealed record CallDeadline(string Org, string CallId, DateTimeOffset Ends
 /// goodbye (checked on every callback too, but a silent line sends none), and if the call is still up after the grace
 /// period, it is hung up. Callbacks, not this timer, normally end a call; the timer is what a silent line cannot outlive.
 /// </summary>
-public static class CallDeadlineOrchestration
+[DurableTask(CallDeadlineOrchestration.Name)]
+public sealed class CallDeadlineOrchestration : TaskOrchestrator<CallDeadline, string>
 {
     public const string Name = "CallDeadline";
-    public const string ReachedActivity = "CallDeadlineReached";
 
     public static string InstanceId(OrgId org, string callId) =>
         "call-deadline-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(org.Value + "\n" + callId)).AsSpan(0, 16));
 
-    public static async Task<string> RunAsync(TaskOrchestrationContext context, CallDeadline deadline)
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, CallDeadline input)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(deadline);
-        await context.CreateTimer(deadline.EndsAt.UtcDateTime, CancellationToken.None);
-        await context.CallActivityAsync(ReachedActivity, new CallDeadlineReached(deadline.Org, deadline.CallId, HardStop: false));
-        await context.CreateTimer(deadline.EndsAt.AddSeconds(deadline.GraceSeconds).UtcDateTime, CancellationToken.None);
-        await context.CallActivityAsync(ReachedActivity, new CallDeadlineReached(deadline.Org, deadline.CallId, HardStop: true));
+        ArgumentNullException.ThrowIfNull(input);
+        await context.CreateTimer(input.EndsAt.UtcDateTime, CancellationToken.None);
+        await context.CallActivityAsync(CallDeadlineActivity.Name, new CallDeadlineReached(input.Org, input.CallId, HardStop: false));
+        await context.CreateTimer(input.EndsAt.AddSeconds(input.GraceSeconds).UtcDateTime, CancellationToken.None);
+        await context.CallActivityAsync(CallDeadlineActivity.Name, new CallDeadlineReached(input.Org, input.CallId, HardStop: true));
         return "done";
     }
 }
@@ -40,22 +40,19 @@ public static class CallDeadlineOrchestration
 public sealed record CallDeadlineReached(string Org, string CallId, bool HardStop);
 
 /// <summary>The deadline's one step: the call decides (goodbye, or hang up after the grace) from its own row.</summary>
-public sealed class CallDeadlineActivities(VoiceCalls voice)
+[DurableTask(CallDeadlineActivity.Name)]
+public sealed class CallDeadlineActivity(VoiceCalls voice) : TaskActivity<CallDeadlineReached, bool>
 {
-    public async Task<bool> ReachedAsync(CallDeadlineReached input, CancellationToken cancellationToken)
+    public const string Name = "CallDeadlineReached";
+
+    public override async Task<bool> RunAsync(TaskActivityContext context, CallDeadlineReached input)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (OrgId.TryParse(input.Org, out var org))
         {
-            await voice.DecideAsync(org, input.CallId, new VoiceEvent.Deadline(input.HardStop), cancellationToken).ConfigureAwait(false);
+            await voice.DecideAsync(org, input.CallId, new VoiceEvent.Deadline(input.HardStop), CancellationToken.None).ConfigureAwait(false);
         }
 
         return true;
     }
-}
-
-/// <summary>The self-host's registration of <see cref="CallDeadlineOrchestration.ReachedActivity"/>.</summary>
-public sealed class CallDeadlineActivity(CallDeadlineActivities activities) : TaskActivity<CallDeadlineReached, bool>
-{
-    public override Task<bool> RunAsync(TaskActivityContext context, CallDeadlineReached input) => activities.ReachedAsync(input, CancellationToken.None);
 }

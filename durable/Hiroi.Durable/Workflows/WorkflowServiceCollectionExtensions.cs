@@ -12,7 +12,7 @@ namespace Hiroi.Durable.Workflows;
 public static class WorkflowServiceCollectionExtensions
 {
     /// <summary>
-    /// The workflows' steps and activities, campaign commands, and the starter that schedules and wakes orchestrations.
+    /// The workflows' steps, campaign commands, and the starter that schedules and wakes orchestrations.
     /// Both hosts run them on Durable Task; each adds its engine and the <see cref="IDurableClientSource"/> the starter
     /// calls through.
     /// </summary>
@@ -23,12 +23,9 @@ public static class WorkflowServiceCollectionExtensions
         services.AddSingleton<CampaignStep>();
         services.AddSingleton<CampaignCommands>();
         services.AddSingleton<ICampaignDriver, DurableCampaignDriver>();
-        services.AddSingleton<CampaignActivities>();
         services.AddSingleton<RetentionSweep>();
         services.AddSingleton<OrgPurge>();
-        services.AddSingleton<RetentionActivities>();
         services.AddSingleton<IAgentReplies, DurableAgentReplies>();
-        services.AddSingleton<CallDeadlineActivities>();
         services.AddSingleton<IVoiceDeadlines, DurableVoiceDeadlines>();
         return services;
     }

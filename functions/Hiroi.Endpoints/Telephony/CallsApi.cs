@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Problems;
 using Hiroi.Shared.Telephony;
+using Hiroi.Shared.Voice;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,12 +10,23 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Hiroi.Endpoints.Telephony;
 
+/// <param name="AgentId">The agent that talked on the call, if any; <paramref name="VoiceOutcome"/> what became of that conversation.</param>
+/// <param name="Transcript">The conversation, line by line (only on a single call's read).</param>
 public sealed record CallResponse(
     string Id, string Direction, string? CustomerNumber, string? OurNumber, string State, bool CallerOptedOut,
-    DateTimeOffset StartedAt, DateTimeOffset? ConnectedAt, DateTimeOffset? EndedAt, string? EndReason, string? RecordingState)
+    DateTimeOffset StartedAt, DateTimeOffset? ConnectedAt, DateTimeOffset? EndedAt, string? EndReason, string? RecordingState,
+    string? AgentId, string? VoiceOutcome, IReadOnlyList<TranscriptLine>? Transcript = null)
 {
     public static CallResponse From(CallEntity c) =>
-        new(c.RowKey, c.Direction, c.CustomerNumber, c.OurNumber, c.State, c.CallerOptedOut, c.StartedAt, c.ConnectedAt, c.EndedAt, c.EndReason, c.RecordingState);
+        new(c.RowKey, c.Direction, c.CustomerNumber, c.OurNumber, c.State, c.CallerOptedOut, c.StartedAt, c.ConnectedAt, c.EndedAt, c.EndReason, c.RecordingState,
+            c.AgentId, c.VoiceOutcome ?? c.Refused);
+}
+
+/// <summary>A line of a call's conversation: who said it, how (speech with its confidence, or keys), and whether the caller heard it.</summary>
+public sealed record TranscriptLine(int Turn, string Role, string Text, string? Via, double? Confidence, IReadOnlyList<string>? Tools, bool Spoken, DateTimeOffset At)
+{
+    public static TranscriptLine From(CallTranscriptEntity l) =>
+        new(l.Turn, l.Role, l.Text, l.Via, l.Confidence, l.Tools?.Split(','), l.Spoken, l.At);
 }
 
 public static class CallsApi
@@ -36,8 +48,16 @@ public static class CallsApi
         return TypedResults.Ok(list.OrderByDescending(c => c.StartedAt).ToArray());
     }
 
-    public static async Task<Results<Ok<CallResponse>, ProblemHttpResult>> GetAsync(string callId, ClaimsPrincipal user, CallRepository calls, CancellationToken cancellationToken) =>
-        await calls.FindAsync(user.ToCaller().OrgId, callId, cancellationToken) is { } call
-            ? TypedResults.Ok(CallResponse.From(call))
-            : OrgProblems.NotFound("call");
+    public static async Task<Results<Ok<CallResponse>, ProblemHttpResult>> GetAsync(
+        string callId, ClaimsPrincipal user, CallRepository calls, CallTranscriptRepository transcripts, CancellationToken cancellationToken)
+    {
+        var org = user.ToCaller().OrgId;
+        if (await calls.FindAsync(org, callId, cancellationToken) is not { } call)
+        {
+            return OrgProblems.NotFound("call");
+        }
+
+        var lines = await transcripts.OfCallAsync(org, call.RowKey, cancellationToken).Select(TranscriptLine.From).ToListAsync(cancellationToken);
+        return TypedResults.Ok(CallResponse.From(call) with { Transcript = lines });
+    }
 }

@@ -28,6 +28,7 @@ public static class AcsSimulatorApi
         services.AddSingleton<SimulatorStore>();
         services.AddSingleton<SimulatorSigningKey>();
         services.AddSingleton<SimulatorOutbox>();
+        services.AddSingleton<SimulatedCalls>();
         services.AddHostedService(sp => sp.GetRequiredService<SimulatorOutbox>());
         services.AddHttpClient(SimulatorOutbox.HttpClientName);
         return services;
@@ -43,6 +44,10 @@ public static class AcsSimulatorApi
         acs.MapPost("/calling/callConnections:answer", AnswerAsync);
         acs.MapPost("/calling/callConnections:reject", () => TypedResults.NoContent());
         acs.MapPost("/calling/callConnections/{id}:terminate", TerminateAsync);
+        acs.MapPost("/calling/callConnections/{id}:recognize", RecognizeAsync);
+        acs.MapPost("/calling/callConnections/{id}:play", PlayAsync);
+        acs.MapPost("/calling/callConnections/{id}:cancelAllMediaOperations", CancelAllAsync);
+        acs.MapPost("/calling/callConnections/{id}:transferToParticipant", TransferAsync);
         acs.MapPost("/calling/recordings", StartRecordingAsync);
         acs.MapGet("/recordings/{documentId}/content", DownloadAsync);
         acs.MapDelete("/recordings/{documentId}", DeleteAsync);
@@ -58,6 +63,7 @@ public static class AcsSimulatorApi
         open.MapPost("/simulate/incoming-call", SimulateIncomingCall);
         open.MapGet("/simulate/sent-sms", async (SimulatorStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync("sms", ct)));
         open.MapGet("/simulate/sent-email", async (SimulatorStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync("email", ct)));
+        open.MapSimulatedCaller();
         return app;
     }
 
@@ -94,11 +100,11 @@ public static class AcsSimulatorApi
                 () => new SimulatedRecord { From = from, To = to, Tag = tag, MessageId = "Outgoing_" + Guid.NewGuid().ToString("N") }, ct);
             if (isNew)
             {
-                outbox.PostEvent(() => GridEvent("Microsoft.Communication.SMSDeliveryReportReceived", "/phonenumber/" + from.TrimStart('+'), new
+                await outbox.PostEventAsync(GridEvent("Microsoft.Communication.SMSDeliveryReportReceived", "/phonenumber/" + from.TrimStart('+'), new
                 {
                     messageId = record.MessageId, from, to, deliveryStatus = "Delivered", deliveryStatusDetails = "No error.",
                     receivedTimestamp = DateTimeOffset.UtcNow, deliveryAttempts = new[] { new { timestamp = DateTimeOffset.UtcNow, segmentsSucceeded = 1, segmentsFailed = 0 } }, tag,
-                }));
+                }), cancellationToken: ct);
             }
 
             results.Add(new { to, messageId = record.MessageId, httpStatusCode = 202, repeatabilityResult = "accepted", successful = true });
@@ -135,7 +141,7 @@ public static class AcsSimulatorApi
         {
             From = root.GetProperty("sourceCallerIdNumber").GetProperty("value").GetString(), To = to,
             CallbackUri = root.GetProperty("callbackUri").GetString(), CallConnectionId = "sim-conn-" + Guid.NewGuid().ToString("N"),
-            ServerCallId = "sim-srv-" + Guid.NewGuid().ToString("N"), State = "connecting",
+            ServerCallId = "sim-srv-" + Guid.NewGuid().ToString("N"), State = "connecting", Conversational = root.TryGetProperty("callIntelligenceOptions", out _),
         }, ct);
         if (isNew)
         {
@@ -162,31 +168,108 @@ public static class AcsSimulatorApi
         {
             PartitionKey = "call", RowKey = ringing.RowKey, From = ringing.From, To = ringing.To, CallbackUri = ringing.CallbackUri,
             CallConnectionId = ringing.CallConnectionId, ServerCallId = ringing.ServerCallId, Requests = 1,
+            Conversational = body.RootElement.TryGetProperty("callIntelligenceOptions", out _), SpeakingMillisecondsPerCharacter = ringing.SpeakingMillisecondsPerCharacter,
         };
         await ConnectAsync(call, store, outbox, options.Value, ct);
         return TypedResults.Ok(new { callConnectionId = call.CallConnectionId, serverCallId = call.ServerCallId, correlationId = call.RowKey });
     }
 
-    /// <summary>The call connects after a moment and hangs up by itself after the configured duration.</summary>
+    /// <summary>
+    /// The call connects after a moment. A call answered with speech (an agent talks on it) lasts until someone hangs
+    /// up; any other hangs up by itself after the configured duration.
+    /// </summary>
     private static async Task ConnectAsync(SimulatedRecord call, SimulatorStore store, SimulatorOutbox outbox, AcsSimulatorOptions options, CancellationToken ct)
     {
         call.State = "connected";
         await store.SaveAsync(call, ct);
         var callback = new Uri(call.CallbackUri!);
-        outbox.PostCallback(callback, () => CallEvent("CallConnected", call));
-        outbox.PostCallback(callback, () => CallEvent("CallDisconnected", call), options.EventDelayMilliseconds + options.CallDurationMilliseconds);
+        await outbox.PostCallbackAsync(callback, CallEvent("CallConnected", call), cancellationToken: ct);
+        if (!call.Conversational)
+        {
+            await outbox.PostCallbackAsync(callback, CallEvent("CallDisconnected", call), options.EventDelayMilliseconds + options.CallDurationMilliseconds, ct);
+        }
     }
 
-    private static async Task<IResult> TerminateAsync(string id, SimulatorStore store, SimulatorOutbox outbox, CancellationToken ct)
+    private static async Task<IResult> TerminateAsync(string id, SimulatorStore store, SimulatedCalls calls, SimulatorOutbox outbox, CancellationToken ct)
     {
-        var call = (await store.ListAsync("call", ct)).FirstOrDefault(c => c.CallConnectionId == id);
+        var call = await CallAsync(id, store, ct);
         if (call is null)
         {
             return TypedResults.NotFound();
         }
 
-        outbox.PostCallback(new Uri(call.CallbackUri!), () => CallEvent("CallDisconnected", call));
+        if (call.Conversational)
+        {
+            await calls.EndAsync(call.RowKey, "ended", ct);
+        }
+        else
+        {
+            await outbox.PostCallbackAsync(new Uri(call.CallbackUri!), CallEvent("CallDisconnected", call), cancellationToken: ct);
+        }
+
         return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> RecognizeAsync(string id, HttpRequest request, SimulatorStore store, SimulatedCalls calls, CancellationToken ct)
+    {
+        using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+        var root = body.RootElement;
+        var options = root.GetProperty("recognizeOptions");
+        options.GetProperty("targetParticipant"); // required, as ACS requires it
+        var operation = new SimulatedOperation
+        {
+            Kind = "recognize", Context = Text(root, "operationContext"), Prompts = Prompts(root, "playPrompts", "playPrompt"),
+            InterruptPrompt = options.TryGetProperty("interruptPrompt", out var interrupt) && interrupt.GetBoolean(),
+        };
+        return await MediaAsync(id, operation, root, store, calls, ct);
+    }
+
+    private static async Task<IResult> PlayAsync(string id, HttpRequest request, SimulatorStore store, SimulatedCalls calls, CancellationToken ct)
+    {
+        using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+        var root = body.RootElement;
+        var operation = new SimulatedOperation { Kind = "play", Context = Text(root, "operationContext"), Prompts = Prompts(root, "playSources", null) };
+        return await MediaAsync(id, operation, root, store, calls, ct);
+    }
+
+    /// <summary>Queues a media operation, as ACS answers it: 202, or 404 for a call that is not up.</summary>
+    private static async Task<IResult> MediaAsync(string id, SimulatedOperation operation, JsonElement root, SimulatorStore store, SimulatedCalls calls, CancellationToken ct)
+    {
+        var interrupt = root.TryGetProperty("interruptCallMediaOperation", out var i) && i.GetBoolean();
+        return await CallAsync(id, store, ct) is { } call && await calls.EnqueueAsync(call.RowKey, operation, interrupt, ct)
+            ? TypedResults.Accepted((string?)null)
+            : TypedResults.Problem(statusCode: 404, title: "Not found", detail: "The call is not connected.");
+    }
+
+    private static async Task<IResult> CancelAllAsync(string id, SimulatorStore store, SimulatedCalls calls, CancellationToken ct) =>
+        await CallAsync(id, store, ct) is { } call && await calls.CancelAllAsync(call.RowKey, ct)
+            ? TypedResults.Accepted((string?)null)
+            : TypedResults.Problem(statusCode: 404, title: "Not found", detail: "The call is not connected.");
+
+    private static async Task<IResult> TransferAsync(
+        string id, HttpRequest request, SimulatorStore store, SimulatedCalls calls, IOptions<AcsSimulatorOptions> options, CancellationToken ct)
+    {
+        using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+        var root = body.RootElement;
+        var target = root.GetProperty("targetParticipant").GetProperty("phoneNumber").GetProperty("value").GetString()!;
+        var context = Text(root, "operationContext");
+        return await CallAsync(id, store, ct) is { } call && await calls.TransferAsync(call.RowKey, target, context, !options.Value.UnreachableNumbers.Contains(target), ct)
+            ? TypedResults.Accepted((string?)null, new { operationContext = context })
+            : TypedResults.Problem(statusCode: 404, title: "Not found", detail: "The call is not connected.");
+    }
+
+    /// <summary>A call by ACS's call connection id.</summary>
+    private static async Task<SimulatedRecord?> CallAsync(string connectionId, SimulatorStore store, CancellationToken ct) =>
+        (await store.ListAsync("call", ct)).FirstOrDefault(c => c.CallConnectionId == connectionId);
+
+    private static string? Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    /// <summary>The text of each play source (<paramref name="listName"/>, or the single <paramref name="singleName"/>).</summary>
+    private static List<string> Prompts(JsonElement root, string listName, string? singleName)
+    {
+        var sources = root.TryGetProperty(listName, out var list) && list.ValueKind == JsonValueKind.Array ? list.EnumerateArray().ToList()
+            : singleName is not null && root.TryGetProperty(singleName, out var one) ? [one] : [];
+        return [.. sources.Select(source => source.GetProperty("text").GetProperty("text").GetString() ?? string.Empty)];
     }
 
     private static async Task<IResult> StartRecordingAsync(HttpRequest request, SimulatorStore store, SimulatorOutbox outbox, CancellationToken ct)
@@ -196,7 +279,7 @@ public static class AcsSimulatorApi
         var documentId = "simdoc" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         await store.SaveAsync(new SimulatedRecord { PartitionKey = "recording", RowKey = documentId, ServerCallId = serverCallId, State = "stored" }, ct);
         var origin = $"{request.Scheme}://{request.Host}";
-        outbox.PostEvent(() => GridEvent("Microsoft.Communication.RecordingFileStatusUpdated", $"/recording/call/sim/serverCallId/{serverCallId}/recordingId/{documentId}", new
+        await outbox.PostEventAsync(GridEvent("Microsoft.Communication.RecordingFileStatusUpdated", $"/recording/call/sim/serverCallId/{serverCallId}/recordingId/{documentId}", new
         {
             recordingStorageInfo = new
             {
@@ -206,7 +289,7 @@ public static class AcsSimulatorApi
                 },
             },
             recordingStartTime = DateTimeOffset.UtcNow, recordingDurationMs = 3000, sessionEndReason = "CallEnded",
-        }), 1500);
+        }), 1500, ct);
         return TypedResults.Ok(new { recordingId = documentId, recordingState = "active" });
     }
 
@@ -232,7 +315,7 @@ public static class AcsSimulatorApi
     public sealed record SimulatedSms(string? From, string? To, string? Message);
 
     /// <summary>Plays the customer: an SMS from <c>from</c> to one of our numbers.</summary>
-    private static IResult SimulateSmsAsync(SimulatedSms sms, SimulatorOutbox outbox)
+    private static async Task<IResult> SimulateSmsAsync(SimulatedSms sms, SimulatorOutbox outbox, CancellationToken ct)
     {
         var validation = new Validation()
             .Require(E164.TryNormalize(sms.From, out _), "from", "must be an E.164 number")
@@ -244,21 +327,23 @@ public static class AcsSimulatorApi
         }
 
         var messageId = "Incoming_" + Guid.NewGuid().ToString("N");
-        outbox.PostEvent(() => GridEvent("Microsoft.Communication.SMSReceived", "/phonenumber/" + sms.To!.TrimStart('+'), new
+        await outbox.PostEventAsync(GridEvent("Microsoft.Communication.SMSReceived", "/phonenumber/" + sms.To!.TrimStart('+'), new
         {
             messageId, from = sms.From, to = sms.To, message = sms.Message, receivedTimestamp = DateTimeOffset.UtcNow, segmentCount = 1,
-        }), 0);
+        }), 0, ct);
         return TypedResults.Accepted((string?)null, new { messageId });
     }
 
-    public sealed record SimulatedCall(string? From, string? To);
+    /// <param name="SpeakingMillisecondsPerCharacter">How long the caller takes to hear each character of a prompt (0: at once), so they can talk over one.</param>
+    public sealed record SimulatedCall(string? From, string? To, int? SpeakingMillisecondsPerCharacter = null);
 
     /// <summary>Plays the customer: a phone call from <c>from</c> to one of our numbers.</summary>
     private static async Task<IResult> SimulateIncomingCall(SimulatedCall call, SimulatorStore store, SimulatorOutbox outbox, CancellationToken ct)
     {
         var validation = new Validation()
             .Require(E164.TryNormalize(call.From, out _), "from", "must be an E.164 number")
-            .Require(E164.TryNormalize(call.To, out _), "to", "must be an E.164 number");
+            .Require(E164.TryNormalize(call.To, out _), "to", "must be an E.164 number")
+            .Require(call.SpeakingMillisecondsPerCharacter is null or (>= 0 and <= 1000), "speakingMillisecondsPerCharacter", "must be 0 to 1000");
         if (!validation.IsValid)
         {
             return TypedResults.ValidationProblem(validation.Errors);
@@ -269,15 +354,16 @@ public static class AcsSimulatorApi
         {
             PartitionKey = "incoming", RowKey = context, From = call.From, To = call.To, State = "ringing",
             CallConnectionId = "sim-conn-" + Guid.NewGuid().ToString("N"), ServerCallId = "sim-srv-" + Guid.NewGuid().ToString("N"),
+            SpeakingMillisecondsPerCharacter = call.SpeakingMillisecondsPerCharacter ?? 0,
         };
         await store.SaveAsync(record, ct);
-        outbox.PostEvent(() => GridEvent("Microsoft.Communication.IncomingCall", $"/caller/4:{call.From}/recipient/4:{call.To}", new
+        await outbox.PostEventAsync(GridEvent("Microsoft.Communication.IncomingCall", $"/caller/4:{call.From}/recipient/4:{call.To}", new
         {
             to = new { kind = "phoneNumber", rawId = "4:" + call.To, phoneNumber = new { value = call.To } },
             from = new { kind = "phoneNumber", rawId = "4:" + call.From, phoneNumber = new { value = call.From } },
             serverCallId = record.ServerCallId, callerDisplayName = "", incomingCallContext = context, correlationId = Guid.NewGuid(),
-        }), 0);
-        return TypedResults.Accepted((string?)null, new { serverCallId = record.ServerCallId });
+        }), 0, ct);
+        return TypedResults.Accepted($"/simulate/calls/{context}", new { call = context, serverCallId = record.ServerCallId });
     }
 
     private static object GridEvent(string type, string subject, object data) => new
@@ -292,16 +378,32 @@ public static class AcsSimulatorApi
         eventTime = DateTimeOffset.UtcNow,
     };
 
-    private static object CallEvent(string type, SimulatedRecord call) => new
+    /// <summary>A Call Automation callback as ACS sends it: a CloudEvent whose data carries the call's ids, the operation context and the event's own fields.</summary>
+    internal static object CallEvent(string type, SimulatedRecord call, string? operationContext = null, object? extra = null)
     {
-        specversion = "1.0",
-        id = Guid.NewGuid().ToString(),
-        source = "calling/callConnections/" + call.CallConnectionId,
-        type = "Microsoft.Communication." + type,
-        time = DateTimeOffset.UtcNow,
-        datacontenttype = "application/json",
-        data = new { callConnectionId = call.CallConnectionId, serverCallId = call.ServerCallId, correlationId = call.RowKey },
-    };
+        var data = new Dictionary<string, object?>
+        {
+            ["callConnectionId"] = call.CallConnectionId, ["serverCallId"] = call.ServerCallId, ["correlationId"] = call.RowKey, ["operationContext"] = operationContext,
+        };
+        if (extra is not null)
+        {
+            foreach (var property in JsonSerializer.SerializeToElement(extra).EnumerateObject())
+            {
+                data[property.Name] = property.Value;
+            }
+        }
+
+        return new
+        {
+            specversion = "1.0",
+            id = Guid.NewGuid().ToString(),
+            source = "calling/callConnections/" + call.CallConnectionId,
+            type = "Microsoft.Communication." + type,
+            time = DateTimeOffset.UtcNow,
+            datacontenttype = "application/json",
+            data,
+        };
+    }
 
     /// <summary>A short silent WAV, different per document so tests can tell recordings apart.</summary>
     private static byte[] SilentWav(string documentId)

@@ -23,4 +23,15 @@ public sealed class AcsSimulatorOptions
     /// <summary>How long a simulated call lasts before it hangs up by itself.</summary>
     [Range(100, 600_000)]
     public int CallDurationMilliseconds { get; set; } = 3000;
+
+    /// <summary>How many times each Call Automation callback is delivered (above one: shuffled, as at-least-once delivery may).</summary>
+    [Range(1, 5)]
+    public int CallbackCopies { get; set; } = 1;
+
+    /// <summary>With several copies, the most a copy is held back, so copies and callbacks overtake one another.</summary>
+    [Range(0, 5000)]
+    public int ShuffleMilliseconds { get; set; } = 300;
+
+    /// <summary>Numbers a transfer to fails (<c>CallTransferFailed</c>), to try the agent's apology.</summary>
+    public string[] UnreachableNumbers { get; set; } = [];
 }

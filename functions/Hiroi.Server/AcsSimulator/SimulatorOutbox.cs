@@ -1,63 +1,175 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
+using Azure.Data.Tables;
 using Hiroi.Endpoints.Telephony;
 using Hiroi.Shared.Secrets;
+using Hiroi.Shared.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Hiroi.Server.AcsSimulator;
 
+/// <summary>A delivery the simulated ACS owes: kept in storage until it is made, so a restart of the process (a kill test) loses none.</summary>
+public sealed class OutboxItem : TableRow
+{
+    /// <summary><c>grid</c> (an Event Grid event to the webhook), <c>callback</c> (a Call Automation callback) or <c>advance</c> (a call's media timeline).</summary>
+    public string Kind { get; set; } = string.Empty;
+
+    public string? Target { get; set; }
+    public string? Body { get; set; }
+    public DateTimeOffset Due { get; set; }
+}
+
 /// <summary>
 /// Posts what ACS would post, a little later and in the background: Event Grid events to our webhook (with the webhook
-/// secret) and Call Automation callbacks to the call's callback URI (with a signed JWT).
+/// secret) and Call Automation callbacks to the call's callback URI (with a signed JWT). Like ACS, it redelivers until it
+/// gets a 2xx, and every delivery waits in storage until then, so a platform killed mid-call gets its callbacks after the
+/// restart. One call's callbacks go in order, calls side by side; with <see cref="AcsSimulatorOptions.CallbackCopies"/>
+/// above one, each callback goes that many times, shuffled, as at-least-once delivery may.
 /// </summary>
 public sealed class SimulatorOutbox(
-    IHttpClientFactory http, ISecretStore secrets, SimulatorSigningKey signingKey, IOptions<AcsSimulatorOptions> options,
-    IOptions<AcsCallbackAuthOptionsView> audience, TimeProvider time, ILogger<SimulatorOutbox> logger) : BackgroundService
+    IHttpClientFactory http, ISecretStore secrets, SimulatorSigningKey signingKey, SimulatorStore store, IOptions<AcsSimulatorOptions> options,
+    IOptions<AcsCallbackAuthOptionsView> audience, IServiceProvider services, TimeProvider time, ILogger<SimulatorOutbox> logger) : BackgroundService
 {
     public const string HttpClientName = "acs-simulator";
-    private readonly Channel<(DateTimeOffset Due, Func<CancellationToken, Task> Send)> _queue = Channel.CreateUnbounded<(DateTimeOffset, Func<CancellationToken, Task>)>();
+    private const string Partition = "outbox";
+    private static long _sequence;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _lanes = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly ConcurrentDictionary<string, OutboxItem> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _sending = new(StringComparer.Ordinal);
 
-    /// <summary>Posts an Event Grid event; <paramref name="gridEvent"/> is built when it is sent, so its times are the send time.</summary>
-    public void PostEvent(Func<object> gridEvent, int? delayMs = null) =>
-        Enqueue(delayMs, ct => SendAsync(new Uri(options.Value.WebhookUrl), JsonSerializer.Serialize(new[] { gridEvent() }), "application/json", webhook: true, ct));
+    /// <summary>Posts an Event Grid event; <paramref name="gridEvent"/> is built now, with the times of now.</summary>
+    public Task PostEventAsync(object gridEvent, int? delayMs = null, CancellationToken cancellationToken = default) =>
+        AddAsync("grid", options.Value.WebhookUrl, JsonSerializer.Serialize(new[] { gridEvent }), delayMs ?? options.Value.EventDelayMilliseconds, cancellationToken);
 
-    public void PostCallback(Uri callbackUri, Func<object> cloudEvent, int? delayMs = null) =>
-        Enqueue(delayMs, ct => SendAsync(callbackUri, JsonSerializer.Serialize(new[] { cloudEvent() }), "application/cloudevents-batch+json", webhook: false, ct));
+    public async Task PostCallbackAsync(Uri callbackUri, object cloudEvent, int? delayMs = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(callbackUri);
+        var body = JsonSerializer.Serialize(new[] { cloudEvent });
+        var copies = Math.Max(1, options.Value.CallbackCopies);
+        for (var copy = 0; copy < copies; copy++)
+        {
+            var jitter = copies > 1 ? Random.Shared.Next(0, options.Value.ShuffleMilliseconds + 1) : 0;
+            await AddAsync("callback", callbackUri.AbsoluteUri, body, (delayMs ?? options.Value.EventDelayMilliseconds) + jitter, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Asks the call's media timeline to move on at <paramref name="at"/> (a prompt or play that takes time has ended).</summary>
+    public Task AdvanceAsync(string callRecordId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        AddAsync("advance", callRecordId, null, Math.Max(0, (int)(at - time.GetUtcNow()).TotalMilliseconds), cancellationToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (var (due, send) in _queue.Reader.ReadAllAsync(stoppingToken))
+        // What a previous run of the process still owed.
+        foreach (var item in await store.ListAsync<OutboxItem>(Partition, stoppingToken).ConfigureAwait(false))
         {
-            var wait = due - time.GetUtcNow();
-            if (wait > TimeSpan.Zero)
+            _pending[item.RowKey] = item;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var now = time.GetUtcNow();
+            var next = DateTimeOffset.MaxValue;
+            foreach (var item in _pending.Values.OrderBy(i => i.RowKey, StringComparer.Ordinal))
             {
-                await Task.Delay(wait, time, stoppingToken);
+                if (item.Due > now)
+                {
+                    next = item.Due < next ? item.Due : next;
+                }
+                else if (_sending.TryAdd(item.RowKey, 0))
+                {
+                    _ = DeliverAsync(item, stoppingToken);
+                }
             }
 
-            for (var attempt = 1; attempt <= 5; attempt++)
+            var wait = next == DateTimeOffset.MaxValue ? TimeSpan.FromSeconds(1) : next - now;
+            try
             {
-                try
-                {
-                    await send(stoppingToken);
-                    break;
-                }
-                catch (HttpRequestException e) when (attempt < 5)
-                {
-                    logger.LogWarning("Simulator delivery failed ({Message}); retrying", e.Message);
-                    await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), time, stoppingToken);
-                }
+                await _wake.WaitAsync(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
         }
     }
 
-    private void Enqueue(int? delayMs, Func<CancellationToken, Task> send) =>
-        _queue.Writer.TryWrite((time.GetUtcNow().AddMilliseconds(delayMs ?? options.Value.EventDelayMilliseconds), send));
-
-    private async Task SendAsync(Uri target, string json, string mediaType, bool webhook, CancellationToken cancellationToken)
+    private async Task AddAsync(string kind, string target, string? body, int delayMs, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = new StringContent(json, Encoding.UTF8, mediaType) };
+        var due = time.GetUtcNow().AddMilliseconds(delayMs);
+        var item = new OutboxItem
+        {
+            PartitionKey = Partition,
+            RowKey = due.UtcTicks.ToString("D20", CultureInfo.InvariantCulture) + "_" + Interlocked.Increment(ref _sequence).ToString("D12", CultureInfo.InvariantCulture)
+                + "_" + Guid.NewGuid().ToString("N")[..8],
+            Kind = kind, Target = target, Body = body, Due = due,
+        };
+        await store.AddAsync(item, cancellationToken).ConfigureAwait(false);
+        _pending[item.RowKey] = item;
+        _wake.Release();
+    }
+
+    /// <summary>Delivers one item (in its lane: one call's callbacks in order, unless they are being shuffled), until it gets through.</summary>
+    private async Task DeliverAsync(OutboxItem item, CancellationToken cancellationToken)
+    {
+        var shuffled = item.Kind == "callback" && options.Value.CallbackCopies > 1;
+        var lane = shuffled ? null : _lanes.GetOrAdd(item.Kind + "\n" + item.Target, _ => new SemaphoreSlim(1, 1));
+        try
+        {
+            if (lane is not null)
+            {
+                await lane.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            for (var attempt = 1; !cancellationToken.IsCancellationRequested; attempt++)
+            {
+                try
+                {
+                    await SendAsync(item, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+                {
+                    logger.LogInformation("Simulator delivery failed ({Message}); retrying", e.Message);
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * attempt)), time, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await store.DeleteAsync(Partition, item.RowKey, cancellationToken).ConfigureAwait(false);
+            _pending.TryRemove(item.RowKey, out _);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: the item stays in storage for the next run.
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Simulator delivery gave up");
+            _pending.TryRemove(item.RowKey, out _);
+        }
+        finally
+        {
+            lane?.Release();
+            _sending.TryRemove(item.RowKey, out _);
+        }
+    }
+
+    private async Task SendAsync(OutboxItem item, CancellationToken cancellationToken)
+    {
+        if (item.Kind == "advance")
+        {
+            await services.GetRequiredService<SimulatedCalls>().AdvanceAsync(item.Target!, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var webhook = item.Kind == "grid";
+        using var request = new HttpRequestMessage(HttpMethod.Post, item.Target)
+        {
+            Content = new StringContent(item.Body ?? "[]", Encoding.UTF8, webhook ? "application/json" : "application/cloudevents-batch+json"),
+        };
         if (webhook)
         {
             request.Headers.Add(WebhookAuthenticator.HeaderName, await secrets.GetAsync(WebhookAuthenticator.SecretName, cancellationToken) ?? string.Empty);
@@ -69,7 +181,7 @@ public sealed class SimulatorOutbox(
         }
 
         using var response = await http.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
-        if ((int)response.StatusCode >= 500)
+        if ((int)response.StatusCode >= 500 || (int)response.StatusCode == 429)
         {
             throw new HttpRequestException($"target answered {(int)response.StatusCode}");
         }
@@ -78,6 +190,17 @@ public sealed class SimulatorOutbox(
         {
             logger.LogWarning("Simulated delivery answered {StatusCode}", (int)response.StatusCode);
         }
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        foreach (var lane in _lanes.Values)
+        {
+            lane.Dispose();
+        }
+
+        base.Dispose();
     }
 }
 

@@ -5,13 +5,8 @@ using Hiroi.Shared.Storage;
 namespace Hiroi.Server.AcsSimulator;
 
 /// <summary>What the simulated ACS did: PartitionKey = kind (sms, call, recording), RowKey = its id.</summary>
-public sealed class SimulatedRecord : ITableEntity
+public sealed class SimulatedRecord : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string? From { get; set; }
     public string? To { get; set; }
     public string? MessageId { get; set; }
@@ -28,6 +23,18 @@ public sealed class SimulatedRecord : ITableEntity
     public string? Subject { get; set; }
 
     public string? Text { get; set; }
+
+    /// <summary>A call answered with speech (an agent talks on it): the caller hangs up when they choose, not after a set time.</summary>
+    public bool Conversational { get; set; }
+
+    /// <summary>How long the caller takes to hear one character of a prompt (0: prompts are heard at once).</summary>
+    public int SpeakingMillisecondsPerCharacter { get; set; }
+
+    /// <summary>The call's media operations and what the caller heard (<see cref="SimulatedMedia"/> as JSON).</summary>
+    public string? MediaJson { get; set; }
+
+    /// <summary>Where the call was transferred (the caller now talks to a person).</summary>
+    public string? TransferredTo { get; set; }
 }
 
 /// <summary>
@@ -41,7 +48,7 @@ public sealed class SimulatorStore(HiroiTables tables)
     public async Task<(SimulatedRecord Record, bool IsNew)> RecordOnceAsync(string kind, string id, Func<SimulatedRecord> create, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(create);
-        var table = await tables.GetAsync(Table, cancellationToken).ConfigureAwait(false);
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var record = create();
         record.PartitionKey = kind;
         record.RowKey = id;
@@ -62,20 +69,64 @@ public sealed class SimulatorStore(HiroiTables tables)
 
     public async Task<SimulatedRecord?> FindAsync(string kind, string id, CancellationToken cancellationToken)
     {
-        var table = await tables.GetAsync(Table, cancellationToken).ConfigureAwait(false);
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var row = await table.GetEntityIfExistsAsync<SimulatedRecord>(kind, id, cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue ? row.Value : null;
     }
 
     public async Task SaveAsync(SimulatedRecord record, CancellationToken cancellationToken)
     {
-        var table = await tables.GetAsync(Table, cancellationToken).ConfigureAwait(false);
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         await table.UpsertEntityAsync(record, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<List<SimulatedRecord>> ListAsync(string kind, CancellationToken cancellationToken)
+    /// <summary>Changes a record under its ETag (the caller and the platform act on one call at once); null when it does not exist.</summary>
+    public async Task<T?> ChangeAsync<T>(string kind, string id, Func<SimulatedRecord, T> change, CancellationToken cancellationToken)
     {
-        var table = await tables.GetAsync(Table, cancellationToken).ConfigureAwait(false);
-        return await table.QueryAsync<SimulatedRecord>(r => r.PartitionKey == kind, cancellationToken: cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(change);
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        for (var attempt = 0; ; attempt++)
+        {
+            var row = await table.GetEntityIfExistsAsync<SimulatedRecord>(kind, id, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!row.HasValue)
+            {
+                return default;
+            }
+
+            var record = row.Value!;
+            var result = change(record);
+            try
+            {
+                await table.UpdateEntityAsync(record, record.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return result;
+            }
+            catch (RequestFailedException e) when (e.Status == 412 && attempt < 100)
+            {
+                // Changed meanwhile: read it again.
+            }
+        }
     }
+
+    public async Task<List<SimulatedRecord>> ListAsync(string kind, CancellationToken cancellationToken) =>
+        await ListAsync<SimulatedRecord>(kind, cancellationToken).ConfigureAwait(false);
+
+    public async Task<List<T>> ListAsync<T>(string kind, CancellationToken cancellationToken) where T : class, ITableEntity, new()
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        return await table.QueryAsync<T>(r => r.PartitionKey == kind, cancellationToken: cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task AddAsync(ITableEntity entity, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task DeleteAsync(string kind, string id, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        await table.DeleteEntityAsync(kind, id, ETag.All, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<TableClient> TableAsync(CancellationToken cancellationToken) => tables.GetAsync(Table, cancellationToken);
 }

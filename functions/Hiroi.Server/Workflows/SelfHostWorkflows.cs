@@ -29,7 +29,7 @@ public static class SelfHostWorkflows
         services.AddDurableTaskWorker(worker =>
         {
             worker.UseGrpc();
-            worker.AddTasks(HiroiWorkflows.Register);
+            worker.AddTasks(tasks => tasks.AddHiroiWorkflows());
         });
         services.AddDurableTaskClient(client => client.UseGrpc());
         services.AddOptions<Microsoft.DurableTask.Worker.Grpc.GrpcDurableTaskWorkerOptions>(Options.DefaultName)

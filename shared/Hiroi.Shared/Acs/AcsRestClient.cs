@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -9,6 +7,7 @@ using System.Text.RegularExpressions;
 using Hiroi.Shared.Logging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
 using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Acs;
@@ -17,20 +16,16 @@ namespace Hiroi.Shared.Acs;
 /// <see cref="IAcsClient"/> over the documented ACS REST API: SMS (<c>POST /sms</c>) and Call Automation
 /// (<c>/calling/callConnections</c>, <c>/calling/recordings</c>). Requests are authenticated by <see cref="AcsRequestSigner"/>.
 /// Idempotent operations (SMS and create call, which carry repeatability ids; hang-up; recording download and delete) are
-/// retried on 408, 429, 5xx, network errors and timeouts with exponential backoff, jitter and <c>Retry-After</c>; answer,
-/// reject and start recording are sent once. Phone numbers and message text are never logged nor put in exceptions.
+/// retried as <see cref="AcsRetry"/> says (408, 429, 5xx, network errors and timeouts; back-off, jitter, <c>Retry-After</c>);
+/// answer, reject and start recording are sent once. Phone numbers and message text are never logged nor put in exceptions.
 /// </summary>
 public sealed partial class AcsRestClient : IAcsClient
 {
-    /// <summary>Longest exponential backoff step; a <c>Retry-After</c> may ask for more, up to <see cref="MaxDelay"/>.</summary>
-    internal static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
-
-    internal static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(60);
-
     private readonly HttpClient _http;
     private readonly AcsOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<AcsRestClient> _logger;
+    private readonly ResiliencePipeline<HttpResponseMessage> _retrying;
 
     public AcsRestClient(HttpClient http, IOptions<AcsOptions> options, TimeProvider time, ILogger<AcsRestClient> logger)
     {
@@ -39,6 +34,7 @@ public sealed partial class AcsRestClient : IAcsClient
         _options = options.Value;
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _retrying = AcsRetry.ForResponses(_options, _time, _logger);
     }
 
     public async Task<SmsSendResult> SendSmsAsync(SmsRequest request, CancellationToken cancellationToken)
@@ -188,37 +184,40 @@ public sealed partial class AcsRestClient : IAcsClient
         ArgumentNullException.ThrowIfNull(destination);
         var location = CheckLocation(contentLocation, nameof(contentLocation));
         var start = destination.CanSeek ? destination.Position : -1;
-        for (var attempt = 0; ; attempt++)
-        {
-            using var response = await SendAsync(
-                "DownloadRecording",
-                () => new HttpRequestMessage(HttpMethod.Get, location),
-                retry: true,
-                notFoundIsSuccess: false,
-                HttpCompletionOption.ResponseHeadersRead,
-                cancellationToken).ConfigureAwait(false);
-            try
+        // A body that breaks mid-read is fetched again from the start, when the destination can be rewound to where it stood.
+        var bodies = start < 0
+            ? ResiliencePipeline.Empty
+            : AcsRetry.ForBrokenBodies(_options, _time, _logger, () =>
             {
-                var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                await using (body.ConfigureAwait(false))
-                {
-                    await body.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
-                }
-
-                return;
-            }
-            catch (Exception e) when (e is HttpIOException or HttpRequestException
-                && start >= 0 && attempt < _options.MaxRetries && !cancellationToken.IsCancellationRequested)
-            {
-                // The stream broke mid-body: start the file again, from where the destination stood.
                 destination.Position = start;
                 destination.SetLength(start);
-                var delay = NextDelay(attempt, retryAfter: null);
-                _logger.LogWarning(
-                    "ACS {Operation} attempt {Attempt} broke while reading ({Reason}); retrying in {DelayMs} ms",
-                    "DownloadRecording", attempt + 1, e.GetType().Name, (long)delay.TotalMilliseconds);
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-            }
+            });
+        var download = ResilienceContextPool.Shared.Get("DownloadRecording", cancellationToken);
+        try
+        {
+            await bodies.ExecuteAsync(
+                async context =>
+                {
+                    context.Properties.Set(AcsRetry.ReadingBody, false);
+                    using var response = await SendAsync(
+                        "DownloadRecording",
+                        () => new HttpRequestMessage(HttpMethod.Get, location),
+                        retry: true,
+                        notFoundIsSuccess: false,
+                        HttpCompletionOption.ResponseHeadersRead,
+                        context.CancellationToken).ConfigureAwait(false);
+                    context.Properties.Set(AcsRetry.ReadingBody, true);
+                    var body = await response.Content.ReadAsStreamAsync(context.CancellationToken).ConfigureAwait(false);
+                    await using (body.ConfigureAwait(false))
+                    {
+                        await body.CopyToAsync(destination, context.CancellationToken).ConfigureAwait(false);
+                    }
+                },
+                download).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(download);
         }
     }
 
@@ -239,30 +238,6 @@ public sealed partial class AcsRestClient : IAcsClient
     }
 
     /// <summary>
-    /// The wait before retry <paramref name="attempt"/> + 1: <paramref name="baseDelay"/> doubled per attempt (at most
-    /// <see cref="MaxBackoff"/>), scaled by a jitter factor in [0.5, 1]; a longer <paramref name="retryAfter"/> wins; never
-    /// more than <see cref="MaxDelay"/>.
-    /// </summary>
-    /// <param name="jitter">A random number in [0, 1].</param>
-    internal static TimeSpan ComputeDelay(int attempt, TimeSpan baseDelay, TimeSpan? retryAfter, double jitter)
-    {
-        var exponential = Math.Min(baseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 30)), MaxBackoff.TotalMilliseconds);
-        var delay = TimeSpan.FromMilliseconds(exponential * (0.5 + (Math.Clamp(jitter, 0, 1) / 2)));
-        if (retryAfter is { } asked && asked > delay)
-        {
-            delay = asked;
-        }
-
-        return delay > MaxDelay ? MaxDelay : delay;
-    }
-
-    internal static bool IsTransient(HttpStatusCode status) =>
-        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
-
-    private TimeSpan NextDelay(int attempt, TimeSpan? retryAfter) =>
-        ComputeDelay(attempt, TimeSpan.FromMilliseconds(_options.RetryBaseDelayMilliseconds), retryAfter, RandomNumberGenerator.GetInt32(0, 1001) / 1000.0);
-
-    /// <summary>
     /// Sends a fresh request from <paramref name="create"/> per attempt (each is authenticated anew by the handler) and
     /// returns the successful response; the caller disposes it. A refusal a retry cannot fix is an
     /// <see cref="AcsRequestException"/>; a transient fault that outlasts the retries is an <see cref="HttpRequestException"/>.
@@ -275,76 +250,47 @@ public sealed partial class AcsRestClient : IAcsClient
         HttpCompletionOption completion,
         CancellationToken cancellationToken)
     {
-        var maxRetries = retry ? _options.MaxRetries : 0;
-        for (var attempt = 0; ; attempt++)
+        var context = ResilienceContextPool.Shared.Get(operation, cancellationToken);
+        HttpResponseMessage response;
+        try
         {
-            HttpResponseMessage response;
-            using (var request = create())
-            {
-                try
+            response = await (retry ? _retrying : ResiliencePipeline<HttpResponseMessage>.Empty).ExecuteAsync(
+                static async (context, state) =>
                 {
-                    response = await _http.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
-                }
-                catch (HttpRequestException e) when (attempt < maxRetries)
-                {
-                    await WaitToRetryAsync(operation, attempt, e.GetType().Name, retryAfter: null, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-                catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-                {
-                    // HttpClient's timeout, not our caller cancelling.
-                    if (attempt < maxRetries)
-                    {
-                        await WaitToRetryAsync(operation, attempt, "Timeout", retryAfter: null, cancellationToken).ConfigureAwait(false);
-                        continue;
-                    }
-
-                    throw new HttpRequestException(HttpRequestError.Unknown, $"ACS {operation} timed out.", e);
-                }
-            }
-
-            if (response.IsSuccessStatusCode || (notFoundIsSuccess && response.StatusCode == HttpStatusCode.NotFound))
-            {
-                return response;
-            }
-
-            using (response)
-            {
-                var status = response.StatusCode;
-                if (IsTransient(status) && attempt < maxRetries)
-                {
-                    var retryAfter = RetryAfter(response);
-                    await WaitToRetryAsync(operation, attempt, ((int)status).ToString(CultureInfo.InvariantCulture), retryAfter, cancellationToken)
-                        .ConfigureAwait(false);
-                    continue;
-                }
-
-                var code = await ReadErrorCodeAsync(response, cancellationToken).ConfigureAwait(false);
-                var message = $"ACS {operation} failed with {(int)status}{(code is null ? string.Empty : $" ({code})")}.";
-                _logger.LogWarning("ACS {Operation} failed with {Status} {ErrorCode}", operation, (int)status, code);
-                if (IsTransient(status))
-                {
-                    throw new HttpRequestException(message, inner: null, status);
-                }
-
-                throw new AcsRequestException((int)status, message);
-            }
+                    using var request = state.Create();
+                    return await state.Http.SendAsync(request, state.Completion, context.CancellationToken).ConfigureAwait(false);
+                },
+                context,
+                (Http: _http, Create: create, Completion: completion)).ConfigureAwait(false);
         }
-    }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // HttpClient's timeout, not our caller cancelling.
+            throw new HttpRequestException(HttpRequestError.Unknown, $"ACS {operation} timed out.", e);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
 
-    private async Task WaitToRetryAsync(string operation, int attempt, string reason, TimeSpan? retryAfter, CancellationToken cancellationToken)
-    {
-        var delay = NextDelay(attempt, retryAfter);
-        _logger.LogWarning(
-            "ACS {Operation} attempt {Attempt} failed ({Reason}); retrying in {DelayMs} ms", operation, attempt + 1, reason, (long)delay.TotalMilliseconds);
-        await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-    }
+        if (response.IsSuccessStatusCode || (notFoundIsSuccess && response.StatusCode == HttpStatusCode.NotFound))
+        {
+            return response;
+        }
 
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        var wait = header?.Delta ?? (header?.Date is { } date ? date - _time.GetUtcNow() : null);
-        return wait is { } w && w < TimeSpan.Zero ? TimeSpan.Zero : wait;
+        using (response)
+        {
+            var status = response.StatusCode;
+            var code = await ReadErrorCodeAsync(response, cancellationToken).ConfigureAwait(false);
+            var message = $"ACS {operation} failed with {(int)status}{(code is null ? string.Empty : $" ({code})")}.";
+            _logger.LogWarning("ACS {Operation} failed with {Status} {ErrorCode}", operation, (int)status, code);
+            if (AcsRetry.IsTransient(status))
+            {
+                throw new HttpRequestException(message, inner: null, status);
+            }
+
+            throw new AcsRequestException((int)status, message);
+        }
     }
 
     private Uri Endpoint => _http.BaseAddress ?? throw new SettingException(AcsOptions.Section + ":Endpoint", "is not set");

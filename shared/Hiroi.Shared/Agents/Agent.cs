@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Azure;
-using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
 
@@ -10,13 +8,8 @@ namespace Hiroi.Shared.Agents;
 /// An AI agent of an org: PartitionKey = org id, RowKey = <c>agt_</c> + 16 hex. Its tools are stored as the JSON the
 /// admin sent (validated by <see cref="ToolCompiler"/>), its numbers as a comma-separated list.
 /// </summary>
-public sealed class AgentEntity : ITableEntity
+public sealed class AgentEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string Name { get; set; } = string.Empty;
     public string Instructions { get; set; } = string.Empty;
 

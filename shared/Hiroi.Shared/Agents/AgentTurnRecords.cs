@@ -1,5 +1,3 @@
-using Azure;
-using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
 
@@ -19,14 +17,9 @@ public static class TurnStates
 /// One agent turn, keyed by the customer message it answers (<c>turn_</c> + the message's key), so a message is
 /// answered once however often its event or workflow runs. Ids and counts only.
 /// </summary>
-public sealed class AgentTurnEntity : ITableEntity
+public sealed class AgentTurnEntity : TableRow
 {
     public const string Prefix = "turn_";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public string State { get; set; } = TurnStates.Started;
     public string? AgentId { get; set; }

@@ -15,13 +15,8 @@ namespace Hiroi.Shared.Agents;
 /// key's refused origins of the day (<c>use_{day}_wk_…_refusals</c>, apart from the key's cap counters, which anonymous
 /// requests must not contend on). Counts only, nothing personal.
 /// </summary>
-public sealed class UsageEntity : ITableEntity
+public sealed class UsageEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string? Day { get; set; }
     public string? AgentId { get; set; }
     public string? Channel { get; set; }

@@ -7,13 +7,8 @@ using Hiroi.Shared.Tenancy;
 namespace Hiroi.Shared.ApiKeys;
 
 /// <summary>An API key's record: PartitionKey = org id, RowKey = key id. The secret itself is never stored.</summary>
-public sealed class ApiKeyEntity : ITableEntity
+public sealed class ApiKeyEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string Name { get; set; } = string.Empty;
     public string Role { get; set; } = string.Empty;
     public byte[] Salt { get; set; } = [];

@@ -10,13 +10,8 @@ namespace Hiroi.Shared.Audit;
 /// <summary>
 /// One append-only audit record: PartitionKey = org id, RowKey sorts newest first. Holds ids, never personal data.
 /// </summary>
-public sealed class AuditEntity : ITableEntity
+public sealed class AuditEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public DateTimeOffset At { get; set; }
     public string Actor { get; set; } = string.Empty;
     public string Action { get; set; } = string.Empty;

@@ -28,13 +28,8 @@ public static class Channels
 /// A campaign and its checkpoint: PartitionKey = org id, RowKey = <c>cmp_</c> + 16 hex. The settings are fixed at
 /// creation; state, cursor and counters are written by commands and steps, always under the row's ETag.
 /// </summary>
-public sealed class CampaignEntity : ITableEntity
+public sealed class CampaignEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     // Settings.
     public string Name { get; set; } = string.Empty;
     public string Channel { get; set; } = Channels.Sms;

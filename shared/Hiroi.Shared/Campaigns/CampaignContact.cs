@@ -50,13 +50,8 @@ public static class Outcomes
 /// One contact in one campaign: PartitionKey = org id + <c>_</c> + campaign id (one partition per campaign, so a page of
 /// contacts is one query and enrollment batches are transactions), RowKey = the number (E.164).
 /// </summary>
-public sealed class CampaignContactEntity : ITableEntity
+public sealed class CampaignContactEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string? TimeZone { get; set; }
     public bool? SmsConsent { get; set; }
     public bool? CallConsent { get; set; }

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
@@ -6,13 +5,8 @@ using Hiroi.Shared.Tenancy;
 namespace Hiroi.Shared.Contacts;
 
 /// <summary>A named list of contacts: PartitionKey = org id, RowKey = <c>lst_</c> + 16 hex.</summary>
-public sealed class ContactListEntity : ITableEntity
+public sealed class ContactListEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string Name { get; set; } = string.Empty;
     public DateTimeOffset CreatedAt { get; set; }
 
@@ -23,13 +17,8 @@ public sealed class ContactListEntity : ITableEntity
 /// One person on a list: PartitionKey = org id, RowKey = list id + <c>_</c> + E.164 number, so a number is on a list
 /// once and a list is one key range. Consent is per channel; the time zone is optional (IANA id).
 /// </summary>
-public sealed class ContactEntity : ITableEntity
+public sealed class ContactEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string Number { get; set; } = string.Empty;
     public string? Name { get; set; }
 

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Logging;
@@ -14,13 +13,8 @@ namespace Hiroi.Shared.Contacts;
 /// <see cref="SubjectKeys"/> key. <see cref="Number"/> is the readable number, removed when the person is erased: the
 /// row keeps blocking.
 /// </summary>
-public sealed class DoNotContactEntity : ITableEntity
+public sealed class DoNotContactEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string? Number { get; set; }
     public DateTimeOffset AddedAt { get; set; }
     public string AddedBy { get; set; } = string.Empty;

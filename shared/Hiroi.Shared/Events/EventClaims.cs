@@ -7,13 +7,8 @@ using Hiroi.Shared.Storage;
 namespace Hiroi.Shared.Events;
 
 /// <summary>One delivered event's claim: PartitionKey = 2 hex digits of the key (spreads load), RowKey = the key.</summary>
-public sealed class EventClaimEntity : ITableEntity
+public sealed class EventClaimEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public bool Done { get; set; }
     public DateTimeOffset LeaseUntil { get; set; }
     public DateTimeOffset ExpiresAt { get; set; }

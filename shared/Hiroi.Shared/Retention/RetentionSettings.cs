@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Storage;
@@ -53,14 +52,9 @@ public sealed class RetentionOptions
 }
 
 /// <summary>An org's retention periods in days, per kind: PartitionKey = org id, RowKey = <c>retention</c> (in the orgs table).</summary>
-public sealed class RetentionEntity : ITableEntity
+public sealed class RetentionEntity() : TableRow(RowKeyValue)
 {
     public const string RowKeyValue = "retention";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = RowKeyValue;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public int? Messages { get; set; }
     public int? Calls { get; set; }

@@ -24,14 +24,9 @@ public static class AccountIds
 }
 
 /// <summary>The person's profile: RowKey = <c>profile</c>. The TOTP secret is a Fernet token (<see cref="TotpSecretCipher"/>).</summary>
-public sealed class AccountEntity : ITableEntity
+public sealed class AccountEntity() : TableRow(RowKeyValue)
 {
     public const string RowKeyValue = "profile";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = RowKeyValue;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public string Email { get; set; } = string.Empty;
     public DateTimeOffset CreatedAt { get; set; }
@@ -55,14 +50,9 @@ public sealed class AccountEntity : ITableEntity
 }
 
 /// <summary>One org the person belongs to: RowKey = <c>org_{orgId}</c>, written and removed with the member row.</summary>
-public sealed class AccountMembershipEntity : ITableEntity
+public sealed class AccountMembershipEntity : TableRow
 {
     public const string Prefix = "org_";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public string OrgId { get; set; } = string.Empty;
     public string MemberId { get; set; } = string.Empty;

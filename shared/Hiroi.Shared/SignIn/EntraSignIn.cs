@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
@@ -41,15 +40,10 @@ public sealed record EntraIdentity(string TenantId, string ObjectId, string? Ema
 /// The account an Entra identity signs in to: PartitionKey = <c>entra_{tid}_{oid}</c> in the accounts table. The
 /// account's own partition holds a row of the same key, so closing the account finds every identity linked to it.
 /// </summary>
-public sealed class EntraLinkEntity : ITableEntity
+public sealed class EntraLinkEntity() : TableRow(RowKeyValue)
 {
     public const string Prefix = "entra_";
     public const string RowKeyValue = "link";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = RowKeyValue;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public string AccountId { get; set; } = string.Empty;
 

@@ -12,14 +12,9 @@ using Microsoft.Extensions.Options;
 namespace Hiroi.Shared.SignIn;
 
 /// <summary>One of a person's passkeys: RowKey = <c>pk_{sha256 of the credential id}</c> in their account partition.</summary>
-public sealed class PasskeyEntity : ITableEntity
+public sealed class PasskeyEntity : TableRow
 {
     public const string Prefix = "pk_";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public string Name { get; set; } = string.Empty;
     public string CredentialId { get; set; } = string.Empty;
@@ -44,15 +39,10 @@ public sealed class PasskeyEntity : ITableEntity
 /// <c>claim</c>. Added before the passkey row, so a credential belongs to one person (WebAuthn asks that it be unique)
 /// at the cost of one point write, not a scan; it goes with the passkey.
 /// </summary>
-public sealed class PasskeyClaimEntity : ITableEntity
+public sealed class PasskeyClaimEntity() : TableRow(RowKeyValue)
 {
     public const string Prefix = "cred_";
     public const string RowKeyValue = "claim";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = RowKeyValue;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public string AccountId { get; set; } = string.Empty;
 
@@ -61,13 +51,8 @@ public sealed class PasskeyClaimEntity : ITableEntity
 }
 
 /// <summary>A ceremony's challenge, server-side: PartitionKey = <c>webauthn_{sha256 of the flow id}</c>, single use, short-lived.</summary>
-public sealed class PasskeyChallengeEntity : ITableEntity
+public sealed class PasskeyChallengeEntity() : TableRow(SignInTokenEntity.RowKeyValue)
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = SignInTokenEntity.RowKeyValue;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     /// <summary>register or assert.</summary>
     public string Kind { get; set; } = string.Empty;
 

@@ -11,14 +11,9 @@ namespace Hiroi.Shared.SignIn;
 /// person, how they signed in, whether a second factor was shown, and the org they chose (with their member id and role
 /// there: any change to the membership revokes the session, so these never go stale).
 /// </summary>
-public sealed class SignInSessionEntity : ITableEntity
+public sealed class SignInSessionEntity() : TableRow(RowKeyValue)
 {
     public const string RowKeyValue = "session";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = RowKeyValue;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public string AccountId { get; set; } = string.Empty;
 
@@ -49,14 +44,9 @@ public sealed class SignInSessionEntity : ITableEntity
 }
 
 /// <summary>A session's entry in its person's partition of the accounts table (RowKey = <c>ses_{hash}</c>), to list and revoke them.</summary>
-public sealed class SessionIndexEntity : ITableEntity
+public sealed class SessionIndexEntity : TableRow
 {
     public const string Prefix = "ses_";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
     public string? OrgId { get; set; }

@@ -14,14 +14,9 @@ namespace Hiroi.Shared.SignIn;
 /// tries on), or one asked for by anyone else (<c>code_{accountId}</c>). RowKey = <c>t</c>. Both are single use:
 /// consuming deletes the row under the ETag that was read, so of two racing uses one wins.
 /// </summary>
-public sealed class SignInTokenEntity : ITableEntity
+public sealed class SignInTokenEntity() : TableRow(RowKeyValue)
 {
     public const string RowKeyValue = "t";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = RowKeyValue;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public string AccountId { get; set; } = string.Empty;
     public DateTimeOffset ExpiresAt { get; set; }

@@ -8,13 +8,8 @@ using Hiroi.Shared.Tenancy;
 namespace Hiroi.Shared.Telephony;
 
 /// <summary>One call: PartitionKey = org id, RowKey = our call id (<c>call_</c> + 16 hex digits).</summary>
-public sealed class CallEntity : ITableEntity
+public sealed class CallEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string Direction { get; set; } = string.Empty;
     public string? CustomerNumber { get; set; }
     public string? OurNumber { get; set; }
@@ -95,13 +90,8 @@ public static class CallStates
 }
 
 /// <summary>Finds a call by ACS's server call id (recording events carry only that): PartitionKey = SHA-256 of it.</summary>
-public sealed class CallIndexEntity : ITableEntity
+public sealed class CallIndexEntity() : TableRow("call")
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = "call";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string OrgId { get; set; } = string.Empty;
     public string CallId { get; set; } = string.Empty;
 

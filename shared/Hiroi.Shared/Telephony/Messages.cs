@@ -12,13 +12,8 @@ namespace Hiroi.Shared.Telephony;
 /// One SMS, inbound or outbound: PartitionKey = org id, RowKey = <c>msg_</c> + ACS message id. Rows are written with
 /// merges, so a delivery report that arrives before its send record and the send record itself both land whole.
 /// </summary>
-public sealed class MessageEntity : ITableEntity
+public sealed class MessageEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string? ConversationId { get; set; }
     public string? Direction { get; set; }
     public string? CustomerNumber { get; set; }
@@ -41,13 +36,8 @@ public sealed class MessageEntity : ITableEntity
 /// A thread between one customer number and one of the org's numbers: PartitionKey = org id, RowKey = conversation id
 /// (<c>conv_</c>...). It lives in the messages table so a message and its conversation are written in one transaction.
 /// </summary>
-public sealed class ConversationEntity : ITableEntity
+public sealed class ConversationEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string CustomerNumber { get; set; } = string.Empty;
     public string OurNumber { get; set; } = string.Empty;
     public DateTimeOffset LastMessageAt { get; set; }

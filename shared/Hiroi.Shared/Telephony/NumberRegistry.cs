@@ -1,5 +1,4 @@
 using Azure;
-using Azure.Data.Tables;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
@@ -8,13 +7,8 @@ using Microsoft.Extensions.Caching.Memory;
 namespace Hiroi.Shared.Telephony;
 
 /// <summary>An ACS number an org owns: PartitionKey = org id, RowKey = the number (E.164).</summary>
-public sealed class PhoneNumberEntity : ITableEntity
+public sealed class PhoneNumberEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string? Label { get; set; }
     public bool SmsEnabled { get; set; } = true;
     public bool VoiceEnabled { get; set; } = true;
@@ -22,14 +16,9 @@ public sealed class PhoneNumberEntity : ITableEntity
 }
 
 /// <summary>The global owner index: PartitionKey = the number, RowKey = <c>owner</c>, value = the org id.</summary>
-public sealed class NumberOwnerEntity : ITableEntity
+public sealed class NumberOwnerEntity() : TableRow(Row)
 {
     public const string Row = "owner";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = Row;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public string OrgId { get; set; } = string.Empty;
 }

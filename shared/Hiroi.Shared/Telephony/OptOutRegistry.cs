@@ -1,5 +1,3 @@
-using Azure;
-using Azure.Data.Tables;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Logging;
 using Hiroi.Shared.Privacy;
@@ -14,13 +12,8 @@ namespace Hiroi.Shared.Telephony;
 /// <see cref="SubjectKeys"/> key. A row with <see cref="OptedOut"/> true blocks every SMS and call from the org to that
 /// number. <see cref="Number"/> is the readable number, removed when the person is erased: the row keeps blocking.
 /// </summary>
-public sealed class OptOutEntity : ITableEntity
+public sealed class OptOutEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string? Number { get; set; }
     public bool OptedOut { get; set; }
     public DateTimeOffset? OptedOutAt { get; set; }

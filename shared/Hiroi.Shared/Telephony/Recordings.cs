@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
 
@@ -10,13 +9,8 @@ namespace Hiroi.Shared.Telephony;
 /// A stored, encrypted recording chunk: PartitionKey = org id, RowKey = <c>rec_</c> + hash of ACS's document id.
 /// The blob lives at <see cref="BlobName"/> in the recordings container; <see cref="WrappedKey"/> is its data key, wrapped.
 /// </summary>
-public sealed class RecordingEntity : ITableEntity
+public sealed class RecordingEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string CallId { get; set; } = string.Empty;
     public string BlobName { get; set; } = string.Empty;
     public string WrappedKey { get; set; } = string.Empty;

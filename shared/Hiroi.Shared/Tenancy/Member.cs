@@ -2,20 +2,13 @@ using System.Runtime.Serialization;
 using System.Net.Mail;
 using System.Security.Cryptography;
 using System.Text;
-using Azure;
-using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
 
 namespace Hiroi.Shared.Tenancy;
 
 /// <summary>A person's membership of an org: PartitionKey = org id, RowKey = member id.</summary>
-public sealed class MemberEntity : ITableEntity
+public sealed class MemberEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string Email { get; set; } = string.Empty;
     public string Role { get; set; } = string.Empty;
     public DateTimeOffset AddedAt { get; set; }

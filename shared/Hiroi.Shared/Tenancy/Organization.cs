@@ -1,18 +1,11 @@
-using Azure;
-using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
 
 namespace Hiroi.Shared.Tenancy;
 
 /// <summary>An org's own row: PartitionKey = org id, RowKey = <see cref="RowKeyValue"/>.</summary>
-public sealed class OrganizationEntity : ITableEntity
+public sealed class OrganizationEntity() : TableRow(RowKeyValue)
 {
     public const string RowKeyValue = "org";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = RowKeyValue;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public string Name { get; set; } = string.Empty;
     public DateTimeOffset CreatedAt { get; set; }

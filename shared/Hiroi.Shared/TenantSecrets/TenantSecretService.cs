@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Agents;
 using Hiroi.Shared.Audit;
@@ -15,13 +14,8 @@ namespace Hiroi.Shared.TenantSecrets;
 /// envelope-encrypted: a fresh data key per write encrypts it, the current tenant-secret KEK wraps that key, and both
 /// are bound to the org and the name, so a row copied anywhere else does not decrypt.
 /// </summary>
-public sealed class TenantSecretEntity : ITableEntity
+public sealed class TenantSecretEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public byte[] Ciphertext { get; set; } = [];
 
     /// <summary>The wrapped data key (<see cref="WrappedDataKey.ToMetadataValue"/>), naming the KEK that wraps it.</summary>

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Azure;
-using Azure.Data.Tables;
 using Hiroi.Shared.Security;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
@@ -13,14 +11,9 @@ namespace Hiroi.Shared.Voice;
 /// A row of the <c>CallLimits</c> table (PartitionKey = org id): the org's connected calls (<c>active</c>, their ids) or
 /// one caller's calls in one hour (<c>caller_{hash}_{hour}</c>, a count; the number itself is never stored).
 /// </summary>
-public sealed class CallLimitEntity : ITableEntity
+public sealed class CallLimitEntity : TableRow
 {
     public const string ActiveKey = "active";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     /// <summary>The calls holding a slot, as a JSON list of call ids.</summary>
     public string? CallIds { get; set; }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using Azure;
-using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
 
@@ -20,13 +18,8 @@ public static class TranscriptRoles
 /// <c>{call id}_{turn:D5}_{a caller | b agent | c + which system line}</c>, so a line is written once however often its callback or
 /// turn runs, and a call's lines sort in the order they were said. Card numbers are masked before a line is written.
 /// </summary>
-public sealed class CallTranscriptEntity : ITableEntity
+public sealed class CallTranscriptEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string CallId { get; set; } = string.Empty;
     public int Turn { get; set; }
     public string Role { get; set; } = TranscriptRoles.Caller;

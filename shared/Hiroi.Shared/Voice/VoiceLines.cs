@@ -22,9 +22,9 @@ public sealed class VoiceLines(CallTranscriptRepository transcripts, CampaignRep
         {
             MediaPurpose.Prompt when context.Turn == 0 => await OpeningAsync(org, call, agent, cancellationToken).ConfigureAwait(false),
             MediaPurpose.Prompt => await AgentLineAsync(org, call, context.Turn, cancellationToken).ConfigureAwait(false) ?? lines.RepromptLine,
-            MediaPurpose.Reprompt => await SystemLineAsync(org, call, context, "reprompt" + call.Reprompts, lines.RepromptLine, cancellationToken).ConfigureAwait(false),
+            MediaPurpose.Reprompt => await SystemLineAsync(org, call, context, "1reprompt" + call.Reprompts, lines.RepromptLine, cancellationToken).ConfigureAwait(false),
             MediaPurpose.Filler => lines.FillerLine,
-            MediaPurpose.Apology => await SystemLineAsync(org, call, context, "apology", lines.TransferFailedLine, cancellationToken).ConfigureAwait(false),
+            MediaPurpose.Apology => await SystemLineAsync(org, call, context, "2apology", lines.TransferFailedLine, cancellationToken).ConfigureAwait(false),
             MediaPurpose.Handoff => await AgentLineAsync(org, call, context.Turn, cancellationToken).ConfigureAwait(false) ?? lines.TransferLine,
             _ => await GoodbyeAsync(org, call, context, cancellationToken).ConfigureAwait(false),
         };
@@ -59,7 +59,7 @@ public sealed class VoiceLines(CallTranscriptRepository transcripts, CampaignRep
             VoiceEndings.OptedOut => lines.OptOutLine,
             _ => lines.GoodbyeLine,
         };
-        return call.Ending == VoiceEndings.Agent ? line : await SystemLineAsync(org, call, context, "goodbye", line, cancellationToken).ConfigureAwait(false);
+        return call.Ending == VoiceEndings.Agent ? line : await SystemLineAsync(org, call, context, "9goodbye", line, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Whether a campaign wants its voicemail left (else the call just hangs up on a machine).</summary>
@@ -69,6 +69,7 @@ public sealed class VoiceLines(CallTranscriptRepository transcripts, CampaignRep
     private async Task<string?> AgentLineAsync(OrgId org, CallEntity call, int turn, CancellationToken cancellationToken) =>
         (await transcripts.LineAsync(org, call.RowKey, turn, TranscriptRoles.Agent, cancellationToken).ConfigureAwait(false))?.Text;
 
+    /// <summary>A line the platform says, in the transcript under its turn; <paramref name="which"/> starts with its order within the turn.</summary>
     private async Task<string> SystemLineAsync(OrgId org, CallEntity call, MediaContext context, string which, string line, CancellationToken cancellationToken)
     {
         await WriteAsync(org, call, context.Turn, TranscriptRoles.System + which, line, cancellationToken).ConfigureAwait(false);

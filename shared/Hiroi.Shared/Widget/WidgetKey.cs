@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Azure;
-using Azure.Data.Tables;
 using Hiroi.Shared.Agents;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
@@ -27,13 +25,8 @@ public sealed record WidgetSecret(string Kid, string Ciphertext, string DataKey,
 /// that names it finds its org with no index; a forged id finds no row). Revoked keys stay as tombstones so an id is
 /// never used again.
 /// </summary>
-public sealed class WidgetKeyEntity : ITableEntity
+public sealed class WidgetKeyEntity : TableRow
 {
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string Name { get; set; } = string.Empty;
     public string Environment { get; set; } = "prod";
     public string Mode { get; set; } = WidgetModes.Origin;

@@ -1,7 +1,6 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
-using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
@@ -15,14 +14,9 @@ namespace Hiroi.Shared.Widget;
 /// Rows <c>jti_</c> + hash mark signed tokens and solved challenges already used (one session each); a row
 /// <c>wsg_</c> + key id is the gate its key's sessions are opened through.
 /// </summary>
-public sealed class WidgetSessionEntity : ITableEntity
+public sealed class WidgetSessionEntity : TableRow
 {
     public const string Prefix = "wss_";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public string KeyId { get; set; } = string.Empty;
     public string VisitorId { get; set; } = string.Empty;
@@ -62,14 +56,9 @@ public enum SessionOpening
 }
 
 /// <summary>A signed token's id, used once: PartitionKey = org id, RowKey = <c>jti_</c> + hash of the key and jti.</summary>
-public sealed class WidgetJtiEntity : ITableEntity
+public sealed class WidgetJtiEntity : TableRow
 {
     public const string Prefix = "jti_";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public DateTimeOffset UsedAt { get; set; }
 }
@@ -202,14 +191,9 @@ public static class WidgetSessionTokens
 /// A line of a widget transcript (a conversation on the <c>web</c> channel): PartitionKey = org id, RowKey =
 /// <c>wm_{session}_{sequence}</c>. Expires with the <c>widgetSessions</c> retention period.
 /// </summary>
-public sealed class WidgetMessageEntity : ITableEntity
+public sealed class WidgetMessageEntity : TableRow
 {
     public const string Prefix = "wm_";
-
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public string SessionId { get; set; } = string.Empty;
     public string VisitorId { get; set; } = string.Empty;

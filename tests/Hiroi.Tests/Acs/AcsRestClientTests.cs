@@ -612,27 +612,35 @@ public class AcsRestClientTests
         Assert.Equal("second", await tokens.GetTokenAsync(default));
     }
 
-    // ---- Backoff ----
+    // ---- Back-off ----
 
-    [Theory]
-    [InlineData(0, 0.0, 250)]
-    [InlineData(0, 1.0, 500)]
-    [InlineData(1, 1.0, 1000)]
-    [InlineData(3, 0.5, 3000)]
-    [InlineData(20, 1.0, 30_000)]
-    public void Backoff_doubles_with_jitter_and_is_capped(int attempt, double jitter, int expectedMs)
+    [Fact]
+    public async Task Without_Retry_After_the_waits_grow_from_the_base_delay_and_stay_under_the_cap()
     {
-        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), AcsRestClient.ComputeDelay(attempt, TimeSpan.FromMilliseconds(500), null, jitter));
+        for (var i = 0; i < 10; i++)
+        {
+            _acs.Respond(HttpStatusCode.ServiceUnavailable);
+        }
+
+        _acs.Respond(HttpStatusCode.Accepted, SmsAccepted);
+
+        await Client(maxRetries: 10).SendSmsAsync(Sms(), default);
+
+        Assert.Equal(10, _time.Waits.Count);
+        Assert.All(_time.Waits, w => Assert.InRange(w, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(30)));
+        // Ten waits of the 200 ms base would be 2 s: an exponential back-off waits far longer in all.
+        Assert.True(_time.Waits.Sum(w => w.TotalSeconds) > 4, string.Join(", ", _time.Waits));
     }
 
     [Fact]
-    public void Retry_After_wins_when_longer_but_never_beyond_a_minute()
+    public async Task A_Retry_After_beyond_a_minute_waits_a_minute()
     {
-        var baseDelay = TimeSpan.FromMilliseconds(500);
+        _acs.Respond(HttpStatusCode.TooManyRequests, configure: r => r.Headers.RetryAfter = new(TimeSpan.FromHours(1)))
+            .Respond(HttpStatusCode.Accepted, SmsAccepted);
 
-        Assert.Equal(TimeSpan.FromSeconds(10), AcsRestClient.ComputeDelay(0, baseDelay, TimeSpan.FromSeconds(10), 1));
-        Assert.Equal(TimeSpan.FromMilliseconds(500), AcsRestClient.ComputeDelay(0, baseDelay, TimeSpan.FromMilliseconds(100), 1));
-        Assert.Equal(TimeSpan.FromSeconds(60), AcsRestClient.ComputeDelay(0, baseDelay, TimeSpan.FromHours(1), 1));
+        await Client().SendSmsAsync(Sms(), default);
+
+        Assert.Equal(TimeSpan.FromSeconds(60), Assert.Single(_time.Waits));
     }
 
     [Fact]

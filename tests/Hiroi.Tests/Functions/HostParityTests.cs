@@ -1,12 +1,17 @@
 using System.Text.Json;
+using Hiroi.Durable.Workflows;
+using Hiroi.Server.Cli;
 using Hiroi.Tests.Infrastructure;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hiroi.Tests.Functions;
 
 /// <summary>
 /// The two hosts cannot drift: the Functions app has an HTTP function for every route of the self-host, with the same
 /// method, path and name (and so the same endpoint and policies, which the function runs by name), and nothing else;
-/// and the Worker SDK's generated metadata, which the Functions host indexes, says the same.
+/// and the Worker SDK's generated metadata, which the Functions host indexes, says the same. The functions themselves
+/// are generated from the route table and the workflow lists, and the checked-in file must be the current rendering.
 /// </summary>
 public class HostParityTests(HiroiApp app) : IClassFixture<HiroiApp>
 {
@@ -38,5 +43,17 @@ public class HostParityTests(HiroiApp app) : IClassFixture<HiroiApp>
 
         using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestStorage.RepoRoot(), "host.json")));
         Assert.Equal(string.Empty, host.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+    }
+
+    [Fact]
+    public void The_checked_in_functions_are_what_the_route_table_and_workflow_lists_generate()
+    {
+        var routes = HttpRoute.Of(app.Services.GetRequiredService<EndpointDataSource>().Endpoints);
+        var generated = FunctionsSource.Render(routes, HiroiWorkflows.Orchestrators, HiroiWorkflows.Activities);
+
+        var checkedIn = File.ReadAllText(Path.Combine(TestStorage.RepoRoot(), FunctionsSource.DefaultPath)).ReplaceLineEndings("\n");
+        Assert.True(
+            generated == checkedIn,
+            $"{FunctionsSource.DefaultPath} is not what the route table and HiroiWorkflows generate. From the repository root run\n  {FunctionsSource.Command}\nand commit the file.");
     }
 }

@@ -16,6 +16,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Moq;
 using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Infrastructure;
@@ -180,8 +181,19 @@ public sealed class FunctionsApp : IAsyncDisposable
         public async Task<object?> RunAsync(TaskActivityContext context, object? input)
         {
             await using var scope = (await app).CreateAsyncScope();
-            var target = ActivatorUtilities.CreateInstance(scope.ServiceProvider, method.DeclaringType!);
-            var task = (Task)method.Invoke(target, [input, CancellationToken.None])!;
+            var target = method.IsStatic ? null : ActivatorUtilities.CreateInstance(scope.ServiceProvider, method.DeclaringType!);
+            // As the extension binds an activity function: its input, the calling orchestration's id, the invocation's context.
+            var invocation = new Mock<FunctionContext>();
+            invocation.SetupGet(f => f.InstanceServices).Returns(scope.ServiceProvider);
+            var arguments = method.GetParameters().Select(p => p switch
+            {
+                _ when p.GetCustomAttribute<ActivityTriggerAttribute>() is not null => input,
+                { Name: "instanceId" } => context.InstanceId,
+                _ when p.ParameterType == typeof(FunctionContext) => invocation.Object,
+                _ when p.ParameterType == typeof(CancellationToken) => CancellationToken.None,
+                _ => throw new InvalidOperationException($"{method.Name} takes {p.Name}, which no binding gives."),
+            }).ToArray();
+            var task = (Task)method.Invoke(target, arguments)!;
             await task;
             var result = task.GetType().GetProperty("Result")?.GetValue(task);
             // As the worker hands a result back: serialized by its runtime type with the worker's default serializer.

@@ -19,11 +19,11 @@ public class CampaignOrchestrationTests
     {
         _context.Setup(c => c.CreateReplaySafeLogger(It.IsAny<string>())).Returns(NullLogger.Instance);
         _context.Setup(c => c.CurrentUtcDateTime).Returns(Now);
-        _context.Setup(c => c.CallActivityAsync<StepOutcome>(It.Is<TaskName>(n => n.Name == CampaignActivities.Step), Run, It.IsAny<TaskOptions?>()))
+        _context.Setup(c => c.CallActivityAsync<StepOutcome>(It.Is<TaskName>(n => n.Name == CampaignStepActivity.Name), Run, It.IsAny<TaskOptions?>()))
             .Returns(() => Task.FromResult(_outcomes.Count > 0 ? _outcomes.Dequeue() : StepOutcome.Continue()));
     }
 
-    private int Steps => _context.Invocations.Count(i => i.Method.Name == nameof(TaskOrchestrationContext.CallActivityAsync) && i.Arguments[0] is TaskName { Name: CampaignActivities.Step });
+    private int Steps => _context.Invocations.Count(i => i.Method.Name == nameof(TaskOrchestrationContext.CallActivityAsync) && i.Arguments[0] is TaskName { Name: CampaignStepActivity.Name });
 
     [Fact]
     public async Task A_finished_campaign_ends_the_orchestration_with_its_state()
@@ -31,7 +31,7 @@ public class CampaignOrchestrationTests
         _outcomes.Enqueue(StepOutcome.Continue());
         _outcomes.Enqueue(StepOutcome.Stop("completed"));
 
-        var result = await CampaignOrchestration.RunAsync(_context.Object, Run);
+        var result = await new CampaignOrchestration().RunAsync(_context.Object, Run);
 
         Assert.Equal("completed", result);
         Assert.Equal(2, Steps);
@@ -48,7 +48,7 @@ public class CampaignOrchestrationTests
         _context.Setup(c => c.CreateTimer(at.UtcDateTime, It.IsAny<CancellationToken>())).Returns(Task.CompletedTask).Verifiable(Times.Once);
         _context.Setup(c => c.WaitForExternalEvent<string>(CampaignOrchestration.WakeEvent, It.IsAny<CancellationToken>())).Returns(wake.Task);
 
-        Assert.Equal("completed", await CampaignOrchestration.RunAsync(_context.Object, Run));
+        Assert.Equal("completed", await new CampaignOrchestration().RunAsync(_context.Object, Run));
 
         _context.Verify();
         Assert.Equal(2, Steps);
@@ -64,7 +64,7 @@ public class CampaignOrchestrationTests
             .Callback<DateTime, CancellationToken>((_, token) => timerToken = token).Returns(new TaskCompletionSource().Task);
         _context.Setup(c => c.WaitForExternalEvent<string>(CampaignOrchestration.WakeEvent, It.IsAny<CancellationToken>())).ReturnsAsync("command");
 
-        Assert.Equal("cancelled", await CampaignOrchestration.RunAsync(_context.Object, Run));
+        Assert.Equal("cancelled", await new CampaignOrchestration().RunAsync(_context.Object, Run));
 
         Assert.True(timerToken.IsCancellationRequested);
         Assert.Equal(2, Steps);
@@ -78,7 +78,7 @@ public class CampaignOrchestrationTests
         _context.Setup(c => c.CreateTimer(Now + CampaignOrchestration.IdleRecheck, It.IsAny<CancellationToken>())).Returns(new TaskCompletionSource().Task).Verifiable(Times.Once);
         _context.Setup(c => c.WaitForExternalEvent<string>(CampaignOrchestration.WakeEvent, It.IsAny<CancellationToken>())).ReturnsAsync("command").Verifiable(Times.Once);
 
-        Assert.Equal("completed", await CampaignOrchestration.RunAsync(_context.Object, Run));
+        Assert.Equal("completed", await new CampaignOrchestration().RunAsync(_context.Object, Run));
 
         _context.Verify();
         Assert.Equal(2, Steps);
@@ -92,7 +92,7 @@ public class CampaignOrchestrationTests
         _context.Setup(c => c.CreateTimer(Now + CampaignOrchestration.IdleRecheck, It.IsAny<CancellationToken>())).Returns(Task.CompletedTask).Verifiable(Times.Once);
         _context.Setup(c => c.WaitForExternalEvent<string>(CampaignOrchestration.WakeEvent, It.IsAny<CancellationToken>())).Returns(new TaskCompletionSource<string>().Task);
 
-        Assert.Equal("completed", await CampaignOrchestration.RunAsync(_context.Object, Run));
+        Assert.Equal("completed", await new CampaignOrchestration().RunAsync(_context.Object, Run));
 
         _context.Verify();
         Assert.Equal(2, Steps);
@@ -101,7 +101,7 @@ public class CampaignOrchestrationTests
     [Fact]
     public async Task After_a_generation_of_steps_it_continues_as_new_keeping_events_that_arrived()
     {
-        var result = await CampaignOrchestration.RunAsync(_context.Object, Run);
+        var result = await new CampaignOrchestration().RunAsync(_context.Object, Run);
 
         Assert.Equal("continued", result);
         Assert.Equal(CampaignOrchestration.StepsPerGeneration, Steps);
@@ -111,13 +111,13 @@ public class CampaignOrchestrationTests
     [Fact]
     public async Task A_step_that_keeps_failing_fails_the_campaign_with_the_reason_and_ends()
     {
-        var failure = new TaskFailedException(CampaignActivities.Step, 1, new InvalidOperationException("storage says no"));
-        _context.Setup(c => c.CallActivityAsync<StepOutcome>(It.Is<TaskName>(n => n.Name == CampaignActivities.Step), Run, CampaignOrchestration.StepRetry))
+        var failure = new TaskFailedException(CampaignStepActivity.Name, 1, new InvalidOperationException("storage says no"));
+        _context.Setup(c => c.CallActivityAsync<StepOutcome>(It.Is<TaskName>(n => n.Name == CampaignStepActivity.Name), Run, CampaignOrchestration.StepRetry))
             .ThrowsAsync(failure);
-        _context.Setup(c => c.CallActivityAsync(It.Is<TaskName>(n => n.Name == CampaignActivities.Fail), Run, It.IsAny<TaskOptions?>()))
+        _context.Setup(c => c.CallActivityAsync(It.Is<TaskName>(n => n.Name == CampaignFailActivity.Name), Run, It.IsAny<TaskOptions?>()))
             .Returns(Task.CompletedTask).Verifiable(Times.Once);
 
-        Assert.Equal("failed", await CampaignOrchestration.RunAsync(_context.Object, Run));
+        Assert.Equal("failed", await new CampaignOrchestration().RunAsync(_context.Object, Run));
 
         _context.Verify();
         _context.Verify(c => c.ContinueAsNew(It.IsAny<object?>(), It.IsAny<bool>()), Times.Never);

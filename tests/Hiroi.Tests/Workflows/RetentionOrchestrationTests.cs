@@ -21,16 +21,16 @@ public class RetentionOrchestrationTests
     private List<SweepBatch> SweepBatches(Func<SweepBatch, SweepBatchResult?> answer)
     {
         var batches = new List<SweepBatch>();
-        _context.Setup(c => c.CallActivityAsync<SweepBatchResult>(It.Is<TaskName>(n => n.Name == RetentionActivities.SweepBatch), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
+        _context.Setup(c => c.CallActivityAsync<SweepBatchResult>(It.Is<TaskName>(n => n.Name == RetentionSweepBatchActivity.Name), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
             .Callback<TaskName, object?, TaskOptions?>((_, input, _) => batches.Add((SweepBatch)input!))
             .Returns((TaskName _, object? input, TaskOptions? _) => answer((SweepBatch)input!) is { } result
                 ? Task.FromResult(result)
-                : Task.FromException<SweepBatchResult>(new TaskFailedException(RetentionActivities.SweepBatch, 3, new InvalidOperationException("away"))));
+                : Task.FromException<SweepBatchResult>(new TaskFailedException(RetentionSweepBatchActivity.Name, 3, new InvalidOperationException("away"))));
         return batches;
     }
 
     private void OrgPage(string? after, OrgPage page) =>
-        _context.Setup(c => c.CallActivityAsync<OrgPage>(It.Is<TaskName>(n => n.Name == RetentionActivities.ListOrgs), after, It.IsAny<TaskOptions?>())).ReturnsAsync(page);
+        _context.Setup(c => c.CallActivityAsync<OrgPage>(It.Is<TaskName>(n => n.Name == RetentionListOrgsActivity.Name), after, It.IsAny<TaskOptions?>())).ReturnsAsync(page);
 
     [Fact]
     public async Task A_page_of_orgs_is_swept_side_by_side_each_kind_by_name_until_none_is_left_then_the_next_page_continues_as_new()
@@ -39,7 +39,7 @@ public class RetentionOrchestrationTests
         var messagesOfA = 0;
         var batches = SweepBatches(b => new SweepBatchResult(500, More: b is { Org: "org_a", Kind: "messages" } && ++messagesOfA == 1));
 
-        var failed = await RetentionOrchestration.RunAsync(_context.Object, new SweepRun("2026-12-02"));
+        var failed = await new RetentionOrchestration().RunAsync(_context.Object, new SweepRun("2026-12-02"));
 
         Assert.Equal(0, failed);
         // Every registry kind of each org, by name; org_a's messages took two batches.
@@ -47,7 +47,7 @@ public class RetentionOrchestrationTests
         Assert.Equal(RetentionSweep.KindNames, batches.Where(b => b.Org == "org_b").Select(b => b.Kind));
         Assert.Equal(2, batches.Count(b => b is { Org: "org_a", Kind: "messages" }));
         _context.Verify(c => c.ContinueAsNew(new SweepRun("2026-12-02", "org_b", 0), true), Times.Once);
-        _context.Verify(c => c.CallActivityAsync<int>(It.Is<TaskName>(n => n.Name == RetentionActivities.DeleteExpiredClaims), It.IsAny<object?>(), It.IsAny<TaskOptions?>()), Times.Never);
+        _context.Verify(c => c.CallActivityAsync<int>(It.Is<TaskName>(n => n.Name == RetentionDeleteExpiredClaimsActivity.Name), It.IsAny<object?>(), It.IsAny<TaskOptions?>()), Times.Never);
     }
 
     [Fact]
@@ -56,10 +56,10 @@ public class RetentionOrchestrationTests
         OrgPage("org_b", new OrgPage(["org_c", "org_d"], null));
         var batches = SweepBatches(b => b.Org == "org_c" ? null : new SweepBatchResult(3, More: false));
         var claimBatches = new Queue<int>([RetentionSweep.BatchSize, 12]);
-        _context.Setup(c => c.CallActivityAsync<int>(It.Is<TaskName>(n => n.Name == RetentionActivities.DeleteExpiredClaims), null, It.IsAny<TaskOptions?>()))
+        _context.Setup(c => c.CallActivityAsync<int>(It.Is<TaskName>(n => n.Name == RetentionDeleteExpiredClaimsActivity.Name), null, It.IsAny<TaskOptions?>()))
             .ReturnsAsync(() => claimBatches.Dequeue());
 
-        var failed = await RetentionOrchestration.RunAsync(_context.Object, new SweepRun("2026-12-02", "org_b", Failed: 1));
+        var failed = await new RetentionOrchestration().RunAsync(_context.Object, new SweepRun("2026-12-02", "org_b", Failed: 1));
 
         Assert.Equal(2, failed); // one from an earlier page, org_c here
         Assert.Equal(RetentionSweep.KindNames, batches.Where(b => b.Org == "org_d").Select(b => b.Kind));
@@ -72,11 +72,11 @@ public class RetentionOrchestrationTests
     {
         var after = new DateTimeOffset(2026, 12, 2, 12, 2, 0, TimeSpan.Zero);
         var outcomes = new Queue<StepOutcome>([StepOutcome.DeferUntil(after), StepOutcome.Continue(), StepOutcome.Stop("purged")]);
-        _context.Setup(c => c.CallActivityAsync<StepOutcome>(It.Is<TaskName>(n => n.Name == RetentionActivities.PurgeStep), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
+        _context.Setup(c => c.CallActivityAsync<StepOutcome>(It.Is<TaskName>(n => n.Name == OrgPurgeStepActivity.Name), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
             .ReturnsAsync(() => outcomes.Dequeue());
         _context.Setup(c => c.CreateTimer(after.UtcDateTime, It.IsAny<CancellationToken>())).Returns(Task.CompletedTask).Verifiable(Times.Once);
 
-        Assert.Equal("purged", await OrgPurgeOrchestration.RunAsync(_context.Object, new PurgeRun("org_a")));
+        Assert.Equal("purged", await new OrgPurgeOrchestration().RunAsync(_context.Object, new PurgeRun("org_a")));
 
         _context.Verify();
         Assert.Empty(outcomes);

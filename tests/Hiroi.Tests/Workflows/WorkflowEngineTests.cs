@@ -38,7 +38,7 @@ public sealed class WorkflowEngineTests : IAsyncLifetime
         var settings = TestSettings.For(TestStorage.ConnectionString, TestStorage.NewPrefix(), Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
         settings["Hiroi:Campaigns:AwaitingCheckSeconds"] = "1";
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings!).Build();
-        _host = await DurableTaskTestHost.StartAsync(HiroiWorkflows.Register, new DurableTaskTestHostOptions
+        _host = await DurableTaskTestHost.StartAsync(tasks => tasks.AddHiroiWorkflows(), new DurableTaskTestHostOptions
         {
             ConfigureServices = services =>
             {
