@@ -35,8 +35,11 @@ public static class SimulatedCallerApi
             .Where(c => (to is null || c.To == to) && (from is null || c.From == from))
             .Select(c => View(c, time.GetUtcNow())).ToList());
 
+    /// <summary>The call as the caller knows it (still ringing until the platform answers).</summary>
     private static async Task<IResult> GetAsync(string call, SimulatorStore store, TimeProvider time, CancellationToken ct) =>
-        await store.FindAsync("call", call, ct) is { } record ? TypedResults.Ok(View(record, time.GetUtcNow())) : NotFound();
+        (await store.FindAsync("call", call, ct) ?? await store.FindAsync("incoming", call, ct)) is { } record
+            ? TypedResults.Ok(View(record, time.GetUtcNow()))
+            : NotFound();
 
     private static async Task<IResult> SayAsync(string call, Said said, SimulatedCalls calls, CancellationToken ct)
     {

@@ -68,16 +68,17 @@ public class VoiceCallTests(VoiceApp app) : IClassFixture<VoiceApp>, IAsyncLifet
         (await owner.PutAsJsonAsync("/api/secrets/SHOP", new { value = "shop-secret-value-1234" })).EnsureSuccessStatusCode();
         var caller = await SimulatedCaller.DialAsync(app.CreateClient(), Unique.PhoneNumber(), number);
 
-        Assert.Equal(["Hello, Acme orders. How can I help?"], await caller.ListeningAfterAsync(1));
+        // Each sentence is its own prompt, so the caller can cut in between them.
+        Assert.Equal(["Hello, Acme orders.", "How can I help?"], await caller.ListeningAfterAsync(2));
         await caller.SayAsync("#tool lookup {\"orderId\":\"A-17\"}");
-        var heard = await caller.ListeningAfterAsync(2);
+        var heard = await caller.ListeningAfterAsync(3);
 
-        Assert.StartsWith("lookup answered:", heard[1], StringComparison.Ordinal);
-        Assert.Contains("shipped", heard[1], StringComparison.Ordinal);
+        Assert.StartsWith("lookup answered:", heard[2], StringComparison.Ordinal);
+        Assert.Contains("shipped", heard[2], StringComparison.Ordinal);
         var request = Assert.Single(_tenant.Calls);
         Assert.Equal("Bearer shop-secret-value-1234", request.Authorization);
         await caller.SayAsync("Thanks, that's all.");
-        await caller.ListeningAfterAsync(3);
+        await caller.ListeningAfterAsync(4);
         await caller.HangUpAsync();
 
         var call = await CallOfAsync(owner);
@@ -100,7 +101,7 @@ public class VoiceCallTests(VoiceApp app) : IClassFixture<VoiceApp>, IAsyncLifet
         await caller.SayAsync("Are you open on Sunday?");
         var heard = await caller.ListeningAfterAsync(4);
 
-        Assert.EndsWith("~", heard[^2], StringComparison.Ordinal); // a sentence of the greeting was cut short
+        Assert.Contains(heard.Take(3), l => l.EndsWith('~')); // the greeting was cut short where the caller spoke
         Assert.Contains("Are you open on Sunday?", heard[^1], StringComparison.Ordinal);
     }
 
@@ -119,8 +120,7 @@ public class VoiceCallTests(VoiceApp app) : IClassFixture<VoiceApp>, IAsyncLifet
         var heard = await caller.EndedAsync();
 
         Assert.Equal(["Hi.", "Are you still there?", "Are you still there?", "I haven't heard anything, so I'll hang up now.", "Goodbye."], heard);
-        var call = await CallOfAsync(owner);
-        Assert.Equal("disconnected", call.GetProperty("state").GetString());
+        await Waits.UntilAsync(async () => (await CallOfAsync(owner)).GetProperty("state").GetString() == "disconnected", "the call to be over");
     }
 
     [Fact]
@@ -179,11 +179,12 @@ public class VoiceCallTests(VoiceApp app) : IClassFixture<VoiceApp>, IAsyncLifet
         var unlucky = await SimulatedCaller.DialAsync(app.CreateClient(), Unique.PhoneNumber(), other);
         await unlucky.ListeningAfterAsync(1);
         await unlucky.SayAsync("#tool transfer_to_human {}");
-        var heard = await unlucky.ListeningAfterAsync(3);
+        var heard = await Waits.UntilAsync(async () => (await unlucky.HeardAsync()) is { } lines && lines.Contains("Is there anything else I can help you with?") ? lines : null,
+            "the apology");
 
-        Assert.Equal("Sorry, I couldn't reach anyone right now. Is there anything else I can help you with?", heard[^1]);
+        Assert.Equal(["Sorry, I couldn't reach anyone right now.", "Is there anything else I can help you with?"], heard[^2..]);
         await unlucky.SayAsync("What are your hours?");
-        Assert.Contains("What are your hours?", (await unlucky.ListeningAfterAsync(4))[^1], StringComparison.Ordinal);
+        Assert.Contains("What are your hours?", (await unlucky.ListeningAfterAsync(heard.Count + 1))[^1], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -197,7 +198,8 @@ public class VoiceCallTests(VoiceApp app) : IClassFixture<VoiceApp>, IAsyncLifet
         var heard = await caller.EndedAsync();
 
         Assert.Contains("end_call answered:", string.Join(' ', heard), StringComparison.Ordinal);
-        Assert.Equal("completed", (await CallOfAsync(owner)).GetProperty("voiceOutcome").GetString());
+        await Waits.UntilAsync(async () => (await CallOfAsync(owner)).TryGetProperty("voiceOutcome", out var outcome) && outcome.GetString() == "completed",
+            "the call to be recorded as completed");
     }
 
     [Fact]

@@ -26,10 +26,10 @@ public class WorkflowRegistryTests
     public void Every_task_keeps_the_name_its_history_knows()
     {
         Assert.Equal(
-            ["AgentReply", "CampaignOrchestration", "OrgPurge", "RetentionSweep"],
+            ["AgentReply", "CallDeadline", "CampaignOrchestration", "OrgPurge", "RetentionSweep"],
             HiroiWorkflows.Orchestrators.Select(HiroiWorkflows.NameOf).Order(StringComparer.Ordinal));
         Assert.Equal(
-            ["AgentTurn", "CampaignFail", "CampaignStep", "OrgPurgeStep", "RetentionDeleteExpiredClaims", "RetentionListOrgs", "RetentionSweepBatch"],
+            ["AgentTurn", "CallDeadlineReached", "CampaignFail", "CampaignStep", "OrgPurgeStep", "RetentionDeleteExpiredClaims", "RetentionListOrgs", "RetentionSweepBatch"],
             HiroiWorkflows.Activities.Select(HiroiWorkflows.NameOf).Order(StringComparer.Ordinal));
     }
 
