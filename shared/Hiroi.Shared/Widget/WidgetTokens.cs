@@ -48,7 +48,8 @@ public static class WidgetTokens
             return WidgetTokenRefusal.Malformed;
         }
 
-        // Only the base64url alphabet and the two dots: padding, whitespace, '?' or any other character is no token of ours.
+        // Three non-empty segments; each must then be canonical base64url, so padding, whitespace, '?' or any other
+        // character anywhere makes it no token of ours.
         var first = token.IndexOf('.', StringComparison.Ordinal);
         var second = first < 0 ? -1 : token.IndexOf('.', first + 1);
         if (first <= 0 || second <= first + 1 || second == token.Length - 1 || token.IndexOf('.', second + 1) >= 0)
@@ -81,7 +82,7 @@ public static class WidgetTokens
         }
 
         Span<byte> signed = stackalloc byte[MaxLength];
-        var signedLength = Encoding.ASCII.GetBytes(token.AsSpan(0, second), signed); // ASCII by the check above
+        var signedLength = Encoding.ASCII.GetBytes(token.AsSpan(0, second), signed); // all base64url and one dot by now
         Span<byte> expected = stackalloc byte[32];
         HMACSHA256.HashData(secret, signed[..signedLength], expected);
         Span<byte> signature = stackalloc byte[64];
