@@ -26,7 +26,9 @@ public sealed class AgentRequestReader(IOptions<AiOptions> options, NumberRegist
         validation.Require(request.Model is not null && ai.Models.ContainsKey(request.Model), "model",
             "must be one of the platform's model deployments: " + string.Join(", ", ai.Models.Keys.Order(StringComparer.Ordinal)));
         validation.Require(request.DailyTokenCap is null or (>= 0 and <= 1_000_000_000), "dailyTokenCap", "must be 0 (only the org's cap) to 1000000000");
-        validation.Require(request.DailyCostCapUsd is null or (>= 0 and <= 1_000_000), "dailyCostCapUsd", "must be 0 (only the org's cap) to 1000000");
+        var costCap = 0L;
+        validation.Require(request.DailyCostCapUsd is null or (>= 0 and <= 1_000_000) && MicroUsd.TryFromUsd(request.DailyCostCapUsd ?? 0, out costCap),
+            "dailyCostCapUsd", "must be 0 (only the org's cap) to 1000000");
         var tools = new ToolCompiler(ai.AllowLoopbackTools).Compile(request.Tools ?? [], (field, message) => validation.Add(field, message));
         var bound = await NumbersAsync(org, agentId, request.Numbers ?? [], validation, cancellationToken);
         var voice = request.Voice ?? AgentVoice.Default;
@@ -46,7 +48,7 @@ public sealed class AgentRequestReader(IOptions<AiOptions> options, NumberRegist
             ToolsJson = JsonSerializer.Serialize(tools.Select(t => t.Definition).ToArray(), ToolDefinition.Json),
             Numbers = string.Join(',', bound),
             DailyTokenCap = request.DailyTokenCap ?? 0,
-            DailyCostCapMicroUsd = MicroUsd.FromUsd(request.DailyCostCapUsd ?? 0),
+            DailyCostCapMicroUsd = costCap,
             VoiceJson = (voice with { TransferNumber = transferTo }).ToJson(),
         };
     }

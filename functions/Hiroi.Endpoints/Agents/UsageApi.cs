@@ -63,16 +63,18 @@ public static class UsageApi
     {
         ArgumentNullException.ThrowIfNull(caps);
         var ai = options.Value;
+        var costCap = 0L;
         var validation = new Validation()
             .Require(caps.DailyTokenCap >= 1 && caps.DailyTokenCap <= ai.MaxOrgDailyTokenCap, "dailyTokenCap", $"must be 1 to {ai.MaxOrgDailyTokenCap}")
-            .Require(caps.DailyCostCapUsd > 0 && caps.DailyCostCapUsd <= ai.MaxOrgDailyCostCapUsd, "dailyCostCapUsd", $"must be above 0, at most {ai.MaxOrgDailyCostCapUsd}");
+            .Require(caps.DailyCostCapUsd > 0 && caps.DailyCostCapUsd <= ai.MaxOrgDailyCostCapUsd && MicroUsd.TryFromUsd(caps.DailyCostCapUsd, out costCap),
+                "dailyCostCapUsd", $"must be above 0, at most {ai.MaxOrgDailyCostCapUsd}");
         if (!validation.IsValid)
         {
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
         var caller = user.ToCaller();
-        var set = new OrgCaps(caps.DailyTokenCap, MicroUsd.FromUsd(caps.DailyCostCapUsd));
+        var set = new OrgCaps(caps.DailyTokenCap, costCap);
         await meter.SetCapsAsync(caller.OrgId, set, cancellationToken);
         await audit.RecordAsync(caller, AuditActions.UsageCapsChanged, "org:" + caller.OrgId.Value,
             string.Create(CultureInfo.InvariantCulture, $"tokens={set.DailyTokenCap} usd={caps.DailyCostCapUsd}"), cancellationToken);

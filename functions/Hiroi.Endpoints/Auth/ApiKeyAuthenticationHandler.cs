@@ -37,7 +37,8 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         var client = Context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        var result = await verifier.VerifyAsync(header["Bearer ".Length..].Trim(), client, Context.RequestAborted);
+        // RFC 6750: "Bearer" 1*SP token. The token itself is taken as sent: ApiKeyFormat accepts only its one spelling.
+        var result = await verifier.VerifyAsync(header["Bearer ".Length..].TrimStart(' '), client, Context.RequestAborted);
         switch (result.Outcome)
         {
             case ApiKeyOutcome.Accepted:

@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using Hiroi.Shared.SignIn;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
 
 namespace Hiroi.Endpoints.Auth;
 
@@ -17,7 +19,38 @@ public static class SessionCookie
     public static string? Read(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return request.Cookies[Name];
+        return TryParse(request.Headers.Cookie, out var token) ? token : null;
+    }
+
+    /// <summary>
+    /// The session token in the request's Cookie header(s): exactly one <see cref="Name"/> pair whose value is a token as we
+    /// issue it. Anything else is no session (never an exception): the framework's cookie reader would also take a quoted or
+    /// percent-encoded spelling of the token, and the first of two cookies of the name.
+    /// </summary>
+    public static bool TryParse(StringValues cookieHeaders, [NotNullWhen(true)] out string? token)
+    {
+        token = null;
+        var found = 0;
+        foreach (var header in cookieHeaders)
+        {
+            foreach (var pair in (header ?? string.Empty).Split(';'))
+            {
+                var text = pair.AsSpan().Trim(' ');
+                if (text.StartsWith(Name, StringComparison.Ordinal) && text.Length > Name.Length && text[Name.Length] == '=')
+                {
+                    found++;
+                    var value = text[(Name.Length + 1)..];
+                    token = SessionTokens.IsToken(value) ? value.ToString() : null;
+                }
+            }
+        }
+
+        if (found != 1)
+        {
+            token = null;
+        }
+
+        return token is not null;
     }
 
     public static void Write(HttpResponse response, ActiveSession session)

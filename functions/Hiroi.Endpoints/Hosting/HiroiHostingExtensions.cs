@@ -81,6 +81,7 @@ public static class HiroiHostingExtensions
         services.AddOptions<ForwardedHeadersOptions>().Configure<Microsoft.Extensions.Options.IOptions<ProxyOptions>>((forwarded, proxies) => proxies.Value.ApplyTo(forwarded));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
             c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>(); // after the framework's: writes whatever Accept says
         services.AddExceptionHandler<ProblemExceptionHandler>();
         // Binding failures throw, so the exception handler answers them as problem details instead of an empty 400.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -118,10 +119,14 @@ public static class HiroiHostingExtensions
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Before anything reads the body: its size and charset.
+        app.UseBodySizeLimits();
         app.UseRequestCharsetCheck();
         app.UseAuthentication();
         // Before anything runs for a cookie-authenticated request: it must prove it comes from the console itself.
         app.UseCsrfProtection();
+        // Routing's 405 and 415 need no caller (before authorization, whose fallback policy would demand a sign-in).
+        app.UseRoutingRefusals();
         // After authentication, so a caller with a credential draws from its own bucket, not its IP's.
         app.UseRateLimiter();
         app.UseAuthorization();
@@ -138,12 +143,14 @@ public static class HiroiHostingExtensions
         app.MapOpenApiDocument();
         app.MapEventGrid();
         app.MapCallCallbacks();
-        app.MapWidget();
-        app.MapSignIn();
-        app.MapTwoFactor();
-        app.MapPasskeys();
-        app.MapEntraSignIn();
-        app.MapConsolePages();
+        // Anonymous routes a stranger can post to read small bodies only.
+        var small = app.MapGroup(string.Empty).WithBodySizeLimit(BodySizeLimits.SignInAndWidget);
+        small.MapWidget();
+        small.MapSignIn();
+        small.MapTwoFactor();
+        small.MapPasskeys();
+        small.MapEntraSignIn();
+        small.MapConsolePages();
         app.MapGroup("/api").RequireAuthorization(Policies.Member).MapOrgs().MapMembers().MapApiKeys().MapNumbers().MapOptOuts().MapConversations().MapCalls()
             .MapContacts().MapDoNotContact().MapCampaigns().MapAudit().MapRetention().MapPrivacy().MapAgents().MapUsage().MapTenantSecrets().MapWidgetKeys();
         return app;

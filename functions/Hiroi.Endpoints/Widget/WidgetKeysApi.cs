@@ -190,14 +190,16 @@ public static class WidgetKeysApi
 
         validation.Require(origins.Count is > 0 and <= 20, "origins", "needs 1 to 20 exact origins (browsers send one with every widget request)");
         validation.Require(request.DailyTokenCap is null or (>= 0 and <= 1_000_000_000), "dailyTokenCap", "must be 0 (none of its own) to 1000000000");
-        validation.Require(request.DailyCostCapUsd is null or (>= 0 and <= 1_000_000), "dailyCostCapUsd", "must be 0 (none of its own) to 1000000");
+        var costCap = 0L;
+        validation.Require(request.DailyCostCapUsd is null or (>= 0 and <= 1_000_000) && MicroUsd.TryFromUsd(request.DailyCostCapUsd ?? 0, out costCap),
+            "dailyCostCapUsd", "must be 0 (none of its own) to 1000000");
         validation.Require(request.MaxSessions is null or (>= 1 and <= 100_000), "maxSessions", "must be 1 to 100000");
         validation.Require(request.MaxSessionsPerVisitor is null or (>= 1 and <= 100), "maxSessionsPerVisitor", "must be 1 to 100");
         validation.Require(request.MessagesPerSession is null or (>= 1 and <= 1000), "messagesPerSession", "must be 1 to 1000");
         var key = new WidgetKeyEntity
         {
             Name = name, Environment = request.Environment ?? "prod", Mode = request.Mode ?? WidgetModes.Origin, Origins = string.Join(',', origins.Distinct(StringComparer.Ordinal)),
-            AgentId = request.AgentId ?? string.Empty, DailyTokenCap = request.DailyTokenCap ?? 0, DailyCostCapMicroUsd = MicroUsd.FromUsd(request.DailyCostCapUsd ?? 0),
+            AgentId = request.AgentId ?? string.Empty, DailyTokenCap = request.DailyTokenCap ?? 0, DailyCostCapMicroUsd = costCap,
         };
         (key.MaxSessions, key.MaxSessionsPerVisitor, key.MessagesPerSession) =
             (request.MaxSessions ?? key.MaxSessions, request.MaxSessionsPerVisitor ?? key.MaxSessionsPerVisitor, request.MessagesPerSession ?? key.MessagesPerSession);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure.Messaging;
 using Azure.Messaging.EventGrid;
+using Hiroi.Shared;
 
 namespace Hiroi.Shared.Events;
 
@@ -9,7 +10,8 @@ public sealed record ParsedDelivery(IReadOnlyList<InboundEvent> Events, IReadOnl
 
 /// <summary>
 /// Reads a delivery in either schema, single or batched. Each element is parsed on its own with the Azure SDK's parsers,
-/// so one bad event does not lose the good ones.
+/// so one bad event does not lose the good ones. Never throws: a body it cannot read is null, an element it cannot read is
+/// listed in <see cref="ParsedDelivery.Rejected"/>.
 /// </summary>
 public static class EventDeliveryParser
 {
@@ -18,7 +20,8 @@ public static class EventDeliveryParser
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32 });
+            // A repeated property is ambiguous (which value did the sender mean?): the delivery is refused, not resolved.
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32, AllowDuplicateProperties = false });
         }
         catch (JsonException)
         {
@@ -63,33 +66,23 @@ public static class EventDeliveryParser
         reason = string.Empty;
         if (element.ValueKind != JsonValueKind.Object)
         {
-            reason = "not an object";
-            return null;
+            return Reject("not an object", out reason);
         }
 
-        try
+        var isCloudEvent = element.TryGetProperty("specversion", out _);
+        if (isCloudEvent == element.TryGetProperty("eventType", out _))
         {
-            // Transcoding throws on invalid UTF-8 inside a string: that element is rejected, the others stand.
+            return Reject(isCloudEvent ? "fields of both schemas" : "neither Event Grid nor CloudEvents schema", out reason);
+        }
+
+        // The SDK's parsers read the element: whatever they throw over these bytes refuses this element, and the others stand.
+        return OutsideInput.OrNull(() =>
+        {
             var json = BinaryData.FromString(element.GetRawText());
-            if (element.TryGetProperty("specversion", out _))
-            {
-                var cloudEvent = CloudEvent.Parse(json);
-                return cloudEvent is null || string.IsNullOrEmpty(cloudEvent.Id) ? Reject("CloudEvent without id", out reason) : InboundEvent.From(cloudEvent);
-            }
-
-            if (element.TryGetProperty("eventType", out _))
-            {
-                var gridEvent = EventGridEvent.Parse(json);
-                return string.IsNullOrEmpty(gridEvent.Id) ? Reject("event without id", out reason) : InboundEvent.From(gridEvent);
-            }
-        }
-        catch (Exception e) when (e is ArgumentException or JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
-        {
-            reason = "not a valid event of its schema";
-            return null;
-        }
-
-        return Reject("neither Event Grid nor CloudEvents schema", out reason);
+            return isCloudEvent
+                ? CloudEvent.Parse(json) is { Id.Length: > 0 } cloudEvent ? InboundEvent.From(cloudEvent) : null
+                : EventGridEvent.Parse(json) is { Id.Length: > 0 } gridEvent ? InboundEvent.From(gridEvent) : null;
+        }) ?? Reject("not a valid event of its schema (an id, type and the schema's required fields)", out reason);
     }
 
     private static InboundEvent? Reject(string why, out string reason)

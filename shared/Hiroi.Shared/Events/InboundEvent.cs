@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using Azure.Messaging;
 using Azure.Messaging.EventGrid;
+using Hiroi.Shared;
 
 namespace Hiroi.Shared.Events;
 
@@ -21,17 +23,18 @@ public sealed record InboundEvent(string Source, string Id, string Type, string?
     }
 
     /// <summary>The event's data as the SDK's typed system event; a missing or mistyped payload is <see cref="MalformedEventException"/>.</summary>
-    public T DataAs<T>() where T : class
+    public T DataAs<T>() where T : class =>
+        TryReadData<T>(out var data) ? data : throw new MalformedEventException($"data of {Type} is not a well-formed {typeof(T).Name}");
+
+    /// <summary>
+    /// The event's data as the SDK's typed system event, or false (never an exception) when it is missing, of another type
+    /// or malformed. The SDK's reader throws what it likes on a payload it cannot map (format, overflow, null reference,
+    /// key not found...): whatever it throws over the sender's bytes is a refusal of those bytes.
+    /// </summary>
+    public bool TryReadData<T>([NotNullWhen(true)] out T? data) where T : class
     {
-        try
-        {
-            return SystemData() as T ?? throw new MalformedEventException($"data is not a {Type} payload");
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException
-            or KeyNotFoundException or ArgumentException or NullReferenceException or OverflowException)
-        {
-            throw new MalformedEventException($"data of {Type} is malformed", e);
-        }
+        data = OutsideInput.OrNull(() => SystemData() as T);
+        return data is not null;
     }
 }
 

@@ -18,15 +18,13 @@ public static class SessionTokens
 
     public static string New() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(Bytes));
 
+    /// <summary>Whether <paramref name="text"/> is spelled exactly as <see cref="New"/> spells a token: 43 canonical base64url characters.</summary>
+    public static bool IsToken(ReadOnlySpan<char> text) => text.Length == TextLength && CanonicalBase64Url.IsCanonical(text);
+
     /// <summary>The token's SHA-256 in lowercase hex, or null when the text is not a token we could have issued.</summary>
     public static string? Hash(string? token)
     {
-        if (token is not { Length: TextLength })
-        {
-            return null;
-        }
-
-        if (!CanonicalBase64Url.TryDecode(token, out var raw) || raw.Length != Bytes)
+        if (token is null || !IsToken(token) || !CanonicalBase64Url.TryDecode(token, out var raw) || raw.Length != Bytes)
         {
             return null;
         }

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Hiroi.Shared.Security;
 
 namespace Hiroi.Shared.Widget;
 
@@ -47,6 +48,8 @@ public static class WidgetTokens
             return WidgetTokenRefusal.Malformed;
         }
 
+        // Three non-empty segments; each must then be canonical base64url, so padding, whitespace, '?' or any other
+        // character anywhere makes it no token of ours.
         var first = token.IndexOf('.', StringComparison.Ordinal);
         var second = first < 0 ? -1 : token.IndexOf('.', first + 1);
         if (first <= 0 || second <= first + 1 || second == token.Length - 1 || token.IndexOf('.', second + 1) >= 0)
@@ -55,7 +58,7 @@ public static class WidgetTokens
         }
 
         Span<byte> header = stackalloc byte[MaxSegmentBytes];
-        if (!Decode(token.AsSpan(0, first), header, out var headerLength) || !ReadHeader(header[..headerLength], out var alg, out var kid))
+        if (!CanonicalBase64Url.TryDecode(token.AsSpan(0, first), header, out var headerLength) || !ReadHeader(header[..headerLength], out var alg, out var kid))
         {
             return WidgetTokenRefusal.Malformed;
         }
@@ -65,28 +68,32 @@ public static class WidgetTokens
             return WidgetTokenRefusal.Algorithm;
         }
 
+        // Every segment is canonical before any key is used, so one MAC has one spelling (no padding, spaces or spare bits).
+        var payloadText = token.AsSpan(first + 1, second - first - 1);
+        var signatureText = token.AsSpan(second + 1);
+        if (!CanonicalBase64Url.IsCanonical(payloadText) || !CanonicalBase64Url.IsCanonical(signatureText))
+        {
+            return WidgetTokenRefusal.Malformed;
+        }
+
         if (kid is null || secretOf(kid) is not { } secret)
         {
             return WidgetTokenRefusal.UnknownKey;
         }
 
         Span<byte> signed = stackalloc byte[MaxLength];
-        if (Encoding.ASCII.GetBytes(token.AsSpan(0, second), signed) is var signedLength && signed[..signedLength].ContainsAnyExceptInRange((byte)0x21, (byte)0x7E))
-        {
-            return WidgetTokenRefusal.Malformed;
-        }
-
+        var signedLength = Encoding.ASCII.GetBytes(token.AsSpan(0, second), signed); // all base64url and one dot by now
         Span<byte> expected = stackalloc byte[32];
         HMACSHA256.HashData(secret, signed[..signedLength], expected);
         Span<byte> signature = stackalloc byte[64];
-        if (!Decode(token.AsSpan(second + 1), signature, out var signatureLength) || signatureLength != 32
+        if (!CanonicalBase64Url.TryDecode(signatureText, signature, out var signatureLength) || signatureLength != 32
             || !CryptographicOperations.FixedTimeEquals(expected, signature[..32]))
         {
             return WidgetTokenRefusal.Signature;
         }
 
         Span<byte> payload = stackalloc byte[MaxSegmentBytes];
-        if (!Decode(token.AsSpan(first + 1, second - first - 1), payload, out var payloadLength) || !ReadClaims(payload[..payloadLength], out var c))
+        if (!CanonicalBase64Url.TryDecode(payloadText, payload, out var payloadLength) || !ReadClaims(payload[..payloadLength], out var c))
         {
             return WidgetTokenRefusal.Malformed;
         }
@@ -96,6 +103,7 @@ public static class WidgetTokens
             return WidgetTokenRefusal.OtherSite;
         }
 
+        // The times are within DateTimeOffset's range (ReadClaims), so none of this arithmetic can overflow.
         var unix = now.ToUnixTimeSeconds();
         var slack = (long)skew.TotalSeconds;
         if (c.Exp < unix - slack)
@@ -130,12 +138,6 @@ public static class WidgetTokens
         return $"{header}.{payload}.{signature}";
     }
 
-    private static bool Decode(ReadOnlySpan<char> text, Span<byte> into, out int written)
-    {
-        written = 0;
-        return text.Length <= Base64Url.GetEncodedLength(into.Length) && Base64Url.TryDecodeFromChars(text, into, out written);
-    }
-
     private static bool ReadHeader(ReadOnlySpan<byte> json, out string? alg, out string? kid)
     {
         (alg, kid) = (null, null);
@@ -159,7 +161,8 @@ public static class WidgetTokens
                 reader.Read();
                 if (isAlg || isKid)
                 {
-                    if (reader.TokenType != JsonTokenType.String)
+                    // A repeated alg or kid is ambiguous (which one would another verifier read?): refused, not resolved.
+                    if (reader.TokenType != JsonTokenType.String || (isAlg ? alg : kid) is not null)
                     {
                         return false;
                     }
@@ -179,9 +182,9 @@ public static class WidgetTokens
                 }
             }
 
-            return reader.TokenType == JsonTokenType.EndObject && alg is not null;
+            return reader.TokenType == JsonTokenType.EndObject && !reader.Read() && alg is not null;
         }
-        catch (JsonException)
+        catch (Exception e) when (IsUnreadable(e))
         {
             return false;
         }
@@ -198,11 +201,19 @@ public static class WidgetTokens
                 return false;
             }
 
-            bool hasIat = false, hasExp = false;
+            var seen = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString();
+                var name = reader.GetString()!;
                 reader.Read();
+                var bit = ClaimBit(name);
+                if ((seen & bit) != 0)
+                {
+                    return false; // a repeated claim is ambiguous
+                }
+
+                seen |= bit;
+
                 switch (name)
                 {
                     case "wk" when reader.TokenType == JsonTokenType.String:
@@ -217,31 +228,51 @@ public static class WidgetTokens
                     case "email" when reader.TokenType == JsonTokenType.String:
                         claims.Email = reader.GetString();
                         break;
-                    case "iat" when reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var iat):
-                        (claims.Iat, hasIat) = (iat, true);
+                    case "iat" when TryReadTime(ref reader, out var iat):
+                        claims.Iat = iat;
                         break;
-                    case "exp" when reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var exp):
-                        (claims.Exp, hasExp) = (exp, true);
+                    case "exp" when TryReadTime(ref reader, out var exp):
+                        claims.Exp = exp;
                         break;
-                    case "nbf" when reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var nbf):
+                    case "nbf" when TryReadTime(ref reader, out var nbf):
                         claims.Nbf = nbf;
                         break;
                     case "wk" or "sub" or "jti" or "iat" or "exp" or "nbf" or "email":
-                        return false; // a known claim of the wrong type
+                        return false; // a known claim of the wrong type, or a time no date can have
                     default:
                         reader.Skip();
                         break;
                 }
             }
 
-            return reader.TokenType == JsonTokenType.EndObject && hasIat && hasExp
+            return reader.TokenType == JsonTokenType.EndObject && !reader.Read() && (seen & ClaimBit("iat")) != 0 && (seen & ClaimBit("exp")) != 0
                 && claims.Sub is { Length: > 0 and <= 128 } && claims.Jti is { Length: > 0 and <= 128 } && claims.Wk is not null;
         }
-        catch (JsonException)
+        catch (Exception e) when (IsUnreadable(e))
         {
             return false;
         }
     }
+
+    private static int ClaimBit(string name) => name switch
+    {
+        "wk" => 1, "sub" => 2, "jti" => 4, "email" => 8, "iat" => 16, "exp" => 32, "nbf" => 64, _ => 0,
+    };
+
+    /// <summary>Seconds since 1970 that a <see cref="DateTimeOffset"/> can hold, so the lifetime checks never overflow.</summary>
+    private static bool TryReadTime(ref Utf8JsonReader reader, out long seconds)
+    {
+        seconds = 0;
+        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out seconds) && seconds >= 0 && seconds <= MaxUnixSeconds;
+    }
+
+    private static readonly long MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
+
+    /// <summary>
+    /// Malformed JSON (<see cref="JsonException"/>), or a string that is not text: invalid UTF-8 or an escaped lone surrogate such
+    /// as <c>"\ud800"</c>, which <see cref="Utf8JsonReader.GetString"/> reports with <see cref="InvalidOperationException"/>.
+    /// </summary>
+    private static bool IsUnreadable(Exception e) => e is JsonException or InvalidOperationException;
 
     private struct Claims
     {
