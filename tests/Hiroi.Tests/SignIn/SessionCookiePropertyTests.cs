@@ -5,6 +5,7 @@ using Hiroi.Endpoints.SignIn;
 using Hiroi.Shared.SignIn;
 using Microsoft.Extensions.Primitives;
 using static Hiroi.Tests.Protection.ParserGenerators;
+using Hiroi.Endpoints.Auth;
 
 namespace Hiroi.Tests.SignIn;
 

@@ -7,6 +7,7 @@ using FsCheck.Xunit;
 using Hiroi.Endpoints.Telephony;
 using Hiroi.Tests.Infrastructure;
 using static Hiroi.Tests.Protection.ParserGenerators;
+using Hiroi.Shared.Events;
 
 namespace Hiroi.Tests.Telephony;
 
