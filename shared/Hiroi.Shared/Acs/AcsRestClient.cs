@@ -92,7 +92,8 @@ public sealed partial class AcsRestClient : IAcsClient
                 [new CommunicationIdentifierBody("phoneNumber", new PhoneNumberBody(request.To))],
                 new PhoneNumberBody(request.From),
                 request.CallbackUri.AbsoluteUri,
-                request.OperationContext),
+                request.OperationContext,
+                request.CognitiveServicesEndpoint is { } speech ? new CallIntelligenceOptionsBody(speech.AbsoluteUri) : null),
             AcsJsonContext.Default.CreateCallBody);
         var uri = Resource("/calling/callConnections", _options.CallAutomationApiVersion);
 
@@ -403,7 +404,8 @@ internal sealed record PhoneNumberBody(string Value);
 internal sealed record CommunicationIdentifierBody(string Kind, PhoneNumberBody PhoneNumber);
 
 internal sealed record CreateCallBody(
-    IReadOnlyList<CommunicationIdentifierBody> Targets, PhoneNumberBody SourceCallerIdNumber, string CallbackUri, string? OperationContext);
+    IReadOnlyList<CommunicationIdentifierBody> Targets, PhoneNumberBody SourceCallerIdNumber, string CallbackUri, string? OperationContext,
+    CallIntelligenceOptionsBody? CallIntelligenceOptions);
 
 internal sealed record AnswerCallBody(
     string IncomingCallContext, string CallbackUri, string? OperationContext, CallIntelligenceOptionsBody? CallIntelligenceOptions,

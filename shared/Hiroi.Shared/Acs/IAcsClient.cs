@@ -78,8 +78,10 @@ public sealed record SmsSendResult(string? MessageId, bool Accepted, int HttpSta
 public sealed record EmailRequest(
     string SenderAddress, string To, string Subject, string PlainText, Guid RepeatabilityId, DateTimeOffset RepeatabilityFirstSent);
 
+/// <param name="CognitiveServicesEndpoint">The speech service an agent on the call talks through, when one will.</param>
 public sealed record CreateCallRequest(
-    string From, string To, Uri CallbackUri, string? OperationContext, Guid RepeatabilityId, DateTimeOffset RepeatabilityFirstSent);
+    string From, string To, Uri CallbackUri, string? OperationContext, Guid RepeatabilityId, DateTimeOffset RepeatabilityFirstSent,
+    Uri? CognitiveServicesEndpoint = null);
 
 public sealed record CallConnection(string CallConnectionId, string? ServerCallId, string? CorrelationId);
 

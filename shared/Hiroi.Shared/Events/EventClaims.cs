@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
@@ -28,16 +29,30 @@ public enum ClaimOutcome
 
 public sealed record EventClaim(ClaimOutcome Outcome, string PartitionKey, string RowKey, ETag ETag);
 
+/// <summary>Section <c>Hiroi:Events</c>.</summary>
+public sealed class EventOptions
+{
+    public const string Section = "Hiroi:Events";
+
+    /// <summary>
+    /// How long a claim is held without news from its handler. A running handler renews it every third of this, so a
+    /// long one (an agent's turn inside a call callback) keeps it; a crashed one's event is retaken this long after.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(2, 3600)]
+    public int ClaimLeaseSeconds { get; set; } = 30;
+}
+
 /// <summary>
 /// Exactly-once effects over at-least-once delivery. Each event id is claimed with an insert before its handler runs and
 /// marked done after; a redelivery of a done event does nothing. A claim whose handler crashed is retaken once its lease
 /// expires, so no event is lost; handlers are idempotent for that case. Claims expire after a week (Event Grid retries
 /// for at most 24 hours) and the retention sweep removes them.
 /// </summary>
-public sealed class EventClaims(HiroiTables tables, TimeProvider time)
+public sealed class EventClaims(HiroiTables tables, IOptions<EventOptions> options, TimeProvider time)
 {
-    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan Keep = TimeSpan.FromDays(7);
+
+    public TimeSpan Lease => TimeSpan.FromSeconds(options.Value.ClaimLeaseSeconds);
 
     public async Task<EventClaim> ClaimAsync(string source, string eventId, CancellationToken cancellationToken)
     {
@@ -81,6 +96,23 @@ public sealed class EventClaims(HiroiTables tables, TimeProvider time)
             {
                 return new EventClaim(ClaimOutcome.InProgress, partition, key, claim.ETag);
             }
+        }
+    }
+
+    /// <summary>Extends the claim's lease; the claim it returns carries the new ETag (false-y outcome when another delivery took it over).</summary>
+    public async Task<EventClaim?> RenewAsync(EventClaim claim, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var table = await tables.GetAsync(TableNames.EventClaims, cancellationToken).ConfigureAwait(false);
+        var patch = new TableEntity(claim.PartitionKey, claim.RowKey) { [nameof(EventClaimEntity.LeaseUntil)] = time.GetUtcNow() + Lease };
+        try
+        {
+            var updated = await table.UpdateEntityAsync(patch, claim.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            return claim with { ETag = updated.Headers.ETag ?? claim.ETag };
+        }
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        {
+            return null;
         }
     }
 

@@ -20,7 +20,7 @@ public enum EventResult
 /// event whose handler deduplicates itself runs without a claim. Used by the webhook and by the Call Automation
 /// callback endpoint alike.
 /// </summary>
-public sealed class EventProcessor(IEnumerable<IAcsEventConsumer> handlers, EventClaims claims, ILogger<EventProcessor> logger)
+public sealed class EventProcessor(IEnumerable<IAcsEventConsumer> handlers, EventClaims claims, TimeProvider time, ILogger<EventProcessor> logger)
 {
     private readonly Dictionary<string, IAcsEventConsumer> _handlers =
         handlers.ToDictionary(h => h.EventType, StringComparer.OrdinalIgnoreCase);
@@ -70,13 +70,25 @@ public sealed class EventProcessor(IEnumerable<IAcsEventConsumer> handlers, Even
         }, claim, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs the handler (which says whether it had an effect), then completes the claim if any; a failure gives the claim back.</summary>
+    /// <summary>
+    /// Runs the handler (which says whether it had an effect), keeping its claim's lease alive meanwhile, then completes
+    /// the claim if any; a failure gives the claim back.
+    /// </summary>
     private async Task<EventResult> RunAsync(
         InboundEvent inbound, Func<InboundEvent, CancellationToken, Task<bool>> handle, EventClaim? claim, CancellationToken cancellationToken)
     {
+        using var renewing = new CancellationTokenSource();
+        var renewal = claim is null ? Task.FromResult<EventClaim?>(null) : RenewWhileRunningAsync(claim, renewing.Token);
+        async Task<EventClaim?> StopRenewingAsync()
+        {
+            await renewing.CancelAsync().ConfigureAwait(false);
+            return await renewal.ConfigureAwait(false) ?? claim;
+        }
+
         try
         {
             var hadEffect = await handle(inbound, cancellationToken).ConfigureAwait(false);
+            claim = await StopRenewingAsync().ConfigureAwait(false);
             if (claim is not null)
             {
                 await claims.CompleteAsync(claim, cancellationToken).ConfigureAwait(false);
@@ -87,21 +99,44 @@ public sealed class EventProcessor(IEnumerable<IAcsEventConsumer> handlers, Even
         catch (MalformedEventException e)
         {
             logger.LogWarning("Malformed {EventType} event {EventId}: {Reason}", inbound.Type, inbound.Id, e.Message);
-            await ReleaseQuietlyAsync(claim).ConfigureAwait(false);
+            await ReleaseQuietlyAsync(await StopRenewingAsync().ConfigureAwait(false)).ConfigureAwait(false);
             return EventResult.Malformed;
         }
         catch (Azure.RequestFailedException e) when (e.Status == 400)
         {
             // Storage refused the event's content itself (a key or value it cannot hold): no retry would change that.
             logger.LogWarning("Storage refused {EventType} event {EventId}: {ErrorCode}", inbound.Type, inbound.Id, e.ErrorCode);
-            await ReleaseQuietlyAsync(claim).ConfigureAwait(false);
+            await ReleaseQuietlyAsync(await StopRenewingAsync().ConfigureAwait(false)).ConfigureAwait(false);
             return EventResult.Malformed;
         }
         catch (Exception e) when (TransientFaults.IsTransient(e) || e is SecretStoreUnavailableException || e is OperationCanceledException)
         {
             logger.LogWarning(e, "Transient fault handling {EventType} event {EventId}", inbound.Type, inbound.Id);
-            await ReleaseQuietlyAsync(claim).ConfigureAwait(false);
+            await ReleaseQuietlyAsync(await StopRenewingAsync().ConfigureAwait(false)).ConfigureAwait(false);
             return EventResult.Transient;
+        }
+    }
+
+    /// <summary>Keeps the claim's lease alive while its handler runs (an agent's turn may take longer than a lease); the claim as last renewed.</summary>
+    private async Task<EventClaim?> RenewWhileRunningAsync(EventClaim claim, CancellationToken stop)
+    {
+        var current = claim;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(claims.Lease / 3, time, stop).ConfigureAwait(false);
+                current = await claims.RenewAsync(current, stop).ConfigureAwait(false) ?? current;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return current;
+        }
+        catch (Exception e) when (TransientFaults.IsTransient(e))
+        {
+            logger.LogWarning(e, "Could not renew the claim of event; it may be retaken once its lease ends");
+            return current;
         }
     }
 

@@ -28,6 +28,15 @@ public sealed class CallOptions
     /// <summary>How long a callback URI handed to ACS stays valid.</summary>
     [System.ComponentModel.DataAnnotations.Range(5, 24 * 60)]
     public int CallbackTokenMinutes { get; set; } = 240;
+
+    /// <summary>
+    /// The Azure AI services (Speech) account ACS recognizes and speaks through on calls with an agent, connected to the
+    /// ACS resource. Empty answers and places calls without it: an agent then cannot talk (the simulator does not need it).
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Url]
+    public string? CognitiveServicesEndpoint { get; set; }
+
+    public Uri? SpeechEndpoint => string.IsNullOrWhiteSpace(CognitiveServicesEndpoint) ? null : new Uri(CognitiveServicesEndpoint);
 }
 
 /// <summary>
@@ -60,7 +69,8 @@ public sealed class OutboundCalls(
         };
         await calls.AddAsync(org, call, cancellationToken).ConfigureAwait(false);
         var callback = await CallbackUriAsync(org, call.RowKey, cancellationToken).ConfigureAwait(false);
-        var connection = await acs.CreateCallAsync(new CreateCallRequest(from, to, callback, call.RowKey, Idempotency.ToGuid(idempotencyKey), firstAttemptAt), cancellationToken)
+        var connection = await acs.CreateCallAsync(new CreateCallRequest(
+                from, to, callback, call.RowKey, Idempotency.ToGuid(idempotencyKey), firstAttemptAt, agentId is null ? null : options.Value.SpeechEndpoint), cancellationToken)
             .ConfigureAwait(false);
         await calls.ChangeAsync(org, call.RowKey, c =>
         {

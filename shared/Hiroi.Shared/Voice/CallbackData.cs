@@ -40,9 +40,10 @@ public sealed record CallbackData(
                 Number(result, "code"), Number(result, "subCode"), Text(root, "state", 512), Text(root, "recognitionType", 32),
                 Text(speech, "speech", MaxSpeech), Fraction(speech, "confidence"), ParseTones(Child(root, "dtmfResult")));
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
-            throw new MalformedEventException("call event data is not JSON", e);
+            // Not JSON, or text that is not valid UTF-16 (a lone surrogate) where a string is read.
+            throw new MalformedEventException("call event data is not readable JSON", e);
         }
     }
 

@@ -220,16 +220,25 @@ public static class VoiceDecisions
                 // Best effort and listening: not re-sent if lost, and speaking over it starts the next turn.
                 actions.Add(new VoiceAction.Listen(new MediaContext(f.Turn, MediaPurpose.Filler), InterruptCurrent: false));
                 break;
+            case VoiceEvent.Deadline { HardStop: false } when call.ConnectedAt is not null:
+                // The timer says the call's time is up, whatever this instance's clock reads.
+                End(call, VoiceEndings.MaxDuration);
+                break;
             case VoiceEvent.Deadline { HardStop: true } when !CallStates.IsTerminal(call.State):
                 actions.Add(new VoiceAction.HangUp());
                 break;
         }
     }
 
-    /// <summary>An answer to the operation the call is listening with now (not an older turn's, not after the goodbye).</summary>
+    /// <summary>
+    /// An answer to the operation the call is listening with now: its turn's filler, or the very prompt last decided
+    /// (not an older turn's, not the prompt a re-prompt replaced, not after the goodbye).
+    /// </summary>
     private static bool Accepts(CallEntity call, MediaContext context) =>
         call.Ending is null && context.Listens && context.Turn == call.VoiceTurn
-        && (context.Purpose == MediaPurpose.Filler ? call.FillerTurn == context.Turn : call.ListenTurn == context.Turn);
+        && (context.Purpose == MediaPurpose.Filler
+            ? call.FillerTurn == context.Turn
+            : call.ListenTurn == context.Turn && call.ListenPurpose == context.Purpose.ToString());
 
     private static void Accept(CallEntity call, VoiceEvent.Utterance utterance, VoiceRules rules, List<VoiceAction> actions)
     {

@@ -7,13 +7,6 @@ public sealed class VoiceOptions
 {
     public const string Section = "Hiroi:Voice";
 
-    /// <summary>
-    /// The Azure AI services (Speech) account ACS recognizes and speaks through, connected to the ACS resource. Empty
-    /// answers calls without speech: a bound agent then cannot talk (the simulator does not need it).
-    /// </summary>
-    [Url]
-    public string? CognitiveServicesEndpoint { get; set; }
-
     /// <summary>Calls an org may have connected at once; a call over it hears <see cref="BusyLine"/> and is hung up.</summary>
     [Range(1, 10_000)]
     public int MaxConcurrentCallsPerOrg { get; set; } = 10;

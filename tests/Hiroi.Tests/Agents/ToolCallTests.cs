@@ -24,6 +24,9 @@ public sealed class ToolEndpoint : IAsyncLifetime
 
     public ConcurrentQueue<(string Path, string? Authorization, string Body)> Calls { get; } = new();
 
+    /// <summary>What <c>/held</c> waits for before it answers: a test sets it when it has seen what happens meanwhile.</summary>
+    public TaskCompletionSource Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public Uri BaseAddress { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -43,6 +46,10 @@ public sealed class ToolEndpoint : IAsyncLifetime
                     break;
                 case "/moved":
                     context.Response.Redirect("http://169.254.169.254/latest/meta-data/");
+                    break;
+                case "/held":
+                    await Held.Task.WaitAsync(context.RequestAborted);
+                    await context.Response.WriteAsJsonAsync(new { status = "released" });
                     break;
                 case "/slow":
                     await Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted);

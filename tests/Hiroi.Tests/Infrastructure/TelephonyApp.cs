@@ -26,9 +26,9 @@ public sealed class TelephonyApp : IDisposable
 {
     public const string WebhookSecret = "test-webhook-secret";
     public const string PreviousWebhookSecret = "previous-webhook-secret";
-    public const string AcsResourceId = "00000000-0000-0000-0000-0000000000ac";
+    public const string AcsResourceId = AcsCallbackSigner.ResourceId;
     public static readonly string RecordingKeys = "k1:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-    private readonly RSA _acsSigningKey = RSA.Create(2048);
+    private readonly AcsCallbackSigner _signer = new();
     private int _messages;
 
     /// <param name="inMemoryWorkflows">False runs the workflows on DurableTask.AzureStorage in Azurite, as <c>./run</c> does.</param>
@@ -98,32 +98,12 @@ public sealed class TelephonyApp : IDisposable
         Acs.Invocations.Where(i => i.Method.Name == nameof(IAcsClient.SendSmsAsync)).Select(i => (SmsRequest)i.Arguments[0]!).ToList();
 
     /// <summary>A Call Automation JWT as ACS would sign it (here with a test key the app trusts).</summary>
-    public string AcsJwt(string audience = AcsResourceId, RSA? key = null)
-    {
-        var now = DateTime.UtcNow;
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = AcsCallbackJwtValidator.Issuer,
-            Audience = audience,
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = now.AddMinutes(5),
-            Subject = new ClaimsIdentity([new Claim("sub", "acs")]),
-            SigningCredentials = new SigningCredentials(new RsaSecurityKey(key ?? _acsSigningKey) { KeyId = "acs-test" }, SecurityAlgorithms.RsaSha256),
-        });
-    }
-
-    private OpenIdConnectConfiguration AcsOpenIdConfiguration()
-    {
-        var configuration = new OpenIdConnectConfiguration { Issuer = AcsCallbackJwtValidator.Issuer };
-        configuration.SigningKeys.Add(JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_acsSigningKey.ExportParameters(false)) { KeyId = "acs-test" }));
-        return configuration;
-    }
+    public string AcsJwt(string audience = AcsResourceId, RSA? key = null) => _signer.Jwt(audience, key);
 
     public void Dispose()
     {
         App.Dispose();
-        _acsSigningKey.Dispose();
+        _signer.Dispose();
     }
 
     private sealed class AcsMockedApp(TelephonyApp owner, bool inMemoryWorkflows) : HiroiApp
@@ -142,9 +122,7 @@ public sealed class TelephonyApp : IDisposable
             builder.ConfigureTestServices(services =>
             {
                 services.Replace(ServiceDescriptor.Singleton(owner.Acs.Object));
-                // ACS's OpenID configuration cannot be fetched here: trust a test signing key instead.
-                services.AddKeyedSingleton<IConfigurationManager<OpenIdConnectConfiguration>>(AcsCallbackJwtValidator.ConfigurationServiceKey,
-                    new StaticConfigurationManager<OpenIdConnectConfiguration>(owner.AcsOpenIdConfiguration()));
+                owner._signer.TrustIn(services);
             });
         }
     }

@@ -40,6 +40,12 @@ public static class Unique
 {
     private static int _numbers = Environment.ProcessId % 1000 * 1000;
 
+    private static int _dialable = Environment.ProcessId % 1000 * 1000;
+
+    /// <summary>A number that passes full validation (a contact list's), in New York's 212: unique in this run.</summary>
+    public static string DialableNumber() =>
+        "+1212" + (2_000_000 + Interlocked.Increment(ref _dialable) % 7_999_999).ToString("D7", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>A North American number (+1 555 ...) no other test of this run is given.</summary>
     public static string PhoneNumber() =>
         "+1555" + (Interlocked.Increment(ref _numbers) % 10_000_000).ToString("D7", System.Globalization.CultureInfo.InvariantCulture);

@@ -21,7 +21,7 @@ public class VoiceApp : SimulatedAcsApp
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.UseSetting("Hiroi:Voice:CognitiveServicesEndpoint", "https://speech.hiroi.test/");
+        builder.UseSetting("Hiroi:Calls:CognitiveServicesEndpoint", "https://speech.hiroi.test/");
         builder.UseSetting("Hiroi:AcsSimulator:UnreachableNumbers:0", Unreachable);
         foreach (var (key, value) in Voice)
         {

@@ -1,3 +1,4 @@
+using Hiroi.Shared.Configuration;
 using Hiroi.Shared.Events;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,6 +12,7 @@ public static class InboundServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddAcsEventConsumers(this IServiceCollection services)
     {
+        services.AddSection<EventOptions>(EventOptions.Section);
         services.AddSingleton<EventClaims>();
         services.AddSingleton<EventProcessor>();
         services.AddSingleton<IAcsEventConsumer, SmsReceivedConsumer>();

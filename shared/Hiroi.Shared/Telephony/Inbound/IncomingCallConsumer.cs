@@ -24,7 +24,8 @@ namespace Hiroi.Shared.Telephony.Inbound;
 /// </summary>
 public sealed class IncomingCallConsumer(
     IAcsClient acs, NumberRegistry numbers, OptOutRegistry optOuts, CallRepository calls, OutboundCalls outboundCalls, AgentRepository agents,
-    CallLimits limits, AuditTrail audit, IOptions<VoiceOptions> voice, TimeProvider time, ILogger<IncomingCallConsumer> logger) : IAcsEventConsumer
+    CallLimits limits, AuditTrail audit, IOptions<VoiceOptions> voice, IOptions<CallOptions> callOptions, TimeProvider time, ILogger<IncomingCallConsumer> logger)
+    : IAcsEventConsumer
 {
     public string EventType => "Microsoft.Communication.IncomingCall";
 
@@ -88,7 +89,7 @@ public sealed class IncomingCallConsumer(
         }
 
         var callback = await outboundCalls.CallbackUriAsync(org.Value, callId, cancellationToken);
-        var speech = agent is not null && voice.Value.CognitiveServicesEndpoint is { Length: > 0 } endpoint ? new Uri(endpoint) : null;
+        var speech = agent is null ? null : callOptions.Value.SpeechEndpoint;
         try
         {
             var connection = await acs.AnswerCallAsync(new AnswerCallRequest(data.IncomingCallContext, callback, callId, speech), cancellationToken);
