@@ -42,8 +42,8 @@ public sealed class CallEntity : TableRow
     public string? ListenPurpose { get; set; }
     public bool ListenSent { get; set; }
 
-    /// <summary>The last turn handed off to the agent (a durable workflow runs it).</summary>
-    public int HandedOffTurn { get; set; }
+    /// <summary>The callback (source and id) whose handling runs the current turn of the agent: its redelivery after a crash runs the turn again.</summary>
+    public string? TurnOwner { get; set; }
 
     /// <summary>The turn a filler was played in (-1: none): at most one per turn.</summary>
     public int FillerTurn { get; set; } = -1;

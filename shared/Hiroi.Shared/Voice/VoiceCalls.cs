@@ -31,10 +31,12 @@ public sealed class VoiceCalls(
     private const string Prefix = "Microsoft.Communication.";
 
     /// <summary>The callback as a voice event for a call with an agent (null otherwise); writes the caller's utterance first.</summary>
-    public async Task<VoiceInput?> ReadAsync(OrgId org, CallEntity call, string type, CallbackData data, CancellationToken cancellationToken)
+    public async Task<VoiceInput?> ReadAsync(OrgId org, CallEntity call, InboundEvent inbound, CallbackData data, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(inbound);
         ArgumentNullException.ThrowIfNull(data);
+        var type = inbound.Type;
         if (call.AgentId is null)
         {
             return null;
@@ -42,7 +44,8 @@ public sealed class VoiceCalls(
 
         var agent = await agents.FindAsync(org, call.AgentId, cancellationToken).ConfigureAwait(false);
         var voice = agent?.Voice() ?? AgentVoice.Default;
-        var rules = new VoiceRules(time.GetUtcNow(), voice.Reprompts, voice.MaxCallMinutes, call.Direction == Directions.Outbound && call.CampaignTag is not null);
+        var rules = new VoiceRules(
+            time.GetUtcNow(), voice.Reprompts, voice.MaxCallMinutes, call.Direction == Directions.Outbound && call.CampaignTag is not null, inbound.Source + "\n" + inbound.Id);
         // A media event must name one of our operations; one that does not (a context we never wrote) changes nothing.
         var ours = MediaContext.TryParse(data.OperationContext, out var context);
         VoiceEvent voiceEvent = (type.StartsWith(Prefix, StringComparison.Ordinal) ? type[Prefix.Length..] : type) switch
@@ -131,7 +134,6 @@ public sealed class VoiceCalls(
 
     private async Task RunTurnAsync(OrgId org, CallEntity call, AgentEntity? agent, int turn, CancellationToken cancellationToken)
     {
-        await calls.ChangeAsync(org, call.RowKey, c => c.HandedOffTurn = Math.Max(c.HandedOffTurn, turn), cancellationToken).ConfigureAwait(false);
         var kind = await turns.RunAsync(org, call, agent, turn, () => DecideAsync(org, call.RowKey, new VoiceEvent.FillerDue(turn), cancellationToken), cancellationToken)
             .ConfigureAwait(false);
         await DecideAsync(org, call.RowKey, new VoiceEvent.ReplyReady(turn, kind), cancellationToken).ConfigureAwait(false);

@@ -90,8 +90,8 @@ public abstract record VoiceAction
     public sealed record ScheduleDeadline : VoiceAction;
 }
 
-/// <summary>The agent's settings and the clock a decision is taken with.</summary>
-public sealed record VoiceRules(DateTimeOffset Now, int Reprompts, int MaxCallMinutes, bool Outbound);
+/// <summary>The agent's settings and the clock a decision is taken with, and which callback it is taken for (none for a turn's reply or a timer).</summary>
+public sealed record VoiceRules(DateTimeOffset Now, int Reprompts, int MaxCallMinutes, bool Outbound, string? EventKey = null);
 
 public static class VoiceEndings
 {
@@ -146,7 +146,7 @@ public static class VoiceDecisions
             End(call, VoiceEndings.MaxDuration);
         }
 
-        Pending(call, actions);
+        Pending(call, rules, actions);
         return actions;
     }
 
@@ -250,6 +250,8 @@ public static class VoiceDecisions
 
         call.VoiceTurn++;
         call.Reprompts = 0;
+        // The agent's turn runs inside this callback: if it dies with it, this callback's redelivery runs it again.
+        call.TurnOwner = rules.EventKey;
         if (rules.Outbound && !call.Classified)
         {
             call.Classified = true;
@@ -267,7 +269,10 @@ public static class VoiceDecisions
             call.VoiceOutcome = VoiceEndings.OptedOut;
             actions.Add(new VoiceAction.AddToDoNotContact());
             End(call, VoiceEndings.OptedOut);
+            return;
         }
+
+        actions.Add(new VoiceAction.StartTurn(call.VoiceTurn));
     }
 
     private static void Reply(CallEntity call, VoiceEvent.ReplyReady reply)
@@ -313,7 +318,7 @@ public static class VoiceDecisions
     }
 
     /// <summary>What was decided and not yet taken, taken (again) now.</summary>
-    private static void Pending(CallEntity call, List<VoiceAction> actions)
+    private static void Pending(CallEntity call, VoiceRules rules, List<VoiceAction> actions)
     {
         if (call.Ending is not null)
         {
@@ -337,9 +342,10 @@ public static class VoiceDecisions
             return;
         }
 
-        if (call.VoiceTurn > call.HandedOffTurn && call.VoiceTurn > call.ListenTurn)
+        if (call.VoiceTurn > call.ListenTurn && rules.EventKey is not null && rules.EventKey == call.TurnOwner)
         {
-            // An utterance was accepted and its turn is the agent's: hand it off (idempotent by its id) until that is stored.
+            // The callback that started the agent's turn again, before the turn's reply was decided: the process that ran
+            // it died (its claim on the callback lapsed), so the turn runs again (keyed by call and turn: it runs once).
             actions.Add(new VoiceAction.StartTurn(call.VoiceTurn));
         }
 

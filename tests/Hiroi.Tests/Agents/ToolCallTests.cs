@@ -24,8 +24,8 @@ public sealed class ToolEndpoint : IAsyncLifetime
 
     public ConcurrentQueue<(string Path, string? Authorization, string Body)> Calls { get; } = new();
 
-    /// <summary>What <c>/held</c> waits for before it answers: a test sets it when it has seen what happens meanwhile.</summary>
-    public TaskCompletionSource Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>What <c>/held</c> waits for before it answers: a test sets it when it has seen what happens meanwhile (and may put a new one in).</summary>
+    public TaskCompletionSource Held { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Uri BaseAddress { get; private set; } = null!;
 

@@ -15,7 +15,7 @@ public class VoiceDecisionsTests
 
     private static MediaContext Prompt(int turn) => new(turn, MediaPurpose.Prompt);
 
-    /// <summary>What an executor does after acting: records that ACS took the operation and the turn was handed off.</summary>
+    /// <summary>What an executor does after acting: records that ACS took the operation.</summary>
     private static void Sent(CallEntity call, IEnumerable<VoiceAction> actions)
     {
         foreach (var action in actions)
@@ -27,9 +27,6 @@ public class VoiceDecisionsTests
                     break;
                 case VoiceAction.Say { Context.Purpose: MediaPurpose.Goodbye }:
                     call.EndingSent = true;
-                    break;
-                case VoiceAction.StartTurn t:
-                    call.HandedOffTurn = t.Turn;
                     break;
             }
         }
@@ -67,15 +64,22 @@ public class VoiceDecisionsTests
     }
 
     [Fact]
-    public void A_turn_not_handed_off_before_a_crash_is_handed_off_by_the_next_event()
+    public void A_turn_whose_process_died_runs_again_when_the_callback_that_started_it_is_redelivered_and_on_no_other()
     {
         var call = Connected();
         Sent(call, VoiceDecisions.Decide(call, new VoiceEvent.Connected(), Rules));
-        VoiceDecisions.Decide(call, new VoiceEvent.Utterance(Prompt(0), false, false), Rules); // decided, never carried out
+        var utterance = new VoiceEvent.Utterance(Prompt(0), false, false);
+        VoiceDecisions.Decide(call, utterance, Rules with { EventKey = "acs\ne1" }); // the turn started, then the process died
 
-        var next = VoiceDecisions.Decide(call, new VoiceEvent.Utterance(Prompt(0), false, false), Rules);
+        var other = VoiceDecisions.Decide(call, new VoiceEvent.Other(), Rules with { EventKey = "acs\ne2" });
+        var redelivered = VoiceDecisions.Decide(call, utterance, Rules with { EventKey = "acs\ne1" });
+        var replied = VoiceDecisions.Decide(call, new VoiceEvent.ReplyReady(1, ReplyKind.Listen), Rules);
+        Sent(call, replied);
+        var lateRedelivery = VoiceDecisions.Decide(call, utterance, Rules with { EventKey = "acs\ne1" });
 
-        Assert.Equal([new VoiceAction.StartTurn(1)], next);
+        Assert.Empty(other);
+        Assert.Equal([new VoiceAction.StartTurn(1)], redelivered);
+        Assert.Empty(lateRedelivery);
     }
 
     [Fact]
@@ -199,7 +203,7 @@ public class VoiceDecisionsTests
     private static CallEntity Copy(CallEntity call) => new()
     {
         RowKey = call.RowKey, AgentId = call.AgentId, State = call.State, ConnectedAt = call.ConnectedAt, CustomerNumber = call.CustomerNumber,
-        VoiceTurn = call.VoiceTurn, ListenTurn = call.ListenTurn, ListenPurpose = call.ListenPurpose, ListenSent = call.ListenSent, HandedOffTurn = call.HandedOffTurn,
+        VoiceTurn = call.VoiceTurn, ListenTurn = call.ListenTurn, ListenPurpose = call.ListenPurpose, ListenSent = call.ListenSent, TurnOwner = call.TurnOwner,
         FillerTurn = call.FillerTurn, Reprompts = call.Reprompts, Ending = call.Ending, EndingTurn = call.EndingTurn, EndingSent = call.EndingSent,
         Transfer = call.Transfer, TransferTurn = call.TransferTurn, HoldsCallSlot = call.HoldsCallSlot, Refused = call.Refused, Classified = call.Classified,
     };

@@ -25,7 +25,7 @@ public sealed class CallEventApplier(CallRepository calls, CampaignOutcomes camp
             return;
         }
 
-        var input = await voice.ReadAsync(org, current, inbound.Type, data, cancellationToken);
+        var input = await voice.ReadAsync(org, current, inbound, data, cancellationToken);
         string? mismatch = null;
         List<VoiceAction> actions = [];
         var changed = await calls.ChangeAsync(org, callId, call =>
