@@ -12,7 +12,8 @@ using Microsoft.Extensions.Options;
 
 namespace Hiroi.Endpoints.Agents;
 
-public sealed record UsageLine(string Day, string AgentId, string Channel, long Turns, long RefusedTurns, long InputTokens, long OutputTokens, decimal CostUsd);
+public sealed record UsageLine(
+    string Day, string AgentId, string Channel, long Turns, long RefusedTurns, long InputTokens, long OutputTokens, decimal CostUsd, long RefusedCalls = 0);
 
 public sealed record UsageCaps(long DailyTokenCap, decimal DailyCostCapUsd);
 
@@ -53,7 +54,7 @@ public static class UsageApi
         return TypedResults.Ok(new UsageResponse(fromText, toText, Caps(caps),
         [
             .. lines.OrderBy(l => l.Day, StringComparer.Ordinal).ThenBy(l => l.AgentId, StringComparer.Ordinal).ThenBy(l => l.Channel, StringComparer.Ordinal)
-                .Select(l => new UsageLine(l.Day!, l.AgentId!, l.Channel!, l.Turns, l.RefusedTurns, l.InputTokens, l.OutputTokens, MicroUsd.ToUsd(l.CostMicroUsd))),
+                .Select(l => new UsageLine(l.Day!, l.AgentId!, l.Channel!, l.Turns, l.RefusedTurns, l.InputTokens, l.OutputTokens, MicroUsd.ToUsd(l.CostMicroUsd), l.RefusedCalls)),
         ]));
     }
 

@@ -30,6 +30,9 @@ public sealed class UsageEntity : TableRow
     // Report lines.
     public long Turns { get; set; }
     public long RefusedTurns { get; set; }
+
+    /// <summary>Calls to the agent refused at the door by a limit (the org's concurrent calls, the caller's calls an hour).</summary>
+    public long RefusedCalls { get; set; }
     public long InputTokens { get; set; }
     public long OutputTokens { get; set; }
 
@@ -179,6 +182,19 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options, 
             cancellationToken);
 
     /// <summary>Counts a session opened under a widget key today, and when.</summary>
+    /// <summary>Counts a call to <paramref name="agentId"/> refused by a limit today, on the agent's voice report line.</summary>
+    public async Task CountRefusedCallAsync(OrgId org, string agentId, string channel, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var day = UsageRows.Day(now);
+        await WriteAsync(table, org, async () =>
+        {
+            var line = await ReportLineAsync(table, org, day, agentId, channel, cancellationToken).ConfigureAwait(false);
+            line.RefusedCalls++;
+            return [line];
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task CountWidgetSessionAsync(OrgId org, string keyId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);

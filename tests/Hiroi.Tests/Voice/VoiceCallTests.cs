@@ -224,6 +224,28 @@ public class VoiceCallTests(VoiceApp app) : IClassFixture<VoiceApp>, IAsyncLifet
         Assert.Equal(before, (await owner.GetFromJsonAsync<JsonElement>("/api/agents")).GetArrayLength());
     }
 
+    [Fact]
+    public async Task A_callers_export_holds_their_calls_transcripts_and_erasure_deletes_them()
+    {
+        var (_, owner, number, _) = await app.AgentOnANumberAsync(new { greeting = "Hi." });
+        var from = Unique.PhoneNumber();
+        var caller = await SimulatedCaller.DialAsync(app.CreateClient(), from, number);
+        await caller.ListeningAfterAsync(1);
+        await caller.SayAsync("My name is Erin and I live on Elm Street.");
+        await caller.ListeningAfterAsync(3);
+        await caller.HangUpAsync();
+        await Waits.UntilAsync(async () => (await CallOfAsync(owner)).GetProperty("state").GetString() == "disconnected", "the call to end");
+
+        var export = JsonDocument.Parse(await (await owner.PostAsJsonAsync("/api/privacy/export", new { phone = from })).EnsureSuccessStatusCode().Content.ReadAsStringAsync()).RootElement;
+        Assert.Contains(export.GetProperty("callTranscripts").EnumerateArray(), l => l.GetProperty("text").GetString() == "My name is Erin and I live on Elm Street.");
+
+        var erased = JsonDocument.Parse(await (await owner.PostAsJsonAsync("/api/privacy/erasure", new { phone = from })).EnsureSuccessStatusCode().Content.ReadAsStringAsync())
+            .RootElement.GetProperty("erased");
+        Assert.Equal(3, erased.GetProperty("callTranscripts").GetInt32()); // the greeting, the caller, the reply
+        // Only the simulated ACS (not ours: what its caller heard) still has it.
+        Assert.Empty((await StorageScan.FindAsync(TestStorage.ConnectionString, app.Prefix, "Elm Street")).Where(r => !r.Contains("SimAcs", StringComparison.Ordinal)));
+    }
+
     /// <summary>The org's one call, with its transcript.</summary>
     private static async Task<JsonElement> CallOfAsync(HttpClient owner)
     {

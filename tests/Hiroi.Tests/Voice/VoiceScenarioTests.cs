@@ -148,6 +148,8 @@ public class VoiceLimitTests(LimitedVoiceApp app) : IClassFixture<LimitedVoiceAp
         Assert.All(outcomes.Where(o => o != "agent"), o => Assert.Equal("busy:Sorry, we can't take your call right now. Please try again later. Goodbye.", o));
         var audit = await owner.GetFromJsonAsync<JsonElement>("/api/audit?action=call.refused&pageSize=50");
         Assert.Equal(4, audit.GetProperty("entries").GetArrayLength());
+        var usage = await owner.GetFromJsonAsync<JsonElement>("/api/usage");
+        Assert.Equal(4, usage.GetProperty("lines").EnumerateArray().Where(l => l.GetProperty("channel").GetString() == "voice").Sum(l => l.GetProperty("refusedCalls").GetInt64()));
 
         // A slot comes back when its call ends.
         var answered = callers.Where((_, i) => outcomes[i] == "agent").ToList();

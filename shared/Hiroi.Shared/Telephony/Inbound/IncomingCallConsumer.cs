@@ -24,7 +24,7 @@ namespace Hiroi.Shared.Telephony.Inbound;
 /// </summary>
 public sealed class IncomingCallConsumer(
     IAcsClient acs, NumberRegistry numbers, OptOutRegistry optOuts, CallRepository calls, OutboundCalls outboundCalls, AgentRepository agents,
-    CallLimits limits, AuditTrail audit, IOptions<VoiceOptions> voice, IOptions<CallOptions> callOptions, TimeProvider time, ILogger<IncomingCallConsumer> logger)
+    CallLimits limits, AuditTrail audit, UsageMeter usage, IOptions<VoiceOptions> voice, IOptions<CallOptions> callOptions, TimeProvider time, ILogger<IncomingCallConsumer> logger)
     : IAcsEventConsumer
 {
     public string EventType => "Microsoft.Communication.IncomingCall";
@@ -80,6 +80,7 @@ public sealed class IncomingCallConsumer(
             if (call.Refused is { } reason)
             {
                 await audit.RecordAsync(Caller.System(org.Value, "calls"), AuditActions.CallRefused, "call:" + callId, reason, cancellationToken);
+                await usage.CountRefusedCallAsync(org.Value, agent!.RowKey, VoiceTurnRunner.Channel, time.GetUtcNow(), cancellationToken);
             }
         }
 
