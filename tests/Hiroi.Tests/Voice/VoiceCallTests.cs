@@ -243,7 +243,7 @@ public class VoiceCallTests(VoiceApp app) : IClassFixture<VoiceApp>, IAsyncLifet
             .RootElement.GetProperty("erased");
         Assert.Equal(3, erased.GetProperty("callTranscripts").GetInt32()); // the greeting, the caller, the reply
         // Only the simulated ACS (not ours: what its caller heard) still has it.
-        Assert.Empty((await StorageScan.FindAsync(TestStorage.ConnectionString, app.Prefix, "Elm Street")).Where(r => !r.Contains("SimAcs", StringComparison.Ordinal)));
+        Assert.DoesNotContain(await StorageScan.FindAsync(TestStorage.ConnectionString, app.Prefix, "Elm Street"), r => !r.Contains("SimAcs", StringComparison.Ordinal));
     }
 
     /// <summary>The org's one call, with its transcript.</summary>
