@@ -29,6 +29,7 @@ public static class AcsSimulatorApi
         services.AddSingleton<SimulatorSigningKey>();
         services.AddSingleton<SimulatorOutbox>();
         services.AddSingleton<SimulatedCalls>();
+        services.AddSingleton<SimulatorLatencies>();
         services.AddHostedService(sp => sp.GetRequiredService<SimulatorOutbox>());
         services.AddHttpClient(SimulatorOutbox.HttpClientName);
         return services;
@@ -64,6 +65,7 @@ public static class AcsSimulatorApi
         open.MapGet("/simulate/sent-sms", async (SimulatorStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync("sms", ct)));
         open.MapGet("/simulate/sent-email", async (SimulatorStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync("email", ct)));
         open.MapSimulatedCaller();
+        open.MapGet("/simulate/latencies", (bool? reset, SimulatorLatencies latencies) => TypedResults.Ok(latencies.Snapshot(reset ?? false)));
         return app;
     }
 
@@ -140,7 +142,7 @@ public static class AcsSimulatorApi
         var (record, isNew) = await store.RecordOnceAsync("call", repeatability, () => new SimulatedRecord
         {
             From = root.GetProperty("sourceCallerIdNumber").GetProperty("value").GetString(), To = to,
-            CallbackUri = root.GetProperty("callbackUri").GetString(), CallConnectionId = "sim-conn-" + Guid.NewGuid().ToString("N"),
+            CallbackUri = root.GetProperty("callbackUri").GetString(), CallConnectionId = ConnectionPrefix + repeatability,
             ServerCallId = "sim-srv-" + Guid.NewGuid().ToString("N"), State = "connecting", Conversational = root.TryGetProperty("callIntelligenceOptions", out _),
         }, ct);
         if (isNew)
@@ -151,10 +153,12 @@ public static class AcsSimulatorApi
         return TypedResults.Json(new { callConnectionId = record.CallConnectionId, serverCallId = record.ServerCallId, correlationId = record.RowKey }, statusCode: 201);
     }
 
-    private static async Task<IResult> AnswerAsync(HttpRequest request, SimulatorStore store, SimulatorOutbox outbox, IOptions<AcsSimulatorOptions> options, CancellationToken ct)
+    private static async Task<IResult> AnswerAsync(
+        HttpRequest request, SimulatorStore store, SimulatorOutbox outbox, SimulatorLatencies latencies, IOptions<AcsSimulatorOptions> options, CancellationToken ct)
     {
         using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
         var context = body.RootElement.GetProperty("incomingCallContext").GetString()!;
+        latencies.Answered("incoming:" + context, "answer");
         var ringing = await store.FindAsync("incoming", context, ct);
         if (ringing is null || ringing.State != "ringing")
         {
@@ -186,7 +190,7 @@ public static class AcsSimulatorApi
         await outbox.PostCallbackAsync(callback, CallEvent("CallConnected", call), cancellationToken: ct);
         if (!call.Conversational)
         {
-            await outbox.PostCallbackAsync(callback, CallEvent("CallDisconnected", call), options.EventDelayMilliseconds + options.CallDurationMilliseconds, ct);
+            await outbox.PostCallbackAsync(callback, CallEvent("CallDisconnected", call), options.EventDelayMilliseconds + options.CallDurationMilliseconds, cancellationToken: ct);
         }
     }
 
@@ -260,7 +264,12 @@ public static class AcsSimulatorApi
 
     /// <summary>A call by ACS's call connection id.</summary>
     private static async Task<SimulatedRecord?> CallAsync(string connectionId, SimulatorStore store, CancellationToken ct) =>
-        (await store.ListAsync("call", ct)).FirstOrDefault(c => c.CallConnectionId == connectionId);
+        connectionId.StartsWith(ConnectionPrefix, StringComparison.Ordinal) && connectionId.Length > ConnectionPrefix.Length
+            ? await store.FindAsync("call", connectionId[ConnectionPrefix.Length..], ct)
+            : null;
+
+    /// <summary>A call connection id names the simulated call's record, so a request finds its call with one read.</summary>
+    private const string ConnectionPrefix = "sim-conn-";
 
     private static string? Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
@@ -289,7 +298,7 @@ public static class AcsSimulatorApi
                 },
             },
             recordingStartTime = DateTimeOffset.UtcNow, recordingDurationMs = 3000, sessionEndReason = "CallEnded",
-        }), 1500, ct);
+        }), 1500, cancellationToken: ct);
         return TypedResults.Ok(new { recordingId = documentId, recordingState = "active" });
     }
 
@@ -330,7 +339,7 @@ public static class AcsSimulatorApi
         await outbox.PostEventAsync(GridEvent("Microsoft.Communication.SMSReceived", "/phonenumber/" + sms.To!.TrimStart('+'), new
         {
             messageId, from = sms.From, to = sms.To, message = sms.Message, receivedTimestamp = DateTimeOffset.UtcNow, segmentCount = 1,
-        }), 0, ct);
+        }), 0, cancellationToken: ct);
         return TypedResults.Accepted((string?)null, new { messageId });
     }
 
@@ -353,7 +362,7 @@ public static class AcsSimulatorApi
         var record = new SimulatedRecord
         {
             PartitionKey = "incoming", RowKey = context, From = call.From, To = call.To, State = "ringing",
-            CallConnectionId = "sim-conn-" + Guid.NewGuid().ToString("N"), ServerCallId = "sim-srv-" + Guid.NewGuid().ToString("N"),
+            CallConnectionId = ConnectionPrefix + context, ServerCallId = "sim-srv-" + Guid.NewGuid().ToString("N"),
             SpeakingMillisecondsPerCharacter = call.SpeakingMillisecondsPerCharacter ?? 0,
         };
         await store.SaveAsync(record, ct);
@@ -362,7 +371,7 @@ public static class AcsSimulatorApi
             to = new { kind = "phoneNumber", rawId = "4:" + call.To, phoneNumber = new { value = call.To } },
             from = new { kind = "phoneNumber", rawId = "4:" + call.From, phoneNumber = new { value = call.From } },
             serverCallId = record.ServerCallId, callerDisplayName = "", incomingCallContext = context, correlationId = Guid.NewGuid(),
-        }), 0, ct);
+        }), 0, "incoming:" + context, ct);
         return TypedResults.Accepted($"/simulate/calls/{context}", new { call = context, serverCallId = record.ServerCallId });
     }
 

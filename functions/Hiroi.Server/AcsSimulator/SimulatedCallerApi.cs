@@ -35,11 +35,39 @@ public static class SimulatedCallerApi
             .Where(c => (to is null || c.To == to) && (from is null || c.From == from))
             .Select(c => View(c, time.GetUtcNow())).ToList());
 
-    /// <summary>The call as the caller knows it (still ringing until the platform answers).</summary>
-    private static async Task<IResult> GetAsync(string call, SimulatorStore store, TimeProvider time, CancellationToken ct) =>
-        (await store.FindAsync("call", call, ct) ?? await store.FindAsync("incoming", call, ct)) is { } record
-            ? TypedResults.Ok(View(record, time.GetUtcNow()))
-            : NotFound();
+    /// <summary>
+    /// The call as the caller knows it (still ringing until the platform answers). With <paramref name="listeningAfter"/>,
+    /// it answers once the agent listens having said that many lines, or the call ended (30 s at most): a load run waits
+    /// for the agent without polling.
+    /// </summary>
+    private static async Task<IResult> GetAsync(string call, int? listeningAfter, SimulatorStore store, SimulatedCalls calls, TimeProvider time, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var changed = calls.NextChangeAsync(call);
+            if ((await store.FindAsync("call", call, ct) ?? await store.FindAsync("incoming", call, ct)) is not { } record)
+            {
+                return NotFound();
+            }
+
+            var view = View(record, time.GetUtcNow());
+            if (listeningAfter is not { } lines || (view.Listening && view.Heard.Count >= lines) || view.State is not ("connected" or "ringing" or "answered"))
+            {
+                return TypedResults.Ok(view);
+            }
+
+            try
+            {
+                await changed.WaitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return TypedResults.Ok(view);
+            }
+        }
+    }
 
     private static async Task<IResult> SayAsync(string call, Said said, SimulatedCalls calls, CancellationToken ct)
     {

@@ -47,12 +47,23 @@ public sealed record CallEventDue(string Type, object? Extra = null, DateTimeOff
 /// interrupted and the caller speaks over it), and the caller speaks, keys or keeps silent through the
 /// <c>/simulate/calls</c> routes. Silence is only ever the caller's choice, so a test never depends on how fast it runs.
 /// </summary>
-public sealed class SimulatedCalls(SimulatorStore store, SimulatorOutbox outbox, TimeProvider time)
+public sealed class SimulatedCalls(SimulatorStore store, SimulatorOutbox outbox, SimulatorLatencies latencies, TimeProvider time)
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _changes = new(StringComparer.Ordinal);
+
+    /// <summary>Completes at the call's next change (or never): lets a caller wait for the agent without polling.</summary>
+    public Task NextChangeAsync(string recordId) =>
+        _changes.GetOrAdd(recordId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
     /// <summary>A play or recognize from the platform; false when the call is not up.</summary>
     public async Task<bool> EnqueueAsync(string recordId, SimulatedOperation operation, bool interrupt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(operation);
+        if (operation.IsRecognize)
+        {
+            latencies.Answered("reply:" + recordId, "reply");
+        }
+
         return await ChangeAsync(recordId, (call, media, due) =>
         {
             if (call.State != "connected")
@@ -196,6 +207,11 @@ public sealed class SimulatedCalls(SimulatorStore store, SimulatorOutbox outbox,
             changed = call;
             return outcome;
         }, cancellationToken).ConfigureAwait(false);
+        if (_changes.TryRemove(recordId, out var waiting))
+        {
+            waiting.TrySetResult();
+        }
+
         if (changed is { CallbackUri: { } callback })
         {
             foreach (var owed in due)
@@ -206,8 +222,8 @@ public sealed class SimulatedCalls(SimulatorStore store, SimulatorOutbox outbox,
                 }
                 else
                 {
-                    await outbox.PostCallbackAsync(new Uri(callback), AcsSimulatorApi.CallEvent(owed.Type, changed, owed.Context, owed.Extra), cancellationToken: cancellationToken)
-                        .ConfigureAwait(false);
+                    await outbox.PostCallbackAsync(new Uri(callback), AcsSimulatorApi.CallEvent(owed.Type, changed, owed.Context, owed.Extra), cancellationToken: cancellationToken,
+                        awaitsAnswerFor: owed.Type == "RecognizeCompleted" ? "reply:" + recordId : null).ConfigureAwait(false);
                 }
             }
         }

@@ -20,6 +20,9 @@ public sealed class OutboxItem : TableRow
     public string? Target { get; set; }
     public string? Body { get; set; }
     public DateTimeOffset Due { get; set; }
+
+    /// <summary>What the platform will answer this delivery for, when the load run measures it (<see cref="SimulatorLatencies"/>).</summary>
+    public string? AwaitsAnswerFor { get; set; }
 }
 
 /// <summary>
@@ -31,7 +34,8 @@ public sealed class OutboxItem : TableRow
 /// </summary>
 public sealed class SimulatorOutbox(
     IHttpClientFactory http, ISecretStore secrets, SimulatorSigningKey signingKey, SimulatorStore store, IOptions<AcsSimulatorOptions> options,
-    IOptions<AcsCallbackAuthOptionsView> audience, IServiceProvider services, TimeProvider time, ILogger<SimulatorOutbox> logger) : BackgroundService
+    IOptions<AcsCallbackAuthOptionsView> audience, IServiceProvider services, SimulatorLatencies latencies, TimeProvider time, ILogger<SimulatorOutbox> logger)
+    : BackgroundService
 {
     public const string HttpClientName = "acs-simulator";
     private const string Partition = "outbox";
@@ -42,10 +46,10 @@ public sealed class SimulatorOutbox(
     private readonly ConcurrentDictionary<string, byte> _sending = new(StringComparer.Ordinal);
 
     /// <summary>Posts an Event Grid event; <paramref name="gridEvent"/> is built now, with the times of now.</summary>
-    public Task PostEventAsync(object gridEvent, int? delayMs = null, CancellationToken cancellationToken = default) =>
-        AddAsync("grid", options.Value.WebhookUrl, JsonSerializer.Serialize(new[] { gridEvent }), delayMs ?? options.Value.EventDelayMilliseconds, cancellationToken);
+    public Task PostEventAsync(object gridEvent, int? delayMs = null, string? awaitsAnswerFor = null, CancellationToken cancellationToken = default) =>
+        AddAsync("grid", options.Value.WebhookUrl, JsonSerializer.Serialize(new[] { gridEvent }), delayMs ?? options.Value.EventDelayMilliseconds, awaitsAnswerFor, cancellationToken);
 
-    public async Task PostCallbackAsync(Uri callbackUri, object cloudEvent, int? delayMs = null, CancellationToken cancellationToken = default)
+    public async Task PostCallbackAsync(Uri callbackUri, object cloudEvent, int? delayMs = null, string? awaitsAnswerFor = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(callbackUri);
         var body = JsonSerializer.Serialize(new[] { cloudEvent });
@@ -53,13 +57,14 @@ public sealed class SimulatorOutbox(
         for (var copy = 0; copy < copies; copy++)
         {
             var jitter = copies > 1 ? Random.Shared.Next(0, options.Value.ShuffleMilliseconds + 1) : 0;
-            await AddAsync("callback", callbackUri.AbsoluteUri, body, (delayMs ?? options.Value.EventDelayMilliseconds) + jitter, cancellationToken).ConfigureAwait(false);
+            await AddAsync("callback", callbackUri.AbsoluteUri, body, (delayMs ?? options.Value.EventDelayMilliseconds) + jitter, awaitsAnswerFor, cancellationToken)
+                .ConfigureAwait(false);
         }
     }
 
     /// <summary>Asks the call's media timeline to move on at <paramref name="at"/> (a prompt or play that takes time has ended).</summary>
     public Task AdvanceAsync(string callRecordId, DateTimeOffset at, CancellationToken cancellationToken) =>
-        AddAsync("advance", callRecordId, null, Math.Max(0, (int)(at - time.GetUtcNow()).TotalMilliseconds), cancellationToken);
+        AddAsync("advance", callRecordId, null, Math.Max(0, (int)(at - time.GetUtcNow()).TotalMilliseconds), awaitsAnswerFor: null, cancellationToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -97,7 +102,7 @@ public sealed class SimulatorOutbox(
         }
     }
 
-    private async Task AddAsync(string kind, string target, string? body, int delayMs, CancellationToken cancellationToken)
+    private async Task AddAsync(string kind, string target, string? body, int delayMs, string? awaitsAnswerFor, CancellationToken cancellationToken)
     {
         var due = time.GetUtcNow().AddMilliseconds(delayMs);
         var item = new OutboxItem
@@ -105,7 +110,7 @@ public sealed class SimulatorOutbox(
             PartitionKey = Partition,
             RowKey = due.UtcTicks.ToString("D20", CultureInfo.InvariantCulture) + "_" + Interlocked.Increment(ref _sequence).ToString("D12", CultureInfo.InvariantCulture)
                 + "_" + Guid.NewGuid().ToString("N")[..8],
-            Kind = kind, Target = target, Body = body, Due = due,
+            Kind = kind, Target = target, Body = body, Due = due, AwaitsAnswerFor = awaitsAnswerFor,
         };
         await store.AddAsync(item, cancellationToken).ConfigureAwait(false);
         _pending[item.RowKey] = item;
@@ -166,6 +171,11 @@ public sealed class SimulatorOutbox(
         }
 
         var webhook = item.Kind == "grid";
+        if (item.AwaitsAnswerFor is { } subject)
+        {
+            latencies.Sent(subject);
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Post, item.Target)
         {
             Content = new StringContent(item.Body ?? "[]", Encoding.UTF8, webhook ? "application/json" : "application/cloudevents-batch+json"),

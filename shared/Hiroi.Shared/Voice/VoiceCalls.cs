@@ -116,28 +116,33 @@ public sealed class VoiceCalls(
     /// <summary>Decides on an event that is not a callback (a turn's reply, a timer) and acts on it.</summary>
     public async Task DecideAsync(OrgId org, string callId, VoiceEvent voiceEvent, CancellationToken cancellationToken)
     {
-        if (await calls.FindAsync(org, callId, cancellationToken).ConfigureAwait(false) is not { AgentId: { } agentId } found)
+        if (await calls.FindAsync(org, callId, cancellationToken).ConfigureAwait(false) is { AgentId: { } agentId })
         {
-            return;
+            await DecideAsync(org, callId, await agents.FindAsync(org, agentId, cancellationToken).ConfigureAwait(false), voiceEvent, cancellationToken).ConfigureAwait(false);
         }
+    }
 
-        var agent = await agents.FindAsync(org, agentId, cancellationToken).ConfigureAwait(false);
+    /// <summary>Decides with the call's agent already at hand; the call as the decision left it.</summary>
+    private async Task<CallEntity?> DecideAsync(OrgId org, string callId, AgentEntity? agent, VoiceEvent voiceEvent, CancellationToken cancellationToken)
+    {
         var voice = agent?.Voice() ?? AgentVoice.Default;
-        var rules = new VoiceRules(time.GetUtcNow(), voice.Reprompts, voice.MaxCallMinutes, found.Direction == Directions.Outbound && found.CampaignTag is not null);
         List<VoiceAction> actions = [];
-        var changed = await calls.ChangeAsync(org, callId, call => actions = VoiceDecisions.Decide(call, voiceEvent, rules), cancellationToken).ConfigureAwait(false);
+        var changed = await calls.ChangeAsync(org, callId, call => actions = VoiceDecisions.Decide(call, voiceEvent,
+            new VoiceRules(time.GetUtcNow(), voice.Reprompts, voice.MaxCallMinutes, call.Direction == Directions.Outbound && call.CampaignTag is not null)),
+            cancellationToken).ConfigureAwait(false);
         if (changed is not null)
         {
             await ActAsync(org, changed, agent, actions, cancellationToken).ConfigureAwait(false);
         }
+
+        return changed;
     }
 
     private async Task RunTurnAsync(OrgId org, CallEntity call, AgentEntity? agent, int turn, CancellationToken cancellationToken)
     {
-        var kind = await turns.RunAsync(org, call, agent, turn, () => DecideAsync(org, call.RowKey, new VoiceEvent.FillerDue(turn), cancellationToken), cancellationToken)
+        var kind = await turns.RunAsync(org, call, agent, turn, () => DecideAsync(org, call.RowKey, agent, new VoiceEvent.FillerDue(turn), cancellationToken), cancellationToken)
             .ConfigureAwait(false);
-        await DecideAsync(org, call.RowKey, new VoiceEvent.ReplyReady(turn, kind), cancellationToken).ConfigureAwait(false);
-        if (await calls.FindAsync(org, call.RowKey, cancellationToken).ConfigureAwait(false) is { } now && now.VoiceTurn > turn)
+        if (await DecideAsync(org, call.RowKey, agent, new VoiceEvent.ReplyReady(turn, kind), cancellationToken).ConfigureAwait(false) is { } after && after.VoiceTurn > turn)
         {
             // The caller spoke again while the agent thought: this reply was never said.
             await transcripts.MarkUnspokenAsync(org, call.RowKey, turn, cancellationToken).ConfigureAwait(false);

@@ -35,15 +35,18 @@ public sealed class SimulatedCaller(HttpClient client, string call)
     public async Task<JsonElement> ViewAsync() => JsonDocument.Parse(await client.GetStringAsync("/simulate/calls/" + Call)).RootElement.Clone();
 
     /// <summary>The lines heard so far, in order, as "text" (cut lines end with "~").</summary>
-    public async Task<List<string>> HeardAsync() =>
-        [.. (await ViewAsync()).GetProperty("heard").EnumerateArray().Select(l => l.GetProperty("text").GetString() + (l.GetProperty("cut").GetBoolean() ? "~" : string.Empty))];
+    public async Task<List<string>> HeardAsync() => Heard(await ViewAsync());
+
+    private static List<string> Heard(JsonElement view) =>
+        [.. view.GetProperty("heard").EnumerateArray().Select(l => l.GetProperty("text").GetString() + (l.GetProperty("cut").GetBoolean() ? "~" : string.Empty))];
 
     /// <summary>Waits until the agent listens, having said <paramref name="lines"/> lines in all; returns them.</summary>
     public async Task<List<string>> ListeningAfterAsync(int lines) =>
         await Waits.UntilAsync(async () =>
         {
-            var view = await ViewAsync();
-            var heard = await HeardAsync();
+            // The simulator answers once the agent listens (or after a while): a long poll, not a busy one.
+            var view = JsonDocument.Parse(await client.GetStringAsync($"/simulate/calls/{Call}?listeningAfter={lines}")).RootElement;
+            var heard = Heard(view);
             return view.GetProperty("listening").GetBoolean() && heard.Count >= lines ? heard : null;
         }, $"the agent to listen after {lines} lines");
 
