@@ -55,6 +55,21 @@ param redisSku string = 'Balanced_B0'
 @description('Daily retention sweep schedule (NCRONTAB with seconds, UTC).')
 param retentionSchedule string = '0 0 3 * * *'
 
+@description('The agents\' chat model deployment in the AI services account: its name (what an agent\'s "model" names), model, version, capacity (thousands of tokens a minute) and prices (USD per million tokens, for metering).')
+param chatDeployment object = {
+  name: 'gpt-4o-mini'
+  model: 'gpt-4o-mini'
+  version: '2024-07-18'
+  capacity: 50
+  inputUsdPerMillionTokens: '0.15'
+  outputUsdPerMillionTokens: '0.6'
+}
+
+@description('Function App instances kept warm for HTTP (the webhook and call callbacks): a cold start is dead air on a call.')
+@minValue(0)
+@maxValue(20)
+param alwaysReadyHttp int = 1
+
 @description('Verified sender of the ACS Email resource for console sign-in mail (links, codes, invitations); empty sends none.')
 param signInSenderAddress string = ''
 
@@ -125,6 +140,18 @@ module acs 'modules/acs.bicep' = {
   }
 }
 
+module ai 'modules/ai.bicep' = {
+  name: 'ai'
+  params: {
+    name: 'ais-hiroi-${environmentName}-${resourceToken}'
+    location: location
+    acsPrincipalId: acs.outputs.principalId
+    appPrincipalId: identity.outputs.principalId
+    chatDeployment: chatDeployment
+    tags: allTags
+  }
+}
+
 module redis 'modules/redis.bicep' = if (deployRedis) {
   name: 'redis'
   params: {
@@ -155,6 +182,12 @@ var appSettings = union({
   Hiroi__Acs__CallbackAuth__Audience: acs.outputs.immutableResourceId
   Hiroi__AcsSimulator__Enabled: 'false'
   Hiroi__RetentionSweep__Schedule: retentionSchedule
+  // Agents: their model deployment through the app's identity, and the speech service ACS talks through on calls.
+  Hiroi__Ai__Provider: 'AzureOpenAI'
+  Hiroi__Ai__Endpoint: ai.outputs.openAiEndpoint
+  'Hiroi__Ai__Models__${chatDeployment.name}__InputUsdPerMillionTokens': string(chatDeployment.inputUsdPerMillionTokens)
+  'Hiroi__Ai__Models__${chatDeployment.name}__OutputUsdPerMillionTokens': string(chatDeployment.outputUsdPerMillionTokens)
+  Hiroi__Calls__CognitiveServicesEndpoint: ai.outputs.endpoint
   // Both hosts sit behind the platform's proxies (App Service front ends and the Functions host; Container Apps' Envoy),
   // which reach the app from private addresses and append the client to X-Forwarded-For. Believing private hops, two
   // deep, finds the client; the first public address ends the walk, so a client cannot pick its own.
@@ -181,6 +214,7 @@ module functionApp 'modules/functionapp.bicep' = if (hostKind == 'functions') {
     identityId: identity.outputs.resourceId
     storageBlobEndpoint: storage.outputs.blobEndpoint
     deploymentContainer: deploymentContainer
+    alwaysReadyHttp: alwaysReadyHttp
     settings: union(appSettings, {
       Hiroi__Calls__PublicBaseUrl: 'https://${functionAppName}.azurewebsites.net'
       // Sign-in links point at the app, and its host name is the passkeys' relying party.

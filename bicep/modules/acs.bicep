@@ -19,6 +19,10 @@ resource communication 'Microsoft.Communication/communicationServices@2023-04-01
   // ACS is a global resource; its data location is a property.
   location: 'global'
   tags: tags
+  // Its own identity reaches the AI services account that speaks and listens on calls with an agent.
+  identity: {
+    type: 'SystemAssigned'
+  }
   properties: {
     dataLocation: dataLocation
   }
@@ -39,6 +43,9 @@ output id string = communication.id
 
 @description('Data-plane endpoint, for Hiroi__Acs__Endpoint.')
 output endpoint string = 'https://${communication.properties.hostName}'
+
+@description('Principal id of the resource\'s managed identity, for the AI services account it speaks through.')
+output principalId string = communication.identity.principalId
 
 @description('Immutable resource id: the audience of the JWTs ACS signs on call callbacks.')
 output immutableResourceId string = communication.properties.immutableResourceId

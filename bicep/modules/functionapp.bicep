@@ -25,6 +25,11 @@ param settings object
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
+@description('Instances kept warm for the HTTP functions: a cold start is dead air on a call with an agent.')
+@minValue(0)
+@maxValue(20)
+param alwaysReadyHttp int = 1
+
 @description('Memory of each instance, in MB.')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -77,6 +82,12 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        alwaysReady: alwaysReadyHttp > 0 ? [
+          {
+            name: 'http'
+            instanceCount: alwaysReadyHttp
+          }
+        ] : []
       }
       runtime: {
         name: 'dotnet-isolated'

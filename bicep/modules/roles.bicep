@@ -4,6 +4,9 @@
 @description('Built-in role definition ids (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).')
 var builtInRoles = {
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
+  // ACS's call intelligence uses an AI services account (speech to text, text to speech) with this role.
+  cognitiveServicesUser: 'a97b65f3-24c7-4388-baec-2e87135dc908'
+  cognitiveServicesOpenAIUser: '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'
   // ACS documents Contributor on the Communication Services resource for Entra ID access to its data plane (SMS, calls).
   contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'

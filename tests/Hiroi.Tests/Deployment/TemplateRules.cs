@@ -226,6 +226,8 @@ public static partial class TemplateRules
         ["b7e6dc6d-f1e8-4753-8033-0f276bb0955b"] = "Microsoft.Storage/storageAccounts", // Storage Blob Data Owner
         ["974c5e8b-45b9-4653-ba55-5f855dd0fb88"] = "Microsoft.Storage/storageAccounts", // Storage Queue Data Contributor
         ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = "Microsoft.Storage/storageAccounts", // Storage Table Data Contributor
+        ["a97b65f3-24c7-4388-baec-2e87135dc908"] = "Microsoft.CognitiveServices/accounts", // Cognitive Services User (ACS speech)
+        ["5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"] = "Microsoft.CognitiveServices/accounts", // Cognitive Services OpenAI User (agents' model)
     };
 
     public static List<string> RoleAssignmentsAreBuiltInOnTheNarrowestScope(JsonObject template)
