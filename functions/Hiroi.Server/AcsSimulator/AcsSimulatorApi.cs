@@ -214,8 +214,11 @@ public static class AcsSimulatorApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> RecognizeAsync(string id, HttpRequest request, SimulatorStore store, SimulatedCalls calls, CancellationToken ct)
+    private static async Task<IResult> RecognizeAsync(
+        string id, HttpRequest request, SimulatorStore store, SimulatedCalls calls, SimulatorLatencies latencies, CancellationToken ct)
     {
+        // The platform's answer to the caller's words has arrived: measured before the simulator does anything with it.
+        latencies.Answered("reply:" + id[Math.Min(id.Length, ConnectionPrefix.Length)..], "reply");
         using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
         var root = body.RootElement;
         var options = root.GetProperty("recognizeOptions");

@@ -47,7 +47,7 @@ public sealed record CallEventDue(string Type, object? Extra = null, DateTimeOff
 /// interrupted and the caller speaks over it), and the caller speaks, keys or keeps silent through the
 /// <c>/simulate/calls</c> routes. Silence is only ever the caller's choice, so a test never depends on how fast it runs.
 /// </summary>
-public sealed class SimulatedCalls(SimulatorStore store, SimulatorOutbox outbox, SimulatorLatencies latencies, TimeProvider time)
+public sealed class SimulatedCalls(SimulatorStore store, SimulatorOutbox outbox, TimeProvider time)
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _changes = new(StringComparer.Ordinal);
 
@@ -59,11 +59,6 @@ public sealed class SimulatedCalls(SimulatorStore store, SimulatorOutbox outbox,
     public async Task<bool> EnqueueAsync(string recordId, SimulatedOperation operation, bool interrupt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        if (operation.IsRecognize)
-        {
-            latencies.Answered("reply:" + recordId, "reply");
-        }
-
         return await ChangeAsync(recordId, (call, media, due) =>
         {
             if (call.State != "connected")

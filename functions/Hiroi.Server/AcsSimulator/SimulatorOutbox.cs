@@ -29,8 +29,10 @@ public sealed class OutboxItem : TableRow
 /// Posts what ACS would post, a little later and in the background: Event Grid events to our webhook (with the webhook
 /// secret) and Call Automation callbacks to the call's callback URI (with a signed JWT). Like ACS, it redelivers until it
 /// gets a 2xx, and every delivery waits in storage until then, so a platform killed mid-call gets its callbacks after the
-/// restart. One call's callbacks go in order, calls side by side; with <see cref="AcsSimulatorOptions.CallbackCopies"/>
-/// above one, each callback goes that many times, shuffled, as at-least-once delivery may.
+/// restart. Deliveries start in the order they fall due and do not wait for one another (a callback the platform holds
+/// open while its agent thinks does not hold back the next, as with ACS); with
+/// <see cref="AcsSimulatorOptions.CallbackCopies"/> above one, each callback goes that many times, shuffled, as
+/// at-least-once delivery may.
 /// </summary>
 public sealed class SimulatorOutbox(
     IHttpClientFactory http, ISecretStore secrets, SimulatorSigningKey signingKey, SimulatorStore store, IOptions<AcsSimulatorOptions> options,
@@ -40,7 +42,6 @@ public sealed class SimulatorOutbox(
     public const string HttpClientName = "acs-simulator";
     private const string Partition = "outbox";
     private static long _sequence;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _lanes = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
     private readonly ConcurrentDictionary<string, OutboxItem> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _sending = new(StringComparer.Ordinal);
@@ -117,18 +118,11 @@ public sealed class SimulatorOutbox(
         _wake.Release();
     }
 
-    /// <summary>Delivers one item (in its lane: one call's callbacks in order, unless they are being shuffled), until it gets through.</summary>
+    /// <summary>Delivers one item until it gets through.</summary>
     private async Task DeliverAsync(OutboxItem item, CancellationToken cancellationToken)
     {
-        var shuffled = item.Kind == "callback" && options.Value.CallbackCopies > 1;
-        var lane = shuffled ? null : _lanes.GetOrAdd(item.Kind + "\n" + item.Target, _ => new SemaphoreSlim(1, 1));
         try
         {
-            if (lane is not null)
-            {
-                await lane.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-
             for (var attempt = 1; !cancellationToken.IsCancellationRequested; attempt++)
             {
                 try
@@ -157,7 +151,6 @@ public sealed class SimulatorOutbox(
         }
         finally
         {
-            lane?.Release();
             _sending.TryRemove(item.RowKey, out _);
         }
     }
@@ -205,11 +198,6 @@ public sealed class SimulatorOutbox(
     public override void Dispose()
     {
         _wake.Dispose();
-        foreach (var lane in _lanes.Values)
-        {
-            lane.Dispose();
-        }
-
         base.Dispose();
     }
 }

@@ -147,7 +147,8 @@ public sealed class CallRepository(HiroiTables tables) : OrgScopedRepository<Cal
     /// Applies <paramref name="change"/> to the call under its ETag, again on a fresh read after a lost race (callbacks of
     /// one call arrive together); null when there is no such call.
     /// </summary>
-    public Task<CallEntity?> ChangeAsync(OrgId org, string callId, Action<CallEntity> change, CancellationToken cancellationToken)
+    /// <param name="known">The call as just read or written (with its ETag), tried first instead of reading it again; not to be used after.</param>
+    public Task<CallEntity?> ChangeAsync(OrgId org, string callId, Action<CallEntity> change, CancellationToken cancellationToken, CallEntity? known = null)
     {
         ArgumentNullException.ThrowIfNull(change);
         return ChangeRowAsync(org, callId, call =>
@@ -159,6 +160,6 @@ public sealed class CallRepository(HiroiTables tables) : OrgScopedRepository<Cal
 
             change(call);
             return (call, call);
-        }, cancellationToken);
+        }, cancellationToken, known);
     }
 }

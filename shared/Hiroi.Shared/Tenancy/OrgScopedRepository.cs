@@ -151,13 +151,17 @@ public abstract class OrgScopedRepository<TEntity>(HiroiTables tables, string ta
     /// or a new one when there was none; null writes nothing), and writes it under the ETag read, reading again after a
     /// conflict (<see cref="ConditionalWrites"/>: writers of one row in this process take turns).
     /// </summary>
-    public async Task<T> ChangeRowAsync<T>(OrgId org, string rowKey, Func<TEntity?, (T Result, TEntity? Write)> decide, CancellationToken cancellationToken)
+    /// <param name="known">The row as the caller read it (with its ETag): the first attempt decides on it instead of reading again.</param>
+    public async Task<T> ChangeRowAsync<T>(
+        OrgId org, string rowKey, Func<TEntity?, (T Result, TEntity? Write)> decide, CancellationToken cancellationToken, TEntity? known = null)
     {
         ArgumentNullException.ThrowIfNull(decide);
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var first = known;
         return await ConditionalWrites.RunAsync(table, org.Value, rowKey, async () =>
         {
-            var found = await FindAsync(org, rowKey, cancellationToken).ConfigureAwait(false);
+            var found = first ?? await FindAsync(org, rowKey, cancellationToken).ConfigureAwait(false);
+            first = null; // a retry reads it afresh
             var (result, write) = decide(found);
             if (write is null)
             {

@@ -122,14 +122,15 @@ public sealed class VoiceCalls(
         }
     }
 
-    /// <summary>Decides with the call's agent already at hand; the call as the decision left it.</summary>
-    private async Task<CallEntity?> DecideAsync(OrgId org, string callId, AgentEntity? agent, VoiceEvent voiceEvent, CancellationToken cancellationToken)
+    /// <summary>Decides with the call's agent (and maybe the row as last seen) already at hand; the call as the decision left it.</summary>
+    private async Task<CallEntity?> DecideAsync(
+        OrgId org, string callId, AgentEntity? agent, VoiceEvent voiceEvent, CancellationToken cancellationToken, CallEntity? known = null)
     {
         var voice = agent?.Voice() ?? AgentVoice.Default;
         List<VoiceAction> actions = [];
         var changed = await calls.ChangeAsync(org, callId, call => actions = VoiceDecisions.Decide(call, voiceEvent,
             new VoiceRules(time.GetUtcNow(), voice.Reprompts, voice.MaxCallMinutes, call.Direction == Directions.Outbound && call.CampaignTag is not null)),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken, known).ConfigureAwait(false);
         if (changed is not null)
         {
             await ActAsync(org, changed, agent, actions, cancellationToken).ConfigureAwait(false);
@@ -142,7 +143,8 @@ public sealed class VoiceCalls(
     {
         var kind = await turns.RunAsync(org, call, agent, turn, () => DecideAsync(org, call.RowKey, agent, new VoiceEvent.FillerDue(turn), cancellationToken), cancellationToken)
             .ConfigureAwait(false);
-        if (await DecideAsync(org, call.RowKey, agent, new VoiceEvent.ReplyReady(turn, kind), cancellationToken).ConfigureAwait(false) is { } after && after.VoiceTurn > turn)
+        if (await DecideAsync(org, call.RowKey, agent, new VoiceEvent.ReplyReady(turn, kind), cancellationToken, known: call).ConfigureAwait(false) is { } after
+            && after.VoiceTurn > turn)
         {
             // The caller spoke again while the agent thought: this reply was never said.
             await transcripts.MarkUnspokenAsync(org, call.RowKey, turn, cancellationToken).ConfigureAwait(false);

@@ -157,8 +157,9 @@ public sealed partial class VoiceMedia(
         }
     }
 
+    /// <summary>Records on the call that ACS took an operation: tried first on the row as this decision left it (no read when nobody wrote since).</summary>
     private async Task MarkAsync(OrgId org, CallEntity call, Action<CallEntity> mark, CancellationToken cancellationToken) =>
-        await calls.ChangeAsync(org, call.RowKey, mark, cancellationToken).ConfigureAwait(false);
+        await calls.ChangeAsync(org, call.RowKey, mark, cancellationToken, known: call).ConfigureAwait(false);
 
     // A sentence: up to and including its end mark (and closing quotes), or the rest of the text.
     [GeneratedRegex(@"[^.!?]+(?:[.!?]+[""')\]]*|$)")]

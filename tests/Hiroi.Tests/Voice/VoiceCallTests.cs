@@ -23,6 +23,8 @@ public class VoiceApp : SimulatedAcsApp
         base.ConfigureWebHost(builder);
         builder.UseSetting("Hiroi:Calls:CognitiveServicesEndpoint", "https://speech.hiroi.test/");
         builder.UseSetting("Hiroi:AcsSimulator:UnreachableNumbers:0", Unreachable);
+        // No filler unless a test asks for one: what a caller hears must not depend on how fast the machine is.
+        builder.UseSetting("Hiroi:Voice:FillerAfterMilliseconds", "30000");
         foreach (var (key, value) in Voice)
         {
             builder.UseSetting(key, value);

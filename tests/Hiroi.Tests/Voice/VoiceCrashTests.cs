@@ -102,6 +102,7 @@ public sealed class VoiceCardNumberScanTests(ITestOutputHelper output)
         using var host = new SelfHostProcess(new Dictionary<string, string>
         {
             ["Hiroi__Telemetry__Console"] = "true",
+            ["Hiroi__Voice__FillerAfterMilliseconds"] = "30000",
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__System.Net.Http"] = "Trace",
             ["Logging__LogLevel__Microsoft.Extensions.AI"] = "Trace",

@@ -10,32 +10,29 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Hiroi.Tests.Voice;
 
-/// <summary>Every callback comes three times, shuffled; the model waits on a tool the test releases; a slow model gets a filler.</summary>
+/// <summary>Every callback comes three times, shuffled; no filler (what the caller hears must not depend on how fast the machine is).</summary>
 public class ChaosVoiceApp : VoiceApp
 {
     protected override IReadOnlyDictionary<string, string> Voice => new Dictionary<string, string>
     {
         ["Hiroi:AcsSimulator:CallbackCopies"] = "3",
         ["Hiroi:AcsSimulator:ShuffleMilliseconds"] = "150",
+        ["Hiroi:Voice:FillerAfterMilliseconds"] = "30000",
+    };
+}
+
+/// <summary>A filler after 50 ms: a turn the test holds in a tenant tool always gets it; any other turn may, on a busy machine.</summary>
+public class FillerVoiceApp : VoiceApp
+{
+    protected override IReadOnlyDictionary<string, string> Voice => new Dictionary<string, string>
+    {
         ["Hiroi:Voice:FillerAfterMilliseconds"] = "50",
         ["Hiroi:Ai:ToolTimeoutSeconds"] = "60",
     };
 }
 
-public class VoiceChaosTests(ChaosVoiceApp app) : IClassFixture<ChaosVoiceApp>, IAsyncLifetime
+public class VoiceChaosTests(ChaosVoiceApp app) : IClassFixture<ChaosVoiceApp>
 {
-    private readonly ToolEndpoint _tenant = new();
-
-    public Task InitializeAsync() => _tenant.InitializeAsync();
-
-    public Task DisposeAsync() => _tenant.DisposeAsync();
-
-    private object HeldTool() => new
-    {
-        name = "wait", description = "Waits", parameters = new { type = "object", properties = new { } },
-        request = new { method = "GET", url = new Uri(_tenant.BaseAddress, "/held").ToString() },
-    };
-
     [Fact]
     public async Task With_every_callback_delivered_three_times_and_shuffled_the_caller_hears_each_line_once_in_order()
     {
@@ -56,6 +53,21 @@ public class VoiceChaosTests(ChaosVoiceApp app) : IClassFixture<ChaosVoiceApp>, 
             ["Hi.", "Thanks for your message.", "You said: one", "Thanks for your message.", "You said: two", "Are you still there?",
              "I haven't heard anything, so I'll hang up now.", "Goodbye."], heard);
     }
+}
+
+public class VoiceFillerTests(FillerVoiceApp app) : IClassFixture<FillerVoiceApp>, IAsyncLifetime
+{
+    private readonly ToolEndpoint _tenant = new();
+
+    public Task InitializeAsync() => _tenant.InitializeAsync();
+
+    public Task DisposeAsync() => _tenant.DisposeAsync();
+
+    private object HeldTool() => new
+    {
+        name = "wait", description = "Waits", parameters = new { type = "object", properties = new { } },
+        request = new { method = "GET", url = new Uri(_tenant.BaseAddress, "/held").ToString() },
+    };
 
     [Fact]
     public async Task A_slow_turn_plays_the_filler_once_and_the_reply_follows()
@@ -77,7 +89,7 @@ public class VoiceChaosTests(ChaosVoiceApp app) : IClassFixture<ChaosVoiceApp>, 
 }
 
 /// <summary>A second fixture for the stale reply: its own held tool, so releasing it is this test's alone.</summary>
-public class VoiceStaleReplyTests(ChaosVoiceApp app) : IClassFixture<ChaosVoiceApp>, IAsyncLifetime
+public class VoiceStaleReplyTests(FillerVoiceApp app) : IClassFixture<FillerVoiceApp>, IAsyncLifetime
 {
     private readonly ToolEndpoint _tenant = new();
 
@@ -109,7 +121,8 @@ public class VoiceStaleReplyTests(ChaosVoiceApp app) : IClassFixture<ChaosVoiceA
                 ? line.GetProperty("text").GetString() : null,
             "the stale reply to be recorded as never said");
 
-        Assert.Equal(["Hi.", "One moment.", "Thanks for your message.", "You said: Never mind, when do you open?"], heard);
+        // The new turn may get a filler of its own on a busy machine; the held turn's reply is never said either way.
+        Assert.Equal(["Hi.", "One moment.", "Thanks for your message.", "You said: Never mind, when do you open?"], heard.Where((l, i) => i < 2 || l != "One moment."));
         Assert.StartsWith("wait answered:", unspoken, StringComparison.Ordinal);
         Assert.DoesNotContain(await caller.HeardAsync(), l => l.StartsWith("wait answered", StringComparison.Ordinal));
     }

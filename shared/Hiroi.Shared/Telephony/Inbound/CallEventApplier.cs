@@ -26,6 +26,7 @@ public sealed class CallEventApplier(CallRepository calls, CampaignOutcomes camp
         }
 
         var input = await voice.ReadAsync(org, current, inbound, data, cancellationToken);
+        var indexed = current.ServerCallId is not null;
         string? mismatch = null;
         List<VoiceAction> actions = [];
         var changed = await calls.ChangeAsync(org, callId, call =>
@@ -41,14 +42,14 @@ public sealed class CallEventApplier(CallRepository calls, CampaignOutcomes camp
             call.CorrelationId ??= data.CorrelationId;
             Apply(call, inbound.Type, inbound.Time, data);
             actions = input is null ? [] : VoiceDecisions.Decide(call, input.Event, input.Rules);
-        }, cancellationToken);
+        }, cancellationToken, known: current);
 
         if (mismatch is not null)
         {
             throw new MalformedEventException(mismatch);
         }
 
-        if (changed?.ServerCallId is { } serverCallId)
+        if (!indexed && changed?.ServerCallId is { } serverCallId)
         {
             await calls.IndexAsync(org, callId, serverCallId, cancellationToken);
         }
