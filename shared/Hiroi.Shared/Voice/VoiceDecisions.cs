@@ -342,7 +342,7 @@ public static class VoiceDecisions
             return;
         }
 
-        if (call.VoiceTurn > call.ListenTurn && rules.EventKey is not null && rules.EventKey == call.TurnOwner)
+        if (call.VoiceTurn > call.ListenTurn && rules.EventKey is not null && rules.EventKey == call.TurnOwner && !actions.Any(a => a is VoiceAction.StartTurn))
         {
             // The callback that started the agent's turn again, before the turn's reply was decided: the process that ran
             // it died (its claim on the callback lapsed), so the turn runs again (keyed by call and turn: it runs once).

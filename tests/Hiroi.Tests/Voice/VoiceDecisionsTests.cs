@@ -69,7 +69,7 @@ public class VoiceDecisionsTests
         var call = Connected();
         Sent(call, VoiceDecisions.Decide(call, new VoiceEvent.Connected(), Rules));
         var utterance = new VoiceEvent.Utterance(Prompt(0), false, false);
-        VoiceDecisions.Decide(call, utterance, Rules with { EventKey = "acs\ne1" }); // the turn started, then the process died
+        var started = VoiceDecisions.Decide(call, utterance, Rules with { EventKey = "acs\ne1" }); // the turn started, then the process died
 
         var other = VoiceDecisions.Decide(call, new VoiceEvent.Other(), Rules with { EventKey = "acs\ne2" });
         var redelivered = VoiceDecisions.Decide(call, utterance, Rules with { EventKey = "acs\ne1" });
@@ -77,6 +77,7 @@ public class VoiceDecisionsTests
         Sent(call, replied);
         var lateRedelivery = VoiceDecisions.Decide(call, utterance, Rules with { EventKey = "acs\ne1" });
 
+        Assert.Equal([new VoiceAction.StartTurn(1)], started);
         Assert.Empty(other);
         Assert.Equal([new VoiceAction.StartTurn(1)], redelivered);
         Assert.Empty(lateRedelivery);
