@@ -45,6 +45,9 @@ public sealed class UsageEntity : TableRow
     // The caps row.
     public long DailyTokenCap { get; set; }
     public long DailyCostCapMicroUsd { get; set; }
+
+    /// <summary>A copy, so a row kept as last written is never changed by a later decision that fails.</summary>
+    public UsageEntity Copy() => (UsageEntity)MemberwiseClone();
 }
 
 public static class UsageRows
@@ -92,6 +95,14 @@ public sealed record OrgCaps(long DailyTokenCap, long DailyCostCapMicroUsd);
 public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options, TimeProvider time)
 {
     private const string Ledger = "usage";
+
+    /// <summary>The counter rows this process wrote last (with their ETags), by org and row key.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, UsageEntity> _lastWritten = new(StringComparer.Ordinal);
+
+    /// <summary>Whether the write under way is on its first attempt (set per attempt, inside the org's turn).</summary>
+    private readonly AsyncLocal<bool> _trustLastWritten = new();
+
+    private static string Key(OrgId org, string rowKey) => org.Value + "\n" + rowKey;
 
     private readonly ConcurrentDictionary<string, RefusalTally> _refusals = new(StringComparer.Ordinal);
 
@@ -288,9 +299,31 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options, 
     /// Reads the org's usage rows, changes them and writes them in one transaction under their ETags (new ones added),
     /// starting again from a fresh read when another writer got there first.
     /// </summary>
-    private static async Task WriteAsync(TableClient table, OrgId org, Func<Task<List<UsageEntity>>> readAndChange, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// One write of the org's counters in the org's turn (<see cref="ConditionalWrites"/>). Its first attempt decides on
+    /// the rows as this process last wrote them (no reads: the org's writers in this process take turns, so those are
+    /// current unless another instance wrote since, which the ETags catch); an attempt after a conflict reads them afresh.
+    /// </summary>
+    private async Task WriteAsync(TableClient table, OrgId org, Func<Task<List<UsageEntity>>> readAndChange, CancellationToken cancellationToken)
+    {
+        var attempt = 0;
+        List<UsageEntity> written = [];
         await ConditionalWrites.RunAsync(table, org.Value, Ledger, async () =>
-            WriteDecision.Write(true, [.. (await readAndChange().ConfigureAwait(false)).Select(Action)]), cancellationToken).ConfigureAwait(false);
+        {
+            _trustLastWritten.Value = attempt++ == 0;
+            written = await readAndChange().ConfigureAwait(false);
+            return WriteDecision.Write(true, [.. written.Select(Action)]);
+        }, cancellationToken).ConfigureAwait(false);
+        if (_lastWritten.Count > 10_000)
+        {
+            _lastWritten.Clear(); // yesterday's rows and idle orgs' (a clear costs one read per row)
+        }
+
+        foreach (var row in written)
+        {
+            _lastWritten[Key(org, row.RowKey)] = row.Copy();
+        }
+    }
 
     /// <summary>A usage row's write: added when new, else replaced under the ETag it was read with.</summary>
     private static TableTransactionAction Action(UsageEntity row) => row.ETag == default
@@ -298,7 +331,7 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options, 
         : new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, row.ETag);
 
     /// <summary>The day's cap counters a turn touches: the org's, the agent's, and the widget key's when it has one, in that order.</summary>
-    private static async Task<List<UsageEntity>> CountersAsync(TableClient table, OrgId org, string day, string agentId, string? scopeId, CancellationToken cancellationToken)
+    private async Task<List<UsageEntity>> CountersAsync(TableClient table, OrgId org, string day, string agentId, string? scopeId, CancellationToken cancellationToken)
     {
         var rows = new List<UsageEntity>
         {
@@ -333,16 +366,22 @@ public sealed class UsageMeter(HiroiTables tables, IOptions<AiOptions> options, 
             : null;
     }
 
-    private static async Task<UsageEntity> CounterAsync(TableClient table, OrgId org, string rowKey, string day, string? agentId, CancellationToken cancellationToken) =>
+    private async Task<UsageEntity> CounterAsync(TableClient table, OrgId org, string rowKey, string day, string? agentId, CancellationToken cancellationToken) =>
         await ReadAsync(table, org, rowKey, cancellationToken).ConfigureAwait(false)
         ?? new UsageEntity { PartitionKey = org.Value, RowKey = rowKey, Day = day, AgentId = agentId };
 
-    private static async Task<UsageEntity> ReportLineAsync(TableClient table, OrgId org, string day, string agentId, string channel, CancellationToken cancellationToken) =>
+    private async Task<UsageEntity> ReportLineAsync(TableClient table, OrgId org, string day, string agentId, string channel, CancellationToken cancellationToken) =>
         await ReadAsync(table, org, UsageRows.Report(day, agentId, channel), cancellationToken).ConfigureAwait(false)
         ?? new UsageEntity { PartitionKey = org.Value, RowKey = UsageRows.Report(day, agentId, channel), Day = day, AgentId = agentId, Channel = channel };
 
-    private static async Task<UsageEntity?> ReadAsync(TableClient table, OrgId org, string rowKey, CancellationToken cancellationToken)
+    /// <summary>A counter row: as this process last wrote it when a first attempt may trust that, else read.</summary>
+    private async Task<UsageEntity?> ReadAsync(TableClient table, OrgId org, string rowKey, CancellationToken cancellationToken)
     {
+        if (_trustLastWritten.Value && _lastWritten.TryGetValue(Key(org, rowKey), out var kept))
+        {
+            return kept.Copy();
+        }
+
         var found = await table.GetEntityIfExistsAsync<UsageEntity>(org.Value, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         return found.HasValue ? found.Value : null;
     }

@@ -48,4 +48,27 @@ public class UsageMeterTests(HiroiApp app) : IClassFixture<HiroiApp>
         await meter.ReleaseAsync(org, a.Reservation!, default);
         Assert.NotNull((await meter.TryReserveAsync(org, second, "sms", 10, 600, now, default)).Reservation);
     }
+
+    [Fact]
+    public async Task Two_instances_spending_one_cap_never_pass_it_though_each_remembers_its_own_last_write()
+    {
+        // A second meter stands for another instance: its remembered rows go stale whenever the first one writes.
+        var org = (await app.CreateOrgAsync()).OrgId;
+        var meters = new[] { app.Services.GetRequiredService<UsageMeter>(), ActivatorUtilities.CreateInstance<UsageMeter>(app.Services) };
+        var agent = new AgentEntity { RowKey = "agt_cccccccccccccccc", DailyTokenCap = 1000 };
+        var now = DateTimeOffset.UtcNow;
+
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => meters[i % 2].TryReserveAsync(org, agent, "sms", 100, 50, now, default)));
+        Assert.Equal(10, attempts.Count(a => a.Reservation is not null));
+
+        // Settled by either instance, the counts add up; the one that wrote least recently must read before it writes.
+        var granted = attempts.Where(a => a.Reservation is not null).Select(a => a.Reservation!).ToList();
+        for (var i = 0; i < granted.Count; i++)
+        {
+            await meters[i % 2].SettleAsync(org, granted[i], 40, 20, 70, default);
+        }
+
+        var line = Assert.Single(await meters[1].ReportAsync(org, UsageRows.Day(now), UsageRows.Day(now), default));
+        Assert.Equal((10, 14, 400, 200, 700), (line.Turns, line.RefusedTurns, line.InputTokens, line.OutputTokens, line.CostMicroUsd));
+    }
 }
