@@ -147,6 +147,13 @@ public static class VoiceDecisions
         }
 
         Pending(call, rules, actions);
+        if (voiceEvent is VoiceEvent.Connected)
+        {
+            // After the greeting, which the caller is waiting for; asked again on every delivery (starting the call's
+            // deadline twice is a no-op), so a process that died between the two still leaves the call its deadline.
+            actions.Add(new VoiceAction.ScheduleDeadline());
+        }
+
         return actions;
     }
 
@@ -170,7 +177,6 @@ public static class VoiceDecisions
 
                 break;
             case VoiceEvent.Connected when call.ListenTurn < 0 && call.Ending is null:
-                actions.Add(new VoiceAction.ScheduleDeadline());
                 if (call.Refused is not null)
                 {
                     call.VoiceOutcome = "refused";

@@ -33,7 +33,7 @@ public class VoiceDecisionsTests
     }
 
     [Fact]
-    public void Connecting_greets_once_and_schedules_the_deadline()
+    public void Connecting_greets_once_then_schedules_the_deadline_which_a_redelivery_asks_for_again()
     {
         var call = Connected();
 
@@ -41,9 +41,8 @@ public class VoiceDecisionsTests
         Sent(call, first);
         var again = VoiceDecisions.Decide(call, new VoiceEvent.Connected(), Rules);
 
-        Assert.Contains(new VoiceAction.Listen(Prompt(0), false), first);
-        Assert.Contains(first, a => a is VoiceAction.ScheduleDeadline);
-        Assert.Empty(again);
+        Assert.Equal([new VoiceAction.Listen(Prompt(0), false), new VoiceAction.ScheduleDeadline()], first);
+        Assert.Equal([new VoiceAction.ScheduleDeadline()], again);
     }
 
     [Fact]
