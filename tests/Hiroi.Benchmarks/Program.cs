@@ -25,5 +25,6 @@ if (args is ["widget-load", var server, var keyId, var origin, var widgetSeconds
         int.Parse(widgetConcurrency, System.Globalization.CultureInfo.InvariantCulture), int.Parse(heartbeats, System.Globalization.CultureInfo.InvariantCulture));
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(CampaignDriverLoad).Assembly).Run(args);
-return 0;
+// A benchmark that throws (in its setup or its body) fails the run, so scripts/bench.sh --smoke in ./test notices it.
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(CampaignDriverLoad).Assembly).Run(args).ToList();
+return summaries.Count > 0 && summaries.All(s => !s.HasCriticalValidationErrors && s.Reports.Length > 0 && s.Reports.All(r => r.Success)) ? 0 : 1;

@@ -75,7 +75,7 @@ public class FunctionAdapterTests(FunctionsFixture functions) : IClassFixture<Fu
     {
         var id = RetentionOrchestration.InstanceId(DateTimeOffset.UtcNow);
         await App.InvokeAsync("RetentionTimer", new TimerInfo(), App.Workflows, CancellationToken.None);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(Waits.Ceiling);
         var first = await App.Workflows.WaitForInstanceCompletionAsync(id, timeout.Token);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, first.RuntimeStatus);
 
@@ -92,7 +92,7 @@ public class FunctionAdapterTests(FunctionsFixture functions) : IClassFixture<Fu
     {
         var today = RetentionOrchestration.InstanceId(DateTimeOffset.UtcNow);
         await App.InvokeAsync("RetentionTimer", new TimerInfo(), App.Workflows, CancellationToken.None);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(Waits.Ceiling);
         await App.Workflows.WaitForInstanceCompletionAsync(today, timeout.Token);
 
         // A tick 31 days on (the period is 30): that day's sweep starts, and today's finished run is purged.
@@ -167,19 +167,13 @@ public class FunctionAdapterTests(FunctionsFixture functions) : IClassFixture<Fu
             });
 
         (await owner.PostAsync($"/api/campaigns/{campaignId}/start", null)).EnsureSuccessStatusCode();
-        await sending.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await sending.Task.WaitAsync(Waits.Ceiling);
         Assert.Equal(HttpStatusCode.OK, (await owner.PostAsync($"/api/campaigns/{campaignId}/pause", null)).StatusCode);
         release.SetResult();
 
         var campaigns = App.Services.GetRequiredService<Hiroi.Shared.Campaigns.CampaignRepository>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        Hiroi.Shared.Campaigns.CampaignEntity? row;
-        do
-        {
-            await Task.Delay(200);
-            row = await campaigns.FindAsync(org.OrgId, campaignId, CancellationToken.None);
-        }
-        while (row!.DispatchedToday == 0 && DateTime.UtcNow < deadline);
+        var row = await Waits.UntilAsync(async () => (await campaigns.FindAsync(org.OrgId, campaignId, CancellationToken.None))!, r => r.DispatchedToday > 0,
+            "the step's checkpoint to land on the paused row");
 
         // The command's state stands; the step's checkpoint (the day's count, the sender's pacing) was merged onto it.
         Assert.Equal(Hiroi.Shared.Campaigns.CampaignStates.Paused, row.State);
@@ -198,7 +192,7 @@ public class FunctionAdapterTests(FunctionsFixture functions) : IClassFixture<Fu
 
         Assert.Equal(HttpStatusCode.Accepted, (await owner.PostAsJsonAsync("/api/orgs/current/deletion", new { confirmName = "Doomed" })).StatusCode);
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(Waits.Ceiling);
         var purge = await App.Workflows.WaitForInstanceCompletionAsync(OrgPurgeOrchestration.InstanceId(org.OrgId), getInputsAndOutputs: true, timeout.Token);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, purge.RuntimeStatus);
         Assert.Equal("\"purged\"", purge.SerializedOutput);

@@ -87,7 +87,7 @@ public class SharedLimitTests
 
     private static HttpClient Client(SelfHostProcess host, string key)
     {
-        var client = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var client = new HttpClient { BaseAddress = host.BaseAddress, Timeout = Waits.Ceiling };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
     }

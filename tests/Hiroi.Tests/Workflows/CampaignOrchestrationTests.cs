@@ -3,10 +3,12 @@ using Hiroi.Durable.Campaigns;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Workflows;
 
 /// <summary>The campaign orchestrator's branches, on a mocked <see cref="TaskOrchestrationContext"/> (the engine is not involved).</summary>
+[Lane(Lanes.Unit)]
 public class CampaignOrchestrationTests
 {
     private static readonly CampaignRun Run = new("org_0123456789abcdef0123", "cmp_0123456789abcdef");
