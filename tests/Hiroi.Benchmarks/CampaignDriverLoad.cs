@@ -116,7 +116,7 @@ public static class CampaignDriverLoad
                 return rate;
             }
 
-            await Task.Delay(50);
+            await Task.Delay(50); // the poll interval of a condition wait (every contact dispatched)
         }
     }
 

@@ -2,9 +2,12 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Azure.Data.Tables;
 using Hiroi.Shared.Agents;
+using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
 using Hiroi.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
 using static Hiroi.Tests.Agents.AgentBodies;
 
@@ -90,8 +93,7 @@ public sealed class AgentLoopTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         // The turns of both questions have ended (only a turn replies, once per message): no reply to either can come now.
-        using var storage = new HiroiServices(new Dictionary<string, string?> { ["Hiroi:Storage:Prefix"] = host.Prefix });
-        var turns = storage.Get<AgentTurnRepository>();
+        var turns = new AgentTurnRepository(new HiroiTables(new TableServiceClient(TestStorage.ConnectionString), Options.Create(new StorageOptions { Prefix = host.Prefix })));
         var org = OrgId.TryParse(created.GetProperty("orgId").GetString(), out var id) ? id : throw new InvalidOperationException("The CLI printed no org id.");
         var question = await WaitAsync(async () => AgentTurns.CustomerMessageIds(await MessagesAsync(admin, stopper)).SingleOrDefault()); // STOP itself is not kept as a message
         Assert.Equal(TurnStates.Skipped, (await AgentTurns.EndedAsync(turns, org, question)).State);

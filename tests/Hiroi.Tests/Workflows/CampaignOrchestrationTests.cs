@@ -87,6 +87,23 @@ public class CampaignOrchestrationTests
     }
 
     [Fact]
+    public async Task A_step_that_saw_the_pause_says_so_in_the_custom_status_until_the_next_step()
+    {
+        // What a test (or an operator) waits for to know no step is in flight any more.
+        _outcomes.Enqueue(StepOutcome.Stop("paused"));
+        _outcomes.Enqueue(StepOutcome.DeferUntil(new DateTimeOffset(Now.AddMinutes(1))));
+        _outcomes.Enqueue(StepOutcome.Stop("completed"));
+        _context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+        _context.Setup(c => c.WaitForExternalEvent<string>(CampaignOrchestration.WakeEvent, It.IsAny<CancellationToken>())).Returns(new TaskCompletionSource<string>().Task);
+        var statuses = new List<object?>();
+        _context.Setup(c => c.SetCustomStatus(It.IsAny<object?>())).Callback<object?>(statuses.Add);
+
+        await new CampaignOrchestration().RunAsync(_context.Object, Run);
+
+        Assert.Equal(["paused", null, "completed"], statuses);
+    }
+
+    [Fact]
     public async Task A_paused_campaign_whose_wake_was_lost_looks_again_after_an_hour()
     {
         _outcomes.Enqueue(StepOutcome.Stop("paused"));
