@@ -82,3 +82,71 @@ ensure_chromium() {
     echo "Could not install chromium with apt; browser tests will fail." >&2
   fi
 }
+
+# --- Load runs and benchmarks (scripts/bench*.sh) ---
+
+# bench_flags "$@": reads the leading flags every bench script takes, then the caller does shift "$BENCH_SHIFT".
+# --smoke: a seconds-long run with tiny counts (./test runs each one so, so none breaks unnoticed); --no-build: the
+# caller built (HIROI_BENCH_CONFIGURATION, Release by default).
+bench_flags() {
+  SMOKE=0 BUILD=1 BENCH_SHIFT=0
+  for arg in "$@"; do
+    case $arg in
+      --smoke) SMOKE=1 ;;
+      --no-build) BUILD=0 ;;
+      *) break ;;
+    esac
+    BENCH_SHIFT=$((BENCH_SHIFT + 1))
+  done
+  CONFIGURATION=${HIROI_BENCH_CONFIGURATION:-Release}
+  SERVER_DLL=functions/Hiroi.Server/bin/$CONFIGURATION/net10.0/Hiroi.Server.dll
+  BENCH_DLL=tests/Hiroi.Benchmarks/bin/$CONFIGURATION/net10.0/Hiroi.Benchmarks.dll
+}
+
+# bench_build PROJECT...: builds the projects unless --no-build was given.
+bench_build() {
+  if [ "$BUILD" -eq 1 ]; then
+    for project in "$@"; do dotnet build -c "$CONFIGURATION" --nologo -v quiet "$project" >/dev/null; done
+  fi
+}
+
+# free_port: a port nothing listens on now (asked of the OS, so two runs side by side never pick the same one).
+free_port() {
+  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
+}
+
+# bench_storage DIR: the Azurite of the load run: the one ./test started when a test runs the smoke (HIROI_TEST_STORAGE),
+# else one of its own on free ports. Sets BENCH_STORAGE, and AZURITE_PID when it started one.
+bench_storage() {
+  AZURITE_PID=""
+  if [ -n "${HIROI_TEST_STORAGE:-}" ]; then BENCH_STORAGE=$HIROI_TEST_STORAGE; return 0; fi
+  local blob queue table
+  blob=$(free_port) queue=$(free_port) table=$(free_port)
+  start_azurite "$1" "$blob" "$queue" "$table" "$1/azurite.log"
+  BENCH_STORAGE=$(azurite_connection_string "$blob" "$queue" "$table")
+}
+
+# wait_ready URL LOG PID: waits until the server answers /readyz, up to two minutes (a busy machine starts slowly), and
+# fails at once if it exits.
+wait_ready() {
+  local url=$1 log=$2 pid=$3 until=$((SECONDS + 120))
+  until curl -fs "$url/readyz" >/dev/null 2>&1; do
+    if ! kill -0 "$pid" 2>/dev/null; then echo "The server exited while starting; see $log" >&2; cat "$log" >&2; exit 1; fi
+    if [ "$SECONDS" -gt "$until" ]; then echo "The server did not get ready within two minutes; see $log" >&2; cat "$log" >&2; exit 1; fi
+    sleep 0.2
+  done
+}
+
+# ensure_wrk: wrk for the HTTP load runs, from Debian's packages when missing (as ./test installs chromium); returns 1
+# when it cannot be had.
+ensure_wrk() {
+  command -v wrk >/dev/null && return 0
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if sudo -n true 2>/dev/null; then sudo="sudo -n"; else echo "wrk is needed (apt-get install wrk)" >&2; return 1; fi
+  fi
+  echo "Installing wrk from Debian's packages..."
+  { $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null 2>&1 \
+    || { $sudo apt-get update -q >/dev/null 2>&1 && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null 2>&1; }; } \
+    || { echo "wrk is needed (apt-get install wrk)" >&2; return 1; }
+}

@@ -17,6 +17,7 @@ public static class CallLoad
     {
         using var http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromMinutes(2) };
         Console.WriteLine("concurrency  calls  answer p50/p99 ms  reply p50/p99 ms  turns/s  failures");
+        var failedCalls = 0;
         foreach (var concurrency in concurrencies)
         {
             await http.GetAsync("/simulate/latencies?reset=true");
@@ -29,7 +30,7 @@ public static class CallLoad
                 {
                     try
                     {
-                        replies += await CallAsync(http, number, $"+1555{caller:D3}{c:D4}", turns);
+                        Interlocked.Add(ref replies, await CallAsync(http, number, $"+1555{caller:D3}{c:D4}", turns));
                     }
                     catch (Exception e) when (e is HttpRequestException or TimeoutException or InvalidOperationException)
                     {
@@ -42,9 +43,12 @@ public static class CallLoad
             var measured = await http.GetFromJsonAsync<Dictionary<string, double[]>>("/simulate/latencies?reset=true") ?? [];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{concurrency,11}  {concurrency * callsPerCaller,5}  {Percentiles(measured, "answer"),17}  {Percentiles(measured, "reply"),16}  {replies / seconds,7:F1}  {failures,8}"));
+            failedCalls += failures;
         }
 
-        return 0;
+        // A failed call fails the run, so its smoke form in the suite notices a broken conversation.
+        Console.WriteLine($"failed calls    : {failedCalls}");
+        return failedCalls == 0 ? 0 : 1;
     }
 
     /// <summary>One call: greeting, <paramref name="turns"/> exchanges, hang up; the number of replies heard.</summary>

@@ -10,6 +10,8 @@ using Hiroi.Shared.Contacts;
 using Hiroi.Shared;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
+using Hiroi.Tests.Infrastructure;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -103,10 +105,18 @@ public static class CampaignDriverLoad
                     await commands.RunAsync(owner, id, CampaignCommands.Cancel, default); // their outcomes are not awaited here
                 }
 
+                // Each orchestration sees its cancel and ends, so the engine stops with nothing in flight.
+                var workflows = services.GetRequiredService<DurableTaskClient>();
+                using var ceiling = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+                foreach (var id in campaignIds)
+                {
+                    await workflows.WaitForInstanceCompletionAsync(CampaignOrchestration.InstanceId(org, id), ceiling.Token);
+                }
+
                 return rate;
             }
 
-            await Task.Delay(50);
+            await Task.Delay(50); // the poll interval of a condition wait (every contact dispatched)
         }
     }
 
@@ -114,9 +124,12 @@ public static class CampaignDriverLoad
     private static async Task<string> PrepareAsync(IServiceProvider services, OrgId org, string sender, int index, int count)
     {
         var listId = ContactListEntity.NewId();
+        // Recipients where it is day now: quiet hours (21:00-08:00 local) hold back any campaign, so a load run at night
+        // in UTC would wait for morning.
+        var zone = ZonesNow.Open();
         var rows = Enumerable.Range(0, count).Select(i => new ContactEntity
         {
-            RowKey = ContactEntity.Key(listId, Number(index, i)), Number = Number(index, i), SmsConsent = true, TimeZone = "UTC",
+            RowKey = ContactEntity.Key(listId, Number(index, i)), Number = Number(index, i), SmsConsent = true, TimeZone = zone,
         }).ToList();
         foreach (var chunk in rows.Chunk(100))
         {

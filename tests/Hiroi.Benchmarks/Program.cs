@@ -32,5 +32,6 @@ if (args is ["call-load", var callServer, var callNumber, var concurrencyList, v
         int.Parse(callsPerCaller, System.Globalization.CultureInfo.InvariantCulture), int.Parse(turns, System.Globalization.CultureInfo.InvariantCulture));
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(CampaignDriverLoad).Assembly).Run(args);
-return 0;
+// A benchmark that throws (in its setup or its body) fails the run, so scripts/bench.sh --smoke in ./test notices it.
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(CampaignDriverLoad).Assembly).Run(args).ToList();
+return summaries.Count > 0 && summaries.All(s => !s.HasCriticalValidationErrors && s.Reports.Length > 0 && s.Reports.All(r => r.Success)) ? 0 : 1;

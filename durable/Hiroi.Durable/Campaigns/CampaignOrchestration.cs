@@ -60,6 +60,9 @@ public sealed class CampaignOrchestration : TaskOrchestrator<CampaignRun, string
                 return CampaignStates.Failed;
             }
 
+            // Why the last step stopped ("paused", …), or none: once it reads "paused" no step is in flight (one runs at a
+            // time), so an operator or a test knows a pause has taken hold without watching the clock.
+            context.SetCustomStatus(outcome.Kind == StepKind.Stop ? outcome.Why : null);
             switch (outcome)
             {
                 case { Kind: StepKind.DeferUntil, At: { } at }:

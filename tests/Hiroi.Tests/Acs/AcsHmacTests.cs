@@ -1,8 +1,10 @@
 using System.Text;
 using Hiroi.Shared.Acs;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Acs;
 
+[Lane(Lanes.Unit)]
 public class AcsHmacTests
 {
     // base64("hiroi-test-access-key-0123456789")

@@ -6,9 +6,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Moq;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Acs;
 
+[Lane(Lanes.Unit)]
 public class AcsRegistrationTests
 {
     private const string Key = "aGlyb2ktdGVzdC1hY2Nlc3Mta2V5LTAxMjM0NTY3ODk=";

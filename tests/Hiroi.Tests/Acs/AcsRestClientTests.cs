@@ -8,10 +8,12 @@ using Hiroi.Shared.Secrets;
 using Microsoft.Extensions.Options;
 using Moq;
 using Hiroi.Shared.Configuration;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Acs;
 
 /// <summary>ACS cannot run here: the client runs for real down to a scripted HTTP handler at the network edge.</summary>
+[Lane(Lanes.Unit)]
 public class AcsRestClientTests
 {
     private const string Key = "aGlyb2ktdGVzdC1hY2Nlc3Mta2V5LTAxMjM0NTY3ODk=";

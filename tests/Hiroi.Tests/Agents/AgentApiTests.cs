@@ -9,12 +9,10 @@ namespace Hiroi.Tests.Agents;
 
 public class AgentApiTests(HiroiApp app) : IClassFixture<HiroiApp>
 {
-    private static string NewNumber() => "+1555044" + Random.Shared.Next(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
-
     private async Task<(HttpClient Owner, string Number)> OrgAsync()
     {
         var owner = app.ClientWithKey((await app.CreateOrgAsync()).OwnerApiKey);
-        var number = NewNumber();
+        var number = Unique.PhoneNumber();
         (await owner.PostAsJsonAsync("/api/numbers", new { number })).EnsureSuccessStatusCode();
         return (owner, number);
     }

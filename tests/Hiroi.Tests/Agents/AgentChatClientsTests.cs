@@ -4,9 +4,11 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Hiroi.Shared.Configuration;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Agents;
 
+[Lane(Lanes.Unit)]
 public class AgentChatClientsTests
 {
     [Fact]

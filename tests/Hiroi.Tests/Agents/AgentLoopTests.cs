@@ -2,7 +2,12 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Azure.Data.Tables;
+using Hiroi.Shared.Agents;
+using Hiroi.Shared.Storage;
+using Hiroi.Shared.Tenancy;
 using Hiroi.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
 using static Hiroi.Tests.Agents.AgentBodies;
 
@@ -50,7 +55,7 @@ public sealed class AgentLoopTests(ITestOutputHelper output) : IAsyncLifetime
         });
         var created = JsonDocument.Parse(await host.CliAsync("org", "create", "Loop", "--owner", "loop@example.com", "--json")).RootElement;
         await host.StartAsync();
-        using var admin = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using var admin = new HttpClient { BaseAddress = host.BaseAddress, Timeout = Waits.Ceiling };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.GetProperty("apiKey").GetString());
         const string number = "+15550601001";
         (await admin.PostAsJsonAsync("/api/numbers", new { number })).EnsureSuccessStatusCode();
@@ -62,7 +67,8 @@ public sealed class AgentLoopTests(ITestOutputHelper output) : IAsyncLifetime
 
         // One customer message, delivered three times (Event Grid's at-least-once): one reply.
         const string customer = "+15550602001";
-        var delivery = AcsEvents.Batch(AcsEvents.SmsReceived(customer, number, "#tool lookup {\"orderId\":\"A-17\"}", receivedAt: DateTimeOffset.UtcNow.ToString("O")));
+        var delivered = "Incoming_" + Guid.NewGuid().ToString("N");
+        var delivery = AcsEvents.Batch(AcsEvents.SmsReceived(customer, number, "#tool lookup {\"orderId\":\"A-17\"}", delivered, receivedAt: DateTimeOffset.UtcNow.ToString("O")));
         using var webhook = new HttpClient { BaseAddress = host.BaseAddress };
         webhook.DefaultRequestHeaders.Add("x-hiroi-webhook-secret", WebhookSecret);
         for (var i = 0; i < 3; i++)
@@ -86,8 +92,12 @@ public sealed class AgentLoopTests(ITestOutputHelper output) : IAsyncLifetime
             throw;
         }
 
-        await WaitAsync(async () => (await MessagesAsync(admin, stopper)).Any(m => Role(m) == "customer")); // STOP itself is not kept as a message
-        await Task.Delay(3000); // room for any second reply or late turn to show up
+        // The turns of both questions have ended (only a turn replies, once per message): no reply to either can come now.
+        var turns = new AgentTurnRepository(new HiroiTables(new TableServiceClient(TestStorage.ConnectionString), Options.Create(new StorageOptions { Prefix = host.Prefix })));
+        var org = OrgId.TryParse(created.GetProperty("orgId").GetString(), out var id) ? id : throw new InvalidOperationException("The CLI printed no org id.");
+        var question = await WaitAsync(async () => AgentTurns.CustomerMessageIds(await MessagesAsync(admin, stopper)).SingleOrDefault()); // STOP itself is not kept as a message
+        Assert.Equal(TurnStates.Skipped, (await AgentTurns.EndedAsync(turns, org, question)).State);
+        Assert.Equal(TurnStates.Replied, (await AgentTurns.EndedAsync(turns, org, delivered)).State);
 
         var replies = (await MessagesAsync(admin, customer)).Where(m => Role(m) == "agent").ToList();
         var reply = Assert.Single(replies).GetProperty("text").GetString()!;
@@ -115,18 +125,7 @@ public sealed class AgentLoopTests(ITestOutputHelper output) : IAsyncLifetime
 
     private static string? Role(JsonElement message) => message.TryGetProperty("role", out var role) ? role.GetString() : null;
 
-    private static async Task WaitAsync(Func<Task<bool>> condition, int seconds = 60)
-    {
-        for (var i = 0; i < seconds * 5; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
+    private static Task WaitAsync(Func<Task<bool>> condition) => Waits.UntilAsync(condition, "the agent loop to settle");
 
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException($"Not settled within {seconds} s.");
-    }
+    private static Task<T> WaitAsync<T>(Func<Task<T?>> probe) where T : class => Waits.UntilAsync(probe, "the agent loop to settle");
 }

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
+using Hiroi.Shared.Agents;
+using Hiroi.Shared.Tenancy;
 using Hiroi.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static Hiroi.Tests.Agents.AgentBodies;
 
 namespace Hiroi.Tests.Agents;
@@ -10,31 +12,21 @@ namespace Hiroi.Tests.Agents;
 /// <summary>Agents answering SMS through the whole loop: the ACS simulator, the webhook, the reply workflow, the SMS client.</summary>
 public class AgentReplyTests(SimulatedAcsApp app) : IClassFixture<SimulatedAcsApp>
 {
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, int seconds = 15) where T : class
+    private static Task<T> EventuallyAsync<T>(Func<Task<T?>> probe) where T : class => Waits.UntilAsync(probe, "the agent loop to settle");
+
+    private AgentTurnRepository Turns => app.Services.GetRequiredService<AgentTurnRepository>();
+
+    private async Task<(HttpClient Owner, string Number, string AgentId, OrgId Org)> AgentAsync(long? dailyTokenCap = null)
     {
-        for (var i = 0; i < seconds * 10; i++)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"Nothing settled within {seconds} s.");
-    }
-
-    private async Task<(HttpClient Owner, string Number, string AgentId)> AgentAsync(long? dailyTokenCap = null)
-    {
-        var owner = app.ClientWithKey((await app.CreateOrgAsync()).OwnerApiKey);
-        var number = "+1555050" + RandomNumberGenerator.GetInt32(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var org = await app.CreateOrgAsync();
+        var owner = app.ClientWithKey(org.OwnerApiKey);
+        var number = Unique.PhoneNumber();
         (await owner.PostAsJsonAsync("/api/numbers", new { number })).EnsureSuccessStatusCode();
         var agent = await (await owner.PostAsJsonAsync("/api/agents", Agent(numbers: [number], dailyTokenCap: dailyTokenCap))).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
-        return (owner, number, agent.GetProperty("id").GetString()!);
+        return (owner, number, agent.GetProperty("id").GetString()!, org.OrgId);
     }
 
-    private static string Customer() => "+1555051" + RandomNumberGenerator.GetInt32(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string Customer() => Unique.PhoneNumber();
 
     private static async Task<JsonElement[]> MessagesAsync(HttpClient owner, string customer)
     {
@@ -58,16 +50,16 @@ public class AgentReplyTests(SimulatedAcsApp app) : IClassFixture<SimulatedAcsAp
     [Fact]
     public async Task An_sms_delivered_three_times_gets_exactly_one_agent_reply_which_is_metered()
     {
-        var (owner, number, agentId) = await AgentAsync();
+        var (owner, number, agentId, org) = await AgentAsync();
         var customer = Customer();
-        var delivery = AcsEvents.Batch(AcsEvents.SmsReceived(customer, number, "Are you open on Sunday?", receivedAt: DateTimeOffset.UtcNow.ToString("O")));
+        var messageId = "Incoming_" + Guid.NewGuid().ToString("N");
+        var delivery = AcsEvents.Batch(AcsEvents.SmsReceived(customer, number, "Are you open on Sunday?", messageId, receivedAt: DateTimeOffset.UtcNow.ToString("O")));
 
         await Task.WhenAll(DeliverAsync(delivery), DeliverAsync(delivery));
         await DeliverAsync(delivery);
 
-        var messages = await EventuallyAsync(async () => await MessagesAsync(owner, customer) is var m && Has(m, "agent") ? m : null);
-        await Task.Delay(1500); // a second reply, if there were one, would have been sent by now
-        messages = await MessagesAsync(owner, customer);
+        Assert.Equal(TurnStates.Replied, (await AgentTurns.EndedAsync(Turns, org, messageId)).State); // no other reply to it can come now
+        var messages = await MessagesAsync(owner, customer);
         var reply = Assert.Single(messages, m => m.GetProperty("role").GetString() == "agent");
         Assert.Equal("Thanks for your message. You said: Are you open on Sunday?", reply.GetProperty("text").GetString());
         Assert.Equal("outbound", reply.GetProperty("direction").GetString());
@@ -84,7 +76,7 @@ public class AgentReplyTests(SimulatedAcsApp app) : IClassFixture<SimulatedAcsAp
     [Fact]
     public async Task Stop_is_never_answered_by_the_agent_nor_is_anything_the_person_sends_after_it()
     {
-        var (owner, number, _) = await AgentAsync();
+        var (owner, number, _, org) = await AgentAsync();
         var customer = Customer();
         var client = app.CreateClient();
 
@@ -92,9 +84,9 @@ public class AgentReplyTests(SimulatedAcsApp app) : IClassFixture<SimulatedAcsAp
         await EventuallyAsync(async () => (await owner.GetFromJsonAsync<JsonElement>("/api/optouts")).GetArrayLength() == 1 ? "opted out" : null);
         (await client.PostAsJsonAsync("/simulate/sms", new { from = customer, to = number, message = "Actually, one question" })).EnsureSuccessStatusCode();
 
-        var messages = await EventuallyAsync(async () => await MessagesAsync(owner, customer) is var m && Has(m, "customer") ? m : null);
-        await Task.Delay(2000);
-        messages = await MessagesAsync(owner, customer);
+        var question = await EventuallyAsync(async () => AgentTurns.CustomerMessageIds(await MessagesAsync(owner, customer)).SingleOrDefault());
+        Assert.Equal(TurnStates.Skipped, (await AgentTurns.EndedAsync(Turns, org, question)).State); // no reply to it can come now
+        var messages = await MessagesAsync(owner, customer);
         Assert.False(Has(messages, "agent"), "an opted-out person got an agent reply");
         Assert.Equal(0, (await owner.GetFromJsonAsync<JsonElement>("/api/usage")).GetProperty("lines").GetArrayLength()); // no model call was made
     }
@@ -102,7 +94,7 @@ public class AgentReplyTests(SimulatedAcsApp app) : IClassFixture<SimulatedAcsAp
     [Fact]
     public async Task A_turn_over_the_agents_cap_is_refused_with_a_note_and_an_audit_entry_and_no_reply()
     {
-        var (owner, number, agentId) = await AgentAsync(dailyTokenCap: 10);
+        var (owner, number, agentId, _) = await AgentAsync(dailyTokenCap: 10);
         var customer = Customer();
 
         (await app.CreateClient().PostAsJsonAsync("/simulate/sms", new { from = customer, to = number, message = "Hello?" })).EnsureSuccessStatusCode();

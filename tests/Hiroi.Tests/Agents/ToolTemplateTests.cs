@@ -1,7 +1,9 @@
 using Hiroi.Shared.Agents;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Agents;
 
+[Lane(Lanes.Unit)]
 public class ToolTemplateTests
 {
     [Fact]

@@ -4,10 +4,12 @@ using FsCheck.Xunit;
 using Hiroi.Shared.ApiKeys;
 using Hiroi.Shared.Tenancy;
 using static Hiroi.Tests.Protection.ParserGenerators;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.ApiKeys;
 
 /// <summary>The API key parser over arbitrary text: never throws, and accepts exactly the one spelling it formats.</summary>
+[Lane(Lanes.Unit)]
 public class ApiKeyFormatPropertyTests
 {
     private static readonly Gen<string> Keys = Gen.Fresh(() => ApiKeyFormat.Format(ApiKeyFormat.NewKey(OrgId.New(), ApiKeyFormat.NewKeyId())));

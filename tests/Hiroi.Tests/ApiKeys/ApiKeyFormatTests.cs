@@ -1,8 +1,10 @@
 using Hiroi.Shared.ApiKeys;
 using Hiroi.Shared.Tenancy;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.ApiKeys;
 
+[Lane(Lanes.Unit)]
 public class ApiKeyFormatTests
 {
     [Fact]

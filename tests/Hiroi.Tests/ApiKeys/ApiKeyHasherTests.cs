@@ -1,8 +1,10 @@
 using System.Text;
 using Hiroi.Shared.ApiKeys;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.ApiKeys;
 
+[Lane(Lanes.Unit)]
 public class ApiKeyHasherTests
 {
     // RFC 7914 section 11, PBKDF2-HMAC-SHA256 test vectors.

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Hiroi.Shared.Events;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Architecture;
 
@@ -7,6 +8,7 @@ namespace Hiroi.Tests.Architecture;
 /// The shape the design fixes, checked on the compiled code: namespaces form a one-way graph inside each project, the
 /// shared core knows no host, and the endpoints project is HTTP only.
 /// </summary>
+[Lane(Lanes.Unit)]
 public class ArchitectureTests
 {
     private static readonly Assembly Shared = typeof(InboundEvent).Assembly;

@@ -1,8 +1,10 @@
 using Hiroi.Shared.Campaigns;
 using Microsoft.Extensions.Options;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Campaigns;
 
+[Lane(Lanes.Unit)]
 public class CallingWindowTests
 {
     private static readonly TimeZoneInfo NewYork = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Hiroi.Durable;
 using Hiroi.Durable.Campaigns;
 using Hiroi.Shared.Campaigns;
 using Hiroi.Tests.Infrastructure;
@@ -99,7 +100,7 @@ public class CampaignTests(CampaignApp app) : IClassFixture<CampaignApp>
     [Fact]
     public async Task Pause_holds_dispatch_and_resume_finishes_the_campaign()
     {
-        var (_, admin, sender) = await app.OrgWithSenderAsync();
+        var (org, admin, sender) = await app.OrgWithSenderAsync();
         var zone = ZonesNow.Open();
         var csv = "phone,timezone,sms_consent\n" + string.Concat(Enumerable.Range(400, 30).Select(i => $"{Number(i)},{zone},1\n"));
         var listId = await CampaignApp.ListWithAsync(admin, csv);
@@ -110,16 +111,22 @@ public class CampaignTests(CampaignApp app) : IClassFixture<CampaignApp>
             + c.GetProperty("progress").GetProperty("byState").GetProperty("done").GetInt32() >= 2);
 
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/campaigns/{campaignId}/pause", null)).StatusCode);
-        await Task.Delay(500); // a step already running finishes its contact
-        var before = (await app.SentSmsAsync()).EnumerateArray().Count(s => s.GetProperty("from").GetString() == sender);
-        await Task.Delay(2500);
-        var after = (await app.SentSmsAsync()).EnumerateArray().Count(s => s.GetProperty("from").GetString() == sender);
-        Assert.Equal(before, after);
+        // The workflow ran a step that saw the pause: a step in flight when it landed has sent what it had recorded.
+        await Waits.UntilAsync(async () => (await app.Workflows.GetInstanceAsync(CampaignOrchestration.InstanceId(org.OrgId, campaignId), getInputsAndOutputs: true))?.SerializedCustomStatus == "\"paused\"",
+            "the campaign's workflow to see the pause");
+        async Task<int> SentAsync() => (await app.SentSmsAsync()).EnumerateArray().Count(s => s.GetProperty("from").GetString() == sender);
+        var before = await SentAsync();
+        // A step run now (as the workflow would on its next wake) sends nothing either.
+        Assert.Equal(StepOutcome.Stop(CampaignStates.Paused), await app.Services.GetRequiredService<CampaignStep>().RunAsync(org.OrgId, campaignId, default));
+        var paused = JsonDocument.Parse(await admin.GetStringAsync($"/api/campaigns/{campaignId}")).RootElement.GetProperty("progress").GetProperty("byState");
+        Assert.Equal(0, paused.GetProperty("dispatching").GetInt32()); // no intent left to send
+        Assert.Equal(before, paused.GetProperty("awaiting").GetInt32() + paused.GetProperty("done").GetInt32());
+        Assert.Equal(before, await SentAsync());
         Assert.True(before < 30);
         Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync($"/api/campaigns/{campaignId}/pause", null)).StatusCode);
 
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/campaigns/{campaignId}/resume", null)).StatusCode);
-        var done = await CampaignApp.WaitForAsync(admin, $"/api/campaigns/{campaignId}", c => c.GetProperty("state").GetString() == "completed", seconds: 90);
+        var done = await CampaignApp.WaitForAsync(admin, $"/api/campaigns/{campaignId}", c => c.GetProperty("state").GetString() == "completed");
         Assert.Equal(30, done.GetProperty("progress").GetProperty("byState").GetProperty("done").GetInt32());
         Assert.Equal(30, (await app.SentSmsAsync()).EnumerateArray().Count(s => s.GetProperty("from").GetString() == sender));
     }

@@ -67,6 +67,7 @@ public class ContactsAndCampaignApiTests(HiroiApp app) : IClassFixture<HiroiApp>
     }
 
     [Fact]
+    [Lane(Lanes.Slow)]
     public async Task A_hundred_thousand_row_import_is_streamed_in_batches()
     {
         var (admin, _) = await OrgAsync();

@@ -1,7 +1,9 @@
 using Hiroi.Shared.Campaigns;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Campaigns;
 
+[Lane(Lanes.Unit)]
 public class RetryAndPacingTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 23, 15, 0, 0, TimeSpan.Zero);

@@ -4,6 +4,7 @@ using Hiroi.Tests.Infrastructure;
 namespace Hiroi.Tests.Cli;
 
 /// <summary>The command the stale-file test prescribes writes exactly the file that test expects, from an app it never starts.</summary>
+[Lane(Lanes.Unit)]
 public class RoutesCliTests
 {
     private static async Task<(int Exit, string Output)> RunAsync(params string[] args)

@@ -7,6 +7,7 @@ namespace Hiroi.Tests.Deployment;
 /// The self-host's Dockerfile, read as text (no container engine runs here): its final stage runs as a non-root user
 /// and exposes only the port the app listens on, the one Container Apps routes to.
 /// </summary>
+[Lane(Lanes.Unit)]
 public class DockerfileTests
 {
     private static readonly string Dockerfile = File.ReadAllText(Path.Combine(TestStorage.RepoRoot(), "functions", "Hiroi.Server", "Dockerfile"));

@@ -45,7 +45,7 @@ public static class Sweeps
     {
         var workflows = services.GetRequiredService<DurableTaskClient>();
         var id = await workflows.ScheduleNewOrchestrationInstanceAsync(RetentionOrchestration.Name, new SweepRun("test-" + Guid.NewGuid().ToString("N")));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        using var timeout = new CancellationTokenSource(Waits.Ceiling);
         OrchestrationMetadata done;
         try
         {

@@ -124,22 +124,8 @@ public sealed class ConsolePerson : IDisposable
     }
 
     /// <summary>The newest sign-in mail the simulator recorded for this person since <paramref name="after"/> mails, waiting for it.</summary>
-    public async Task<string> NextMailAsync(int after)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            var mails = await MailsAsync();
-            if (mails.Count > after)
-            {
-                return mails[^1];
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"No mail reached {Email}.");
-    }
+    public async Task<string> NextMailAsync(int after) =>
+        (await Waits.UntilAsync(MailsAsync, mails => mails.Count > after, $"mail number {after + 1} to {Email}"))[^1];
 
     /// <summary>The bodies of every mail the simulator recorded for this person, oldest first.</summary>
     public async Task<List<string>> MailsAsync()

@@ -54,10 +54,10 @@ public class HiroiApp : WebApplicationFactory<Program>
     public DurableTaskClient Workflows => Services.GetRequiredService<DurableTaskClient>();
 
     /// <summary>Runs an orchestration to its end (with an id of its own) and returns its final state.</summary>
-    public async Task<OrchestrationMetadata> RunWorkflowAsync(string name, object input, int seconds = 60)
+    public async Task<OrchestrationMetadata> RunWorkflowAsync(string name, object input)
     {
         var id = await Workflows.ScheduleNewOrchestrationInstanceAsync(name, input);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        using var timeout = new CancellationTokenSource(Waits.Ceiling);
         var done = await Workflows.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
         Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{name} ended {done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}");
         return done;

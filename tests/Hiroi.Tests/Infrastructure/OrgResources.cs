@@ -12,7 +12,7 @@ public static class OrgResources
     /// </summary>
     public static async Task<Dictionary<string, string>> CreateAsync(HttpClient owner)
     {
-        var number = "+1555077" + Random.Shared.Next(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var number = Unique.PhoneNumber();
         (await owner.PostAsJsonAsync("/api/numbers", new { number })).EnsureSuccessStatusCode();
         var list = await (await owner.PostAsJsonAsync("/api/lists", new { name = "Walk list" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
         var listId = list.GetProperty("id").GetString()!;

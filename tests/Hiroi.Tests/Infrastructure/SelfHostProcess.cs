@@ -94,29 +94,25 @@ public sealed class SelfHostProcess : IDisposable
         _process.ErrorDataReceived += (_, e) => Record(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        for (var i = 0; i < 300; i++)
+        // Started when it answers its health route, however long a busy machine takes; an exit ends the wait at once.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var process = _process;
+        await Waits.UntilAsync(async () =>
         {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"The self-host exited with {process.ExitCode} while starting:\n{LogTail}");
+            }
+
             try
             {
-                if ((await http.GetAsync(new Uri(BaseAddress, "/healthz"))).IsSuccessStatusCode)
-                {
-                    return;
-                }
+                return (await http.GetAsync(new Uri(BaseAddress, "/healthz"))).IsSuccessStatusCode;
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                // Not listening yet.
+                return false; // not listening, or not answering, yet
             }
-            catch (TaskCanceledException)
-            {
-                // Not answering yet.
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException("The self-host did not start within 15 s.");
+        }, "the self-host to answer /healthz");
     }
 
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();

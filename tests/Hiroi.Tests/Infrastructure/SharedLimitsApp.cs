@@ -16,6 +16,9 @@ public sealed class SharedLimitsApp : SimulatedAcsApp
 
     private static int _addresses;
 
+    /// <summary>The app's clock: real time, held by a test while it fires a burst that must meet one window of the limits.</summary>
+    public HoldableClock Clock { get; } = new();
+
     /// <summary>A client address no other test uses, so the per-IP counts in the shared Garnet never meet.</summary>
     public static string NewIp()
     {
@@ -27,7 +30,7 @@ public sealed class SharedLimitsApp : SimulatedAcsApp
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("Hiroi:Redis:Connection", TestRedis.Connection);
-        builder.ConfigureTestServices(services => services.AddTransient<IStartupFilter, ClientIpFromHeader>());
+        builder.ConfigureTestServices(services => services.AddTransient<IStartupFilter, ClientIpFromHeader>().AddSingleton<TimeProvider>(Clock));
     }
 
     private sealed class ClientIpFromHeader : IStartupFilter

@@ -15,7 +15,14 @@ public static class TestStorage
     private static readonly Lazy<string> Connection = new(ResolveConnectionString);
     private static Process? _azurite;
 
-    public static string ConnectionString => Connection.Value;
+    public static string ConnectionString
+    {
+        get
+        {
+            Lanes.Refuse("Azurite");
+            return Connection.Value;
+        }
+    }
 
     /// <summary>A fresh table/container prefix: a letter and 11 hex digits.</summary>
     public static string NewPrefix() => "t" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))[..11];
@@ -73,7 +80,7 @@ public static class TestStorage
 
     private static void WaitForPort(int port)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow + Waits.Ceiling;
         while (DateTime.UtcNow < deadline)
         {
             try
@@ -84,7 +91,7 @@ public static class TestStorage
             }
             catch (SocketException)
             {
-                Thread.Sleep(100);
+                Thread.Sleep(100); // the poll interval of a condition wait (a port that answers)
             }
         }
 

@@ -1,8 +1,10 @@
 using Hiroi.Shared.Logging;
 using Microsoft.Extensions.Logging;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Logging;
 
+[Lane(Lanes.Unit)]
 public class RedactionTests
 {
     [Theory]

@@ -209,7 +209,7 @@ public class OrgDeletionTests(TelephonyFixture fixture) : IClassFixture<Telephon
         Assert.Equal(HttpStatusCode.OK, late.StatusCode); // the number is released: acknowledged, stored for no one
 
         // The request started the purge's orchestration (the delay is 0 here): wait for it to finish.
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        using (var timeout = new CancellationTokenSource(Waits.Ceiling))
         {
             var purged = await T.App.Workflows.WaitForInstanceCompletionAsync(OrgPurgeOrchestration.InstanceId(f.Org.OrgId), timeout.Token);
             Assert.Equal(OrchestrationRuntimeStatus.Completed, purged.RuntimeStatus);

@@ -1,9 +1,11 @@
 using System.Text;
 using Hiroi.Shared.Contacts;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Privacy;
 
 /// <summary>The upload check reads UTF-8 however the body is split into reads, and refuses what is not UTF-8.</summary>
+[Lane(Lanes.Unit)]
 public class Utf8CheckedStreamTests
 {
     /// <summary>Hands out at most <paramref name="chunk"/> bytes per read, as a network body may.</summary>

@@ -11,6 +11,7 @@ namespace Hiroi.Tests.Protection;
 /// Malformed bodies, charsets, content types and oversized or mistyped fields against every route that takes a body,
 /// on both hosts: none gets a 5xx or a 2xx, and not one table row or blob changes.
 /// </summary>
+[Lane(Lanes.Slow)]
 public class BodyFuzzTests(BothHosts hosts) : IClassFixture<BothHosts>
 {
     public static TheoryData<string> Hosts => ["self", "functions"];

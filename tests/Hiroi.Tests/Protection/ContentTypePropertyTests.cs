@@ -4,6 +4,7 @@ using FsCheck.Xunit;
 using Hiroi.Endpoints.Protection;
 using Microsoft.Net.Http.Headers;
 using static Hiroi.Tests.Protection.ParserGenerators;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Protection;
 
@@ -12,6 +13,7 @@ namespace Hiroi.Tests.Protection;
 /// canonical form, and a JSON body it passes is read as UTF-8 with the charset spelled the one way the framework's JSON
 /// reader takes (any other spelling made that reader throw, a 500).
 /// </summary>
+[Lane(Lanes.Unit)]
 public class ContentTypePropertyTests
 {
     private static readonly Gen<string> Declared =

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -48,6 +47,9 @@ public class SharedLimitTests
             ["Hiroi__RateLimits__Enabled"] = "true",
             ["Hiroi__RateLimits__PerCredentialPerMinute"] = "10",
             ["Hiroi__RateLimits__AnonymousPerIpPerMinute"] = "100000",
+            // Cached keys are trusted for ten minutes (the most allowed): a revoked key the other instance refuses within
+            // the wait's two-minute ceiling was dropped by the broadcast, not by its cache running out.
+            ["Hiroi__ApiKeys__CacheSeconds"] = "600",
         };
         using var first = new SelfHostProcess(shared);
         using var second = new SelfHostProcess(new Dictionary<string, string>(shared) { ["Hiroi__Storage__Prefix"] = first.Prefix });
@@ -55,39 +57,53 @@ public class SharedLimitTests
         await Task.WhenAll(first.StartAsync(), second.StartAsync());
         var ownerKey = created.GetProperty("apiKey").GetString()!;
 
-        // A second key, used only to see its revocation travel; the owner's key does the limit count.
+        // A second key, used only to see its revocation travel.
         using var ownerOnFirst = Client(first, ownerKey);
-        var made = await (await ownerOnFirst.PostAsJsonAsync("/api/api-keys", new { name = "ci", role = "member" })).EnsureSuccessStatusCode()
-            .Content.ReadFromJsonAsync<JsonElement>();
+        async Task<JsonElement> NewKeyAsync() => await (await ownerOnFirst.PostAsJsonAsync("/api/api-keys", new { name = "ci", role = "member" }))
+            .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
+        var made = await NewKeyAsync();
         using var memberOnSecond = Client(second, made.GetProperty("key").GetString()!);
         Assert.Equal(HttpStatusCode.OK, (await memberOnSecond.GetAsync("/api/orgs/current")).StatusCode); // now cached on the second
 
         Assert.Equal(HttpStatusCode.NoContent, (await ownerOnFirst.DeleteAsync("/api/api-keys/" + made.GetProperty("id").GetString())).StatusCode);
-        var watch = Stopwatch.StartNew();
-        var refusedOnSecond = false;
-        while (watch.Elapsed < TimeSpan.FromSeconds(2) && !refusedOnSecond)
+        await Waits.UntilAsync(async () => (await memberOnSecond.GetAsync("/api/orgs/current")).StatusCode == HttpStatusCode.Unauthorized,
+            "the second instance to refuse the key the first revoked");
+
+        // A fresh key's 12 requests alternate between the two instances: together they allow its 10 a minute. The window
+        // is a minute of the wall clock (two processes have no clock to hold), so a count that straddled a minute's edge
+        // (two windows' shares) is made again with another key; the next starts just past an edge and fits.
+        List<HttpStatusCode> answers;
+        var attempts = 0;
+        do
         {
-            refusedOnSecond = (await memberOnSecond.GetAsync("/api/orgs/current")).StatusCode == HttpStatusCode.Unauthorized;
+            attempts++;
+            var key = (await NewKeyAsync()).GetProperty("key").GetString()!;
+            using var onFirst = Client(first, key);
+            using var onSecond = Client(second, key);
+            var window = Minute(DateTimeOffset.UtcNow);
+            answers = [];
+            for (var i = 0; i < 12; i++)
+            {
+                answers.Add((await (i % 2 == 0 ? onFirst : onSecond).GetAsync("/api/orgs/current")).StatusCode);
+            }
+
+            if (Minute(DateTimeOffset.UtcNow) == window)
+            {
+                break;
+            }
         }
+        while (attempts < 3);
 
-        Assert.True(refusedOnSecond, "the second instance still accepted the revoked key 2 s after the first revoked it\n" + second.LogTail);
-
-        // The owner's key has used 2 of its 10 (the create and the revoke); alternate 12 more between the two instances.
-        using var ownerOnSecond = Client(second, ownerKey);
-        var answers = new List<HttpStatusCode>();
-        for (var i = 0; i < 12; i++)
-        {
-            answers.Add((await (i % 2 == 0 ? ownerOnFirst : ownerOnSecond).GetAsync("/api/orgs/current")).StatusCode);
-        }
-
-        Assert.Equal(8, answers.Count(a => a == HttpStatusCode.OK));
-        Assert.Equal(4, answers.Count(a => a == HttpStatusCode.TooManyRequests));
-        Assert.All(answers.Skip(8), a => Assert.Equal(HttpStatusCode.TooManyRequests, a));
+        Assert.Equal(10, answers.Count(a => a == HttpStatusCode.OK));
+        Assert.Equal(2, answers.Count(a => a == HttpStatusCode.TooManyRequests));
+        Assert.All(answers.Skip(10), a => Assert.Equal(HttpStatusCode.TooManyRequests, a));
     }
+
+    private static long Minute(DateTimeOffset at) => at.UtcTicks / TimeSpan.TicksPerMinute;
 
     private static HttpClient Client(SelfHostProcess host, string key)
     {
-        var client = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var client = new HttpClient { BaseAddress = host.BaseAddress, Timeout = Waits.Ceiling };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
     }

@@ -6,10 +6,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Secrets;
 
 /// <summary>Key Vault cannot run here, so its client is mocked; everything above it is real.</summary>
+[Lane(Lanes.Unit)]
 public class SecretStoreTests
 {
     private readonly Mock<SecretClient> _client = new(MockBehavior.Strict);

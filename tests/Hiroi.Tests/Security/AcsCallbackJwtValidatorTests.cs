@@ -14,10 +14,12 @@ using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 using Moq;
 using Hiroi.Shared.Configuration;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Security;
 
 /// <summary>The real ACS cannot run here: tokens are signed by a test RSA key that the in-memory configuration publishes.</summary>
+[Lane(Lanes.Unit)]
 public class AcsCallbackJwtValidatorTests : IDisposable
 {
     private const string Audience = "d5b2a0e6-1a2b-4c3d-9e8f-001122334455";

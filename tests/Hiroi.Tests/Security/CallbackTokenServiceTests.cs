@@ -5,9 +5,11 @@ using Hiroi.Shared;
 using Hiroi.Shared.Security;
 using Microsoft.Extensions.Time.Testing;
 using Hiroi.Shared.Configuration;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Security;
 
+[Lane(Lanes.Unit)]
 public class CallbackTokenServiceTests
 {
     private const string Org = "org_0123456789abcdef0123";

@@ -1,10 +1,12 @@
 using FsCheck;
 using FsCheck.Fluent;
 using Hiroi.Shared.Security;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Security;
 
 /// <summary>PCI: card numbers, however written or spoken, never get past the masking.</summary>
+[Lane(Lanes.Unit)]
 public class CardNumbersTests
 {
     [Theory]

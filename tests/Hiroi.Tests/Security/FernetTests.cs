@@ -1,10 +1,12 @@
 using System.Buffers.Text;
 using System.Text;
 using Hiroi.Shared.SignIn;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Security;
 
 /// <summary>The Fernet spec's published acceptance vectors (github.com/fernet/spec: generate.json, verify.json, invalid.json).</summary>
+[Lane(Lanes.Unit)]
 public class FernetTests
 {
     private static readonly byte[] Key = Base64Url.DecodeFromChars("cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=".TrimEnd('='));

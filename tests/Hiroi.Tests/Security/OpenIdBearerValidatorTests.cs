@@ -10,6 +10,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Security;
 
@@ -18,6 +19,7 @@ namespace Hiroi.Tests.Security;
 /// headers, keys not meant for verification, an audience with a trailing slash), and key rotation through the real
 /// key set, whose first token with a new key id was refused 6 times out of 7 under the library's background refresh.
 /// </summary>
+[Lane(Lanes.Unit)]
 public class OpenIdBearerValidatorTests : IDisposable
 {
     private const string Issuer = "https://issuer.example/";

@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using Hiroi.Shared.Security;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Security;
 
+[Lane(Lanes.Unit)]
 public class RecordingCipherTests
 {
     private const int Segment = RecordingCipher.SegmentSize;

@@ -2,9 +2,11 @@ using System.Security.Cryptography;
 using Hiroi.Shared;
 using Hiroi.Shared.Security;
 using Hiroi.Shared.Configuration;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Security;
 
+[Lane(Lanes.Unit)]
 public class RecordingKeyRingTests
 {
     private const string Context = "org_0123456789abcdef0123/call_9/doc_3";

@@ -5,9 +5,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Security;
 
+[Lane(Lanes.Unit)]
 public class SecurityServiceCollectionTests
 {
     private static ServiceProvider Build(Dictionary<string, string?> settings)

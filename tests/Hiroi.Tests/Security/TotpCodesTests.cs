@@ -1,9 +1,11 @@
 using System.Text;
 using Hiroi.Shared.SignIn;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Security;
 
 /// <summary>RFC 6238 Appendix B (SHA-1 seed "12345678901234567890"), last 6 digits of each 8-digit value.</summary>
+[Lane(Lanes.Unit)]
 public class TotpCodesTests
 {
     private static readonly byte[] Seed = Encoding.ASCII.GetBytes("12345678901234567890");

@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using Hiroi.Shared.SignIn;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Security;
 
+[Lane(Lanes.Unit)]
 public class TotpSecretCipherTests
 {
     [Fact]

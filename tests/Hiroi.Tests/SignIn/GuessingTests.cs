@@ -7,6 +7,7 @@ using OtpNet;
 namespace Hiroi.Tests.SignIn;
 
 /// <summary>Guessing a second factor: the graduated limits stop it long before it could work, and the owner is told to wait too.</summary>
+[Lane(Lanes.Slow)]
 public sealed class GuessingTests(SimulatedAcsApp app) : IClassFixture<SimulatedAcsApp>
 {
     [Fact]

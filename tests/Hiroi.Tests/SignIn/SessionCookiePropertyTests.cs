@@ -6,6 +6,7 @@ using Hiroi.Shared.SignIn;
 using Microsoft.Extensions.Primitives;
 using static Hiroi.Tests.Protection.ParserGenerators;
 using Hiroi.Endpoints.Auth;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.SignIn;
 
@@ -14,6 +15,7 @@ namespace Hiroi.Tests.SignIn;
 /// <c>__Host-hiroi-session</c> pair spelled as we issue it (the framework's reader also took quoted, percent-encoded and
 /// duplicated spellings).
 /// </summary>
+[Lane(Lanes.Unit)]
 public class SessionCookiePropertyTests
 {
     private static readonly Gen<string> Tokens = Gen.Fresh(SessionTokens.New);

@@ -397,7 +397,7 @@ public sealed class SessionSecurityTests(SimulatedAcsApp app) : IClassFixture<Si
 
         // The choice has found the membership and is writing the session when the removal runs to its end.
         var choice = signIn.ChooseOrgAsync(session, leavesId, default);
-        await gate.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await gate.Reached.Task.WaitAsync(Waits.Ceiling);
         Assert.Equal(HttpStatusCode.NoContent, (await leaves.Owner.DeleteAsync($"/api/members/{memberId}")).StatusCode);
         gate.Release.SetResult();
 

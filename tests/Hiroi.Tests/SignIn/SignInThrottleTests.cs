@@ -2,6 +2,7 @@ using Hiroi.Shared.RateLimiting;
 using Hiroi.Shared.Secrets;
 using Hiroi.Shared.SignIn;
 using Microsoft.Extensions.Time.Testing;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.SignIn;
 
@@ -10,6 +11,7 @@ namespace Hiroi.Tests.SignIn;
 /// out, guessing from many IPs still stops, failing one factor never blocks the other, and the person's own device
 /// keeps a share strangers cannot spend.
 /// </summary>
+[Lane(Lanes.Unit)]
 public sealed class SignInThrottleTests : IDisposable
 {
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 3, 9, 0, 0, TimeSpan.Zero));

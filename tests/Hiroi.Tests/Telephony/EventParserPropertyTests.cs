@@ -15,6 +15,7 @@ namespace Hiroi.Tests.Telephony;
 /// The webhook's event parser over arbitrary bytes and over documented events with any field replaced by any JSON value:
 /// it never throws, reading a typed payload never throws, and an ambiguous body (a repeated property) is refused.
 /// </summary>
+[Lane(Lanes.Unit)]
 public class EventParserPropertyTests
 {
     private static readonly JsonObject[] Documented =

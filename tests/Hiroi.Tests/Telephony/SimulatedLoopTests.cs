@@ -21,26 +21,13 @@ namespace Hiroi.Tests.Telephony;
 
 public class SimulatedLoopTests(SimulatedAcsApp app) : IClassFixture<SimulatedAcsApp>
 {
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe) where T : class
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("The simulated loop did not settle within 10 s.");
-    }
+    private static Task<T> EventuallyAsync<T>(Func<Task<T?>> probe) where T : class => Waits.UntilAsync(probe, "the simulated loop to settle");
 
     private async Task<(CreatedOrganization Org, HttpClient Owner, string Number)> OrgAsync()
     {
         var org = await app.CreateOrgAsync();
         var owner = app.ClientWithKey(org.OwnerApiKey);
-        var number = "+1555030" + RandomNumberGenerator.GetInt32(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var number = Unique.PhoneNumber();
         (await owner.PostAsJsonAsync("/api/numbers", new { number })).EnsureSuccessStatusCode();
         return (org, owner, number);
     }

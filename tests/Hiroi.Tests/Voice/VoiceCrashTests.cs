@@ -12,6 +12,7 @@ namespace Hiroi.Tests.Voice;
 /// process is SIGKILLed with the turn in flight, and after a restart (the simulated ACS redelivers the callback that
 /// started the turn) the turn runs again. Every caller hears every reply exactly once, in order.
 /// </summary>
+[Lane(Lanes.Slow)]
 public sealed class VoiceCrashTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Calls = 5;

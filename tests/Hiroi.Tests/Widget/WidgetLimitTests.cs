@@ -119,7 +119,7 @@ public class WidgetLimitTests(ClockedApp app) : IClassFixture<ClockedApp>
         (await widget.OpenAsync()).EnsureSuccessStatusCode();
 
         var message = widget.PostAsync("messages", new { text = """#tool lookup {"orderId":"A-17"}""" });
-        await tool.Called.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the turn is under way, waiting on its tool
+        await tool.Called.Task.WaitAsync(Waits.Ceiling); // the turn is under way, waiting on its tool
         Assert.Equal(HttpStatusCode.OK, (await widget.PostAsync("heartbeat")).StatusCode);
         tool.Release.SetResult();
 

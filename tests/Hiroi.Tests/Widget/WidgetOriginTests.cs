@@ -1,7 +1,9 @@
 using Hiroi.Shared.Widget;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Widget;
 
+[Lane(Lanes.Unit)]
 public class WidgetOriginTests
 {
     [Theory]

@@ -6,6 +6,7 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Hiroi.Shared.Widget;
 using static Hiroi.Tests.Protection.ParserGenerators;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Widget;
 
@@ -14,6 +15,7 @@ namespace Hiroi.Tests.Widget;
 /// (canonical base64url segments, nothing else) verifies. Every key id has a secret here, so input reaches the MAC and
 /// the claims whenever its header allows.
 /// </summary>
+[Lane(Lanes.Unit)]
 public class WidgetTokenPropertyTests
 {
     private const string Key = "wk_0123456789abcdef0123456789abcdef_0123456789abcdef01234567";

@@ -2,9 +2,11 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Hiroi.Shared.Widget;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Widget;
 
+[Lane(Lanes.Unit)]
 public class WidgetTokenTests
 {
     private const string Key = "wk_0123456789abcdef0123456789abcdef_0123456789abcdef01234567";

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Hiroi.Shared.Widget;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Widget;
 
@@ -12,6 +13,7 @@ namespace Hiroi.Tests.Widget;
 /// used never asks for one. The verifier is stricter than Wycheproof where it says "valid" for a '?' inside the header or
 /// payload (tc 372, 373): a segment is canonical base64url or the token is no token of ours.
 /// </summary>
+[Lane(Lanes.Unit)]
 public class WidgetTokenVectorTests
 {
     private const string Key = "wk_0123456789abcdef0123456789abcdef_0123456789abcdef01234567";

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure.Core.Serialization;
 using Hiroi.Durable;
 using Hiroi.Durable.Retention;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Workflows;
 
@@ -9,6 +10,7 @@ namespace Hiroi.Tests.Workflows;
 /// Activity results cross the Functions worker as JSON written by their runtime type with the worker's default
 /// serializer, and are read back as the type the orchestrator asks for: each one must survive that trip.
 /// </summary>
+[Lane(Lanes.Unit)]
 public class ActivitySerializationTests
 {
     private static readonly JsonObjectSerializer Worker = new(new JsonSerializerOptions());

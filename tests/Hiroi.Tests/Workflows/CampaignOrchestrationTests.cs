@@ -3,10 +3,12 @@ using Hiroi.Durable.Campaigns;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Workflows;
 
 /// <summary>The campaign orchestrator's branches, on a mocked <see cref="TaskOrchestrationContext"/> (the engine is not involved).</summary>
+[Lane(Lanes.Unit)]
 public class CampaignOrchestrationTests
 {
     private static readonly CampaignRun Run = new("org_0123456789abcdef0123", "cmp_0123456789abcdef");
@@ -82,6 +84,23 @@ public class CampaignOrchestrationTests
 
         _context.Verify();
         Assert.Equal(2, Steps);
+    }
+
+    [Fact]
+    public async Task A_step_that_saw_the_pause_says_so_in_the_custom_status_until_the_next_step()
+    {
+        // What a test (or an operator) waits for to know no step is in flight any more.
+        _outcomes.Enqueue(StepOutcome.Stop("paused"));
+        _outcomes.Enqueue(StepOutcome.DeferUntil(new DateTimeOffset(Now.AddMinutes(1))));
+        _outcomes.Enqueue(StepOutcome.Stop("completed"));
+        _context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+        _context.Setup(c => c.WaitForExternalEvent<string>(CampaignOrchestration.WakeEvent, It.IsAny<CancellationToken>())).Returns(new TaskCompletionSource<string>().Task);
+        var statuses = new List<object?>();
+        _context.Setup(c => c.SetCustomStatus(It.IsAny<object?>())).Callback<object?>(statuses.Add);
+
+        await new CampaignOrchestration().RunAsync(_context.Object, Run);
+
+        Assert.Equal(["paused", null, "completed"], statuses);
     }
 
     [Fact]

@@ -3,10 +3,12 @@ using Hiroi.Durable.Retention;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Workflows;
 
 /// <summary>The retention orchestrators' branches, on a mocked <see cref="TaskOrchestrationContext"/>.</summary>
+[Lane(Lanes.Unit)]
 public class RetentionOrchestrationTests
 {
     // The non-generic overloads forward to the generic ones the tests set up.

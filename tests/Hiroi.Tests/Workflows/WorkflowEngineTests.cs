@@ -54,7 +54,7 @@ public sealed class WorkflowEngineTests : IAsyncLifetime
 
     private async Task<OrchestrationMetadata> CompletedAsync(string instanceId)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(Waits.Ceiling);
         var done = await _host.Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, timeout.Token);
         Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{instanceId}: {done.RuntimeStatus} {done.FailureDetails?.ErrorMessage}");
         return done;

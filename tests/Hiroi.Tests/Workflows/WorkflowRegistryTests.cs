@@ -1,5 +1,6 @@
 using Hiroi.Durable.Workflows;
 using Microsoft.DurableTask;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Workflows;
 
@@ -7,6 +8,7 @@ namespace Hiroi.Tests.Workflows;
 /// The one list of orchestrators and activities: complete, and naming each task by the string orchestration history and
 /// instance ids already hold, whatever its class is called.
 /// </summary>
+[Lane(Lanes.Unit)]
 public class WorkflowRegistryTests
 {
     private static bool Derives(Type type, Type generic)
