@@ -22,11 +22,15 @@ public sealed record CallResponse(
             c.AgentId, c.VoiceOutcome ?? c.Refused);
 }
 
-/// <summary>A line of a call's conversation: who said it, how (speech with its confidence, or keys), and whether the caller heard it.</summary>
-public sealed record TranscriptLine(int Turn, string Role, string Text, string? Via, double? Confidence, IReadOnlyList<string>? Tools, bool Spoken, DateTimeOffset At)
+/// <summary>
+/// A line of a call's conversation: who said it, how (speech with its confidence, or keys), and whether the caller heard
+/// it; <paramref name="CutAfterMs"/> when the caller talked over it (a realtime call), the line holding what they heard.
+/// </summary>
+public sealed record TranscriptLine(
+    int Turn, string Role, string Text, string? Via, double? Confidence, IReadOnlyList<string>? Tools, bool Spoken, DateTimeOffset At, int? CutAfterMs = null)
 {
     public static TranscriptLine From(CallTranscriptEntity l) =>
-        new(l.Turn, l.Role, l.Text, l.Via, l.Confidence, l.Tools?.Split(','), l.Spoken, l.At);
+        new(l.Turn, l.Role, l.Text, l.Via, l.Confidence, l.Tools?.Split(','), l.Spoken, l.At, l.CutAfterMs);
 }
 
 public static class CallsApi

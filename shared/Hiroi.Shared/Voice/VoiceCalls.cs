@@ -110,12 +110,12 @@ public sealed class VoiceCalls(
         }
     }
 
-    /// <summary>Decides on an event that is not a callback (a turn's reply, a timer) and acts on it.</summary>
-    public async Task DecideAsync(OrgId org, string callId, VoiceEvent voiceEvent, CancellationToken cancellationToken)
+    /// <summary>Decides on an event that is not a callback (a turn's reply, a timer) and acts on it; the call's row as decided.</summary>
+    public async Task<CallEntity?> DecideAsync(OrgId org, string callId, VoiceEvent voiceEvent, CancellationToken cancellationToken)
     {
         if (await calls.FindAsync(org, callId, cancellationToken).ConfigureAwait(false) is not { AgentId: { } agentId } found)
         {
-            return;
+            return null;
         }
 
         var agent = await agents.FindAsync(org, agentId, cancellationToken).ConfigureAwait(false);
@@ -127,6 +127,8 @@ public sealed class VoiceCalls(
         {
             await ActAsync(org, changed, agent, actions, cancellationToken).ConfigureAwait(false);
         }
+
+        return changed;
     }
 
     private async Task RunTurnAsync(OrgId org, CallEntity call, AgentEntity? agent, int turn, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using Hiroi.Shared.Configuration;
+using Hiroi.Shared.Voice.Realtime;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Hiroi.Shared.Voice;
@@ -16,6 +17,7 @@ public static class VoiceServiceCollectionExtensions
         services.AddSingleton<VoiceMedia>();
         services.AddSingleton<VoiceTurnRunner>();
         services.AddSingleton<VoiceCalls>();
+        services.AddRealtimeVoice();
         return services;
     }
 }
