@@ -17,7 +17,7 @@ namespace Hiroi.Shared.Voice.Realtime;
 /// length follows the reply's text. Tokens: text as the chat model counts it, audio in one per 100 ms, out one per 50 ms.
 /// Each session keeps a journal of what it was asked (responses, cancellations, truncations), for tests.
 /// </summary>
-public sealed class LocalRealtimeVoice(LocalSpeechChannel speech, IOptions<RealtimeVoiceOptions> options) : IRealtimeVoice
+public sealed class LocalRealtimeVoice(LocalSpeechChannel speech, IOptions<RealtimeVoiceOptions> options, TimeProvider time) : IRealtimeVoice
 {
     private const int MaxJournals = 256;
 
@@ -35,7 +35,7 @@ public sealed class LocalRealtimeVoice(LocalSpeechChannel speech, IOptions<Realt
             _journals.TryRemove(old, out _);
         }
 
-        return Task.FromResult<IRealtimeVoiceSession>(new Session(setup, speech, options.Value, journal));
+        return Task.FromResult<IRealtimeVoiceSession>(new Session(setup, speech, options.Value, time, journal));
     }
 
     /// <summary>What the call's session was asked so far, in order (<c>respond</c>, <c>say</c>, <c>cancel</c>, <c>truncate item ms</c>, <c>tool-result</c>).</summary>
@@ -78,6 +78,7 @@ public sealed class LocalRealtimeVoice(LocalSpeechChannel speech, IOptions<Realt
         private readonly RealtimeSetup _setup;
         private readonly LocalSpeechChannel _speech;
         private readonly RealtimeVoiceOptions _options;
+        private readonly TimeProvider _time;
         private readonly Journal _journal;
         private readonly LocalChatClient _model = new();
         private readonly Channel<RealtimeEvent> _events = Channel.CreateBounded<RealtimeEvent>(new BoundedChannelOptions(1024) { SingleReader = true });
@@ -96,9 +97,9 @@ public sealed class LocalRealtimeVoice(LocalSpeechChannel speech, IOptions<Realt
         private CancellationTokenSource? _response;
         private Task _generating = Task.CompletedTask;
 
-        public Session(RealtimeSetup setup, LocalSpeechChannel speech, RealtimeVoiceOptions options, Journal journal)
+        public Session(RealtimeSetup setup, LocalSpeechChannel speech, RealtimeVoiceOptions options, TimeProvider time, Journal journal)
         {
-            (_setup, _speech, _options, _journal) = (setup, speech, options, journal);
+            (_setup, _speech, _options, _time, _journal) = (setup, speech, options, time, journal);
             _history.Add(new ChatMessage(ChatRole.System, setup.Instructions));
         }
 
@@ -307,6 +308,10 @@ public sealed class LocalRealtimeVoice(LocalSpeechChannel speech, IOptions<Realt
                     var chunk = (int)Math.Min(ChunkMilliseconds, totalMs - spokenMs);
                     await _events.Writer.WriteAsync(new RealtimeEvent.AgentAudio(id, item, Tone[..(chunk * 48)]), cancellationToken).ConfigureAwait(false);
                     spokenMs += chunk;
+                    if (_options.LocalGenerationSpeed > 0 && spokenMs < totalMs)
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(chunk / _options.LocalGenerationSpeed), _time, cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
             finally

@@ -199,16 +199,28 @@ public static class MediaFrames
         return value is not null;
     }
 
-    /// <summary>Base64 PCM: whole 16-bit samples, at most <see cref="MaxAudioBytes"/>.</summary>
+    /// <summary>Base64 PCM: whole 16-bit samples, at most <see cref="MaxAudioBytes"/>. JSON may escape its characters (<c>\u002B</c> for <c>+</c>).</summary>
     private static bool TryPcm(ref Utf8JsonReader reader, out byte[]? pcm)
     {
         pcm = null;
-        if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || reader.ValueSpan.Length > Base64.GetMaxEncodedToUtf8Length(MaxAudioBytes))
+        var maxText = Base64.GetMaxEncodedToUtf8Length(MaxAudioBytes);
+        // An escaped character takes at most six bytes in the message.
+        if (reader.TokenType != JsonTokenType.String || reader.ValueSpan.Length > (reader.ValueIsEscaped ? maxText * 6 : maxText))
         {
             return false;
         }
 
-        var text = reader.ValueSpan;
+        ReadOnlySpan<byte> text = reader.ValueSpan;
+        if (reader.ValueIsEscaped)
+        {
+            var unescaped = new byte[reader.ValueSpan.Length];
+            text = unescaped.AsSpan(0, reader.CopyString(unescaped));
+            if (text.Length > maxText)
+            {
+                return false;
+            }
+        }
+
         var decoded = new byte[Base64.GetMaxDecodedFromUtf8Length(text.Length)];
         if (Base64.DecodeFromUtf8(text, decoded, out var consumed, out var written) != OperationStatus.Done || consumed != text.Length || written % 2 != 0)
         {

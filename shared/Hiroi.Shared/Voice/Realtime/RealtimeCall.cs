@@ -246,7 +246,12 @@ internal sealed class RealtimeCall(
             return;
         }
 
-        if (_reply is not null)
+        if (_reply is { Done: true } heard && Time.GetUtcNow() >= _playingUntil)
+        {
+            // Played to its end just now: finished, not cut.
+            OnPlayedOut(heard.Id);
+        }
+        else if (_reply is not null)
         {
             await InterruptAsync().ConfigureAwait(false);
         }
@@ -507,7 +512,8 @@ internal sealed class RealtimeCall(
 
         _reply = null;
         var now = Time.GetUtcNow();
-        var heardMs = reply.Played.HeardMilliseconds(now);
+        // Whole milliseconds: the model's item and the transcript are cut at the same point.
+        var heardMs = Math.Floor(reply.Played.HeardMilliseconds(now));
         if (reply.Bytes > 0 && (now < _playingUntil || stats.Queued > 0))
         {
             socket.StopAudio();
@@ -532,7 +538,7 @@ internal sealed class RealtimeCall(
     private void Cut(Reply reply, double heardMs)
     {
         var heard = CardNumbers.Mask(HeardPart(reply.Text.ToString().Trim(), heardMs, MediaFrames.Milliseconds(reply.Bytes)));
-        var ms = (int)Math.Round(heardMs);
+        var ms = (int)heardMs;
         if (reply.Greeting)
         {
             Store(() => services.Transcripts.MarkCutAsync(org, call.RowKey, 0, heard, ms, CancellationToken.None));
@@ -552,6 +558,12 @@ internal sealed class RealtimeCall(
         _ended = true;
         var who = Caller.System(org, "agent:" + agent.RowKey);
         Store(() => services.Audit.RecordAsync(who, AuditActions.AgentTurnRefused, "agent:" + agent.RowKey, reason, CancellationToken.None));
+        if (reply.Greeting)
+        {
+            // Its line was written as the call began; the caller never heard it.
+            Store(() => services.Transcripts.MarkUnspokenAsync(org, call.RowKey, 0, CancellationToken.None));
+        }
+
         FinishRecord(reply, TurnStates.Refused, reason);
         Decide(new VoiceEvent.ReplyReady(reply.Turn, ReplyKind.Refused));
     }
@@ -582,7 +594,7 @@ internal sealed class RealtimeCall(
         if (_reply is { } reply)
         {
             _reply = null;
-            Cut(reply, reply.Played.HeardMilliseconds(Time.GetUtcNow()));
+            Cut(reply, Math.Floor(reply.Played.HeardMilliseconds(Time.GetUtcNow())));
         }
 
         foreach (var requested in _requested.Concat(_responses.Values).ToList())

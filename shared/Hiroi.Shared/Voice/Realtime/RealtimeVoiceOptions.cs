@@ -74,6 +74,13 @@ public sealed class RealtimeVoiceOptions
     [Range(1, 10_000)]
     public int LocalMillisecondsPerCharacter { get; set; } = 60;
 
+    /// <summary>
+    /// The local model: how much faster than real time it produces its voice (a real model streams ahead of playback,
+    /// not all at once); 0 produces it at once.
+    /// </summary>
+    [Range(0, 1000)]
+    public double LocalGenerationSpeed { get; set; } = 4;
+
     /// <summary>The local model: the RMS level (16-bit samples) above which a frame is speech.</summary>
     [Range(1, 32_767)]
     public int LocalSpeechLevel { get; set; } = 500;
