@@ -15,6 +15,7 @@ internal sealed class MediaSocket
     private readonly WebSocket _socket;
     private readonly RealtimeCallStats _stats;
     private readonly Channel<Outbound> _outbound;
+    private readonly int _outboundFrames;
     private readonly byte[] _buffer;
     private int _generation;
 
@@ -22,6 +23,7 @@ internal sealed class MediaSocket
     {
         (_socket, _stats) = (socket, stats);
         _buffer = new byte[options.MaxMessageBytes];
+        _outboundFrames = options.OutboundQueueFrames;
         // One place more than the frames, so StopAudio always fits after the queue is emptied.
         _outbound = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(options.OutboundQueueFrames + 1) { SingleWriter = true });
         Inbound = Channel.CreateBounded<ReadOnlyMemory<byte>>(
@@ -36,9 +38,10 @@ internal sealed class MediaSocket
     public bool TrySendAudio(ReadOnlyMemory<byte> frame)
     {
         _stats.AgentFrame();
-        if (_outbound.Writer.TryWrite(new Outbound(frame, Volatile.Read(ref _generation))))
+        // The bridge's loop is the one writer, so the count it sees can only shrink before it writes.
+        if (_outbound.Reader.Count < _outboundFrames && _outbound.Writer.TryWrite(new Outbound(frame, Volatile.Read(ref _generation))))
         {
-            _stats.Enqueued();
+            _stats.Queue(_outbound.Reader.Count);
             return true;
         }
 
@@ -52,7 +55,6 @@ internal sealed class MediaSocket
         Interlocked.Increment(ref _generation);
         while (_outbound.Reader.TryRead(out _))
         {
-            _stats.Dequeued();
         }
 
         if (_outbound.Writer.TryWrite(Outbound.Stop))
@@ -72,7 +74,7 @@ internal sealed class MediaSocket
                 continue;
             }
 
-            _stats.Dequeued();
+            _stats.Queue(_outbound.Reader.Count);
             if (item.Generation == Volatile.Read(ref _generation))
             {
                 await _socket.SendAsync(MediaFrames.Audio(item.Pcm.Span), WebSocketMessageType.Text, true, cancellationToken).ConfigureAwait(false);

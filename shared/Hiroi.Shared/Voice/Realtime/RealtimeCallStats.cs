@@ -53,16 +53,15 @@ public sealed class RealtimeCallStats
 
     internal void StopAudio() => Interlocked.Increment(ref _stopAudioSent);
 
-    internal void Enqueued()
+    /// <summary>The agent frames waiting now, as the queue counts them.</summary>
+    internal void Queue(int queued)
     {
-        var queued = Interlocked.Increment(ref _queued);
+        Volatile.Write(ref _queued, queued);
         int max;
         while (queued > (max = Volatile.Read(ref _maxQueued)) && Interlocked.CompareExchange(ref _maxQueued, queued, max) != max)
         {
         }
     }
-
-    internal void Dequeued() => Interlocked.Decrement(ref _queued);
 }
 
 /// <summary>
