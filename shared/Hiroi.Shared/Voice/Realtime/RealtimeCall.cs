@@ -19,8 +19,8 @@ namespace Hiroi.Shared.Voice.Realtime;
 /// waits. Everything the call stores (transcript lines, turn records, decisions on its row, settled usage) is done by
 /// one worker in order, off the audio path. Barge-in: when the caller starts speaking while the agent talks, ACS is told
 /// to stop (<c>StopAudio</c>), the model's response is cancelled and its item cut at what the caller heard, and the
-/// transcript keeps what they heard. Each response is reserved against the caps before it is asked for (the next one's
-/// reservation is taken as soon as the last one ends, so a turn does not wait for it).
+/// transcript keeps what they heard. Each response is reserved against the caps before it is asked for: a turn's
+/// reservation is taken as the caller starts speaking (or a tool is called), so the reply does not wait for it.
 /// </summary>
 internal sealed class RealtimeCall(
     RealtimeCalls services, OrgId org, CallEntity call, AgentEntity agent, string deployment, MediaSocket socket, RealtimeMeter meter,
@@ -123,11 +123,6 @@ internal sealed class RealtimeCall(
         {
             _greeting = await services.Lines.ForAsync(org, call, agent, new MediaContext(0, MediaPurpose.Prompt), _stopping).ConfigureAwait(false);
             _reply = new Reply(++_replies, 0, Greeting: true);
-        }
-
-        _next = ReserveAsync();
-        if (_reply is not null)
-        {
             await RespondAsync().ConfigureAwait(false);
         }
     }
@@ -174,8 +169,18 @@ internal sealed class RealtimeCall(
     {
         switch (update)
         {
-            case RealtimeEvent.SpeechStarted when Speaking():
-                await InterruptAsync().ConfigureAwait(false);
+            case RealtimeEvent.SpeechStarted:
+                if (Speaking())
+                {
+                    await InterruptAsync().ConfigureAwait(false);
+                }
+
+                // The caller's turn has begun: its response's reservation is taken while they speak.
+                if (!_ended && !_transferring)
+                {
+                    _next ??= ReserveAsync();
+                }
+
                 break;
             case RealtimeEvent.CallerTranscript words:
                 await OnCallerWordsAsync(words.ItemId, words.Text).ConfigureAwait(false);
@@ -197,6 +202,7 @@ internal sealed class RealtimeCall(
             case RealtimeEvent.ToolCall tool when Current(tool.ResponseId) is { } reply:
                 reply.Called.Add(tool.Name);
                 reply.ToolsPending++;
+                _next ??= ReserveAsync(); // for the response that takes the tool's answer
                 _ = CallToolAsync(reply, tool);
                 break;
             case RealtimeEvent.ResponseDone done:
@@ -301,6 +307,7 @@ internal sealed class RealtimeCall(
 
         _keys.Append(tone);
         _lastKeyAt = Time.GetUtcNow();
+        _next ??= ReserveAsync();
         if (tone == '#' || _keys.Length >= MaxKeys)
         {
             await KeysDoneAsync().ConfigureAwait(false);
@@ -367,10 +374,6 @@ internal sealed class RealtimeCall(
             await meter.SettleAsync(requested.Reservation, done.Usage, newTurn).ConfigureAwait(false);
             reply.Usage(done.Usage, meter.CostOf(done.Usage));
         });
-        if (!_ended)
-        {
-            _next ??= ReserveAsync();
-        }
 
         if (reply != _reply)
         {
