@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Hiroi.Benchmarks;
 
-// scripts/bench.sh runs the BenchmarkDotNet suite; scripts/bench-webhook.sh, bench-campaign.sh, bench-retention.sh and bench-widget.sh run the load runs.
+// scripts/bench.sh runs the BenchmarkDotNet suite; scripts/bench-webhook.sh, bench-campaign.sh, bench-retention.sh, bench-widget.sh and bench-realtime.sh run the load runs.
 if (args is ["webhook-load", var storage, var url, var secret, var number, var seconds, var concurrency])
 {
     return await WebhookLoad.RunAsync(storage, new Uri(url), secret, number, int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture),
@@ -23,6 +23,12 @@ if (args is ["widget-load", var server, var keyId, var origin, var widgetSeconds
 {
     return await WidgetLoad.RunAsync(new Uri(server), keyId, origin, int.Parse(widgetSeconds, System.Globalization.CultureInfo.InvariantCulture),
         int.Parse(widgetConcurrency, System.Globalization.CultureInfo.InvariantCulture), int.Parse(heartbeats, System.Globalization.CultureInfo.InvariantCulture));
+}
+
+if (args is ["realtime-load", var realtimeServer, var apiKey, var realtimeNumber, var pid, var realtimeSeconds, .. var levels])
+{
+    return await RealtimeLoad.RunAsync(new Uri(realtimeServer), apiKey, realtimeNumber, int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture),
+        int.Parse(realtimeSeconds, System.Globalization.CultureInfo.InvariantCulture), [.. levels.Select(l => int.Parse(l, System.Globalization.CultureInfo.InvariantCulture))]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(CampaignDriverLoad).Assembly).Run(args);
