@@ -247,6 +247,12 @@ internal sealed class RealtimeCall(
     /// <summary>The caller finished an utterance (or keyed one): a new turn, and the agent's reply to it.</summary>
     private async Task CallerTurnAsync(string? itemId, string? text, string via)
     {
+        if (_transferring && !_ended && await services.Calls.FindAsync(org, call.RowKey, _stopping).ConfigureAwait(false) is { } row)
+        {
+            // A transfer was under way when last read: it may have failed since (the conversation goes on).
+            await OnRowAsync(row).ConfigureAwait(false);
+        }
+
         if (_ended || _transferring)
         {
             return;

@@ -171,5 +171,24 @@ public class RealtimeCallTests(RealtimeVoiceApp app) : IClassFixture<RealtimeVoi
         Assert.Equal("+15550004321", view.GetProperty("transferredTo").GetString());
     }
 
+    [Fact]
+    public async Task A_failed_transfer_plays_the_apology_and_the_conversation_goes_on_over_the_stream()
+    {
+        const string greeting = "Hi.";
+        var (_, owner, number, _) = await app.RealtimeAgentAsync(greeting, transferNumber: VoiceApp.Unreachable);
+        var caller = await RealtimeCaller.DialAsync(app.CreateClient(), Unique.PhoneNumber(), number);
+        await caller.HeardAsync(greeting.Length * RealtimeVoiceApp.MsPerCharacter);
+
+        await caller.SayAsync("#tool transfer_to_human {}", 300);
+        await Waits.UntilAsync(async () => (await caller.ViewAsync()).GetProperty("heard").EnumerateArray()
+            .Any(l => l.GetProperty("text").GetString() == "Is there anything else I can help you with?"), "the apology");
+        await caller.SayAsync("What are your hours?", 300);
+        var reply = await RealtimeVoiceApp.AgentLineAsync(owner, 2);
+
+        Assert.Equal("Thanks for your message. You said: What are your hours?", reply.GetProperty("text").GetString());
+        Assert.Equal("connected", (await caller.ViewAsync()).GetProperty("state").GetString());
+        await caller.HangUpAsync();
+    }
+
     private static async Task<string> CallIdAsync(HttpClient owner) => (await RealtimeVoiceApp.CallOfAsync(owner)).GetProperty("id").GetString()!;
 }
