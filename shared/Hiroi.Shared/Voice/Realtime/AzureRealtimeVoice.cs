@@ -20,22 +20,33 @@ namespace Hiroi.Shared.Voice.Realtime;
 /// tools, 24 kHz PCM both ways, input transcription, and server VAD that detects the caller's turns but never answers
 /// on its own: the bridge asks for each response once its cost is reserved.
 /// </summary>
-public sealed class AzureRealtimeVoice(IOptions<AiOptions> ai, IOptions<RealtimeVoiceOptions> options) : IRealtimeVoice
+public sealed class AzureRealtimeVoice : IRealtimeVoice
 {
     private const string CognitiveServicesScope = "https://cognitiveservices.azure.com/.default";
 
-    private readonly TokenCredential _credential = new DefaultAzureCredential();
+    private readonly IOptions<AiOptions> _ai;
+    private readonly IOptions<RealtimeVoiceOptions> _options;
+    private readonly TokenCredential _credential;
+
+    public AzureRealtimeVoice(IOptions<AiOptions> ai, IOptions<RealtimeVoiceOptions> options)
+        : this(ai, options, new DefaultAzureCredential())
+    {
+    }
+
+    /// <summary>With another credential than the app's identity (tests: Entra cannot run here).</summary>
+    internal AzureRealtimeVoice(IOptions<AiOptions> ai, IOptions<RealtimeVoiceOptions> options, TokenCredential credential) =>
+        (_ai, _options, _credential) = (ai, options, credential);
 
     public async Task<IRealtimeVoiceSession> OpenAsync(RealtimeSetup setup, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(setup);
-        var endpoint = ai.Value.Endpoint ?? throw new SettingException(AiOptions.Section + ":Endpoint", "is required for Azure OpenAI");
+        var endpoint = _ai.Value.Endpoint ?? throw new SettingException(AiOptions.Section + ":Endpoint", "is required for Azure OpenAI");
         var token = await _credential.GetTokenAsync(new TokenRequestContext([CognitiveServicesScope]), cancellationToken).ConfigureAwait(false);
         var client = new RealtimeClient(new ApiKeyCredential(token.Token), new RealtimeClientOptions { Endpoint = new Uri(endpoint, "openai/v1") });
         var session = await client.StartConversationSessionAsync(setup.Deployment, cancellationToken: cancellationToken).ConfigureAwait(false);
         try
         {
-            await session.ConfigureConversationSessionAsync(Configuration(setup, options.Value), cancellationToken).ConfigureAwait(false);
+            await session.ConfigureConversationSessionAsync(Configuration(setup, _options.Value), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
