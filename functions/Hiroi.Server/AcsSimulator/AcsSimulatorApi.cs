@@ -171,7 +171,9 @@ public static class AcsSimulatorApi
         {
             PartitionKey = "call", RowKey = ringing.RowKey, From = ringing.From, To = ringing.To, CallbackUri = ringing.CallbackUri,
             CallConnectionId = ringing.CallConnectionId, ServerCallId = ringing.ServerCallId, Requests = 1,
-            Conversational = body.RootElement.TryGetProperty("callIntelligenceOptions", out _), SpeakingMillisecondsPerCharacter = ringing.SpeakingMillisecondsPerCharacter,
+            // An agent talks on a call answered with speech or with its media streamed (realtime): it lasts until someone hangs up.
+            Conversational = body.RootElement.TryGetProperty("callIntelligenceOptions", out _) || body.RootElement.TryGetProperty("mediaStreamingOptions", out _),
+            SpeakingMillisecondsPerCharacter = ringing.SpeakingMillisecondsPerCharacter,
         };
         await ConnectAsync(call, store, outbox, options.Value, ct);
         if (body.RootElement.TryGetProperty("mediaStreamingOptions", out var media) && Text(media, "transportUrl") is { } transport)
