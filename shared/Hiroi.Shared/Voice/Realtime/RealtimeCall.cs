@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Hiroi.Shared.Agents;
-using Hiroi.Shared.Audit;
 using Hiroi.Shared.Security;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
@@ -13,38 +12,44 @@ using Microsoft.Extensions.Logging;
 namespace Hiroi.Shared.Voice.Realtime;
 
 /// <summary>
-/// One realtime call: its media socket bridged to a model session. All of the conversation's state is changed by one
-/// loop, fed by the socket (keys), the model (speech, words, audio, tool calls, responses), timers and storage; audio goes
-/// from the socket straight to the model and from the model straight to the socket, never through storage or the loop's
-/// waits. Everything the call stores (transcript lines, turn records, decisions on its row, settled usage) is done by
-/// one worker in order, off the audio path. Barge-in: when the caller starts speaking while the agent talks, ACS is told
-/// to stop (<c>StopAudio</c>), the model's response is cancelled and its item cut at what the caller heard, and the
-/// transcript keeps what they heard. Each response is reserved against the caps before it is asked for: a turn's
-/// reservation is taken as the caller starts speaking (or a tool is called), so the reply does not wait for it.
+/// One realtime call's conversation, bridging its media socket to a model session. All of its state is changed by one
+/// loop, fed by the socket (keys), the model (speech, words, audio, tool calls, responses), timers and storage (see
+/// RealtimeCall.Inputs.cs); audio goes from the socket straight to the model and from the model straight to the socket
+/// (<see cref="AgentPlayback"/>), never through storage or the loop's waits, and what the call stores is done in order off
+/// the audio path (<see cref="RealtimeCallRecords"/>). Barge-in: when the caller starts speaking while the agent talks,
+/// ACS is told to stop (<c>StopAudio</c>), the model's response is cancelled and its item cut at what the caller heard,
+/// and the transcript keeps what they heard. Each response is reserved against the caps before it is asked for: a
+/// turn's reservation is taken as the caller starts speaking (or a tool is called), so the reply does not wait for it.
 /// </summary>
-internal sealed class RealtimeCall(
-    RealtimeCalls services, OrgId org, CallEntity call, AgentEntity agent, string deployment, MediaSocket socket, RealtimeMeter meter,
-    IReadOnlyList<AIFunction> tenantTools, RealtimeCallStats stats, string? connectionId)
+internal sealed partial class RealtimeCall
 {
     private const int MaxKeys = 32;
     private static readonly TimeSpan KeyTimeout = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan Frame = TimeSpan.FromMilliseconds(20);
 
+    private readonly RealtimeCalls _services;
+    private readonly OrgId _org;
+    private readonly CallEntity _call;
+    private readonly AgentEntity _agent;
+    private readonly string _deployment;
+    private readonly MediaSocket _socket;
+    private readonly RealtimeMeter _meter;
+    private readonly IReadOnlyList<AIFunction> _tenantTools;
+    private readonly RealtimeCallStats _stats;
+    private readonly string? _connectionId;
+    private readonly AgentPlayback _playback;
+    private readonly RealtimeCallRecords _records;
     private readonly Channel<object> _inputs = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Channel<Func<Task>> _storage = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Queue<Requested> _requested = new();
     private readonly Dictionary<string, Requested> _responses = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _callerItems = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _earlyWords = new(StringComparer.Ordinal);
     private readonly StringBuilder _keys = new();
-    private readonly byte[] _partial = new byte[MediaFrames.FrameBytes];
-    private readonly bool _canTransfer = agent.Voice().TransferNumber is not null;
-    private readonly bool _acceptsKeys = agent.Voice().AcceptDtmf;
+    private readonly bool _canTransfer;
+    private readonly bool _acceptsKeys;
 
     private IRealtimeVoiceSession _model = null!;
     private CancellationToken _stopping;
-    private int _partialBytes;
-    private int _turn = call.VoiceTurn;
+    private int _turn;
     private int _replies;
     private bool _ended;
     private bool _transferring;
@@ -53,13 +58,25 @@ internal sealed class RealtimeCall(
     private Reply? _reply;
     private Task<HeldReservation>? _next;
     private Task? _watched;
-    private DateTimeOffset _playingUntil;
     private DateTimeOffset _lastKeyAt;
     private string? _greeting;
 
-    private TimeProvider Time => services.Time;
+    public RealtimeCall(
+        RealtimeCalls services, OrgId org, CallEntity call, AgentEntity agent, string deployment, MediaSocket socket, RealtimeMeter meter,
+        IReadOnlyList<AIFunction> tenantTools, RealtimeCallStats stats, string? connectionId)
+    {
+        (_services, _org, _call, _agent, _deployment, _socket, _meter, _tenantTools, _stats, _connectionId) =
+            (services, org, call, agent, deployment, socket, meter, tenantTools, stats, connectionId);
+        _playback = new AgentPlayback(socket, stats, services.Time);
+        _records = new RealtimeCallRecords(services, org, call, agent, meter, row => _inputs.Writer.TryWrite(new RowRead(row)));
+        _turn = call.VoiceTurn;
+        var voice = agent.Voice();
+        (_canTransfer, _acceptsKeys) = (voice.TransferNumber is not null, voice.AcceptDtmf);
+    }
 
-    private ILogger Logger => services.Logger;
+    private TimeProvider Time => _services.Time;
+
+    private ILogger Logger => _services.Logger;
 
     public async Task RunAsync(IRealtimeVoice model, CancellationToken cancellationToken)
     {
@@ -70,13 +87,13 @@ internal sealed class RealtimeCall(
             return;
         }
 
-        var declarations = tenantTools.Concat(new VoiceTools().For(_canTransfer)).Cast<AIFunctionDeclaration>().ToList();
-        _model = await model.OpenAsync(new RealtimeSetup(call.RowKey, connectionId, deployment, agent.Instructions, declarations, agent.Voice()), stop.Token)
+        var declarations = _tenantTools.Concat(new VoiceTools().For(_canTransfer)).Cast<AIFunctionDeclaration>().ToList();
+        _model = await model.OpenAsync(new RealtimeSetup(_call.RowKey, _connectionId, _deployment, _agent.Instructions, declarations, _agent.Voice()), stop.Token)
             .ConfigureAwait(false);
         await using (_model.ConfigureAwait(false))
         {
-            var storage = StoreAsync();
-            var running = new[] { socket.WriteAsync(stop.Token), ReadAsync(stop.Token), PumpAsync(stop.Token), ModelEventsAsync(stop.Token), PollAsync(stop.Token) };
+            var storing = _records.RunAsync();
+            var running = new[] { _socket.WriteAsync(stop.Token), ReadAsync(stop.Token), PumpAsync(stop.Token), ModelEventsAsync(stop.Token), PollAsync(stop.Token) };
             try
             {
                 await StartAsync().ConfigureAwait(false);
@@ -87,42 +104,20 @@ internal sealed class RealtimeCall(
                 await stop.CancelAsync().ConfigureAwait(false);
                 await Quietly(Task.WhenAll(running)).ConfigureAwait(false);
                 End();
-                _storage.Writer.TryComplete();
-                await storage.ConfigureAwait(false);
-                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "call ended", CancellationToken.None).ConfigureAwait(false);
+                _records.Complete();
+                await storing.ConfigureAwait(false);
+                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "call ended", CancellationToken.None).ConfigureAwait(false);
             }
         }
-    }
-
-    /// <summary>The first message must say the audio is the 24 kHz mono PCM we asked for, soon.</summary>
-    private async Task<bool> MetadataAsync(CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(services.Options.MetadataTimeoutSeconds));
-        try
-        {
-            if (await socket.ReceiveAsync(timeout.Token).ConfigureAwait(false) is MediaFrame.Metadata { SampleRate: MediaFrames.SampleRate })
-            {
-                return true;
-            }
-        }
-        catch (Exception e) when (e is WebSocketClosedException or WebSocketException or OperationCanceledException)
-        {
-            // Closed or silent: nothing to bridge.
-        }
-
-        Logger.LogInformation("Call {CallId}: the media socket did not start with 24 kHz AudioMetadata; closed", call.RowKey);
-        await socket.CloseAsync(WebSocketCloseStatus.PolicyViolation, "expected AudioMetadata for pcm24KMono", CancellationToken.None).ConfigureAwait(false);
-        return false;
     }
 
     /// <summary>The greeting, unless the call is past it (a socket opened again).</summary>
     private async Task StartAsync()
     {
-        if (call.VoiceTurn == 0 && call.ListenTurn < 0 && call.Ending is null)
+        if (_call.VoiceTurn == 0 && _call.ListenTurn < 0 && _call.Ending is null)
         {
-            _greeting = await services.Lines.ForAsync(org, call, agent, new MediaContext(0, MediaPurpose.Prompt), _stopping).ConfigureAwait(false);
-            _reply = new Reply(++_replies, 0, Greeting: true);
+            _greeting = await _services.Lines.ForAsync(_org, _call, _agent, new MediaContext(0, MediaPurpose.Prompt), _stopping).ConfigureAwait(false);
+            _reply = new Reply(++_replies, 0, greeting: true);
             await RespondAsync().ConfigureAwait(false);
         }
     }
@@ -197,7 +192,7 @@ internal sealed class RealtimeCall(
                 break;
             case RealtimeEvent.AgentAudio audio when Current(audio.ResponseId) is { } reply:
                 reply.ItemId = audio.ItemId;
-                Queue(reply, audio.Pcm.Span);
+                _playback.Queue(reply.Played, audio.Pcm.Span);
                 break;
             case RealtimeEvent.ToolCall tool when Current(tool.ResponseId) is { } reply:
                 reply.Called.Add(tool.Name);
@@ -209,20 +204,19 @@ internal sealed class RealtimeCall(
                 await OnResponseDoneAsync(done).ConfigureAwait(false);
                 break;
             case RealtimeEvent.Failed failed:
-                Logger.LogWarning("Call {CallId}: the realtime model reported {Code}", call.RowKey, failed.Code);
+                Logger.LogWarning("Call {CallId}: the realtime model reported {Code}", _call.RowKey, failed.Code);
                 break;
         }
     }
 
     /// <summary>The agent is talking, or about to: a response runs, a tool is working, or its audio has not all played.</summary>
-    private bool Speaking() =>
-        _reply is { } reply && (reply.Responding || reply.ToolsPending > 0 || Time.GetUtcNow() < _playingUntil);
+    private bool Speaking() => _reply is { } reply && (reply.Responding || reply.ToolsPending > 0 || _playback.Playing);
 
     /// <summary>The reply a response belongs to, if it is still the one being given.</summary>
     private Reply? Current(string responseId) =>
-        _responses.TryGetValue(responseId, out var requested) && requested.Reply is { } reply && reply == _reply && !_ended && !_transferring ? reply : null;
+        _responses.TryGetValue(responseId, out var requested) && requested.Reply == _reply && !_ended && !_transferring ? _reply : null;
 
-    /// <summary>The caller's words: to the transcript under their turn, masked; an opt-out stops the agent there.</summary>
+    /// <summary>The caller's words: to the transcript under their turn; an opt-out stops the agent there.</summary>
     private async Task OnCallerWordsAsync(string itemId, string text)
     {
         if (!_callerItems.TryGetValue(itemId, out var turn))
@@ -235,19 +229,19 @@ internal sealed class RealtimeCall(
             return;
         }
 
-        WriteCallerLine(turn, text, "speech");
+        _records.CallerLine(turn, text, "speech");
         if (turn == _turn && !_ended && CallerPhrases.IsOptOut(text))
         {
             await InterruptAsync().ConfigureAwait(false);
             _ended = true;
-            Decide(new VoiceEvent.OptOutHeard(turn));
+            _records.Decide(new VoiceEvent.OptOutHeard(turn));
         }
     }
 
     /// <summary>The caller finished an utterance (or keyed one): a new turn, and the agent's reply to it.</summary>
     private async Task CallerTurnAsync(string? itemId, string? text, string via)
     {
-        if (_transferring && !_ended && await services.Calls.FindAsync(org, call.RowKey, _stopping).ConfigureAwait(false) is { } row)
+        if (_transferring && !_ended && await _services.Calls.FindAsync(_org, _call.RowKey, _stopping).ConfigureAwait(false) is { } row)
         {
             // A transfer was under way when last read: it may have failed since (the conversation goes on).
             await OnRowAsync(row).ConfigureAwait(false);
@@ -258,7 +252,7 @@ internal sealed class RealtimeCall(
             return;
         }
 
-        if (_reply is { Done: true } heard && Time.GetUtcNow() >= _playingUntil)
+        if (_reply is { Done: true } heard && !_playback.Playing)
         {
             // Played to its end just now: finished, not cut.
             OnPlayedOut(heard.Id);
@@ -276,14 +270,13 @@ internal sealed class RealtimeCall(
 
         if (text is not null)
         {
-            WriteCallerLine(turn, text, via);
+            _records.CallerLine(turn, text, via);
         }
 
-        var reply = new Reply(++_replies, turn, Greeting: false);
-        Store(async () => reply.Record = await services.Turns.StartAsync(org, VoiceTurnRunner.TurnKey(call.RowKey, turn), VoiceTurnRunner.Channel, Time.GetUtcNow(), CancellationToken.None)
-            .ConfigureAwait(false));
+        var reply = new Reply(++_replies, turn, greeting: false);
+        _records.StartTurn(turn, reply.Record);
         var optOut = via == "speech" && CallerPhrases.IsOptOut(text);
-        Decide(new VoiceEvent.Heard(turn - 1, optOut));
+        _records.Decide(new VoiceEvent.Heard(turn - 1, optOut));
         if (optOut)
         {
             _ended = true;
@@ -373,21 +366,15 @@ internal sealed class RealtimeCall(
         }
 
         var reply = requested.Reply;
-        var newTurn = reply is { Greeting: false, Settled: false };
+        _records.Settle(requested.Reservation, done.Usage, newTurn: reply is { Greeting: false, Settled: false }, reply.Greeting ? null : reply.Record);
         reply.Settled = true;
-        Store(async () =>
-        {
-            await meter.SettleAsync(requested.Reservation, done.Usage, newTurn).ConfigureAwait(false);
-            reply.Usage(done.Usage, meter.CostOf(done.Usage));
-        });
-
         if (reply != _reply)
         {
             return;
         }
 
         reply.Responding = false;
-        FlushPartial(reply);
+        _playback.Flush(reply.Played);
         if (done.Cancelled || reply.ToolsPending > 0)
         {
             return;
@@ -409,14 +396,14 @@ internal sealed class RealtimeCall(
         string output;
         try
         {
-            var function = tenantTools.Concat(reply.Tools.For(_canTransfer)).FirstOrDefault(f => f.Name == tool.Name);
+            var function = _tenantTools.Concat(reply.Tools.For(_canTransfer)).FirstOrDefault(f => f.Name == tool.Name);
             output = function is null
                 ? $"There is no tool called {tool.Name}."
                 : Text(await function.InvokeAsync(new AIFunctionArguments(Arguments(tool.Arguments)), _stopping).ConfigureAwait(false));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Logger.LogWarning(e, "Call {CallId}: tool {Tool} failed", call.RowKey, tool.Name);
+            Logger.LogWarning(e, "Call {CallId}: tool {Tool} failed", _call.RowKey, tool.Name);
             output = "The tool failed.";
         }
 
@@ -440,46 +427,10 @@ internal sealed class RealtimeCall(
         }
     }
 
-    /// <summary>The agent's audio as 20 ms frames on the playback timeline (a frame plays after the ones before it).</summary>
-    private void Queue(Reply reply, ReadOnlySpan<byte> pcm)
-    {
-        while (pcm.Length > 0)
-        {
-            var take = Math.Min(pcm.Length, _partial.Length - _partialBytes);
-            pcm[..take].CopyTo(_partial.AsSpan(_partialBytes));
-            _partialBytes += take;
-            pcm = pcm[take..];
-            if (_partialBytes == _partial.Length)
-            {
-                Send(reply, _partial.ToArray());
-            }
-        }
-    }
-
-    private void FlushPartial(Reply reply)
-    {
-        if (_partialBytes > 0)
-        {
-            Send(reply, _partial.AsSpan(0, _partialBytes).ToArray());
-        }
-    }
-
-    private void Send(Reply reply, byte[] frame)
-    {
-        _partialBytes = 0;
-        var now = Time.GetUtcNow();
-        var start = _playingUntil > now ? _playingUntil : now;
-        var length = TimeSpan.FromMilliseconds(MediaFrames.Milliseconds(frame.Length));
-        reply.Played.Add(start, length);
-        reply.Bytes += frame.Length;
-        _playingUntil = start + length;
-        socket.TrySendAudio(frame);
-    }
-
     /// <summary>Once the reply has played to its end, it is the caller's turn (or the call transfers or ends).</summary>
     private void PlayOut(Reply reply)
     {
-        var wait = _playingUntil - Time.GetUtcNow();
+        var wait = _playback.PlayingUntil - Time.GetUtcNow();
         _ = PostAfterAsync(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, new PlayedOut(reply.Id));
     }
 
@@ -490,22 +441,20 @@ internal sealed class RealtimeCall(
             return;
         }
 
-        if (Time.GetUtcNow() < _playingUntil)
+        if (_playback.Playing)
         {
             PlayOut(reply);
             return;
         }
 
         _reply = null;
-        var kind = reply.Tools.Kind;
         if (!reply.Greeting)
         {
-            var text = CardNumbers.Mask(reply.Text.ToString().Trim());
-            WriteAgentLine(reply, text, cutAfterMs: null);
+            _records.AgentLine(reply.Turn, reply.Text.ToString().Trim(), reply.Called, cutAfterMs: null);
+            _records.FinishTurn(reply.Record, TurnStates.Replied, null);
         }
 
-        FinishRecord(reply, TurnStates.Replied, null);
-        Decide(new VoiceEvent.ReplyReady(reply.Turn, kind));
+        _records.Decide(new VoiceEvent.ReplyReady(reply.Turn, reply.Tools.Kind));
     }
 
     /// <summary>
@@ -520,22 +469,14 @@ internal sealed class RealtimeCall(
         }
 
         _reply = null;
-        var now = Time.GetUtcNow();
-        // Whole milliseconds: the model's item and the transcript are cut at the same point.
-        var heardMs = Math.Floor(reply.Played.HeardMilliseconds(now));
-        if (reply.Bytes > 0 && (now < _playingUntil || stats.Queued > 0))
-        {
-            socket.StopAudio();
-        }
-
-        _playingUntil = now;
-        _partialBytes = 0;
+        var heardMs = reply.Played.HeardMilliseconds(Time.GetUtcNow());
+        _playback.Stop();
         if (reply.Responding)
         {
             await _model.CancelResponseAsync(_stopping).ConfigureAwait(false);
         }
 
-        if (reply.ItemId is { } item && reply.Bytes > 0)
+        if (reply.ItemId is { } item && reply.Played.Bytes > 0)
         {
             await _model.TruncateAsync(item, TimeSpan.FromMilliseconds(heardMs), _stopping).ConfigureAwait(false);
         }
@@ -546,18 +487,15 @@ internal sealed class RealtimeCall(
     /// <summary>The transcript keeps the part of the reply the caller heard (the greeting's line is already there).</summary>
     private void Cut(Reply reply, double heardMs)
     {
-        var heard = CardNumbers.Mask(HeardPart(reply.Text.ToString().Trim(), heardMs, MediaFrames.Milliseconds(reply.Bytes)));
-        var ms = (int)heardMs;
+        var heard = HeardPart(reply.Text.ToString().Trim(), heardMs, reply.Played.Milliseconds);
         if (reply.Greeting)
         {
-            Store(() => services.Transcripts.MarkCutAsync(org, call.RowKey, 0, heard, ms, CancellationToken.None));
-        }
-        else
-        {
-            WriteAgentLine(reply, heard, ms);
+            _records.GreetingCut(heard, (int)heardMs);
+            return;
         }
 
-        FinishRecord(reply, TurnStates.Replied, null);
+        _records.AgentLine(reply.Turn, heard, reply.Called, (int)heardMs);
+        _records.FinishTurn(reply.Record, TurnStates.Replied, null);
     }
 
     /// <summary>A cap refused the reply's next response: audited, and the call says the cap line and ends (<see cref="VoiceDecisions"/>).</summary>
@@ -565,16 +503,18 @@ internal sealed class RealtimeCall(
     {
         _reply = null;
         _ended = true;
-        var who = Caller.System(org, "agent:" + agent.RowKey);
-        Store(() => services.Audit.RecordAsync(who, AuditActions.AgentTurnRefused, "agent:" + agent.RowKey, reason, CancellationToken.None));
+        _records.Refused(reason);
         if (reply.Greeting)
         {
             // Its line was written as the call began; the caller never heard it.
-            Store(() => services.Transcripts.MarkUnspokenAsync(org, call.RowKey, 0, CancellationToken.None));
+            _records.GreetingUnheard();
+        }
+        else
+        {
+            _records.FinishTurn(reply.Record, TurnStates.Refused, reason);
         }
 
-        FinishRecord(reply, TurnStates.Refused, reason);
-        Decide(new VoiceEvent.ReplyReady(reply.Turn, ReplyKind.Refused));
+        _records.Decide(new VoiceEvent.ReplyReady(reply.Turn, ReplyKind.Refused));
     }
 
     /// <summary>What other instances decided: a goodbye (the deadline, a cap), a transfer under way or failed, the call's end.</summary>
@@ -597,222 +537,34 @@ internal sealed class RealtimeCall(
         _transferring = transferring;
     }
 
-    /// <summary>The session is over: what was reserved and never used goes back; a response that never reported is settled as reserved.</summary>
+    /// <summary>The session is over: a reply in progress keeps what was heard, what was reserved and never used goes back.</summary>
     private void End()
     {
         if (_reply is { } reply)
         {
             _reply = null;
-            Cut(reply, Math.Floor(reply.Played.HeardMilliseconds(Time.GetUtcNow())));
+            Cut(reply, reply.Played.HeardMilliseconds(Time.GetUtcNow()));
         }
 
+        // A response that never reported may have run: it is settled as reserved.
         foreach (var requested in _requested.Concat(_responses.Values).ToList())
         {
-            Store(() => meter.SettleInFullAsync(requested.Reservation));
+            _records.SettleInFull(requested.Reservation);
         }
 
         if (_next is { } next)
         {
-            Store(async () =>
-            {
-                if (await next.ConfigureAwait(false) is { Reservation: { } unused })
-                {
-                    await meter.ReleaseAsync(unused).ConfigureAwait(false);
-                }
-            });
+            _records.Release(next);
         }
 
         if (_modelEnded && !_closed)
         {
-            // The model went away with the caller still on the line: nobody is left to talk.
-            Logger.LogWarning("Call {CallId}: the realtime session ended; hanging up", call.RowKey);
-            Store(async () =>
-            {
-                if (await services.Calls.FindAsync(org, call.RowKey, CancellationToken.None).ConfigureAwait(false) is { } row && !CallStates.IsTerminal(row.State))
-                {
-                    await services.Media.HangUpAsync(row, CancellationToken.None).ConfigureAwait(false);
-                }
-            });
+            Logger.LogWarning("Call {CallId}: the realtime session ended; hanging up", _call.RowKey);
+            _records.HangUp();
         }
     }
 
-    private Task<HeldReservation> ReserveAsync() => Task.Run(() => meter.ReserveAsync(CancellationToken.None));
-
-    private void WriteCallerLine(int turn, string text, string via)
-    {
-        var line = new CallTranscriptEntity
-        {
-            RowKey = CallTranscriptEntity.Key(call.RowKey, turn, TranscriptRoles.Caller), CallId = call.RowKey, Turn = turn, Role = TranscriptRoles.Caller,
-            Text = CardNumbers.Mask(text), Via = via, At = Time.GetUtcNow(),
-        };
-        Store(() => services.Transcripts.WriteOnceAsync(org, line, CancellationToken.None));
-    }
-
-    private void WriteAgentLine(Reply reply, string text, int? cutAfterMs)
-    {
-        var line = new CallTranscriptEntity
-        {
-            RowKey = CallTranscriptEntity.Key(call.RowKey, reply.Turn, TranscriptRoles.Agent), CallId = call.RowKey, Turn = reply.Turn, Role = TranscriptRoles.Agent,
-            Text = text, Tools = reply.Called.Count == 0 ? null : string.Join(',', reply.Called.Distinct(StringComparer.Ordinal)), At = Time.GetUtcNow(),
-            CutAfterMs = cutAfterMs, Spoken = cutAfterMs is null || text.Length > 0,
-        };
-        Store(() => services.Transcripts.WriteOnceAsync(org, line, CancellationToken.None));
-    }
-
-    /// <summary>The turn's record (ids and counts, as for turn-based calls), once its reply is over.</summary>
-    private void FinishRecord(Reply reply, string state, string? reason)
-    {
-        if (reply.Greeting)
-        {
-            return;
-        }
-
-        Store(async () =>
-        {
-            if (reply.Record is { } record)
-            {
-                (record.AgentId, record.InputTokens, record.OutputTokens, record.CostMicroUsd) = (agent.RowKey, reply.InputTokens, reply.OutputTokens, reply.CostMicroUsd);
-                await services.Turns.FinishAsync(org, record, state, reason, CancellationToken.None).ConfigureAwait(false);
-            }
-        });
-    }
-
-    /// <summary>Decides on the call's row (in order, after what was stored before) and hands the loop the row as decided.</summary>
-    private void Decide(VoiceEvent voiceEvent) =>
-        Store(async () =>
-        {
-            if (await services.Voice.DecideAsync(org, call.RowKey, voiceEvent, CancellationToken.None).ConfigureAwait(false) is { } row)
-            {
-                _inputs.Writer.TryWrite(new RowRead(row));
-            }
-        });
-
-    private void Store(Func<Task> work) => _storage.Writer.TryWrite(work);
-
-    private async Task StoreAsync()
-    {
-        await foreach (var work in _storage.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
-        {
-            try
-            {
-                await work().ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                Logger.LogError(e, "Call {CallId}: storing the conversation failed", call.RowKey);
-            }
-        }
-    }
-
-    /// <summary>ACS's messages: audio to the model's queue, keys to the loop; the loop ends when the socket does.</summary>
-    private async Task ReadAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                switch (await socket.ReceiveAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    case MediaFrame.Audio audio:
-                        stats.FrameIn();
-                        socket.Inbound.Writer.TryWrite(audio.Pcm);
-                        break;
-                    case MediaFrame.Dtmf dtmf:
-                        _inputs.Writer.TryWrite(new Keyed(dtmf.Tone));
-                        break;
-                    case null when stats.InvalidMessages > 100:
-                        await socket.CloseAsync(WebSocketCloseStatus.InvalidPayloadData, "too many invalid messages", CancellationToken.None).ConfigureAwait(false);
-                        return;
-                }
-            }
-        }
-        catch (Exception e) when (e is WebSocketClosedException or WebSocketException or OperationCanceledException)
-        {
-            // ACS closed the socket: the call is over (or has moved on without us).
-        }
-        finally
-        {
-            _inputs.Writer.TryWrite(new Closed());
-        }
-    }
-
-    private async Task PumpAsync(CancellationToken cancellationToken)
-    {
-        await foreach (var pcm in socket.Inbound.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            await _model.SendAudioAsync(pcm, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task ModelEventsAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var update in _model.EventsAsync(cancellationToken).ConfigureAwait(false))
-            {
-                _inputs.Writer.TryWrite(update);
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            Logger.LogWarning(e, "Call {CallId}: the realtime session failed", call.RowKey);
-        }
-        finally
-        {
-            if (!cancellationToken.IsCancellationRequested)
-            {
-                _modelEnded = true;
-                _inputs.Writer.TryWrite(new Closed());
-            }
-        }
-    }
-
-    /// <summary>Reads the call's row now and then: what other instances decided reaches the call within a poll.</summary>
-    private async Task PollAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(services.Options.CallRowPollMilliseconds), Time);
-        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-        {
-            try
-            {
-                if (await services.Calls.FindAsync(org, call.RowKey, cancellationToken).ConfigureAwait(false) is { } row)
-                {
-                    _inputs.Writer.TryWrite(new RowRead(row));
-                }
-            }
-            catch (Azure.RequestFailedException e)
-            {
-                Logger.LogWarning("Call {CallId}: reading its row failed ({Status})", call.RowKey, e.Status);
-            }
-
-            _inputs.Writer.TryWrite(new Tick());
-        }
-    }
-
-    private async Task PostAfterAsync(TimeSpan wait, object input)
-    {
-        try
-        {
-            await Task.Delay(wait, Time, _stopping).ConfigureAwait(false);
-            _inputs.Writer.TryWrite(input);
-        }
-        catch (OperationCanceledException)
-        {
-            // The session ended first.
-        }
-    }
-
-    private static async Task Quietly(Task task)
-    {
-        try
-        {
-            await task.ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ChannelClosedException)
-        {
-            // Stopping.
-        }
-    }
+    private Task<HeldReservation> ReserveAsync() => Task.Run(() => _meter.ReserveAsync(CancellationToken.None));
 
     /// <summary>The first part of <paramref name="text"/> spoken in <paramref name="heardMs"/> of <paramref name="totalMs"/>, to a word's end.</summary>
     internal static string HeardPart(string text, double heardMs, double totalMs)
@@ -876,50 +628,21 @@ internal sealed class RealtimeCall(
     private sealed record Closed;
 
     /// <summary>The agent's reply to one turn (the greeting is turn 0): possibly several responses around tool calls.</summary>
-    private sealed class Reply(int id, int turn, bool Greeting)
+    private sealed class Reply(int id, int turn, bool greeting)
     {
         public int Id { get; } = id;
         public int Turn { get; } = turn;
-        public bool Greeting { get; } = Greeting;
+        public bool Greeting { get; } = greeting;
         public VoiceTools Tools { get; } = new();
         public List<string> Called { get; } = [];
         public StringBuilder Text { get; } = new();
-        public Timeline Played { get; } = new();
+        public PlaybackTimeline Played { get; } = new();
+        public TurnRecord Record { get; } = new();
         public string? ItemId { get; set; }
-        public long Bytes { get; set; }
         public bool Responding { get; set; }
         public bool WantsResponse { get; set; }
         public int ToolsPending { get; set; }
         public bool Settled { get; set; }
         public bool Done { get; set; }
-        public AgentTurnEntity? Record { get; set; }
-        public long InputTokens { get; private set; }
-        public long OutputTokens { get; private set; }
-        public long CostMicroUsd { get; private set; }
-
-        public void Usage(RealtimeUsage usage, long cost) =>
-            (InputTokens, OutputTokens, CostMicroUsd) = (InputTokens + usage.InputTokens, OutputTokens + usage.OutputTokens, CostMicroUsd + cost);
-    }
-
-    /// <summary>Where a reply's audio sits on the call's playback timeline: ACS plays what it gets in real time, in order.</summary>
-    private sealed class Timeline
-    {
-        private readonly List<(DateTimeOffset Start, TimeSpan Length)> _segments = [];
-
-        public void Add(DateTimeOffset start, TimeSpan length)
-        {
-            if (_segments.Count > 0 && _segments[^1] is var last && last.Start + last.Length == start)
-            {
-                _segments[^1] = (last.Start, last.Length + length);
-            }
-            else
-            {
-                _segments.Add((start, length));
-            }
-        }
-
-        /// <summary>How much of it the caller has heard by <paramref name="now"/>.</summary>
-        public double HeardMilliseconds(DateTimeOffset now) =>
-            _segments.Sum(s => Math.Clamp((now - s.Start).TotalMilliseconds, 0, s.Length.TotalMilliseconds));
     }
 }
