@@ -10,3 +10,6 @@ param eventGridEntraAudience = readEnvironmentVariable('HIROI_EVENTGRID_AUDIENCE
 param vaultOfficerObjectId = readEnvironmentVariable('HIROI_VAULT_OFFICER', '')
 param deployRedis = false
 param logRetentionDays = 30
+// Realtime voice agents: the realtime host on Container Apps beside the Functions app, and the realtime model deployment.
+param realtimeVoice = bool(readEnvironmentVariable('HIROI_REALTIME_VOICE', 'false'))
+param realtimeDeployment = readEnvironmentVariable('HIROI_REALTIME_DEPLOYMENT', '')

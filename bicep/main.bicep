@@ -1,5 +1,6 @@
 // Hiroi platform: the app (Functions on Flex Consumption, or the self-host on Container Apps), storage, Key Vault,
-// monitoring, Communication Services with its Event Grid subscription, optional Redis, and the managed identity the
+// monitoring, Communication Services with its Event Grid subscription, optional Redis, the realtime voice host (the
+// self-host on Container Apps beside the Functions app, for realtime agents' media sockets), and the managed identity the
 // app runs as. Identity-based access everywhere: no keys, no connection strings with secrets, no secret values created.
 targetScope = 'resourceGroup'
 
@@ -26,7 +27,13 @@ param tags object = {}
 @allowed(['functions', 'containerapp'])
 param hostKind string = 'functions'
 
-@description('Image of the self-host (containerapp only); azd sets it on deploy.')
+@description('Serve realtime voice agents (voice.mode realtime) beside the Functions app: the self-host on Container Apps holds their calls\' media sockets, which Azure Functions cannot (with hostKind containerapp, the one app does it all).')
+param realtimeVoice bool = false
+
+@description('The Azure OpenAI realtime model deployment realtime agents talk through (e.g. gpt-realtime), priced like the chat deployments in the Hiroi__Ai__Models settings; empty uses each agent\'s own model.')
+param realtimeDeployment string = ''
+
+@description('Image of the self-host (containerapp, or the realtime host); azd sets it on deploy.')
 param containerImage string = 'mcr.microsoft.com/k8se/quickstart:latest'
 
 @description('Where Communication Services stores data at rest.')
@@ -204,7 +211,14 @@ var appSettings = union({
   Hiroi__EventGrid__Entra__Audience: eventGridEntraAudience
 } : {}, deployRedis ? {
   Hiroi__Redis__Connection: redis!.outputs.endpoint
-} : {})
+} : {}, empty(realtimeDeployment) ? {} : {
+  Hiroi__Voice__Realtime__Deployment: realtimeDeployment
+})
+
+// The self-host on Container Apps: the whole platform (hostKind containerapp), or only the realtime host beside the
+// Functions app, which runs the timers and answers the calls: its calls' media sockets and their callbacks come here.
+var realtimeHost = hostKind == 'functions' && realtimeVoice
+var deployContainerApp = hostKind == 'containerapp' || realtimeHost
 
 module functionApp 'modules/functionapp.bicep' = if (hostKind == 'functions') {
   name: 'functionapp'
@@ -220,12 +234,15 @@ module functionApp 'modules/functionapp.bicep' = if (hostKind == 'functions') {
       // Sign-in links point at the app, and its host name is the passkeys' relying party.
       Hiroi__SignIn__PublicBaseUrl: 'https://${functionAppName}.azurewebsites.net'
       Hiroi__SignIn__PasskeyRelyingPartyId: '${functionAppName}.azurewebsites.net'
-    })
+    }, realtimeHost ? {
+      // Realtime agents' calls are answered here with media streaming to the realtime host's /api/calls/media.
+      Hiroi__Voice__RealtimeBaseUrl: containerApp!.outputs.url
+    } : {})
     tags: allTags
   }
 }
 
-module containerApp 'modules/containerapp.bicep' = if (hostKind == 'containerapp') {
+module containerApp 'modules/containerapp.bicep' = if (deployContainerApp) {
   name: 'containerapp'
   params: {
     name: containerAppName
@@ -234,7 +251,8 @@ module containerApp 'modules/containerapp.bicep' = if (hostKind == 'containerapp
     identityPrincipalId: identity.outputs.principalId
     registryName: take('crhiroi${resourceToken}', 50)
     image: containerImage
-    settings: appSettings
+    // Beside the Functions app, the timers are the Functions app's: the realtime host runs none.
+    settings: union(appSettings, realtimeHost ? { Hiroi__RetentionSweep__Enabled: 'false' } : {})
     workspaceId: monitoring.outputs.workspaceId
     tags: allTags
   }
@@ -276,11 +294,14 @@ output identityClientId string = identity.outputs.clientId
 @description('For azd: deploy the functions service (its host was provisioned).')
 output DEPLOY_FUNCTIONS bool = hostKind == 'functions'
 
-@description('For azd: deploy the server service to Container Apps (its host was provisioned).')
-output DEPLOY_SERVER bool = hostKind == 'containerapp'
+@description('For azd: deploy the server service to Container Apps (its host was provisioned: the platform, or the realtime host).')
+output DEPLOY_SERVER bool = deployContainerApp
 
-@description('For azd: the registry the server image is pushed to (containerapp only).')
-output AZURE_CONTAINER_REGISTRY_ENDPOINT string = hostKind == 'containerapp' ? containerApp!.outputs.registryEndpoint : ''
+@description('For azd: the registry the server image is pushed to (containerapp or the realtime host).')
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = deployContainerApp ? containerApp!.outputs.registryEndpoint : ''
+
+@description('Where ACS streams realtime agents\' calls (wss://{this}/api/calls/media); empty without a Container Apps host.')
+output realtimeUrl string = deployContainerApp ? containerApp!.outputs.url : ''
 
 @description('Resource id of the managed identity, to attach to the Function App or Container App.')
 output identityResourceId string = identity.outputs.resourceId

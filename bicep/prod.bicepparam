@@ -12,3 +12,6 @@ param vaultOfficerObjectId = readEnvironmentVariable('HIROI_VAULT_OFFICER', '')
 param deployRedis = false
 param redisSku = 'Balanced_B5'
 param logRetentionDays = 365
+// Realtime voice agents: the realtime host on Container Apps beside the Functions app, and the realtime model deployment.
+param realtimeVoice = bool(readEnvironmentVariable('HIROI_REALTIME_VOICE', 'false'))
+param realtimeDeployment = readEnvironmentVariable('HIROI_REALTIME_DEPLOYMENT', '')

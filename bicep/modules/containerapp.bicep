@@ -1,6 +1,7 @@
 // The other host: the self-host's container on Azure Container Apps, with the same identity and settings as the
 // Functions app. It pulls its image from a registry with that identity (no admin user), sends its logs to Azure
-// Monitor (no workspace key), and always keeps one replica: it runs the timers and the Durable worker itself.
+// Monitor (no workspace key), and always keeps one replica: it runs the timers and the Durable worker itself. It is
+// also the realtime voice host: its HTTP ingress carries WebSockets, where ACS streams realtime calls (/api/calls/media).
 import { builtInRoles } from 'roles.bicep'
 
 @description('Container app name.')
@@ -104,6 +105,8 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
     environmentId: environment.id
     configuration: {
       activeRevisionsMode: 'Single'
+      // HTTP ingress (HTTP/1.1 and HTTP/2) carries WebSocket upgrades: ACS opens realtime calls' media sockets at
+      // wss://{app}/api/calls/media; a streaming call is never idle (50 frames a second each way).
       ingress: {
         external: true
         targetPort: 8080

@@ -2,6 +2,7 @@ using Hiroi.Endpoints.Hosting;
 using Hiroi.Endpoints.SignIn;
 using Hiroi.Server.AcsSimulator;
 using Hiroi.Server.Cli;
+using Hiroi.Server.Realtime;
 using Hiroi.Server.Workflows;
 using Hiroi.Shared;
 using Hiroi.Shared.Configuration;
@@ -21,8 +22,11 @@ if (simulateAcs)
 }
 
 var app = builder.Build();
+// Realtime calls' media sockets (this host only: Azure Functions cannot serve a WebSocket).
+app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
 app.UseHiroi();
 app.MapHiroi();
+app.MapCallMedia();
 if (simulateAcs)
 {
     app.MapAcsSimulator();

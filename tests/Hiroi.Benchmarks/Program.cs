@@ -1,7 +1,8 @@
 using BenchmarkDotNet.Running;
 using Hiroi.Benchmarks;
 
-// scripts/bench.sh runs the BenchmarkDotNet suite; scripts/bench-webhook.sh, bench-campaign.sh, bench-retention.sh, bench-widget.sh and bench-calls.sh run the load runs.
+// scripts/bench.sh runs the BenchmarkDotNet suite; scripts/bench-webhook.sh, bench-campaign.sh, bench-retention.sh, bench-widget.sh,
+// bench-calls.sh and bench-realtime.sh run the load runs.
 if (args is ["webhook-load", var storage, var url, var secret, var number, var seconds, var concurrency])
 {
     return await WebhookLoad.RunAsync(storage, new Uri(url), secret, number, int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture),
@@ -30,6 +31,12 @@ if (args is ["call-load", var callServer, var callNumber, var concurrencyList, v
     return await CallLoad.RunAsync(new Uri(callServer), callNumber,
         [.. concurrencyList.Split(',').Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture))],
         int.Parse(callsPerCaller, System.Globalization.CultureInfo.InvariantCulture), int.Parse(turns, System.Globalization.CultureInfo.InvariantCulture));
+}
+
+if (args is ["realtime-load", var realtimeServer, var apiKey, var realtimeNumber, var pid, var realtimeSeconds, .. var levels])
+{
+    return await RealtimeLoad.RunAsync(new Uri(realtimeServer), apiKey, realtimeNumber, int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture),
+        int.Parse(realtimeSeconds, System.Globalization.CultureInfo.InvariantCulture), [.. levels.Select(l => int.Parse(l, System.Globalization.CultureInfo.InvariantCulture))]);
 }
 
 // A benchmark that throws (in its setup or its body) fails the run, so scripts/bench.sh --smoke in ./test notices it.

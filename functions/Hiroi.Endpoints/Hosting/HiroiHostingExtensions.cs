@@ -28,6 +28,7 @@ using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Telephony.Inbound;
 using Hiroi.Shared.TenantSecrets;
 using Hiroi.Shared.Voice;
+using Hiroi.Shared.Voice.Realtime;
 using Hiroi.Shared.Widget;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -60,6 +61,7 @@ public static class HiroiHostingExtensions
         services.AddTelephony();
         services.AddAcsEventConsumers();
         services.AddVoice();
+        services.AddRealtimeVoice();
         services.AddCampaigns();
         services.AddRetention();
         services.AddPrivacy();

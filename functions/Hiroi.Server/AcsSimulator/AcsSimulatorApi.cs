@@ -30,7 +30,9 @@ public static class AcsSimulatorApi
         services.AddSingleton<SimulatorOutbox>();
         services.AddSingleton<SimulatedCalls>();
         services.AddSingleton<SimulatorLatencies>();
+        services.AddSingleton<SimulatedMediaStreams>();
         services.AddHostedService(sp => sp.GetRequiredService<SimulatorOutbox>());
+        services.AddHostedService(sp => sp.GetRequiredService<SimulatedMediaStreams>());
         services.AddHttpClient(SimulatorOutbox.HttpClientName);
         return services;
     }
@@ -154,7 +156,8 @@ public static class AcsSimulatorApi
     }
 
     private static async Task<IResult> AnswerAsync(
-        HttpRequest request, SimulatorStore store, SimulatorOutbox outbox, SimulatorLatencies latencies, IOptions<AcsSimulatorOptions> options, CancellationToken ct)
+        HttpRequest request, SimulatorStore store, SimulatorOutbox outbox, SimulatorLatencies latencies, SimulatedMediaStreams streams,
+        IOptions<AcsSimulatorOptions> options, CancellationToken ct)
     {
         using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
         var context = body.RootElement.GetProperty("incomingCallContext").GetString()!;
@@ -172,9 +175,17 @@ public static class AcsSimulatorApi
         {
             PartitionKey = "call", RowKey = ringing.RowKey, From = ringing.From, To = ringing.To, CallbackUri = ringing.CallbackUri,
             CallConnectionId = ringing.CallConnectionId, ServerCallId = ringing.ServerCallId, Requests = 1,
-            Conversational = body.RootElement.TryGetProperty("callIntelligenceOptions", out _), SpeakingMillisecondsPerCharacter = ringing.SpeakingMillisecondsPerCharacter,
+            // An agent talks on a call answered with speech or with its media streamed (realtime): it lasts until someone hangs up.
+            Conversational = body.RootElement.TryGetProperty("callIntelligenceOptions", out _) || body.RootElement.TryGetProperty("mediaStreamingOptions", out _),
+            SpeakingMillisecondsPerCharacter = ringing.SpeakingMillisecondsPerCharacter,
         };
         await ConnectAsync(call, store, outbox, options.Value, ct);
+        if (body.RootElement.TryGetProperty("mediaStreamingOptions", out var media) && Text(media, "transportUrl") is { } transport)
+        {
+            // Bidirectional media streaming: ACS opens the socket to the transport URL once the call connects.
+            streams.Start(call.RowKey, call.CallConnectionId!, new Uri(transport), readsAudio: !ringing.IgnoresAgentAudio);
+        }
+
         return TypedResults.Ok(new { callConnectionId = call.CallConnectionId, serverCallId = call.ServerCallId, correlationId = call.RowKey });
     }
 
@@ -347,7 +358,8 @@ public static class AcsSimulatorApi
     }
 
     /// <param name="SpeakingMillisecondsPerCharacter">How long the caller takes to hear each character of a prompt (0: at once), so they can talk over one.</param>
-    public sealed record SimulatedCall(string? From, string? To, int? SpeakingMillisecondsPerCharacter = null);
+    /// <param name="IgnoresAgentAudio">A streamed call whose end never reads what the platform sends (to try the platform's bounds).</param>
+    public sealed record SimulatedCall(string? From, string? To, int? SpeakingMillisecondsPerCharacter = null, bool IgnoresAgentAudio = false);
 
     /// <summary>Plays the customer: a phone call from <c>from</c> to one of our numbers.</summary>
     private static async Task<IResult> SimulateIncomingCall(SimulatedCall call, SimulatorStore store, SimulatorOutbox outbox, CancellationToken ct)
@@ -366,7 +378,7 @@ public static class AcsSimulatorApi
         {
             PartitionKey = "incoming", RowKey = context, From = call.From, To = call.To, State = "ringing",
             CallConnectionId = ConnectionPrefix + context, ServerCallId = "sim-srv-" + Guid.NewGuid().ToString("N"),
-            SpeakingMillisecondsPerCharacter = call.SpeakingMillisecondsPerCharacter ?? 0,
+            SpeakingMillisecondsPerCharacter = call.SpeakingMillisecondsPerCharacter ?? 0, IgnoresAgentAudio = call.IgnoresAgentAudio,
         };
         await store.SaveAsync(record, ct);
         await outbox.PostEventAsync(GridEvent("Microsoft.Communication.IncomingCall", $"/caller/4:{call.From}/recipient/4:{call.To}", new

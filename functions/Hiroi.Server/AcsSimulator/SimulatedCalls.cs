@@ -47,7 +47,7 @@ public sealed record CallEventDue(string Type, object? Extra = null, DateTimeOff
 /// interrupted and the caller speaks over it), and the caller speaks, keys or keeps silent through the
 /// <c>/simulate/calls</c> routes. Silence is only ever the caller's choice, so a test never depends on how fast it runs.
 /// </summary>
-public sealed class SimulatedCalls(SimulatorStore store, SimulatorOutbox outbox, TimeProvider time)
+public sealed class SimulatedCalls(SimulatorStore store, SimulatorOutbox outbox, SimulatedMediaStreams streams, TimeProvider time)
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _changes = new(StringComparer.Ordinal);
 
@@ -205,6 +205,12 @@ public sealed class SimulatedCalls(SimulatorStore store, SimulatorOutbox outbox,
         if (_changes.TryRemove(recordId, out var waiting))
         {
             waiting.TrySetResult();
+        }
+
+        if (changed is { State: not ("connected" or "connecting") })
+        {
+            // The call is over for the caller: its media stream (if any) closes.
+            streams.Stop(recordId);
         }
 
         if (changed is { CallbackUri: { } callback })

@@ -35,6 +35,9 @@ public sealed class SimulatedRecord : TableRow
 
     /// <summary>Where the call was transferred (the caller now talks to a person).</summary>
     public string? TransferredTo { get; set; }
+
+    /// <summary>A streamed call whose end never reads the platform's audio (<see cref="SimulatedMediaStreams"/>).</summary>
+    public bool IgnoresAgentAudio { get; set; }
 }
 
 /// <summary>

@@ -16,9 +16,12 @@ public sealed record HttpRoute(string Name, IReadOnlyList<string> Methods, strin
     /// </summary>
     public string Route => Pattern.Trim('/');
 
-    /// <summary>The named routes among <paramref name="endpoints"/>; a route without a name cannot have a function, so it is refused.</summary>
+    /// <summary>
+    /// The named routes among <paramref name="endpoints"/>; a route without a name cannot have a function, so it is refused.
+    /// A route marked <see cref="Realtime.SelfHostOnly"/> (a WebSocket, which Functions cannot serve) gets none.
+    /// </summary>
     public static IReadOnlyList<HttpRoute> Of(IEnumerable<Endpoint> endpoints) =>
-        [.. endpoints.OfType<RouteEndpoint>().Select(e => new HttpRoute(
+        [.. endpoints.OfType<RouteEndpoint>().Where(e => e.Metadata.GetMetadata<Realtime.SelfHostOnly>() is null).Select(e => new HttpRoute(
             e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName
                 ?? throw new InvalidOperationException($"The route {e.RoutePattern.RawText} has no name: give it .WithName(...), the name of its function."),
             e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? [],

@@ -20,6 +20,18 @@ public sealed class ModelPrice
 
     [Range(0, 10_000)]
     public decimal OutputUsdPerMillionTokens { get; set; }
+
+    /// <summary>A realtime model's audio in (the caller's voice); 0 charges it as text input.</summary>
+    [Range(0, 10_000)]
+    public decimal AudioInputUsdPerMillionTokens { get; set; }
+
+    /// <summary>A realtime model's audio out (the agent's voice); 0 charges it as text output.</summary>
+    [Range(0, 10_000)]
+    public decimal AudioOutputUsdPerMillionTokens { get; set; }
+
+    /// <summary>Input the model had cached from earlier in the conversation; 0 charges it as text input.</summary>
+    [Range(0, 10_000)]
+    public decimal CachedInputUsdPerMillionTokens { get; set; }
 }
 
 /// <summary>Section <c>Hiroi:Ai</c>.</summary>

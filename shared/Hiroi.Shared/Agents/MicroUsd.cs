@@ -43,8 +43,19 @@ public static class MicroUsd
     public static long Cost(ModelPrice price, long inputTokens, long outputTokens)
     {
         ArgumentNullException.ThrowIfNull(price);
-        var cost = decimal.Ceiling(Math.Clamp(inputTokens, 0, MaxTokens) * price.InputUsdPerMillionTokens
-            + Math.Clamp(outputTokens, 0, MaxTokens) * price.OutputUsdPerMillionTokens);
+        return Cost([(inputTokens, price.InputUsdPerMillionTokens), (outputTokens, price.OutputUsdPerMillionTokens)]);
+    }
+
+    /// <summary>The cost of tokens of several kinds, each at its own price per million (a realtime model's text and audio), saturating as above.</summary>
+    public static long Cost(ReadOnlySpan<(long Tokens, decimal UsdPerMillionTokens)> parts)
+    {
+        var cost = 0m;
+        foreach (var (tokens, usdPerMillion) in parts)
+        {
+            cost += Math.Clamp(tokens, 0, MaxTokens) * usdPerMillion;
+        }
+
+        cost = decimal.Ceiling(cost);
         return cost > MaxMicroUsd ? MaxMicroUsd : (long)cost;
     }
 }

@@ -15,12 +15,27 @@ namespace Hiroi.Shared.Security;
 public sealed record CallbackTokenClaims(string OrgId, string CallId, DateTimeOffset ExpiresAt, string KeyId);
 
 /// <summary>
+/// What a call token opens. Each purpose has its own token prefix, and the prefix is part of what the MAC covers, so a
+/// token issued for one purpose is refused for the other: a callback URI's token cannot open the call's media socket,
+/// nor the reverse.
+/// </summary>
+public enum CallTokenPurpose
+{
+    /// <summary>The callback URI handed to ACS (<c>/api/calls/callbacks</c>); prefix <c>v1.</c>.</summary>
+    Callback,
+
+    /// <summary>The media streaming WebSocket ACS opens for a realtime call (<c>/api/calls/media</c>); prefix <c>m1.</c>.</summary>
+    MediaStream,
+}
+
+/// <summary>
 /// Issues and validates the token we put in the callback URI handed to ACS, binding that URI to an org, a call and an
 /// expiry, so a callback cannot be replayed against another org or call, or after the token expires.
 /// <para>
-/// Format: <c>v1.{payload}.{mac}</c>, URL-safe. <c>payload</c> is base64url of: key id, org id, call id (each a
+/// Format: <c>v1.{payload}.{mac}</c> (a callback token) or <c>m1.{payload}.{mac}</c> (a media stream token, see
+/// <see cref="CallTokenPurpose"/>), URL-safe. <c>payload</c> is base64url of: key id, org id, call id (each a
 /// uint16 big-endian byte length then UTF-8) then the expiry in unix seconds (int64 big-endian). <c>mac</c> is base64url
-/// of HMAC-SHA256 over the ASCII text <c>v1.{payload}</c>, keyed by the signing key the key id names.
+/// of HMAC-SHA256 over the ASCII text <c>{prefix}{payload}</c>, keyed by the signing key the key id names.
 /// </para>
 /// <para>
 /// Keys come from the secret <see cref="SecretName"/> formatted <c>kid1:base64key1,kid2:base64key2</c> (keys at least
@@ -39,7 +54,8 @@ public sealed class CallbackTokenService
     /// <summary>Longest org id or call id (UTF-8 bytes) a token can carry.</summary>
     public const int MaxIdBytes = 512;
 
-    private const string Prefix = "v1.";
+    private const string CallbackPrefix = "v1.";
+    private const string MediaStreamPrefix = "m1.";
     private const int MacSize = 32;
     private const int MinKeyBytes = 32;
     private const int MaxKeyBytes = 256;
@@ -62,7 +78,11 @@ public sealed class CallbackTokenService
     /// (whole seconds, rounded down), signed with the current key. Throws <see cref="SettingException"/> when the signing
     /// keys are missing or malformed.
     /// </summary>
-    public async Task<string> IssueAsync(string orgId, string callId, TimeSpan lifetime, CancellationToken cancellationToken)
+    public Task<string> IssueAsync(string orgId, string callId, TimeSpan lifetime, CancellationToken cancellationToken) =>
+        IssueAsync(orgId, callId, lifetime, CallTokenPurpose.Callback, cancellationToken);
+
+    /// <summary>A token for <paramref name="purpose"/>, as <see cref="IssueAsync(string, string, TimeSpan, CancellationToken)"/> otherwise.</summary>
+    public async Task<string> IssueAsync(string orgId, string callId, TimeSpan lifetime, CallTokenPurpose purpose, CancellationToken cancellationToken)
     {
         var org = IdBytes(orgId, nameof(orgId));
         var call = IdBytes(callId, nameof(callId));
@@ -79,7 +99,7 @@ public sealed class CallbackTokenService
         rest = WriteField(rest, call);
         BinaryPrimitives.WriteInt64BigEndian(rest, expires);
 
-        var signed = Prefix + Base64Url.EncodeToString(payload);
+        var signed = PrefixOf(purpose) + Base64Url.EncodeToString(payload);
         return signed + "." + Base64Url.EncodeToString(Mac(key, signed));
     }
 
@@ -89,10 +109,17 @@ public sealed class CallbackTokenService
     /// Throws only for a configuration fault: <see cref="SettingException"/> when the signing keys are missing or
     /// malformed, <see cref="SecretStoreUnavailableException"/> when the secret store cannot be reached.
     /// </summary>
-    public async Task<CallbackTokenClaims?> ValidateAsync(string? token, CancellationToken cancellationToken)
+    public Task<CallbackTokenClaims?> ValidateAsync(string? token, CancellationToken cancellationToken) =>
+        ValidateAsync(token, CallTokenPurpose.Callback, cancellationToken);
+
+    /// <summary>
+    /// The claims of a valid token issued for <paramref name="purpose"/>; null for a token of another purpose, and as
+    /// <see cref="ValidateAsync(string?, CancellationToken)"/> otherwise.
+    /// </summary>
+    public async Task<CallbackTokenClaims?> ValidateAsync(string? token, CallTokenPurpose purpose, CancellationToken cancellationToken)
     {
         // Everything that needs no key is checked first, so garbage costs no secret read.
-        if (!TryParse(token, out var signed, out var presentedMac, out var claims))
+        if (!TryParse(token, PrefixOf(purpose), out var signed, out var presentedMac, out var claims))
         {
             return null;
         }
@@ -105,6 +132,13 @@ public sealed class CallbackTokenService
 
         return _time.GetUtcNow() < claims.ExpiresAt ? claims : null;
     }
+
+    private static string PrefixOf(CallTokenPurpose purpose) => purpose switch
+    {
+        CallTokenPurpose.Callback => CallbackPrefix,
+        CallTokenPurpose.MediaStream => MediaStreamPrefix,
+        _ => throw new ArgumentOutOfRangeException(nameof(purpose), purpose, "Not a call token purpose."),
+    };
 
     private static byte[] Mac(NamedKey key, string signed) => HMACSHA256.HashData(key.Material.Span, Encoding.ASCII.GetBytes(signed));
 
@@ -131,21 +165,21 @@ public sealed class CallbackTokenService
         return destination[(2 + value.Length)..];
     }
 
-    private static bool TryParse(string? token, out string signed, out byte[] mac, out CallbackTokenClaims claims)
+    private static bool TryParse(string? token, string prefix, out string signed, out byte[] mac, out CallbackTokenClaims claims)
     {
         (signed, mac, claims) = (string.Empty, [], null!);
-        if (token is null || token.Length > MaxTokenLength || !token.StartsWith(Prefix, StringComparison.Ordinal))
+        if (token is null || token.Length > MaxTokenLength || !token.StartsWith(prefix, StringComparison.Ordinal))
         {
             return false;
         }
 
         var lastDot = token.LastIndexOf('.');
-        if (lastDot < Prefix.Length)
+        if (lastDot < prefix.Length)
         {
             return false;
         }
 
-        var payloadText = token.AsSpan(Prefix.Length, lastDot - Prefix.Length);
+        var payloadText = token.AsSpan(prefix.Length, lastDot - prefix.Length);
         var macText = token.AsSpan(lastDot + 1);
         if (!CanonicalBase64Url.TryDecode(macText, out var macBytes) || macBytes.Length != MacSize
             || !CanonicalBase64Url.TryDecode(payloadText, out var payload) || !TryReadPayload(payload, out claims))

@@ -74,6 +74,18 @@ public sealed class CallEntity : TableRow
     /// <summary>Whether a campaign call's first utterance was classified (a person, or an answering machine).</summary>
     public bool Classified { get; set; }
 
+    /// <summary>
+    /// Answered with media streaming for a realtime agent: the conversation runs on the self-host's media socket
+    /// (Hiroi.Shared.Voice.Realtime), callbacks only carry its lifecycle and the platform's own lines.
+    /// </summary>
+    public bool Realtime { get; set; }
+
+    /// <summary>A realtime call's media counts once its socket closed: 20 ms frames received, sent, and dropped (either way).</summary>
+    public long MediaFramesIn { get; set; }
+
+    public long MediaFramesOut { get; set; }
+    public long MediaFramesDropped { get; set; }
+
     public static string NewId() => "call_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 }
 

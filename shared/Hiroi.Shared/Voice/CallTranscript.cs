@@ -36,6 +36,12 @@ public sealed class CallTranscriptEntity : TableRow
     /// <summary>False for an agent's line that never reached the caller (they spoke again first, or the call ended).</summary>
     public bool Spoken { get; set; } = true;
 
+    /// <summary>
+    /// A realtime call's agent line the caller talked over: they heard this many milliseconds of it, and
+    /// <see cref="Text"/> holds the part they heard (what the model keeps of it too).
+    /// </summary>
+    public int? CutAfterMs { get; set; }
+
     public DateTimeOffset At { get; set; }
 
     public static string Key(string callId, int turn, string role) =>
@@ -63,6 +69,23 @@ public sealed class CallTranscriptRepository(HiroiTables tables) : OrgScopedRepo
     /// <summary>A call's lines in the order they were said.</summary>
     public IAsyncEnumerable<CallTranscriptEntity> OfCallAsync(OrgId org, string callId, CancellationToken cancellationToken) =>
         QueryAsync(org, $"RowKey ge {callId + "_"} and RowKey lt {callId + "`"}", cancellationToken);
+
+    /// <summary>An agent's line the caller talked over: it keeps what they heard (<paramref name="heard"/>), unspoken if nothing.</summary>
+    public async Task MarkCutAsync(OrgId org, string callId, int turn, string heard, int heardMs, CancellationToken cancellationToken)
+    {
+        if (await LineAsync(org, callId, turn, TranscriptRoles.Agent, cancellationToken).ConfigureAwait(false) is { CutAfterMs: null } line)
+        {
+            (line.Text, line.CutAfterMs, line.Spoken) = (heard, heardMs, heard.Length > 0);
+            try
+            {
+                await UpdateAsync(org, line, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConflictException)
+            {
+                // Changed meanwhile: the first cut stands.
+            }
+        }
+    }
 
     /// <summary>Marks an agent's line as never heard (the caller spoke again first).</summary>
     public async Task MarkUnspokenAsync(OrgId org, string callId, int turn, CancellationToken cancellationToken)

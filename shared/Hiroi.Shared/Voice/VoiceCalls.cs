@@ -113,13 +113,16 @@ public sealed class VoiceCalls(
         }
     }
 
-    /// <summary>Decides on an event that is not a callback (a turn's reply, a timer) and acts on it.</summary>
-    public async Task DecideAsync(OrgId org, string callId, VoiceEvent voiceEvent, CancellationToken cancellationToken)
+    /// <summary>Decides on an event that is not a callback (a turn's reply, a timer) and acts on it; the call's row as decided.</summary>
+    public async Task<CallEntity?> DecideAsync(OrgId org, string callId, VoiceEvent voiceEvent, CancellationToken cancellationToken)
     {
-        if (await calls.FindAsync(org, callId, cancellationToken).ConfigureAwait(false) is { AgentId: { } agentId })
+        if (await calls.FindAsync(org, callId, cancellationToken).ConfigureAwait(false) is not { AgentId: { } agentId })
         {
-            await DecideAsync(org, callId, await agents.FindAsync(org, agentId, cancellationToken).ConfigureAwait(false), voiceEvent, cancellationToken).ConfigureAwait(false);
+            return null;
         }
+
+        return await DecideAsync(org, callId, await agents.FindAsync(org, agentId, cancellationToken).ConfigureAwait(false), voiceEvent, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>Decides with the call's agent (and maybe the row as last seen) already at hand; the call as the decision left it.</summary>

@@ -39,6 +39,15 @@ public abstract record VoiceEvent
 
     /// <summary>Any other callback: it changes nothing but lets pending work be sent again.</summary>
     public sealed record Other : VoiceEvent;
+
+    /// <summary>
+    /// A realtime call (its audio streamed to a model): the caller finished an utterance answering turn
+    /// <paramref name="Turn"/>; <paramref name="OptOut"/> when its words, already known, ask not to be called.
+    /// </summary>
+    public sealed record Heard(int Turn, bool OptOut) : VoiceEvent;
+
+    /// <summary>A realtime call: the words of the utterance that opened turn <paramref name="Turn"/>, known late, ask not to be called.</summary>
+    public sealed record OptOutHeard(int Turn) : VoiceEvent;
 }
 
 public enum ReplyKind
@@ -182,11 +191,20 @@ public static class VoiceDecisions
                     call.VoiceOutcome = "refused";
                     End(call, VoiceEndings.Busy);
                 }
-                else
+                else if (!call.Realtime)
                 {
                     Listen(call, 0, MediaPurpose.Prompt);
                 }
 
+                // A realtime call's greeting is the model's, once ACS opens the call's media socket.
+                break;
+            case VoiceEvent.Heard h when call.Realtime && call.Ending is null && h.Turn == call.VoiceTurn:
+                Accept(call, new VoiceEvent.Utterance(new MediaContext(h.Turn, MediaPurpose.Prompt), h.OptOut, Machine: false), rules, actions);
+                break;
+            case VoiceEvent.OptOutHeard o when call.Realtime && call.Ending is null && o.Turn == call.VoiceTurn:
+                call.VoiceOutcome = VoiceEndings.OptedOut;
+                actions.Add(new VoiceAction.AddToDoNotContact());
+                End(call, VoiceEndings.OptedOut);
                 break;
             case VoiceEvent.Utterance u when Accepts(call, u.Context):
                 Accept(call, u, rules, actions);
@@ -219,7 +237,15 @@ public static class VoiceDecisions
                 Listen(call, call.VoiceTurn, MediaPurpose.Apology);
                 break;
             case VoiceEvent.ReplyReady r when r.Turn == call.VoiceTurn && call.Ending is null && call.ListenTurn < r.Turn:
-                Reply(call, r);
+                if (call.Realtime)
+                {
+                    RealtimeReply(call, r, actions);
+                }
+                else
+                {
+                    Reply(call, r);
+                }
+
                 break;
             case VoiceEvent.FillerDue f when f.Turn == call.VoiceTurn && call.Ending is null && call.ListenTurn < f.Turn && call.FillerTurn < f.Turn:
                 call.FillerTurn = f.Turn;
@@ -278,7 +304,11 @@ public static class VoiceDecisions
             return;
         }
 
-        actions.Add(new VoiceAction.StartTurn(call.VoiceTurn));
+        if (!call.Realtime)
+        {
+            // A realtime call's model answers over the stream by itself; a turn-based call's agent runs its turn now.
+            actions.Add(new VoiceAction.StartTurn(call.VoiceTurn));
+        }
     }
 
     private static void Reply(CallEntity call, VoiceEvent.ReplyReady reply)
@@ -301,6 +331,33 @@ public static class VoiceDecisions
                 call.ListenPurpose = nameof(MediaPurpose.Handoff);
                 call.ListenSent = true;
                 call.Transfer = TransferStates.Requested;
+                call.TransferTurn = reply.Turn;
+                break;
+        }
+    }
+
+    /// <summary>
+    /// A realtime call's reply has been heard (the model spoke it over the stream, which listens all along): what the
+    /// turn asked for is done without saying the reply again.
+    /// </summary>
+    private static void RealtimeReply(CallEntity call, VoiceEvent.ReplyReady reply, List<VoiceAction> actions)
+    {
+        call.ListenTurn = reply.Turn;
+        call.ListenPurpose = nameof(MediaPurpose.Prompt);
+        call.ListenSent = true;
+        switch (reply.Kind)
+        {
+            case ReplyKind.End:
+                End(call, VoiceEndings.Agent);
+                call.EndingSent = true;
+                actions.Add(new VoiceAction.HangUp());
+                break;
+            case ReplyKind.Refused:
+                call.VoiceOutcome = VoiceEndings.Cap;
+                End(call, VoiceEndings.Cap);
+                break;
+            case ReplyKind.Transfer:
+                call.Transfer = TransferStates.HandoffSaid;
                 call.TransferTurn = reply.Turn;
                 break;
         }
@@ -345,6 +402,17 @@ public static class VoiceDecisions
         if (call.Transfer is TransferStates.HandoffSaid)
         {
             actions.Add(new VoiceAction.Transfer(call.TransferTurn));
+            return;
+        }
+
+        if (call.Realtime)
+        {
+            // The stream listens and the model answers; only a platform line that listens (the transfer apology) is played.
+            if (call.ListenTurn >= 0 && !call.ListenSent && call.ListenPurpose == nameof(MediaPurpose.Apology))
+            {
+                actions.Add(new VoiceAction.Say(new MediaContext(call.ListenTurn, MediaPurpose.Apology)));
+            }
+
             return;
         }
 

@@ -73,6 +73,11 @@ public sealed partial class VoiceMedia(
             {
                 c.Transfer = TransferStates.Saying;
             }
+            else if (context.Listens && c.ListenTurn == context.Turn && c.ListenPurpose == context.Purpose.ToString())
+            {
+                // A realtime call plays a listening line (its stream does the listening).
+                c.ListenSent = true;
+            }
         }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -7,6 +7,14 @@ public sealed class VoiceOptions
 {
     public const string Section = "Hiroi:Voice";
 
+    /// <summary>
+    /// The public base URL of the host that holds realtime calls' media sockets (the self-host on Container Apps); ACS
+    /// streams a realtime agent's call to <c>{base}/api/calls/media</c> (ws or wss, as the base's scheme). Empty: this
+    /// host's own <c>Hiroi:Calls:PublicBaseUrl</c>, which only the self-host can serve.
+    /// </summary>
+    [Url]
+    public string? RealtimeBaseUrl { get; set; }
+
     /// <summary>Calls an org may have connected at once; a call over it hears <see cref="BusyLine"/> and is hung up.</summary>
     [Range(1, 10_000)]
     public int MaxConcurrentCallsPerOrg { get; set; } = 10;

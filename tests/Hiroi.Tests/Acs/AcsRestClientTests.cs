@@ -370,6 +370,20 @@ public class AcsRestClientTests
     }
 
     [Fact]
+    public async Task AnswerCall_for_a_realtime_call_asks_for_bidirectional_24_khz_mixed_audio_on_the_transport_url()
+    {
+        _acs.Respond(HttpStatusCode.OK, """{"callConnectionId":"c-1","serverCallId":"s-1","callConnectionState":"connecting"}""");
+        var transport = new Uri("wss://ca-hiroi.example/api/calls/media?token=m1.abc");
+
+        await Client().AnswerCallAsync(new AnswerCallRequest("ctx", Callback, "call_1", new Uri("https://speech.example/"), new MediaStreamingRequest(transport, EnableDtmf: true)), default);
+
+        var media = Assert.Single(_acs.Requests).Json.GetProperty("mediaStreamingOptions");
+        Assert.Equal(
+            """{"transportType":"websocket","transportUrl":"wss://ca-hiroi.example/api/calls/media?token=m1.abc","audioChannelType":"mixed","contentType":"audio","startMediaStreaming":true,"enableBidirectional":true,"audioFormat":"pcm24KMono","enableDtmfTones":true}""",
+            media.GetRawText());
+    }
+
+    [Fact]
     public async Task AnswerCall_is_not_retried()
     {
         _acs.Respond(HttpStatusCode.ServiceUnavailable).Respond(HttpStatusCode.OK, """{"callConnectionId":"c-1"}""");

@@ -34,9 +34,12 @@ public class SimulatedAcsApp : HiroiApp
         builder.ConfigureTestServices(services =>
         {
             // Every outgoing HTTP call (ACS client, simulator) lands on this in-memory server.
-            services.ConfigureHttpClientDefaults(b => b.ConfigurePrimaryHttpMessageHandler(() => Server.CreateHandler()));
+            services.ConfigureHttpClientDefaults(b => b.ConfigurePrimaryHttpMessageHandler(OutgoingHandler));
             services.AddKeyedSingleton<IConfigurationManager<OpenIdConnectConfiguration>>(AcsCallbackJwtValidator.ConfigurationServiceKey,
                 (_, _) => AcsCallbackJwtValidator.CreateConfigurationManager("http://localhost/calling/.well-known/acsopenidconfiguration", Server.CreateClient()));
         });
     }
+
+    /// <summary>Where outgoing HTTP calls go: the in-memory server (a fixture on a real socket sends them over loopback).</summary>
+    protected virtual HttpMessageHandler OutgoingHandler() => Server.CreateHandler();
 }

@@ -23,6 +23,7 @@ public sealed class LoadSmokeTests(ITestOutputHelper output)
         { "bench-widget.sh", "failures        : 0" },
         { "bench-limits.sh", "== below the limits" },
         { "bench-calls.sh", "failed calls    : 0" },
+        { "bench-realtime.sh", "v2v: last voiced caller frame" },
     };
 
     [Theory]

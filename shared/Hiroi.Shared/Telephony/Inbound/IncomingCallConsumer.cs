@@ -12,6 +12,7 @@ using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
 using Microsoft.Extensions.Logging;
 using Hiroi.Shared.Events;
+using Hiroi.Shared.Voice.Realtime;
 
 namespace Hiroi.Shared.Telephony.Inbound;
 
@@ -20,11 +21,13 @@ namespace Hiroi.Shared.Telephony.Inbound;
 /// call. A call to a number no org owns is rejected. A caller who opted out of messages is still answered (they called
 /// us), and the call is flagged so nothing follows up by SMS. A number bound to an agent answers with that agent (and
 /// the speech service it talks through), once the org's concurrent calls and the caller's calls this hour allow it;
-/// over a limit, the call is answered to hear the busy line and is hung up (audited).
+/// over a limit, the call is answered to hear the busy line and is hung up (audited). A realtime agent's call is answered
+/// with media streaming to the realtime host's media socket (<see cref="MediaStreamUris"/>), whichever host answers.
 /// </summary>
 public sealed class IncomingCallConsumer(
     IAcsClient acs, NumberRegistry numbers, OptOutRegistry optOuts, CallRepository calls, OutboundCalls outboundCalls, AgentRepository agents,
-    CallLimits limits, AuditTrail audit, UsageMeter usage, IOptions<VoiceOptions> voice, IOptions<CallOptions> callOptions, TimeProvider time, ILogger<IncomingCallConsumer> logger)
+    CallLimits limits, AuditTrail audit, UsageMeter usage, IOptions<VoiceOptions> voice, IOptions<CallOptions> callOptions, MediaStreamUris mediaStreams,
+    TimeProvider time, ILogger<IncomingCallConsumer> logger)
     : IAcsEventConsumer
 {
     public string EventType => "Microsoft.Communication.IncomingCall";
@@ -68,6 +71,8 @@ public sealed class IncomingCallConsumer(
                 Refused = agent is null ? null : await RefusalAsync(org.Value, callId, caller, cancellationToken),
             };
             call.HoldsCallSlot = agent is not null && call.Refused is null;
+            // A refused call only hears the busy line: that needs no stream.
+            call.Realtime = call.HoldsCallSlot && agent!.Voice().Mode == AgentVoice.Realtime;
             try
             {
                 await calls.AddAsync(org.Value, call, cancellationToken);
@@ -93,7 +98,8 @@ public sealed class IncomingCallConsumer(
         var speech = agent is null ? null : callOptions.Value.SpeechEndpoint;
         try
         {
-            var connection = await acs.AnswerCallAsync(new AnswerCallRequest(data.IncomingCallContext, callback, callId, speech), cancellationToken);
+            var media = call.Realtime ? new MediaStreamingRequest(await mediaStreams.ForAsync(org.Value, callId, cancellationToken), agent!.Voice().AcceptDtmf) : null;
+            var connection = await acs.AnswerCallAsync(new AnswerCallRequest(data.IncomingCallContext, callback, callId, speech, media), cancellationToken);
             await calls.ChangeAsync(org.Value, callId, c =>
             {
                 c.CallConnectionId = connection.CallConnectionId;

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Realtime voice load run on loopback: its own Azurite and self-host (free ports) with the ACS simulator and the local
+# realtime model, then 1, 8 and 32 streamed calls at once (50 frames/s each way), each caller speaking every 2.5 s.
+# Reports voice-to-voice latency (last voiced caller frame -> first agent frame: the platform's overhead, the local
+# model taking no time), frames dropped, and CPU and memory per call.
+# Usage: scripts/bench-realtime.sh [--smoke] [--no-build] [seconds per level=20] [levels...=1 8 32]
+#        (--smoke: one call for 4 s, checks the run works)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+bench_flags "$@"; shift "$BENCH_SHIFT"
+require_tools
+ensure_node_modules
+if [ "$SMOKE" -eq 1 ]; then
+  seconds=4; levels=(1)
+else
+  seconds=${1:-20}; shift || true
+  levels=("${@:-}"); if [ -z "${levels[0]}" ]; then levels=(1 8 32); fi
+fi
+dir=$(mktemp -d)
+server_pid=""
+trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [ -n "$AZURITE_PID" ]; then kill "$AZURITE_PID" 2>/dev/null || true; wait "$AZURITE_PID" 2>/dev/null || true; fi; rm -rf "$dir"' EXIT
+bench_storage "$dir"
+url=http://127.0.0.1:$(free_port)
+key() { openssl rand -base64 32; }
+echo '{"Values":{}}' > "$dir/settings.json"
+export HIROI_LOCAL_SETTINGS="$dir/settings.json" AzureWebJobsStorage="$BENCH_STORAGE" Hiroi__Storage__Prefix="benchrt$$" \
+  Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production Hiroi__RateLimits__Enabled=false \
+  Hiroi__AcsSimulator__Enabled=true Hiroi__AcsSimulator__WebhookUrl=$url/api/eventgrid/acs Hiroi__AcsSimulator__EventDelayMilliseconds=10 \
+  Hiroi__Acs__Endpoint=$url Hiroi__Acs__AccessKey="$(key)" Hiroi__Acs__CallbackAuth__Audience=bench-acs \
+  Hiroi__Acs__CallbackAuth__OpenIdConfigurationUrl=$url/calling/.well-known/acsopenidconfiguration Hiroi__EventGrid__WebhookSecret=bench-secret \
+  Hiroi__Calls__PublicBaseUrl=$url Hiroi__Calls__CallbackSigningKeys="c1:$(key)" Hiroi__Recordings__KeyEncryptionKeys="k1:$(key)" \
+  Hiroi__Privacy__SubjectKey="$(key)" Hiroi__TenantSecrets__KeyEncryptionKeys="t1:$(key)" \
+  Hiroi__Calls__CognitiveServicesEndpoint=https://speech.bench.test/ Hiroi__Voice__MaxConcurrentCallsPerOrg=1000 \
+  Hiroi__Voice__Realtime__LocalMillisecondsPerCharacter=20 \
+  Hiroi__Ai__Models__local__InputUsdPerMillionTokens=1 Hiroi__Ai__Models__local__OutputUsdPerMillionTokens=3 \
+  Hiroi__Ai__Models__local__AudioInputUsdPerMillionTokens=40 Hiroi__Ai__Models__local__AudioOutputUsdPerMillionTokens=80
+bench_build functions/Hiroi.Server tests/Hiroi.Benchmarks
+dotnet "$SERVER_DLL" --urls "$url" >"$dir/server.log" 2>&1 &
+server_pid=$!
+wait_ready "$url" "$dir/server.log" "$server_pid"
+api=$(dotnet "$SERVER_DLL" org create Bench --owner bench@example.com --json | sed -E 's/.*"apiKey":"([^"]+)".*/\1/')
+auth=(-H "Authorization: Bearer $api" -H 'content-type: application/json')
+curl -fs "${auth[@]}" -d '{"number":"+15550009700"}' $url/api/numbers >/dev/null
+curl -fs "${auth[@]}" -d '{"name":"Bench","instructions":"Be brief.","model":"local","numbers":["+15550009700"],"voice":{"mode":"realtime","greeting":"Hello."}}' \
+  $url/api/agents >/dev/null
+dotnet "$BENCH_DLL" realtime-load $url "$api" +15550009700 "$server_pid" "$seconds" "${levels[@]}"
