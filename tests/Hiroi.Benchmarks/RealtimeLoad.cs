@@ -9,7 +9,7 @@ namespace Hiroi.Benchmarks;
 /// <summary>
 /// Load run on loopback (scripts/bench-realtime.sh starts Azurite and the self-host with the ACS simulator and the local
 /// realtime model): at each level, that many streamed calls at once, each caller speaking 600 ms every 2.5 s over the
-/// 50 frames/s stream. Reports voice-to-voice latency (the simulator's time from an utterance's last voiced frame to the
+/// 50 frames/s stream, and every fourth turn cutting in on the agent's answer. Reports voice-to-voice latency (the simulator's time from an utterance's last voiced frame to the
 /// agent's first frame after it: the platform's overhead, the local model taking no time), frames dropped (the
 /// platform's queues, from each call's record) and sent late by the simulated ACS (its 20 ms clock fell behind), and the
 /// server process's CPU and memory per call (ACS's end of each socket runs in the same process).
@@ -17,6 +17,9 @@ namespace Hiroi.Benchmarks;
 public static class RealtimeLoad
 {
     private const int UtteranceMs = 600;
+    private const int InterruptionMs = 300;
+    // How long after an utterance's start a caller cuts in (every fourth turn): the agent is answering by then.
+    private static readonly TimeSpan CutInAfter = TimeSpan.FromMilliseconds(UtteranceMs + 400);
     private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(2500);
     private static int _callers;
 
@@ -28,7 +31,7 @@ public static class RealtimeLoad
         var failures = 0;
         Console.WriteLine($"{seconds} s per level; each caller speaks {UtteranceMs} ms every {Period.TotalMilliseconds} ms at 50 frames/s");
         await WarmUpAsync(http, number);
-        Console.WriteLine("calls  turns  v2v p50 ms  p90 ms  p99 ms  max ms  dropped  late  cpu idle  cpu/call  rss/call  rss peak");
+        Console.WriteLine("calls  turns  v2v p50 ms  p90 ms  p99 ms  max ms  barge-ins  stop p50 ms  stop max ms  dropped  late  cpu idle  cpu/call  rss/call  rss peak");
         foreach (var calls in levels)
         {
             var idleRss = Rss(serverPid);
@@ -61,16 +64,19 @@ public static class RealtimeLoad
 
             var views = await Task.WhenAll(dialed.Select(call => http.GetFromJsonAsync<JsonElement>("/simulate/calls/" + call)));
             var latencies = views.SelectMany(v => v.GetProperty("media").GetProperty("latenciesMs").EnumerateArray().Select(l => l.GetDouble())).Order().ToList();
+            var stops = views.SelectMany(v => v.GetProperty("media").GetProperty("bargeInsMs").EnumerateArray().Select(l => l.GetDouble())).Order().ToList();
             var late = views.Sum(v => v.GetProperty("media").GetProperty("lateFrames").GetInt64());
             await Task.WhenAll(dialed.Select(call => http.PostAsJsonAsync($"/simulate/calls/{call}/hangup", new { })));
             var dropped = await DroppedAsync(owner, froms.ToHashSet(StringComparer.Ordinal));
             failures += latencies.Count == 0 ? 1 : 0;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{calls,5}  {latencies.Count,5}  {Percentile(latencies, 0.5),10:F1}  {Percentile(latencies, 0.9),6:F1}  {Percentile(latencies, 0.99),6:F1}  {(latencies.Count == 0 ? 0 : latencies[^1]),6:F1}"
+                + $"  {stops.Count,9}  {Percentile(stops, 0.5),11:F1}  {(stops.Count == 0 ? 0 : stops[^1]),11:F1}"
                 + $"  {dropped,7}  {late,5}  {idleRate * 100,7:F1}%  {cpuPerCall * 100,7:F1}%  {(rss - idleRss) / calls / 1048576.0,6:F1} MB  {rss / 1048576.0,6:F0} MB"));
         }
 
-        Console.WriteLine("v2v: last voiced caller frame sent -> first agent frame received (simulated ACS end). late: frames the simulated ACS sent behind");
+        Console.WriteLine("v2v: last voiced caller frame sent -> first agent frame received (simulated ACS end). stop: the first voiced frame of a");
+        Console.WriteLine("caller cutting in on the agent -> StopAudio received (barge-in). late: frames the simulated ACS sent behind");
         Console.WriteLine("its 20 ms clock. cpu/call: % of one core above the idle server, the platform and the simulated ACS end together.");
         Console.WriteLine("rss/call: the process's peak resident memory during the level over its resident memory before it, per call (the GC keeps what it grew).");
         return failures == 0 ? 0 : 1;
@@ -101,6 +107,12 @@ public static class RealtimeLoad
         {
             var next = Task.Delay(Period); // pacing: one utterance per period, as a caller talks
             (await http.PostAsJsonAsync($"/simulate/calls/{call}/say", new { text = $"Hello, this is caller {index} turn {turn}.", ms = UtteranceMs })).EnsureSuccessStatusCode();
+            if (turn % 4 == 3)
+            {
+                await Task.Delay(CutInAfter); // pacing: cut in while the agent answers
+                (await http.PostAsJsonAsync($"/simulate/calls/{call}/say", new { text = "Sorry, one more thing.", ms = InterruptionMs })).EnsureSuccessStatusCode();
+            }
+
             await next;
         }
 

@@ -18,13 +18,14 @@ public static class SimulatedCallerApi
     /// <param name="Ms">On a streamed call: how long the caller speaks (voiced frames); default <see cref="StreamedCaller.DefaultUtteranceMilliseconds"/>.</param>
     public sealed record Said(string? Text, double? Confidence, int? Ms = null);
 
-    /// <summary>A streamed call's media as the caller's end saw it: frames each way, StopAudio and the rest in order, voice-to-voice times.</summary>
+    /// <summary>A streamed call's media as the caller's end saw it: frames each way, StopAudio and the rest in order, voice-to-voice and barge-in times.</summary>
     public sealed record StreamView(
         string State, long FramesSent, long VoicedFramesSent, long FramesReceived, long LateFrames, bool Speaking, bool AgentSpeaking, double HeardMs,
-        IReadOnlyList<StreamEvent> Events, IReadOnlyList<double> LatenciesMs)
+        IReadOnlyList<StreamEvent> Events, IReadOnlyList<double> LatenciesMs, IReadOnlyList<double> BargeInsMs)
     {
         public static StreamView Of(StreamedCaller s) =>
-            new(s.State, s.FramesSent, s.VoicedFramesSent, s.FramesReceived, s.LateFrames, s.Speaking, s.AgentSpeaking, s.HeardMs, s.Events, s.LatenciesMs);
+            new(s.State, s.FramesSent, s.VoicedFramesSent, s.FramesReceived, s.LateFrames, s.Speaking, s.AgentSpeaking, s.HeardMs, s.Events, s.LatenciesMs,
+                s.BargeInsMs);
     }
 
     public sealed record Pressed(string? Tones);

@@ -81,11 +81,14 @@ public sealed class StreamedCaller : IDisposable
     private readonly ConcurrentQueue<Outgoing> _outgoing = new();
     private readonly List<StreamEvent> _events = [];
     private readonly List<double> _latencies = [];
+    private readonly List<double> _bargeIns = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly object _gate = new();
     private long _sequence;
     private int _voicedLeft;
     private DateTimeOffset? _lastVoicedAt;
+    private bool _utteranceStarting;
+    private DateTimeOffset? _bargeInFrom;
     private DateTimeOffset _playingUntil;
     private double _receivedMs;
     private double _stoppedMs;
@@ -155,6 +158,18 @@ public sealed class StreamedCaller : IDisposable
             lock (_gate)
             {
                 return [.. _latencies];
+            }
+        }
+    }
+
+    /// <summary>Barge-in: from the first voiced frame of an utterance begun while the agent could be heard to the StopAudio after it.</summary>
+    public IReadOnlyList<double> BargeInsMs
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _bargeIns];
             }
         }
     }
@@ -271,6 +286,12 @@ public sealed class StreamedCaller : IDisposable
 
             _speech.Announce(_connectionId, new LocalUtterance(next.Text ?? string.Empty, next.Frames));
             Volatile.Write(ref _voicedLeft, next.Frames);
+            lock (_gate)
+            {
+                _utteranceStarting = true;
+                _bargeInFrom = null;
+            }
+
             Record("voice-start", next.Frames);
         }
 
@@ -280,6 +301,18 @@ public sealed class StreamedCaller : IDisposable
         if (voiced)
         {
             VoicedFramesSent++;
+            lock (_gate)
+            {
+                var now = _time.GetUtcNow();
+                if (_utteranceStarting && now < _playingUntil)
+                {
+                    // The caller cut in: the clock runs until ACS is told to stop the agent's audio.
+                    _bargeInFrom = now;
+                }
+
+                _utteranceStarting = false;
+            }
+
             if (Interlocked.Decrement(ref _voicedLeft) == 0)
             {
                 lock (_gate)
@@ -365,6 +398,12 @@ public sealed class StreamedCaller : IDisposable
         {
             _stoppedMs += Math.Max(0, (_playingUntil - now).TotalMilliseconds);
             _playingUntil = now;
+            if (_bargeInFrom is { } from && _bargeIns.Count < MaxLatencies)
+            {
+                _bargeIns.Add((now - from).TotalMilliseconds);
+            }
+
+            _bargeInFrom = null;
             AddEvent("stop-audio", 0, now);
         }
     }

@@ -81,6 +81,8 @@ public class RealtimeCallTests(RealtimeVoiceApp app) : IClassFixture<RealtimeVoi
         var stopped = events.IndexOf("stop-audio");
         Assert.True(interrupted >= 0 && stopped > interrupted, string.Join(", ", events));
         Assert.Contains("agent-audio", events.Skip(stopped + 1));
+        // The simulated ACS timed that one barge-in (the load run reports those times).
+        Assert.Single((await caller.MediaAsync()).GetProperty("bargeInsMs").EnumerateArray());
         // The model: its greeting response cancelled and its item cut where the caller cut in, before it answered.
         var journal = app.Model.JournalOf(await CallIdAsync(owner)).ToList();
         var cancel = journal.IndexOf("cancel");
