@@ -91,4 +91,31 @@ public sealed class StrangerLockoutTests(SharedLimitsApp app) : IClassFixture<Sh
         Assert.True(signedIn.StatusCode == HttpStatusCode.OK, await signedIn.Content.ReadAsStringAsync());
         strangers.ForEach(s => s.Dispose());
     }
+
+    [Fact]
+    public async Task Twenty_links_asked_at_once_from_one_address_mail_only_that_addresses_five()
+    {
+        var org = await app.CreateOrgAsync("Mail quota", Unique.Email("owner"));
+        using var owner = app.ClientWithKey(org.OwnerApiKey);
+        var email = Unique.Email("person");
+        var probeEmail = Unique.Email("probe");
+        (await owner.PostAsJsonAsync("/api/members", new { email, role = "member" })).EnsureSuccessStatusCode();
+        (await owner.PostAsJsonAsync("/api/members", new { email = probeEmail, role = "member" })).EnsureSuccessStatusCode();
+        using var stranger = new ConsolePerson(app, email, SharedLimitsApp.NewIp());
+        using var probe = new ConsolePerson(app, probeEmail, SharedLimitsApp.NewIp());
+        await stranger.NextMailAsync(0); // the invitations
+        await probe.NextMailAsync(0);
+
+        // Twenty at once from one address, within one 15-minute window: each answers alike (nothing tells who is asking).
+        using (app.Clock.Hold())
+        {
+            var asked = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => stranger.PostAsync("/auth/link", new { email })));
+            Assert.All(asked, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        }
+
+        // Mails go out in the order asked for: once the probe's (asked after) arrives, every earlier one was sent or dropped.
+        Assert.Equal(HttpStatusCode.Accepted, (await probe.PostAsync("/auth/link", new { email = probeEmail })).StatusCode);
+        await probe.NextMailAsync(1);
+        Assert.Equal(1 + 5, (await stranger.MailsAsync()).Count);
+    }
 }

@@ -165,6 +165,23 @@ public class WidgetLimitTests(ClockedApp app) : IClassFixture<ClockedApp>
     }
 
     [Fact]
+    public async Task Twenty_concurrent_opens_with_one_signed_token_open_one_session()
+    {
+        var (_, org, keyId, key) = await KeyAsync(mode: "signed");
+        var signing = key.GetProperty("signingSecret");
+        var (kid, secret) = (signing.GetProperty("kid").GetString()!, Base64Url.DecodeFromChars(signing.GetProperty("secret").GetString()));
+        var now = app.Clock.GetUtcNow();
+        var token = WidgetTokens.Mint(secret, kid, keyId, "customer-1", now, now.AddMinutes(5), "jti-once");
+
+        var answers = await Concurrently.RunAsync(20, _ => Client(keyId).OpenAsync(null, token));
+
+        Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.Created));
+        // The rest are refused: as a used token (401), or by the visitor's session limit before the token is spent (429).
+        Assert.Equal(19, answers.Count(a => a.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests));
+        Assert.Single(await SessionsAsync(org, keyId));
+    }
+
+    [Fact]
     public async Task Pages_on_other_origins_are_counted_apart_from_the_keys_cap_counters()
     {
         var (owner, org, keyId, _) = await KeyAsync();
