@@ -190,7 +190,8 @@ internal static class CampaignRequestReader
         }
         else
         {
-            validation.Require(request.Message is null || (request.Message.Length <= 1000 && DisplayText.IsClean(request.Message)), "message", "a call's opening line: at most 1000 characters of text");
+            validation.Require(request.Message is null || (request.Message.Length <= 1000 && DisplayText.IsClean(request.Message)),
+                "message", "a call's opening line: at most 1000 characters of text");
             validation.Require(request.Voicemail?.Message is null || (request.Voicemail.Message.Length <= 1000 && DisplayText.IsClean(request.Voicemail.Message)),
                 "voicemail.message", "at most 1000 characters of text");
             validation.Require(request.Voicemail?.Action is null or VoicemailActions.Leave or VoicemailActions.HangUp, "voicemail.action",

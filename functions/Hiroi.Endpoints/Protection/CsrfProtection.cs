@@ -77,7 +77,8 @@ public static class CsrfProtection
         {
             var own = request.Scheme + "://" + request.Host.Value;
             return string.Equals(origin, own, StringComparison.OrdinalIgnoreCase)
-                || (Uri.TryCreate(consoleOrigin, UriKind.Absolute, out var console) && string.Equals(origin, console.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase));
+                || (Uri.TryCreate(consoleOrigin, UriKind.Absolute, out var console)
+                    && string.Equals(origin, console.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase));
         }
 
         string? site = request.Headers["Sec-Fetch-Site"];

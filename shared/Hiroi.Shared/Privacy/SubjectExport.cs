@@ -81,7 +81,9 @@ public sealed class SubjectExport(SubjectFinder finder, AuditTrail audit, TimePr
             json.WriteString("campaignId", found.Row.PartitionKey[(org.Value.Length + 1)..]);
         }
 
-        foreach (var (name, value) in found.Row.Where(p => !Internal.Contains(p.Key) && !p.Key.EndsWith("@odata.type", StringComparison.Ordinal)).OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (name, value) in found.Row
+            .Where(p => !Internal.Contains(p.Key) && !p.Key.EndsWith("@odata.type", StringComparison.Ordinal))
+            .OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             json.WritePropertyName(JsonNamingPolicy.CamelCase.ConvertName(name));
             JsonSerializer.Serialize(json, value, value?.GetType() ?? typeof(object));

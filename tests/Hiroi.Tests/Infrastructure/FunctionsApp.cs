@@ -152,7 +152,8 @@ public sealed class FunctionsApp : IAsyncDisposable
             .Select(x =>
             {
                 var http = x.Method.GetParameters().Select(p => p.GetCustomAttribute<HttpTriggerAttribute>()).OfType<HttpTriggerAttribute>().FirstOrDefault();
-                var trigger = x.Method.GetParameters().SelectMany(p => p.GetCustomAttributes()).Select(a => a.GetType().Name).FirstOrDefault(n => n.EndsWith("TriggerAttribute", StringComparison.Ordinal));
+                var trigger = x.Method.GetParameters().SelectMany(p => p.GetCustomAttributes()).Select(a => a.GetType().Name)
+                    .FirstOrDefault(n => n.EndsWith("TriggerAttribute", StringComparison.Ordinal));
                 return new FunctionEntry(x.Function!.Name, x.Method, http?.Methods?.Single().ToUpperInvariant(), http?.Route,
                     trigger is null ? null : char.ToLowerInvariant(trigger[0]) + trigger[1..^"Attribute".Length]);
             })];

@@ -326,7 +326,17 @@ public class AcsCallbackJwtValidatorTests : IDisposable
             Requested.Add(uri);
             var parameters = rsa.ExportParameters(false);
             object body = uri == jwksUri
-                ? new { keys = new[] { new { kty = "RSA", use = "sig", alg = "RS256", kid = "acs-1", n = Base64UrlEncoder.Encode(parameters.Modulus), e = Base64UrlEncoder.Encode(parameters.Exponent) } } }
+                ? new
+                {
+                    keys = new[]
+                    {
+                        new
+                        {
+                            kty = "RSA", use = "sig", alg = "RS256", kid = "acs-1",
+                            n = Base64UrlEncoder.Encode(parameters.Modulus), e = Base64UrlEncoder.Encode(parameters.Exponent),
+                        },
+                    },
+                }
                 : new { issuer = AcsCallbackJwtValidator.Issuer, jwks_uri = jwksUri };
             return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json") });
         }

@@ -170,7 +170,10 @@ public sealed class EntraSignInTests : IAsyncLifetime
         {
             new Dictionary<string, object> { ["tid"] = Foreign, ["oid"] = Guid.NewGuid().ToString(), ["email"] = email, ["email_verified"] = true },
             new Dictionary<string, object> { ["tid"] = Allowed, ["oid"] = Guid.NewGuid().ToString(), ["email"] = email, ["email_verified"] = false },
-            new Dictionary<string, object> { ["tid"] = Allowed, ["oid"] = Guid.NewGuid().ToString(), ["email"] = $"stranger-{Guid.NewGuid():N}@example.com", ["email_verified"] = true },
+            new Dictionary<string, object>
+            {
+                ["tid"] = Allowed, ["oid"] = Guid.NewGuid().ToString(), ["email"] = $"stranger-{Guid.NewGuid():N}@example.com", ["email_verified"] = true,
+            },
         })
         {
             _issuer.Next = who;

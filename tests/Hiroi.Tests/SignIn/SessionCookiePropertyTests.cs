@@ -59,7 +59,8 @@ public class SessionCookiePropertyTests
             var pair = SessionCookie.Name + "=" + token;
             string[] respelled =
             [
-                SessionCookie.Name + "=\"" + token + "\"", SessionCookie.Name + "=" + token[..i] + "%" + ((int)token[i]).ToString("X2", System.Globalization.CultureInfo.InvariantCulture) + token[(i + 1)..],
+                SessionCookie.Name + "=\"" + token + "\"",
+                SessionCookie.Name + "=" + token[..i] + "%" + ((int)token[i]).ToString("X2", System.Globalization.CultureInfo.InvariantCulture) + token[(i + 1)..],
                 pair + "; " + pair, pair + "; " + SessionCookie.Name + "=" + SessionTokens.New(), pair + "=", SessionCookie.Name + "= " + token,
                 SessionCookie.Name + "=" + token[..i] + " " + token[i..], SessionCookie.Name + "=" + WithSpareBitSet(token), pair + "A",
             ];

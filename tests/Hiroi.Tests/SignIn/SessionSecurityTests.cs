@@ -45,8 +45,14 @@ public sealed class SessionSecurityTests(SimulatedAcsApp app) : IClassFixture<Si
 
         async Task<HttpResponseMessage> Post(string? csrf, string? origin, string? fetchSite)
         {
-            var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri(ConsolePerson.Origin), HandleCookies = false });
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/members") { Content = JsonContent.Create(new { email = $"x-{Guid.NewGuid():N}@example.com", role = "member" }) };
+            var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions
+            {
+                BaseAddress = new Uri(ConsolePerson.Origin), HandleCookies = false,
+            });
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/members")
+            {
+                Content = JsonContent.Create(new { email = $"x-{Guid.NewGuid():N}@example.com", role = "member" }),
+            };
             request.Headers.Add("Cookie", person.CookieHeader());
             if (csrf is not null) { request.Headers.Add("X-CSRF-Token", csrf); }
             if (origin is not null) { request.Headers.Add("Origin", origin); }
@@ -171,7 +177,9 @@ public sealed class SessionSecurityTests(SimulatedAcsApp app) : IClassFixture<Si
         var enrolment = await (await person.PostAsync("/auth/totp/enrolment")).Content.ReadFromJsonAsync<JsonElement>();
         var uri = enrolment.GetProperty("uri").GetString()!;
         Assert.StartsWith("otpauth://totp/", uri, StringComparison.Ordinal);
-        Assert.StartsWith("<svg", enrolment.GetProperty("qrCodeSvg").GetString()!.TrimStart()[..50].Replace("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "", StringComparison.Ordinal).TrimStart(), StringComparison.Ordinal);
+        Assert.StartsWith("<svg",
+            enrolment.GetProperty("qrCodeSvg").GetString()!.TrimStart()[..50].Replace("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "", StringComparison.Ordinal).TrimStart(),
+            StringComparison.Ordinal);
         var secretText = enrolment.GetProperty("secret").GetString()!;
         var totp = new Totp(Base32Encoding.ToBytes(secretText));
 
@@ -440,7 +448,10 @@ public sealed class SessionSecurityTests(SimulatedAcsApp app) : IClassFixture<Si
 
     private async Task<HttpResponseMessage> WithCookieAsync(string cookie, string path)
     {
-        using var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri(ConsolePerson.Origin), HandleCookies = false });
+        using var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions
+        {
+            BaseAddress = new Uri(ConsolePerson.Origin), HandleCookies = false,
+        });
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Add("Cookie", cookie);
         return await client.SendAsync(request);

@@ -120,7 +120,8 @@ public sealed class SmsReceivedConsumer(
         }, cancellationToken);
     }
 
-    private Task<OutboundSmsResult> ReplyAsync(OrgId org, string ourNumber, string customer, string text, SmsPurpose purpose, InboundEvent inbound, CancellationToken cancellationToken) =>
+    private Task<OutboundSmsResult> ReplyAsync(OrgId org, string ourNumber, string customer, string text, SmsPurpose purpose, InboundEvent inbound,
+        CancellationToken cancellationToken) =>
         outbound.SendAsync(new OutboundSmsRequest(org, ourNumber, customer, text, purpose, $"reply:{inbound.Source}:{inbound.Id}", inbound.Time), cancellationToken);
 
     private async Task<string> OrgNameAsync(OrgId org, CancellationToken cancellationToken) =>
