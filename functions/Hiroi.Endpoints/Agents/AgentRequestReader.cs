@@ -4,8 +4,8 @@ using Hiroi.Shared;
 using Hiroi.Shared.Agents;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
-using Microsoft.Extensions.Options;
 using Hiroi.Shared.Text;
+using Microsoft.Extensions.Options;
 
 namespace Hiroi.Endpoints.Agents;
 

@@ -1,18 +1,18 @@
 using System.Globalization;
 using System.Security.Claims;
-using Hiroi.Shared;
 using Hiroi.Durable.Campaigns;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Problems;
+using Hiroi.Shared;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Campaigns;
 using Hiroi.Shared.Contacts;
 using Hiroi.Shared.Telephony;
+using Hiroi.Shared.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Hiroi.Shared.Text;
 
 namespace Hiroi.Endpoints.Campaigns;
 

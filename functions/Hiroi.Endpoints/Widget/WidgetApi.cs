@@ -1,6 +1,8 @@
 using Hiroi.Endpoints.Hosting;
+using Hiroi.Endpoints.Http;
 using Hiroi.Endpoints.Problems;
 using Hiroi.Shared;
+using Hiroi.Shared.Text;
 using Hiroi.Shared.Widget;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -8,8 +10,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Hiroi.Shared.Text;
-using Hiroi.Endpoints.Http;
 
 namespace Hiroi.Endpoints.Widget;
 

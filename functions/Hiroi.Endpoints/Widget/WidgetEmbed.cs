@@ -1,7 +1,7 @@
 using Hiroi.Endpoints.Hosting;
+using Hiroi.Endpoints.Http;
 using Hiroi.Shared.Telephony;
 using Microsoft.Extensions.Options;
-using Hiroi.Endpoints.Http;
 
 namespace Hiroi.Endpoints.Widget;
 

@@ -4,12 +4,12 @@ using Hiroi.Endpoints.Problems;
 using Hiroi.Endpoints.Widget;
 using Hiroi.Shared;
 using Hiroi.Shared.Agents;
+using Hiroi.Shared.Text;
 using Hiroi.Shared.Widget;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Hiroi.Shared.Text;
 
 namespace Hiroi.Endpoints.Widget;
 

@@ -5,12 +5,12 @@ using Hiroi.Endpoints.Problems;
 using Hiroi.Endpoints.Telephony;
 using Hiroi.Shared;
 using Hiroi.Shared.Acs;
+using Hiroi.Shared.Configuration;
+using Hiroi.Shared.Events;
 using Hiroi.Shared.Secrets;
 using Hiroi.Shared.Telephony;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
-using Hiroi.Shared.Events;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Server.AcsSimulator;
 

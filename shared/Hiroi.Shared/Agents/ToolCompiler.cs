@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Json.Schema;
 using Hiroi.Shared.Text;
+using Json.Schema;
 
 namespace Hiroi.Shared.Agents;
 

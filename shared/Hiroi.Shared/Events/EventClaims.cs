@@ -1,9 +1,9 @@
-using Microsoft.Extensions.Options;
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Hiroi.Shared.Events;
 

@@ -2,8 +2,8 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Storage;
-using Hiroi.Shared.Tenancy;
 using Hiroi.Shared.StoredData;
+using Hiroi.Shared.Tenancy;
 
 namespace Hiroi.Shared.Privacy;
 

@@ -1,9 +1,9 @@
 using Azure.Data.Tables;
+using Hiroi.Shared.Security;
 using Hiroi.Shared.Storage;
+using Hiroi.Shared.StoredData;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
-using Hiroi.Shared.StoredData;
-using Hiroi.Shared.Security;
 
 namespace Hiroi.Shared.Privacy;
 

@@ -1,7 +1,7 @@
 using Hiroi.Shared.Retention;
-using Hiroi.Shared.Tenancy;
 using Hiroi.Shared.Security;
 using Hiroi.Shared.Storage;
+using Hiroi.Shared.Tenancy;
 
 namespace Hiroi.Shared.StoredData;
 

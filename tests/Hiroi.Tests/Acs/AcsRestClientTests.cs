@@ -4,11 +4,11 @@ using System.Text.Json;
 using Azure.Core;
 using Hiroi.Shared;
 using Hiroi.Shared.Acs;
+using Hiroi.Shared.Configuration;
 using Hiroi.Shared.Secrets;
+using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 using Moq;
-using Hiroi.Shared.Configuration;
-using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Acs;
 

@@ -2,9 +2,9 @@ using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Hiroi.Endpoints.Telephony;
 using Hiroi.Shared.Acs;
+using Hiroi.Shared.Events;
 using Hiroi.Shared.Privacy;
 using Hiroi.Shared.Security;
-using Hiroi.Shared.Events;
 
 namespace Hiroi.Tests.Deployment;
 

@@ -3,6 +3,7 @@ using System.Reflection;
 using Hiroi.Endpoints.Hosting;
 using Hiroi.Functions;
 using Hiroi.Functions.Hosting;
+using Hiroi.Shared.Orgs;
 using Hiroi.Shared.Tenancy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -17,7 +18,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Moq;
-using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Infrastructure;
 

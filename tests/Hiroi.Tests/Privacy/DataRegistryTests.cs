@@ -2,8 +2,8 @@ using System.Net.Http.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Hiroi.Shared.Storage;
-using Hiroi.Tests.Infrastructure;
 using Hiroi.Shared.StoredData;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Privacy;
 

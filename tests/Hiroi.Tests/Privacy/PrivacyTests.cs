@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Hiroi.Durable.Retention;
 using Hiroi.Shared.Contacts;
+using Hiroi.Shared.Orgs;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
@@ -11,7 +12,6 @@ using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
-using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Privacy;
 

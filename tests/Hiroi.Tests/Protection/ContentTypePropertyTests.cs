@@ -2,9 +2,9 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Hiroi.Endpoints.Protection;
+using Hiroi.Tests.Infrastructure;
 using Microsoft.Net.Http.Headers;
 using static Hiroi.Tests.Protection.ParserGenerators;
-using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Protection;
 

@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Hiroi.Tests.Http;
 using Hiroi.Shared.Text;
+using Hiroi.Tests.Http;
 
 namespace Hiroi.Tests.Protection;
 

@@ -1,12 +1,12 @@
 using Hiroi.Durable;
 using Hiroi.Durable.Retention;
 using Hiroi.Shared.Audit;
+using Hiroi.Shared.Orgs;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Retention;
 

@@ -4,7 +4,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Hiroi.Shared;
+using Hiroi.Shared.Configuration;
 using Hiroi.Shared.Security;
+using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -13,8 +15,6 @@ using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 using Moq;
-using Hiroi.Shared.Configuration;
-using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Security;
 

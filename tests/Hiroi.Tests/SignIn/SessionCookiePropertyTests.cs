@@ -1,12 +1,12 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.SignIn;
 using Hiroi.Shared.SignIn;
+using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.Primitives;
 using static Hiroi.Tests.Protection.ParserGenerators;
-using Hiroi.Endpoints.Auth;
-using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.SignIn;
 

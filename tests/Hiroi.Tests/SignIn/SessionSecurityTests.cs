@@ -2,11 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Hiroi.Shared.SignIn;
+using Hiroi.Shared.Storage;
 using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using OtpNet;
-using Hiroi.Shared.Storage;
 
 namespace Hiroi.Tests.SignIn;
 
@@ -54,9 +54,21 @@ public sealed class SessionSecurityTests(SimulatedAcsApp app) : IClassFixture<Si
                 Content = JsonContent.Create(new { email = $"x-{Guid.NewGuid():N}@example.com", role = "member" }),
             };
             request.Headers.Add("Cookie", person.CookieHeader());
-            if (csrf is not null) { request.Headers.Add("X-CSRF-Token", csrf); }
-            if (origin is not null) { request.Headers.Add("Origin", origin); }
-            if (fetchSite is not null) { request.Headers.Add("Sec-Fetch-Site", fetchSite); }
+            if (csrf is not null)
+            {
+                request.Headers.Add("X-CSRF-Token", csrf);
+            }
+
+            if (origin is not null)
+            {
+                request.Headers.Add("Origin", origin);
+            }
+
+            if (fetchSite is not null)
+            {
+                request.Headers.Add("Sec-Fetch-Site", fetchSite);
+            }
+
             return await client.SendAsync(request);
         }
 

@@ -1,8 +1,8 @@
 using Hiroi.Shared.RateLimiting;
 using Hiroi.Shared.Secrets;
 using Hiroi.Shared.SignIn;
-using Microsoft.Extensions.Time.Testing;
 using Hiroi.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Hiroi.Tests.SignIn;
 

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Hiroi.Server.AcsSimulator;
 using Hiroi.Shared.Acs;
+using Hiroi.Shared.Orgs;
 using Hiroi.Shared.Security;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
@@ -15,7 +16,6 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
-using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Telephony;
 

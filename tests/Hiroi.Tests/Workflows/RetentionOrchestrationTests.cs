@@ -1,9 +1,9 @@
 using Hiroi.Durable;
 using Hiroi.Durable.Retention;
+using Hiroi.Tests.Infrastructure;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
-using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Workflows;
 

@@ -1,12 +1,12 @@
-using Hiroi.Shared.Security;
 using Azure.Messaging.EventGrid.SystemEvents;
 using Hiroi.Shared.Agents;
+using Hiroi.Shared.Events;
 using Hiroi.Shared.Logging;
+using Hiroi.Shared.Security;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
 using Microsoft.Extensions.Logging;
-using Hiroi.Shared.Events;
 
 namespace Hiroi.Shared.Telephony.Inbound;
 
