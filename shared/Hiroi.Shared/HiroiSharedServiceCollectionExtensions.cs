@@ -1,11 +1,13 @@
 using Azure.Identity;
 using Azure.Security.KeyVault.Secrets;
 using Hiroi.Shared.ApiKeys;
-using Hiroi.Shared.Configuration;
 using Hiroi.Shared.Audit;
+using Hiroi.Shared.Configuration;
+using Hiroi.Shared.Orgs;
 using Hiroi.Shared.RateLimiting;
 using Hiroi.Shared.Redis;
 using Hiroi.Shared.Secrets;
+using Hiroi.Shared.Security;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
 using Microsoft.Extensions.Configuration;
@@ -13,8 +15,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Hiroi.Shared.Orgs;
-using Hiroi.Shared.Security;
 
 namespace Hiroi.Shared;
 

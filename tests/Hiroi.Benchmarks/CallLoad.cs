@@ -42,7 +42,8 @@ public static class CallLoad
             var seconds = clock.Elapsed.TotalSeconds;
             var measured = await http.GetFromJsonAsync<Dictionary<string, double[]>>("/simulate/latencies?reset=true") ?? [];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{concurrency,11}  {concurrency * callsPerCaller,5}  {Percentiles(measured, "answer"),17}  {Percentiles(measured, "reply"),16}  {replies / seconds,7:F1}  {failures,8}"));
+                $"{concurrency,11}  {concurrency * callsPerCaller,5}  {Percentiles(measured, "answer"),17}  {Percentiles(measured, "reply"),16}"
+                + $"  {replies / seconds,7:F1}  {failures,8}"));
             failedCalls += failures;
         }
 

@@ -70,7 +70,8 @@ public static class RealtimeLoad
             var dropped = await DroppedAsync(owner, froms.ToHashSet(StringComparer.Ordinal));
             failures += latencies.Count == 0 ? 1 : 0;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{calls,5}  {latencies.Count,5}  {Percentile(latencies, 0.5),10:F1}  {Percentile(latencies, 0.9),6:F1}  {Percentile(latencies, 0.99),6:F1}  {(latencies.Count == 0 ? 0 : latencies[^1]),6:F1}"
+                $"{calls,5}  {latencies.Count,5}  {Percentile(latencies, 0.5),10:F1}  {Percentile(latencies, 0.9),6:F1}  {Percentile(latencies, 0.99),6:F1}"
+                + $"  {(latencies.Count == 0 ? 0 : latencies[^1]),6:F1}"
                 + $"  {stops.Count,9}  {Percentile(stops, 0.5),11:F1}  {(stops.Count == 0 ? 0 : stops[^1]),11:F1}"
                 + $"  {dropped,7}  {late,5}  {idleRate * 100,7:F1}%  {cpuPerCall * 100,7:F1}%  {(rss - idleRss) / calls / 1048576.0,6:F1} MB  {rss / 1048576.0,6:F0} MB"));
         }

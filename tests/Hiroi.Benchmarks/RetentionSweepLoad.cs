@@ -7,12 +7,12 @@ using Hiroi.Endpoints.Retention;
 using Hiroi.Endpoints.Telephony;
 using Hiroi.Shared;
 using Hiroi.Shared.Storage;
+using Hiroi.Shared.StoredData;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Hiroi.Shared.StoredData;
 
 namespace Hiroi.Benchmarks;
 

@@ -69,7 +69,8 @@ public sealed class CampaignStep(
             }
 
             (fresh.EnrollCursor, fresh.Enrolled, fresh.DayKey, fresh.DispatchedToday) = (campaign.EnrollCursor, campaign.Enrolled, campaign.DayKey, campaign.DispatchedToday);
-            (fresh.SenderRecentSends, fresh.SenderCursor, fresh.LastStepAt, fresh.NextEligibleAt) = (campaign.SenderRecentSends, campaign.SenderCursor, campaign.LastStepAt, campaign.NextEligibleAt);
+            (fresh.SenderRecentSends, fresh.SenderCursor, fresh.LastStepAt, fresh.NextEligibleAt) =
+                (campaign.SenderRecentSends, campaign.SenderCursor, campaign.LastStepAt, campaign.NextEligibleAt);
             if (CampaignStates.IsFinal(campaign.State) && !CampaignStates.IsFinal(fresh.State))
             {
                 (fresh.State, fresh.FailureReason, fresh.FinishedAt) = (campaign.State, campaign.FailureReason, campaign.FinishedAt);

@@ -2,9 +2,9 @@ using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Storage;
+using Hiroi.Shared.StoredData;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
-using Hiroi.Shared.StoredData;
 
 namespace Hiroi.Durable.Retention;
 

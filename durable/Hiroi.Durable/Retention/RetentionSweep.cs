@@ -4,8 +4,8 @@ using Hiroi.Shared.Events;
 using Hiroi.Shared.Retention;
 using Hiroi.Shared.SignIn;
 using Hiroi.Shared.Storage;
-using Hiroi.Shared.Tenancy;
 using Hiroi.Shared.StoredData;
+using Hiroi.Shared.Tenancy;
 
 namespace Hiroi.Durable.Retention;
 

@@ -1,11 +1,11 @@
 using Hiroi.Durable.Campaigns;
 using Hiroi.Durable.Retention;
 using Hiroi.Durable.Voice;
-using Hiroi.Shared.Voice;
 using Hiroi.Shared;
 using Hiroi.Shared.Agents;
-using Microsoft.Extensions.DependencyInjection;
 using Hiroi.Shared.Configuration;
+using Hiroi.Shared.Voice;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hiroi.Durable.Workflows;
 

@@ -1,12 +1,12 @@
 using DurableTask.Core.Exceptions;
 using Grpc.Core;
 using Hiroi.Durable.Agents;
-using Hiroi.Shared.Agents;
-using Hiroi.Shared.Campaigns;
-using Hiroi.Shared.Storage;
 using Hiroi.Durable.Campaigns;
 using Hiroi.Durable.Retention;
 using Hiroi.Durable.Voice;
+using Hiroi.Shared.Agents;
+using Hiroi.Shared.Campaigns;
+using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;

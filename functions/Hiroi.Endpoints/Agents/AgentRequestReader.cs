@@ -4,8 +4,8 @@ using Hiroi.Shared;
 using Hiroi.Shared.Agents;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
-using Microsoft.Extensions.Options;
 using Hiroi.Shared.Text;
+using Microsoft.Extensions.Options;
 
 namespace Hiroi.Endpoints.Agents;
 
@@ -21,7 +21,7 @@ public sealed class AgentRequestReader(IOptions<AiOptions> options, NumberRegist
         ArgumentNullException.ThrowIfNull(validation);
         var ai = options.Value;
         validation.Require(DisplayText.TryClean(request.Name, 200, out var name), "name", "is required, at most 200 printable characters");
-        validation.Require(request.Instructions is { Length: > 0 and <= MaxInstructions } && DisplayText.IsClean(request.Instructions.Replace("\n", " ", StringComparison.Ordinal).Replace("\r", " ", StringComparison.Ordinal).Replace("\t", " ", StringComparison.Ordinal)),
+        validation.Require(request.Instructions is { Length: > 0 and <= MaxInstructions } && DisplayText.IsClean(LayoutAsSpaces(request.Instructions)),
             "instructions", $"is required, at most {MaxInstructions} characters of text");
         validation.Require(request.Model is not null && ai.Models.ContainsKey(request.Model), "model",
             "must be one of the platform's model deployments: " + string.Join(", ", ai.Models.Keys.Order(StringComparer.Ordinal)));
@@ -52,6 +52,10 @@ public sealed class AgentRequestReader(IOptions<AiOptions> options, NumberRegist
             VoiceJson = (voice with { TransferNumber = transferTo }).ToJson(),
         };
     }
+
+    /// <summary>Instructions may span lines and use tabs; everything else in them must be printable text.</summary>
+    private static string LayoutAsSpaces(string text) =>
+        text.Replace("\n", " ", StringComparison.Ordinal).Replace("\r", " ", StringComparison.Ordinal).Replace("\t", " ", StringComparison.Ordinal);
 
     /// <summary>Each number must be the org's, and answered by one agent only.</summary>
     private async Task<List<string>> NumbersAsync(OrgId org, string? agentId, string[] requested, Validation validation, CancellationToken cancellationToken)

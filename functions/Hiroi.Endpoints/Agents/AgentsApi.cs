@@ -62,7 +62,8 @@ public static class AgentsApi
         agent.CreatedAt = agent.UpdatedAt = time.GetUtcNow();
         if (await agents.AddWithinLimitAsync(caller.OrgId, agent, AgentRepository.MaxAgentsPerOrg, null, cancellationToken) != CappedAdd.Added)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Too many agents", detail: $"An org has at most {AgentRepository.MaxAgentsPerOrg} agents.");
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Too many agents",
+                detail: $"An org has at most {AgentRepository.MaxAgentsPerOrg} agents.");
         }
 
         await audit.RecordAsync(caller, AuditActions.AgentCreated, "agent:" + agent.RowKey, Detail(agent), cancellationToken);

@@ -50,10 +50,12 @@ public static class TenantSecretsApi
         {
             SecretWrite.Created => TypedResults.Created($"/api/secrets/{name}", info),
             SecretWrite.Replaced => TypedResults.Ok(info),
-            _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Too many secrets", detail: $"An org has at most {TenantSecretService.MaxSecretsPerOrg} secrets."),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Too many secrets",
+                detail: $"An org has at most {TenantSecretService.MaxSecretsPerOrg} secrets."),
         };
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, ClaimsPrincipal user, TenantSecretService secrets, CancellationToken cancellationToken) =>
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, ClaimsPrincipal user, TenantSecretService secrets,
+        CancellationToken cancellationToken) =>
         await secrets.DeleteAsync(user.ToCaller(), name, cancellationToken) ? TypedResults.NoContent() : OrgProblems.NotFound("secret");
 }

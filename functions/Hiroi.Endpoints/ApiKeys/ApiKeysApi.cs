@@ -1,14 +1,14 @@
 using System.Security.Claims;
-using Hiroi.Shared;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Problems;
+using Hiroi.Shared;
 using Hiroi.Shared.ApiKeys;
 using Hiroi.Shared.Tenancy;
+using Hiroi.Shared.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Hiroi.Shared.Text;
 
 namespace Hiroi.Endpoints.ApiKeys;
 

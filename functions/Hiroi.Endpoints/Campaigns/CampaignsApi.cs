@@ -1,18 +1,18 @@
 using System.Globalization;
 using System.Security.Claims;
-using Hiroi.Shared;
 using Hiroi.Durable.Campaigns;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Problems;
+using Hiroi.Shared;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Campaigns;
 using Hiroi.Shared.Contacts;
 using Hiroi.Shared.Telephony;
+using Hiroi.Shared.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Hiroi.Shared.Text;
 
 namespace Hiroi.Endpoints.Campaigns;
 
@@ -190,7 +190,8 @@ internal static class CampaignRequestReader
         }
         else
         {
-            validation.Require(request.Message is null || (request.Message.Length <= 1000 && DisplayText.IsClean(request.Message)), "message", "a call's opening line: at most 1000 characters of text");
+            validation.Require(request.Message is null || (request.Message.Length <= 1000 && DisplayText.IsClean(request.Message)),
+                "message", "a call's opening line: at most 1000 characters of text");
             validation.Require(request.Voicemail?.Message is null || (request.Voicemail.Message.Length <= 1000 && DisplayText.IsClean(request.Voicemail.Message)),
                 "voicemail.message", "at most 1000 characters of text");
             validation.Require(request.Voicemail?.Action is null or VoicemailActions.Leave or VoicemailActions.HangUp, "voicemail.action",

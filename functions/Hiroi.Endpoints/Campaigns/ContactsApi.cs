@@ -1,13 +1,13 @@
 using System.Security.Claims;
-using Hiroi.Shared;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Problems;
+using Hiroi.Shared;
 using Hiroi.Shared.Contacts;
+using Hiroi.Shared.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Hiroi.Shared.Text;
 
 namespace Hiroi.Endpoints.Campaigns;
 
@@ -37,7 +37,8 @@ public static class ContactsApi
     }
 
     public static async Task<Ok<ListResponse[]>> ListAsync(ClaimsPrincipal user, ContactListRepository lists, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await lists.ListAsync(user.ToCaller().OrgId, cancellationToken).Select(l => new ListResponse(l.RowKey, l.Name, l.CreatedAt)).ToArrayAsync(cancellationToken));
+        TypedResults.Ok(await lists.ListAsync(user.ToCaller().OrgId, cancellationToken)
+            .Select(l => new ListResponse(l.RowKey, l.Name, l.CreatedAt)).ToArrayAsync(cancellationToken));
 
     public static async Task<Results<Created<ListResponse>, ValidationProblem>> CreateAsync(
         CreateListRequest request, ClaimsPrincipal user, ContactListRepository lists, TimeProvider time, CancellationToken cancellationToken)

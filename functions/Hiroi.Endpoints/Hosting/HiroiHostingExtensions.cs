@@ -20,6 +20,7 @@ using Hiroi.Endpoints.Widget;
 using Hiroi.Shared;
 using Hiroi.Shared.Agents;
 using Hiroi.Shared.Campaigns;
+using Hiroi.Shared.Configuration;
 using Hiroi.Shared.Orgs;
 using Hiroi.Shared.Privacy;
 using Hiroi.Shared.Retention;
@@ -33,13 +34,12 @@ using Hiroi.Shared.Widget;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Endpoints.Hosting;
 

@@ -2,13 +2,13 @@ using System.Security.Claims;
 using Hiroi.Durable.Workflows;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Problems;
+using Hiroi.Shared.Orgs;
 using Hiroi.Shared.SignIn;
 using Hiroi.Shared.Tenancy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Endpoints.Orgs;
 

@@ -1,3 +1,4 @@
+using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.SignIn;
 using Hiroi.Shared.SignIn;
 using Microsoft.AspNetCore.Authorization;
@@ -7,7 +8,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Hiroi.Endpoints.Auth;
 
 namespace Hiroi.Endpoints.Protection;
 
@@ -77,7 +77,8 @@ public static class CsrfProtection
         {
             var own = request.Scheme + "://" + request.Host.Value;
             return string.Equals(origin, own, StringComparison.OrdinalIgnoreCase)
-                || (Uri.TryCreate(consoleOrigin, UriKind.Absolute, out var console) && string.Equals(origin, console.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase));
+                || (Uri.TryCreate(consoleOrigin, UriKind.Absolute, out var console)
+                    && string.Equals(origin, console.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase));
         }
 
         string? site = request.Headers["Sec-Fetch-Site"];

@@ -1,7 +1,7 @@
 using System.Net;
+using Hiroi.Shared.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.HttpOverrides;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Endpoints.Protection;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Shared;
+using Hiroi.Shared.Configuration;
 using Hiroi.Shared.Redis;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,7 +11,6 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RedisRateLimiting;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Endpoints.Protection;
 

@@ -1,9 +1,9 @@
 using System.Collections.Frozen;
 using Hiroi.Endpoints.Hosting;
+using Hiroi.Endpoints.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Hiroi.Endpoints.Http;
 
 namespace Hiroi.Endpoints.SignIn;
 

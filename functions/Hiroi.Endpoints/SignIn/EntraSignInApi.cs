@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Hiroi.Endpoints.Auth;
 using Hiroi.Shared.Secrets;
 using Hiroi.Shared.SignIn;
 using Microsoft.AspNetCore.Authentication;
@@ -12,7 +13,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Hiroi.Endpoints.Auth;
 
 namespace Hiroi.Endpoints.SignIn;
 

@@ -22,6 +22,7 @@ public sealed class SessionViews(AccountRepository accounts, OrganizationReposit
         var next = !row.IsComplete ? "secondFactor" : row.OrgId is null ? "chooseOrg" : "ready";
         var account = await accounts.FindAsync(row.AccountId, cancellationToken).ConfigureAwait(false);
         return new SessionResponse(
-            session.PublicId, row.Method, next, account?.TotpEnabled == true, row.SecondFactorAt is not null, row.OrgId, row.Role, SessionTokens.CsrfFor(session.Token), row.ExpiresAt, memberships);
+            session.PublicId, row.Method, next, account?.TotpEnabled == true, row.SecondFactorAt is not null, row.OrgId, row.Role,
+            SessionTokens.CsrfFor(session.Token), row.ExpiresAt, memberships);
     }
 }

@@ -1,13 +1,13 @@
+using Hiroi.Shared.Events;
 using Hiroi.Shared.Security;
+using Hiroi.Shared.Telephony;
+using Hiroi.Shared.Telephony.Inbound;
 using Hiroi.Shared.Tenancy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Hiroi.Shared.Events;
-using Hiroi.Shared.Telephony;
-using Hiroi.Shared.Telephony.Inbound;
 
 namespace Hiroi.Endpoints.Telephony;
 

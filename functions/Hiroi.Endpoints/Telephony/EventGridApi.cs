@@ -1,9 +1,9 @@
 using System.Text.Json;
+using Hiroi.Shared.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Hiroi.Shared.Events;
 
 namespace Hiroi.Endpoints.Telephony;
 

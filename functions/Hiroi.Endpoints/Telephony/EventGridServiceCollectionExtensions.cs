@@ -1,8 +1,8 @@
 using Hiroi.Shared;
+using Hiroi.Shared.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Endpoints.Telephony;
 

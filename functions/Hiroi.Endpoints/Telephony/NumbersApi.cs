@@ -1,13 +1,13 @@
 using System.Security.Claims;
-using Hiroi.Shared;
 using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.Problems;
+using Hiroi.Shared;
 using Hiroi.Shared.Telephony;
+using Hiroi.Shared.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Hiroi.Shared.Text;
 
 namespace Hiroi.Endpoints.Telephony;
 

@@ -1,6 +1,8 @@
 using Hiroi.Endpoints.Hosting;
+using Hiroi.Endpoints.Http;
 using Hiroi.Endpoints.Problems;
 using Hiroi.Shared;
+using Hiroi.Shared.Text;
 using Hiroi.Shared.Widget;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -8,8 +10,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Hiroi.Shared.Text;
-using Hiroi.Endpoints.Http;
 
 namespace Hiroi.Endpoints.Widget;
 
@@ -84,7 +84,8 @@ public static class WidgetApi
         return Results.NoContent();
     }
 
-    public static async Task<IResult> ChallengeAsync(string widgetKeyId, HttpContext context, WidgetSessions sessions, IWidgetBotCheck botCheck, IOptions<WidgetOptions> options, CancellationToken cancellationToken)
+    public static async Task<IResult> ChallengeAsync(string widgetKeyId, HttpContext context, WidgetSessions sessions, IWidgetBotCheck botCheck,
+        IOptions<WidgetOptions> options, CancellationToken cancellationToken)
     {
         if (await OriginCheckedAsync(widgetKeyId, context, sessions, cancellationToken) is { Refusal: { } refusal })
         {
@@ -117,7 +118,8 @@ public static class WidgetApi
         return held is null ? Problem(refusal!) : Results.Ok(new HeartbeatAnswer(await sessions.HeartbeatAsync(held, cancellationToken)));
     }
 
-    public static async Task<IResult> MessageAsync(string widgetKeyId, MessageBody body, HttpContext context, WidgetSessions sessions, IOptions<WidgetOptions> options, CancellationToken cancellationToken)
+    public static async Task<IResult> MessageAsync(string widgetKeyId, MessageBody body, HttpContext context, WidgetSessions sessions,
+        IOptions<WidgetOptions> options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         var (held, refusal) = await HeldAsync(widgetKeyId, context, sessions, cancellationToken);
@@ -169,7 +171,8 @@ public static class WidgetApi
         return (found, null);
     }
 
-    private static async Task<(HeldSession? Held, WidgetRefusal? Refusal)> HeldAsync(string widgetKeyId, HttpContext context, WidgetSessions sessions, CancellationToken cancellationToken)
+    private static async Task<(HeldSession? Held, WidgetRefusal? Refusal)> HeldAsync(string widgetKeyId, HttpContext context, WidgetSessions sessions,
+        CancellationToken cancellationToken)
     {
         var (found, refusal) = await OriginCheckedAsync(widgetKeyId, context, sessions, cancellationToken, forSession: true);
         return found is not { } key ? (null, refusal) : await sessions.HoldAsync(key.Org, key.Key, context.Request.Headers[SessionHeader], cancellationToken);

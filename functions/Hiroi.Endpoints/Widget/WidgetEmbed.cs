@@ -1,7 +1,7 @@
 using Hiroi.Endpoints.Hosting;
+using Hiroi.Endpoints.Http;
 using Hiroi.Shared.Telephony;
 using Microsoft.Extensions.Options;
-using Hiroi.Endpoints.Http;
 
 namespace Hiroi.Endpoints.Widget;
 
@@ -17,5 +17,6 @@ public sealed class WidgetEmbed(IOptions<CallOptions> calls)
 
     /// <summary>The tag a site pastes, pinned to this build of the script by its SRI hash.</summary>
     public string Snippet(string keyId) =>
-        $"<script src=\"{calls.Value.PublicBaseUrl.TrimEnd('/')}/widget/v1/embed.js\" integrity=\"{Script.Integrity}\" crossorigin=\"anonymous\" data-hiroi-key=\"{keyId}\"></script>";
+        $"<script src=\"{calls.Value.PublicBaseUrl.TrimEnd('/')}/widget/v1/embed.js\" integrity=\"{Script.Integrity}\" "
+        + $"crossorigin=\"anonymous\" data-hiroi-key=\"{keyId}\"></script>";
 }

@@ -4,12 +4,12 @@ using Hiroi.Endpoints.Problems;
 using Hiroi.Endpoints.Widget;
 using Hiroi.Shared;
 using Hiroi.Shared.Agents;
+using Hiroi.Shared.Text;
 using Hiroi.Shared.Widget;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Hiroi.Shared.Text;
 
 namespace Hiroi.Endpoints.Widget;
 
@@ -132,7 +132,8 @@ public static class WidgetKeysApi
             : OrgProblems.NotFound("usable signed-mode widget key");
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(string widgetKeyId, ClaimsPrincipal user, WidgetKeyService service, CancellationToken cancellationToken) =>
+    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(string widgetKeyId, ClaimsPrincipal user, WidgetKeyService service,
+        CancellationToken cancellationToken) =>
         await service.RevokeAsync(user.ToCaller(), widgetKeyId, cancellationToken) ? TypedResults.NoContent() : OrgProblems.NotFound("widget key");
 
     private static readonly ProblemHttpResult TooMany = TypedResults.Problem(
@@ -140,7 +141,10 @@ public static class WidgetKeysApi
         detail: $"An org has at most {WidgetKeyRepository.MaxUsableKeysPerOrg} usable widget keys: revoke one first.");
 
     private static readonly ValidationProblem BadUntil =
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["previousValidUntil"] = ["must be a time in the next 30 days; the body is {\"previousValidUntil\": …} or empty"] });
+        TypedResults.ValidationProblem(new Dictionary<string, string[]>
+        {
+            ["previousValidUntil"] = ["must be a time in the next 30 days; the body is {\"previousValidUntil\": …} or empty"],
+        });
 
     /// <summary>
     /// The body is read after the key is found, so another org's key id is a 404 whatever the body; it is optional (empty
@@ -198,7 +202,8 @@ public static class WidgetKeysApi
         validation.Require(request.MessagesPerSession is null or (>= 1 and <= 1000), "messagesPerSession", "must be 1 to 1000");
         var key = new WidgetKeyEntity
         {
-            Name = name, Environment = request.Environment ?? "prod", Mode = request.Mode ?? WidgetModes.Origin, Origins = string.Join(',', origins.Distinct(StringComparer.Ordinal)),
+            Name = name, Environment = request.Environment ?? "prod", Mode = request.Mode ?? WidgetModes.Origin,
+            Origins = string.Join(',', origins.Distinct(StringComparer.Ordinal)),
             AgentId = request.AgentId ?? string.Empty, DailyTokenCap = request.DailyTokenCap ?? 0, DailyCostCapMicroUsd = costCap,
         };
         (key.MaxSessions, key.MaxSessionsPerVisitor, key.MessagesPerSession) =

@@ -5,12 +5,12 @@ using Hiroi.Endpoints.Problems;
 using Hiroi.Endpoints.Telephony;
 using Hiroi.Shared;
 using Hiroi.Shared.Acs;
+using Hiroi.Shared.Configuration;
+using Hiroi.Shared.Events;
 using Hiroi.Shared.Secrets;
 using Hiroi.Shared.Telephony;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
-using Hiroi.Shared.Events;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Server.AcsSimulator;
 
@@ -107,7 +107,8 @@ public static class AcsSimulatorApi
                 await outbox.PostEventAsync(GridEvent("Microsoft.Communication.SMSDeliveryReportReceived", "/phonenumber/" + from.TrimStart('+'), new
                 {
                     messageId = record.MessageId, from, to, deliveryStatus = "Delivered", deliveryStatusDetails = "No error.",
-                    receivedTimestamp = DateTimeOffset.UtcNow, deliveryAttempts = new[] { new { timestamp = DateTimeOffset.UtcNow, segmentsSucceeded = 1, segmentsFailed = 0 } }, tag,
+                    receivedTimestamp = DateTimeOffset.UtcNow,
+                    deliveryAttempts = new[] { new { timestamp = DateTimeOffset.UtcNow, segmentsSucceeded = 1, segmentsFailed = 0 } }, tag,
                 }), cancellationToken: ct);
             }
 
@@ -135,7 +136,8 @@ public static class AcsSimulatorApi
         return TypedResults.Json(new { id = record.MessageId, status = "Running" }, statusCode: 202);
     }
 
-    private static async Task<IResult> CreateCallAsync(HttpRequest request, SimulatorStore store, SimulatorOutbox outbox, IOptions<AcsSimulatorOptions> options, CancellationToken ct)
+    private static async Task<IResult> CreateCallAsync(HttpRequest request, SimulatorStore store, SimulatorOutbox outbox, IOptions<AcsSimulatorOptions> options,
+        CancellationToken ct)
     {
         using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
         var root = body.RootElement;
@@ -308,7 +310,11 @@ public static class AcsSimulatorApi
             {
                 recordingChunks = new[]
                 {
-                    new { documentId, index = 0, endReason = "SessionEnded", contentLocation = $"{origin}/recordings/{documentId}/content", metadataLocation = $"{origin}/recordings/{documentId}/metadata", deleteLocation = $"{origin}/recordings/{documentId}" },
+                    new
+                    {
+                        documentId, index = 0, endReason = "SessionEnded", contentLocation = $"{origin}/recordings/{documentId}/content",
+                        metadataLocation = $"{origin}/recordings/{documentId}/metadata", deleteLocation = $"{origin}/recordings/{documentId}",
+                    },
                 },
             },
             recordingStartTime = DateTimeOffset.UtcNow, recordingDurationMs = 3000, sessionEndReason = "CallEnded",

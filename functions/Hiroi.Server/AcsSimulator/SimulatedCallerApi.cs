@@ -56,7 +56,8 @@ public static class SimulatedCallerApi
     /// it answers once the agent listens having said that many lines, or the call ended (30 s at most): a load run waits
     /// for the agent without polling.
     /// </summary>
-    private static async Task<IResult> GetAsync(string call, int? listeningAfter, SimulatorStore store, SimulatedCalls calls, SimulatedMediaStreams streams, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> GetAsync(string call, int? listeningAfter, SimulatorStore store, SimulatedCalls calls, SimulatedMediaStreams streams,
+        TimeProvider time, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
@@ -157,7 +158,8 @@ public static class SimulatedCallerApi
     private static async Task<IResult> HangUpAsync(string call, SimulatedCalls calls, CancellationToken ct) =>
         await calls.EndAsync(call, "hung-up", ct) ? TypedResults.Accepted((string?)null) : Conflict("The call is not up.");
 
-    private static IResult Answered(string? context) => context is null ? Conflict("Nothing is listening to the caller right now.") : TypedResults.Accepted((string?)null, new { operationContext = context });
+    private static IResult Answered(string? context) =>
+        context is null ? Conflict("Nothing is listening to the caller right now.") : TypedResults.Accepted((string?)null, new { operationContext = context });
 
     private static ProblemHttpResult Conflict(string detail) => TypedResults.Problem(statusCode: 409, title: "Conflict", detail: detail);
 

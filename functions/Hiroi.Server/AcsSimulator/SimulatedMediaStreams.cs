@@ -221,7 +221,10 @@ public sealed class StreamedCaller : IDisposable
             var metadata = JsonSerializer.SerializeToUtf8Bytes(new
             {
                 kind = "AudioMetadata",
-                audioMetadata = new { subscriptionId = Guid.NewGuid().ToString(), encoding = "PCM", sampleRate = MediaFrames.SampleRate, channels = 1, length = MediaFrames.FrameBytes },
+                audioMetadata = new
+                {
+                    subscriptionId = Guid.NewGuid().ToString(), encoding = "PCM", sampleRate = MediaFrames.SampleRate, channels = 1, length = MediaFrames.FrameBytes,
+                },
             });
             await socket.SendAsync(metadata, WebSocketMessageType.Text, true, token).ConfigureAwait(false);
             var receiving = _readsAudio ? ReceiveAsync(socket, token) : Task.CompletedTask;

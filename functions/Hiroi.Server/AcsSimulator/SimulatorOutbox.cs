@@ -48,7 +48,8 @@ public sealed class SimulatorOutbox(
 
     /// <summary>Posts an Event Grid event; <paramref name="gridEvent"/> is built now, with the times of now.</summary>
     public Task PostEventAsync(object gridEvent, int? delayMs = null, string? awaitsAnswerFor = null, CancellationToken cancellationToken = default) =>
-        AddAsync("grid", options.Value.WebhookUrl, JsonSerializer.Serialize(new[] { gridEvent }), delayMs ?? options.Value.EventDelayMilliseconds, awaitsAnswerFor, cancellationToken);
+        AddAsync("grid", options.Value.WebhookUrl, JsonSerializer.Serialize(new[] { gridEvent }),
+            delayMs ?? options.Value.EventDelayMilliseconds, awaitsAnswerFor, cancellationToken);
 
     public async Task PostCallbackAsync(Uri callbackUri, object cloudEvent, int? delayMs = null, string? awaitsAnswerFor = null, CancellationToken cancellationToken = default)
     {

@@ -4,11 +4,11 @@ using Hiroi.Durable.Workflows;
 using Hiroi.Endpoints.Hosting;
 using Hiroi.Endpoints.Telemetry;
 using Hiroi.Shared;
-using Hiroi.Shared.Tenancy;
-using Hiroi.Shared.Orgs;
 using Hiroi.Shared.Configuration;
-using Hiroi.Shared.Text;
+using Hiroi.Shared.Orgs;
 using Hiroi.Shared.SignIn;
+using Hiroi.Shared.Tenancy;
+using Hiroi.Shared.Text;
 
 namespace Hiroi.Server.Cli;
 

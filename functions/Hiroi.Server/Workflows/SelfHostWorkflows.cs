@@ -2,11 +2,11 @@ using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Hiroi.Durable.Workflows;
 using Hiroi.Shared;
+using Hiroi.Shared.Configuration;
 using Hiroi.Shared.Storage;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Options;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Server.Workflows;
 

@@ -1,8 +1,8 @@
 using System.Net.Http.Headers;
 using Azure.Core;
+using Hiroi.Shared.Configuration;
 using Hiroi.Shared.Secrets;
 using Microsoft.Extensions.Options;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Acs;
 

@@ -4,11 +4,11 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
+using Hiroi.Shared.Configuration;
 using Hiroi.Shared.Logging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Acs;
 

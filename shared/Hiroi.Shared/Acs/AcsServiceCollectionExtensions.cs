@@ -1,9 +1,9 @@
 using Azure.Core;
 using Azure.Identity;
+using Hiroi.Shared.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Acs;
 

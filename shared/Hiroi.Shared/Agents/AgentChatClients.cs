@@ -1,10 +1,10 @@
 using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
 using Azure.Identity;
+using Hiroi.Shared.Configuration;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using OpenAI;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Agents;
 

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
 using Hiroi.Shared.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hiroi.Shared.Agents;
 

@@ -25,7 +25,8 @@ public sealed class MeteredAgentTurn(
     {
         ArgumentNullException.ThrowIfNull(agent);
         var ai = options.Value;
-        var price = ai.Models.GetValueOrDefault(agent.Model) ?? throw new InvalidOperationException($"Agent {agent.RowKey} names model {agent.Model}, which is no longer configured.");
+        var price = ai.Models.GetValueOrDefault(agent.Model)
+            ?? throw new InvalidOperationException($"Agent {agent.RowKey} names model {agent.Model}, which is no longer configured.");
         var prompt = new List<ChatMessage> { new(ChatRole.System, agent.Instructions) };
         // PCI: every channel masks card numbers when it stores a message; masked here again, so none reaches the model.
         prompt.AddRange(conversation.TakeLast(ai.HistoryMessages).Select(m => CardNumbers.Contains(m.Text) ? new ChatMessage(m.Role, CardNumbers.Mask(m.Text)) : m));

@@ -33,7 +33,10 @@ public static class SecretRedaction
 
     private static HashSet<(string Text, StringComparison Comparison)> FormsOf(string secret)
     {
-        var forms = new HashSet<(string Text, StringComparison Comparison)> { (secret, StringComparison.OrdinalIgnoreCase), (Uri.EscapeDataString(secret), StringComparison.OrdinalIgnoreCase) };
+        var forms = new HashSet<(string Text, StringComparison Comparison)>
+        {
+            (secret, StringComparison.OrdinalIgnoreCase), (Uri.EscapeDataString(secret), StringComparison.OrdinalIgnoreCase),
+        };
         foreach (var encoder in new[] { JavaScriptEncoder.Default, JavaScriptEncoder.UnsafeRelaxedJsonEscaping })
         {
             var escaped = JsonEncodedText.Encode(secret, encoder).ToString();

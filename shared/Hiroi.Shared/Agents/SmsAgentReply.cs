@@ -56,7 +56,8 @@ public sealed class SmsAgentReply(
 
         turn.AgentId = agent.RowKey;
         var caller = Caller.System(org, "agent:" + agent.RowKey);
-        var outcome = await core.RunAsync(org, agent, Channel, await ConversationAsync(org, message, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        var conversation = await ConversationAsync(org, message, cancellationToken).ConfigureAwait(false);
+        var outcome = await core.RunAsync(org, agent, Channel, conversation, cancellationToken).ConfigureAwait(false);
         if (outcome.Refusal is { } refusal)
         {
             await RefuseAsync(org, caller, agent, message, refusal, request.MessageKey, cancellationToken).ConfigureAwait(false);
@@ -72,7 +73,8 @@ public sealed class SmsAgentReply(
         var sent = await outbound.SendAsync(new OutboundSmsRequest(
             org, ours, customer, text.Length > MaxReplyLength ? text[..MaxReplyLength] : text, SmsPurpose.Conversation,
             "agent-reply:" + request.MessageKey, turn.At, Role: MessageRoles.Agent), cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("Agent {AgentId} turn for message {MessageKey}: {Outcome}, {Input}+{Output} tokens", agent.RowKey, request.MessageKey, sent.Outcome, outcome.InputTokens, outcome.OutputTokens);
+        logger.LogInformation("Agent {AgentId} turn for message {MessageKey}: {Outcome}, {Input}+{Output} tokens",
+            agent.RowKey, request.MessageKey, sent.Outcome, outcome.InputTokens, outcome.OutputTokens);
         return sent.Outcome == SmsOutcome.Sent
             ? await FinishAsync(org, turn, TurnStates.Replied, null, cancellationToken).ConfigureAwait(false)
             : await FinishAsync(org, turn, TurnStates.Skipped, "the reply was not sent: " + sent.Outcome, cancellationToken).ConfigureAwait(false);

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Json.Schema;
 using Hiroi.Shared.Text;
+using Json.Schema;
 
 namespace Hiroi.Shared.Agents;
 
@@ -178,7 +178,8 @@ public sealed partial class ToolCompiler(bool allowLoopback)
 
     private static JsonSchema? ParameterSchema(JsonElement? parameters, Action<string, string> fail, bool requireLinearPatterns)
     {
-        if (parameters is not { ValueKind: JsonValueKind.Object } schema || !schema.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "object")
+        if (parameters is not { ValueKind: JsonValueKind.Object } schema || !schema.TryGetProperty("type", out var type)
+            || type.ValueKind != JsonValueKind.String || type.GetString() != "object")
         {
             fail("parameters", "must be a JSON schema object with \"type\": \"object\"");
             return null;

@@ -56,7 +56,8 @@ public sealed class AuditTrail(HiroiTables tables, TimeProvider time)
     /// One page of the org's audit trail, newest first, within [<paramref name="query"/>.From, .To] and with the given
     /// actor and action if set; the continuation token fetches the next page.
     /// </summary>
-    public async Task<(IReadOnlyList<AuditEntity> Entries, string? Next)> QueryAsync(OrgId org, AuditQuery query, int pageSize, string? continuation, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<AuditEntity> Entries, string? Next)> QueryAsync(OrgId org, AuditQuery query, int pageSize, string? continuation,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {org.Value}");

@@ -141,7 +141,8 @@ public sealed class CampaignContactRepository(HiroiTables tables)
     }
 
     /// <summary>Every contact of the campaign with only the columns progress needs.</summary>
-    public async IAsyncEnumerable<CampaignContactEntity> ListAsync(OrgId org, string campaignId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<CampaignContactEntity> ListAsync(OrgId org, string campaignId,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition(org, campaignId)}");

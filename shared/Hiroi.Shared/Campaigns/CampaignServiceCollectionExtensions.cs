@@ -1,6 +1,6 @@
+using Hiroi.Shared.Configuration;
 using Hiroi.Shared.Contacts;
 using Microsoft.Extensions.DependencyInjection;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Campaigns;
 

@@ -20,7 +20,8 @@ public sealed class RecipientTimeZones(IOptions<CampaignOptions> options)
     // Resolved zone sets by their names (few distinct sets exist: one per area code at most).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<TimeZoneInfo>> _resolved = new(StringComparer.Ordinal);
 
-    private readonly Lazy<IReadOnlyList<TimeZoneInfo>> _fallback = new(() => Resolve(options.Value.UnknownZoneFallback.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+    private readonly Lazy<IReadOnlyList<TimeZoneInfo>> _fallback = new(() =>
+        Resolve(options.Value.UnknownZoneFallback.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
 
     public IReadOnlyList<TimeZoneInfo> For(string? contactZone, string e164)
     {

@@ -1,6 +1,9 @@
 namespace Hiroi.Shared.Campaigns;
 
-/// <summary>What an attempt's outcome does to its contact: retried after a back-off when the campaign's policy names the outcome and attempts remain (never after a decline), else final.</summary>
+/// <summary>
+/// What an attempt's outcome does to its contact: retried after a back-off when the campaign's policy names the
+/// outcome and attempts remain (never after a decline), else final.
+/// </summary>
 public static class RetryPolicy
 {
     public static void Settle(CampaignEntity campaign, CampaignContactEntity contact, string outcome, DateTimeOffset now)

@@ -231,7 +231,8 @@ internal static class ContactRow
 /// <summary>Streams the phone column of a CSV (header as for contacts), with each row's line number.</summary>
 public static class NumberColumn
 {
-    public static async IAsyncEnumerable<(long Line, string? Text)> ReadAsync(Stream csv, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public static async IAsyncEnumerable<(long Line, string? Text)> ReadAsync(Stream csv,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var parser = CsvReader.Create(new Utf8CheckedStream(csv), ContactImporter.ReaderOptions, leaveOpen: true);
         var columns = await ContactColumns.ReadAsync(parser, cancellationToken).ConfigureAwait(false);

@@ -1,9 +1,9 @@
-using Microsoft.Extensions.Options;
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Hiroi.Shared.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Hiroi.Shared.Events;
 
@@ -131,7 +131,8 @@ public sealed class EventClaims(HiroiTables tables, IOptions<EventOptions> optio
     public async Task<int> DeleteExpiredAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(TableNames.EventClaims, cancellationToken).ConfigureAwait(false);
-        var expired = await table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ExpiresAt lt {now}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken)
+        var expired = await table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ExpiresAt lt {now}"), select: ["PartitionKey", "RowKey"],
+                cancellationToken: cancellationToken)
             .Take(max).ToListAsync(cancellationToken).ConfigureAwait(false);
 
         foreach (var chunk in expired.GroupBy(c => c.PartitionKey).SelectMany(p => p.Chunk(100)))

@@ -3,8 +3,8 @@ using Hiroi.Shared.Audit;
 using Hiroi.Shared.Retention;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
-using Microsoft.Extensions.Options;
 using Hiroi.Shared.Tenancy;
+using Microsoft.Extensions.Options;
 
 namespace Hiroi.Shared.Orgs;
 

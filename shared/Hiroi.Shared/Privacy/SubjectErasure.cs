@@ -3,11 +3,11 @@ using Azure.Data.Tables;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Contacts;
 using Hiroi.Shared.Logging;
+using Hiroi.Shared.Security;
 using Hiroi.Shared.Storage;
+using Hiroi.Shared.StoredData;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
-using Hiroi.Shared.StoredData;
-using Hiroi.Shared.Security;
 
 namespace Hiroi.Shared.Privacy;
 
@@ -25,7 +25,8 @@ public sealed record ErasureResult(IReadOnlyDictionary<string, int> Erased, bool
 /// Safe to repeat: a run stopped part-way is finished by the next, because contact rows (which link an email to its
 /// numbers) go last. Rows are deleted whatever their version: an erasure is not a sweep that yields to newer writes.
 /// </remarks>
-public sealed class SubjectErasure(SubjectFinder finder, SubjectKeys subjects, HiroiTables tables, HiroiBlobs blobs, DoNotContactRepository doNotContact, AuditTrail audit, TimeProvider time)
+public sealed class SubjectErasure(SubjectFinder finder, SubjectKeys subjects, HiroiTables tables, HiroiBlobs blobs,
+    DoNotContactRepository doNotContact, AuditTrail audit, TimeProvider time)
 {
     public async Task<ErasureResult> EraseAsync(Caller caller, DataSubject subject, bool suppress, CancellationToken cancellationToken)
     {
@@ -46,7 +47,8 @@ public sealed class SubjectErasure(SubjectFinder finder, SubjectKeys subjects, H
         }
 
         // Audit targets name numbers masked (+1212****177); even those go for the erased numbers.
-        await audit.AnonymizeTargetsAsync(caller.OrgId, footprint.Numbers.SelectMany(n => new[] { "phone:" + PhoneNumberMask.Mask(n), "number:" + PhoneNumberMask.Mask(n) }).ToList(), cancellationToken)
+        var maskedTargets = footprint.Numbers.SelectMany(n => new[] { "phone:" + PhoneNumberMask.Mask(n), "number:" + PhoneNumberMask.Mask(n) }).ToList();
+        await audit.AnonymizeTargetsAsync(caller.OrgId, maskedTargets, cancellationToken)
             .ConfigureAwait(false);
         var counts = footprint.Counts();
         counts["numbersSuppressed"] = suppressed;
@@ -69,7 +71,8 @@ public sealed class SubjectErasure(SubjectFinder finder, SubjectKeys subjects, H
 
             try
             {
-                await doNotContact.AddAsync(caller.OrgId, new DoNotContactEntity { RowKey = key, AddedAt = time.GetUtcNow(), AddedBy = caller.ActorId, Reason = "erased" }, cancellationToken)
+                await doNotContact.AddAsync(caller.OrgId,
+                        new DoNotContactEntity { RowKey = key, AddedAt = time.GetUtcNow(), AddedBy = caller.ActorId, Reason = "erased" }, cancellationToken)
                     .ConfigureAwait(false);
                 added++;
             }

@@ -2,8 +2,8 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Storage;
-using Hiroi.Shared.Tenancy;
 using Hiroi.Shared.StoredData;
+using Hiroi.Shared.Tenancy;
 
 namespace Hiroi.Shared.Privacy;
 
@@ -81,7 +81,9 @@ public sealed class SubjectExport(SubjectFinder finder, AuditTrail audit, TimePr
             json.WriteString("campaignId", found.Row.PartitionKey[(org.Value.Length + 1)..]);
         }
 
-        foreach (var (name, value) in found.Row.Where(p => !Internal.Contains(p.Key) && !p.Key.EndsWith("@odata.type", StringComparison.Ordinal)).OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (name, value) in found.Row
+            .Where(p => !Internal.Contains(p.Key) && !p.Key.EndsWith("@odata.type", StringComparison.Ordinal))
+            .OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             json.WritePropertyName(JsonNamingPolicy.CamelCase.ConvertName(name));
             JsonSerializer.Serialize(json, value, value?.GetType() ?? typeof(object));

@@ -1,9 +1,9 @@
 using Azure.Data.Tables;
+using Hiroi.Shared.Security;
 using Hiroi.Shared.Storage;
+using Hiroi.Shared.StoredData;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
-using Hiroi.Shared.StoredData;
-using Hiroi.Shared.Security;
 
 namespace Hiroi.Shared.Privacy;
 
@@ -51,7 +51,8 @@ public sealed class SubjectFinder(HiroiTables tables, SubjectKeys subjects)
             SubjectLookup.MemberEmail => PointsAsync(org, kind, emails, e => Task.FromResult(MemberEmails.MemberId(org, e)), cancellationToken),
             SubjectLookup.IndexOfFoundCalls => IndexRowsAsync(org, kind, calls, cancellationToken),
             SubjectLookup.WidgetVisitor => WhereAnyAsync(org, kind,
-                visitors.Select(v => TableClient.CreateQueryFilter($"VisitorId eq {v}")).Concat(emails.Select(e => TableClient.CreateQueryFilter($"Email eq {e}"))), cancellationToken),
+                visitors.Select(v => TableClient.CreateQueryFilter($"VisitorId eq {v}"))
+                    .Concat(emails.Select(e => TableClient.CreateQueryFilter($"Email eq {e}"))), cancellationToken),
             _ => Task.FromResult(new List<FoundRow>()),
         };
 

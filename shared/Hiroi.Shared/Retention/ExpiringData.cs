@@ -1,7 +1,7 @@
 using Hiroi.Shared.Storage;
+using Hiroi.Shared.StoredData;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
-using Hiroi.Shared.StoredData;
 
 namespace Hiroi.Shared.Retention;
 

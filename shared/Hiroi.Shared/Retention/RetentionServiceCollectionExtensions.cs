@@ -1,6 +1,6 @@
 using Hiroi.Shared.Audit;
-using Microsoft.Extensions.DependencyInjection;
 using Hiroi.Shared.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hiroi.Shared.Retention;
 

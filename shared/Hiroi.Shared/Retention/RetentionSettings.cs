@@ -130,11 +130,21 @@ public sealed class RetentionSettings(RetentionRepository rows, AuditTrail audit
     {
         switch (kind)
         {
-            case DataKinds.Messages: row.Messages = days; break;
-            case DataKinds.Calls: row.Calls = days; break;
-            case DataKinds.Recordings: row.Recordings = days; break;
-            case DataKinds.WidgetSessions: row.WidgetSessions = days; break;
-            default: row.AuthArtefacts = days; break;
+            case DataKinds.Messages:
+                row.Messages = days;
+                break;
+            case DataKinds.Calls:
+                row.Calls = days;
+                break;
+            case DataKinds.Recordings:
+                row.Recordings = days;
+                break;
+            case DataKinds.WidgetSessions:
+                row.WidgetSessions = days;
+                break;
+            default:
+                row.AuthArtefacts = days;
+                break;
         }
     }
 }

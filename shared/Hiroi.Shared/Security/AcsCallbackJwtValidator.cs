@@ -1,10 +1,10 @@
+using Hiroi.Shared.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Security;
 
@@ -86,7 +86,8 @@ public sealed class AcsCallbackJwtValidator
                 "must be set to the ACS resource id to accept Call Automation callbacks");
         }
 
-        return await _bearer.ValidateAsync(authorizationHeader, new BearerRequirements([Issuer], options.Audience, TimeSpan.FromSeconds(options.ClockSkewSeconds)), cancellationToken)
+        var requirements = new BearerRequirements([Issuer], options.Audience, TimeSpan.FromSeconds(options.ClockSkewSeconds));
+        return await _bearer.ValidateAsync(authorizationHeader, requirements, cancellationToken)
             .ConfigureAwait(false);
     }
 

@@ -2,8 +2,8 @@ using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
-using Hiroi.Shared.Secrets;
 using Hiroi.Shared.Configuration;
+using Hiroi.Shared.Secrets;
 
 namespace Hiroi.Shared.Security;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using Hiroi.Shared.Secrets;
 using Hiroi.Shared.Configuration;
+using Hiroi.Shared.Secrets;
 
 namespace Hiroi.Shared.Security;
 

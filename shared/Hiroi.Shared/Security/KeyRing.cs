@@ -1,5 +1,5 @@
-using Hiroi.Shared.Secrets;
 using Hiroi.Shared.Configuration;
+using Hiroi.Shared.Secrets;
 
 namespace Hiroi.Shared.Security;
 

@@ -1,9 +1,9 @@
+using Hiroi.Shared.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Security;
 

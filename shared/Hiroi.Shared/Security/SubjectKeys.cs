@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using Hiroi.Shared.Configuration;
 using Hiroi.Shared.Secrets;
 using Hiroi.Shared.Tenancy;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Security;
 

@@ -125,7 +125,8 @@ public sealed class AccountRepository(HiroiTables tables, SignInSessionStore ses
         }
 
         await sessions.RevokeAllAsync(accountId, org: null, cancellationToken).ConfigureAwait(false);
-        await foreach (var row in table.QueryAsync<TableEntity>(r => r.PartitionKey == accountId, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var row in table.QueryAsync<TableEntity>(r => r.PartitionKey == accountId, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken)
+            .ConfigureAwait(false))
         {
             if (OutsideTwin(row.RowKey) is var (twinPartition, twinRow))
             {
@@ -142,7 +143,8 @@ public sealed class AccountRepository(HiroiTables tables, SignInSessionStore ses
         : rowKey.StartsWith(PasskeyEntity.Prefix, StringComparison.Ordinal) ? (PasskeyClaimEntity.KeyFor(rowKey), PasskeyClaimEntity.RowKeyValue)
         : null;
 
-    public async IAsyncEnumerable<AccountMembershipEntity> MembershipsAsync(string accountId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<AccountMembershipEntity> MembershipsAsync(string accountId,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey gt {AccountMembershipEntity.Prefix} and RowKey lt {"org`"}");
@@ -155,7 +157,8 @@ public sealed class AccountRepository(HiroiTables tables, SignInSessionStore ses
     public async Task<AccountMembershipEntity?> MembershipAsync(string accountId, OrgId org, CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        var row = await table.GetEntityIfExistsAsync<AccountMembershipEntity>(accountId, AccountMembershipEntity.Key(org), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var row = await table.GetEntityIfExistsAsync<AccountMembershipEntity>(accountId, AccountMembershipEntity.Key(org), cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
         return row.HasValue ? row.Value : null;
     }
 }

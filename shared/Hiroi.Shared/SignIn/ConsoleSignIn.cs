@@ -162,7 +162,8 @@ public sealed class ConsoleSignIn(
         {
             return OrgChoice.NotMember; // the guard admits only roles that parse
         }
-        await audit.RecordAsync(new Caller(org, "member:" + membership.MemberId, role), AuditActions.SignedIn, "account:" + session.Row.AccountId, session.Row.Method, cancellationToken)
+        await audit.RecordAsync(new Caller(org, "member:" + membership.MemberId, role), AuditActions.SignedIn, "account:" + session.Row.AccountId,
+                session.Row.Method, cancellationToken)
             .ConfigureAwait(false);
         return OrgChoice.Chosen;
     }

@@ -23,7 +23,8 @@ public sealed class OrgTwoFactorPolicy(OrganizationRepository orgs, SignInSessio
                 throw new Storage.ConflictException("The org changed meanwhile; retry.");
             }
 
-            await audit.RecordAsync(caller, AuditActions.OrgTwoFactorChanged, "org:" + caller.OrgId.Value, required ? "required" : "optional", cancellationToken).ConfigureAwait(false);
+            await audit.RecordAsync(caller, AuditActions.OrgTwoFactorChanged, "org:" + caller.OrgId.Value, required ? "required" : "optional", cancellationToken)
+                .ConfigureAwait(false);
         }
 
         if (required)

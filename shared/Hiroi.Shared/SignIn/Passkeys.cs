@@ -344,7 +344,8 @@ public sealed class Passkeys(
     {
         var table = await AccountsAsync(cancellationToken).ConfigureAwait(false);
         var claim = await table.GetEntityIfExistsAsync<PasskeyClaimEntity>(
-            PasskeyClaimEntity.KeyFor(PasskeyEntity.Key(credentialId)), PasskeyClaimEntity.RowKeyValue, select: ["AccountId"], cancellationToken: cancellationToken).ConfigureAwait(false);
+            PasskeyClaimEntity.KeyFor(PasskeyEntity.Key(credentialId)), PasskeyClaimEntity.RowKeyValue, select: ["AccountId"],
+            cancellationToken: cancellationToken).ConfigureAwait(false);
         return !claim.HasValue;
     }
 
@@ -370,7 +371,8 @@ public sealed class Passkeys(
         }
 
         var table = await tables.GetAsync(TableNames.SignInTokens, cancellationToken).ConfigureAwait(false);
-        var found = await table.GetEntityIfExistsAsync<PasskeyChallengeEntity>(ChallengeKey(hash), SignInTokenEntity.RowKeyValue, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var found = await table.GetEntityIfExistsAsync<PasskeyChallengeEntity>(ChallengeKey(hash), SignInTokenEntity.RowKeyValue, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
         if (!found.HasValue || found.Value!.Kind != kind)
         {
             return null;

@@ -82,7 +82,8 @@ public sealed class SignInMailSender(
         var (subject, body) = request.Kind switch
         {
             SignInMailKind.Code => ("Your Hiroi sign-in code", CodeBody(await tokens.IssueCodeAsync(accountId, request.Device, cancellationToken).ConfigureAwait(false), settings)),
-            SignInMailKind.Invitation => ("You are invited to Hiroi", LinkBody(console, await tokens.IssueLinkAsync(accountId, cancellationToken).ConfigureAwait(false), settings, invited: true)),
+            SignInMailKind.Invitation =>
+                ("You are invited to Hiroi", LinkBody(console, await tokens.IssueLinkAsync(accountId, cancellationToken).ConfigureAwait(false), settings, invited: true)),
             _ => ("Your Hiroi sign-in link", LinkBody(console, await tokens.IssueLinkAsync(accountId, cancellationToken).ConfigureAwait(false), settings, invited: false)),
         };
         // Resolved per mail: the ACS client is a typed HttpClient, whose handlers rotate; a singleton must not keep one.

@@ -222,7 +222,8 @@ public sealed class SignInSessionStore(HiroiTables tables, IOptions<SignInOption
         var now = time.GetUtcNow();
         foreach (var entry in await IndexAsync(accountId, cancellationToken).ConfigureAwait(false))
         {
-            var found = await sessions.GetEntityIfExistsAsync<SignInSessionEntity>(entry.SessionHash, SignInSessionEntity.RowKeyValue, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var found = await sessions.GetEntityIfExistsAsync<SignInSessionEntity>(entry.SessionHash, SignInSessionEntity.RowKeyValue, cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
             if (found.HasValue && now < found.Value!.ExpiresAt && now < found.Value.LastSeenAt + options.Value.IdleTimeout)
             {
                 live.Add(found.Value);
@@ -254,7 +255,8 @@ public sealed class SignInSessionStore(HiroiTables tables, IOptions<SignInOption
 
             if (org is not null && entry.OrgId != org.Value.Value)
             {
-                var row = await sessions.GetEntityIfExistsAsync<SignInSessionEntity>(entry.SessionHash, SignInSessionEntity.RowKeyValue, select: ["OrgId"], cancellationToken: cancellationToken)
+                var row = await sessions.GetEntityIfExistsAsync<SignInSessionEntity>(entry.SessionHash, SignInSessionEntity.RowKeyValue, select: ["OrgId"],
+                        cancellationToken: cancellationToken)
                     .ConfigureAwait(false);
                 if (row.HasValue && row.Value!.OrgId != org.Value.Value)
                 {
@@ -276,7 +278,8 @@ public sealed class SignInSessionStore(HiroiTables tables, IOptions<SignInOption
     public async Task<int> RevokeOrgAsync(OrgId org, CancellationToken cancellationToken, bool onlyWithoutSecondFactor = false)
     {
         var sessions = await SessionsAsync(cancellationToken).ConfigureAwait(false);
-        var inOrg = await sessions.QueryAsync<SignInSessionEntity>(TableClient.CreateQueryFilter($"OrgId eq {org.Value}"), select: ["PartitionKey", "AccountId", "SecondFactorAt"], cancellationToken: cancellationToken)
+        var inOrg = await sessions.QueryAsync<SignInSessionEntity>(TableClient.CreateQueryFilter($"OrgId eq {org.Value}"),
+                select: ["PartitionKey", "AccountId", "SecondFactorAt"], cancellationToken: cancellationToken)
             .Where(s => !onlyWithoutSecondFactor || s.SecondFactorAt is null).ToListAsync(cancellationToken).ConfigureAwait(false);
         foreach (var row in inOrg)
         {
@@ -290,7 +293,8 @@ public sealed class SignInSessionStore(HiroiTables tables, IOptions<SignInOption
     public async Task<IReadOnlyList<SignInSessionEntity>> EndedBeforeAsync(OrgId org, DateTimeOffset cutoff, int max, CancellationToken cancellationToken)
     {
         var sessions = await SessionsAsync(cancellationToken).ConfigureAwait(false);
-        return await sessions.QueryAsync<SignInSessionEntity>(TableClient.CreateQueryFilter($"OrgId eq {org.Value} and ExpiresAt lt {cutoff}"), cancellationToken: cancellationToken)
+        return await sessions.QueryAsync<SignInSessionEntity>(TableClient.CreateQueryFilter($"OrgId eq {org.Value} and ExpiresAt lt {cutoff}"),
+                cancellationToken: cancellationToken)
             .Take(max).ToListAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -298,7 +302,8 @@ public sealed class SignInSessionStore(HiroiTables tables, IOptions<SignInOption
     public async Task<int> DeleteEndedWithoutOrgAsync(int max, CancellationToken cancellationToken)
     {
         var sessions = await SessionsAsync(cancellationToken).ConfigureAwait(false);
-        var ended = await sessions.QueryAsync<SignInSessionEntity>(TableClient.CreateQueryFilter($"ExpiresAt lt {time.GetUtcNow()}"), select: ["PartitionKey", "AccountId", "OrgId"], cancellationToken: cancellationToken)
+        var ended = await sessions.QueryAsync<SignInSessionEntity>(TableClient.CreateQueryFilter($"ExpiresAt lt {time.GetUtcNow()}"),
+                select: ["PartitionKey", "AccountId", "OrgId"], cancellationToken: cancellationToken)
             .Where(s => s.OrgId is null).Take(max).ToListAsync(cancellationToken).ConfigureAwait(false);
         foreach (var row in ended)
         {

@@ -149,7 +149,8 @@ public sealed class SignInTokenStore(HiroiTables tables, IOptions<SignInOptions>
     public async Task<int> DeleteExpiredAsync(int max, CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        var expired = await table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ExpiresAt lt {time.GetUtcNow()}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken)
+        var expired = await table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ExpiresAt lt {time.GetUtcNow()}"), select: ["PartitionKey", "RowKey"],
+                cancellationToken: cancellationToken)
             .Take(max).ToListAsync(cancellationToken).ConfigureAwait(false);
         foreach (var row in expired)
         {

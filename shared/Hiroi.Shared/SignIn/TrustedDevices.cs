@@ -2,9 +2,9 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Hiroi.Shared.Configuration;
 using Hiroi.Shared.Secrets;
 using Hiroi.Shared.Security;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.SignIn;
 

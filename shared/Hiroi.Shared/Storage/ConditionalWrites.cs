@@ -101,7 +101,9 @@ public static class ConditionalWrites
 
             var gate = found.HasValue ? found.Value! : new LimitGateEntity { PartitionKey = partitionKey, RowKey = gateRowKey };
             gate.Version++;
-            var pass = found.HasValue ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, gate, gate.ETag) : new TableTransactionAction(TableTransactionActionType.Add, gate);
+            var pass = found.HasValue
+                ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, gate, gate.ETag)
+                : new TableTransactionAction(TableTransactionActionType.Add, gate);
             return decision with
             {
                 Writes = [pass, .. decision.Writes],

@@ -2,8 +2,8 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
-using Microsoft.Extensions.Configuration;
 using Hiroi.Shared.Configuration;
+using Microsoft.Extensions.Configuration;
 
 namespace Hiroi.Shared.Storage;
 

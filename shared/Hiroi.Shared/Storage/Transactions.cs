@@ -10,7 +10,8 @@ public static class Transactions
     /// already or changed since it was read (409, 412, 404), each action is tried on its own instead, and those rows
     /// are left as they are. Written entities get their new ETags. Returns the entities whose action took effect.
     /// </summary>
-    public static async Task<IReadOnlySet<ITableEntity>> SubmitOrEachAsync(this TableClient table, IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken)
+    public static async Task<IReadOnlySet<ITableEntity>> SubmitOrEachAsync(this TableClient table, IReadOnlyList<TableTransactionAction> actions,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(actions);

@@ -1,7 +1,7 @@
 using Hiroi.Shared.Retention;
-using Hiroi.Shared.Tenancy;
 using Hiroi.Shared.Security;
 using Hiroi.Shared.Storage;
+using Hiroi.Shared.Tenancy;
 
 namespace Hiroi.Shared.StoredData;
 
@@ -156,7 +156,8 @@ public static class DataRegistry
 
     /// <summary>Each agent turn's state and metering (ids and counts, nothing personal), kept as long as messages.</summary>
     public static readonly StoredKind AgentTurns = new(
-        "agentTurns", TableNames.AgentUsage, OrgPartitioning.Org, Hiroi.Shared.Agents.AgentTurnEntity.Prefix, new(DataKinds.Messages, nameof(Hiroi.Shared.Agents.AgentTurnEntity.At)));
+        "agentTurns", TableNames.AgentUsage, OrgPartitioning.Org, Hiroi.Shared.Agents.AgentTurnEntity.Prefix,
+        new(DataKinds.Messages, nameof(Hiroi.Shared.Agents.AgentTurnEntity.At)));
 
     /// <summary>Daily usage counters and caps per org, agent and channel (counts only), for metering and the usage report.</summary>
     public static readonly StoredKind AgentUsage = new("agentUsage", TableNames.AgentUsage, OrgPartitioning.Org, Hiroi.Shared.Agents.UsageRows.Prefix);
@@ -174,7 +175,8 @@ public static class DataRegistry
 
     /// <summary>Widget sessions (token hashes, visitor ids, lifetimes), by when they started.</summary>
     public static readonly StoredKind WidgetSessions = new(
-        "widgetSessions", TableNames.WidgetSessions, OrgPartitioning.Org, Widget.WidgetSessionEntity.Prefix, new(DataKinds.WidgetSessions, nameof(Widget.WidgetSessionEntity.CreatedAt)),
+        "widgetSessions", TableNames.WidgetSessions, OrgPartitioning.Org, Widget.WidgetSessionEntity.Prefix,
+        new(DataKinds.WidgetSessions, nameof(Widget.WidgetSessionEntity.CreatedAt)),
         SubjectLookup.WidgetVisitor, ErasureAction.Delete);
 
     /// <summary>Signed tokens' ids and solved bot-check challenges already used (hashes), kept as long as sessions.</summary>
@@ -230,8 +232,10 @@ public static class DataRegistry
 
     public static readonly IReadOnlyList<StoredKind> All =
     [
-        Recordings, CallTranscripts, Messages, Conversations, CallIndex, Calls, CallLimits, CampaignContacts, WidgetMessages, WidgetSessions, Contacts, OptOuts, DoNotContact, Membership,
-        ApiKeys, ContactLists, Campaigns, Numbers, NumberOwners, Agents, AgentTurns, AgentUsage, TenantSecrets, WidgetKeys, WidgetTokenIds, WidgetSessionGates, SignInSessions, RetentionSettings, AnonymizedAudit, DeletedOrg, EventClaims,
+        Recordings, CallTranscripts, Messages, Conversations, CallIndex, Calls, CallLimits, CampaignContacts, WidgetMessages, WidgetSessions,
+        Contacts, OptOuts, DoNotContact, Membership,
+        ApiKeys, ContactLists, Campaigns, Numbers, NumberOwners, Agents, AgentTurns, AgentUsage, TenantSecrets, WidgetKeys, WidgetTokenIds,
+        WidgetSessionGates, SignInSessions, RetentionSettings, AnonymizedAudit, DeletedOrg, EventClaims,
         Accounts, SignInTokens,
         WorkflowHistory, WorkflowInstances, WorkflowPartitions,
     ];

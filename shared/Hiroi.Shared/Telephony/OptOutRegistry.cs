@@ -1,9 +1,9 @@
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Logging;
 using Hiroi.Shared.Privacy;
+using Hiroi.Shared.Security;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
-using Hiroi.Shared.Security;
 
 namespace Hiroi.Shared.Telephony;
 

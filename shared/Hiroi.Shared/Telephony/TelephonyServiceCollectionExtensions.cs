@@ -1,8 +1,8 @@
 using Hiroi.Shared.Acs;
+using Hiroi.Shared.Configuration;
 using Hiroi.Shared.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Shared.Telephony;
 

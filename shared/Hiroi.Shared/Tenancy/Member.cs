@@ -1,5 +1,5 @@
-using System.Runtime.Serialization;
 using System.Net.Mail;
+using System.Runtime.Serialization;
 using System.Security.Cryptography;
 using System.Text;
 using Hiroi.Shared.Storage;

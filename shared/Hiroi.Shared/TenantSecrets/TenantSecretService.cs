@@ -83,7 +83,8 @@ public sealed class TenantSecretService(TenantSecretRepository secrets, TenantSe
             await secrets.UpsertBatchAsync(caller.OrgId, [row], TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         }
 
-        await audit.RecordAsync(caller, existing is null ? AuditActions.SecretCreated : AuditActions.SecretUpdated, "secret:" + name, null, cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(caller, existing is null ? AuditActions.SecretCreated : AuditActions.SecretUpdated, "secret:" + name, null, cancellationToken)
+            .ConfigureAwait(false);
         return (existing is null ? SecretWrite.Created : SecretWrite.Replaced, Info(row));
     }
 

@@ -44,8 +44,11 @@ public sealed class CallTranscriptEntity : TableRow
 
     public DateTimeOffset At { get; set; }
 
-    public static string Key(string callId, int turn, string role) =>
-        $"{callId}_{turn.ToString("D5", CultureInfo.InvariantCulture)}_{role switch { TranscriptRoles.Caller => "a", TranscriptRoles.Agent => "b", _ => "c" + role[TranscriptRoles.System.Length..] }}";
+    public static string Key(string callId, int turn, string role)
+    {
+        var order = role switch { TranscriptRoles.Caller => "a", TranscriptRoles.Agent => "b", _ => "c" + role[TranscriptRoles.System.Length..] };
+        return $"{callId}_{turn.ToString("D5", CultureInfo.InvariantCulture)}_{order}";
+    }
 }
 
 public sealed class CallTranscriptRepository(HiroiTables tables) : OrgScopedRepository<CallTranscriptEntity>(tables, TableNames.CallTranscripts)

@@ -38,12 +38,15 @@ public sealed class WidgetKeyService(WidgetKeyRepository keys, TenantSecretKeyRi
         key.RowKey = WidgetKeyEntity.NewId(caller.OrgId);
         key.CreatedAt = now;
         var secret = key.Mode == WidgetModes.SignedTokens ? await AddSecretAsync(caller.OrgId, key, previousValidUntil: null, cancellationToken).ConfigureAwait(false) : null;
-        if (await keys.AddWithinLimitAsync(caller.OrgId, key, WidgetKeyRepository.MaxUsableKeysPerOrg, k => k.IsUsable(now), cancellationToken).ConfigureAwait(false) != CappedAdd.Added)
+        var added = await keys.AddWithinLimitAsync(caller.OrgId, key, WidgetKeyRepository.MaxUsableKeysPerOrg, k => k.IsUsable(now), cancellationToken)
+            .ConfigureAwait(false);
+        if (added != CappedAdd.Added)
         {
             return new WidgetKeyCreation(null, null);
         }
 
-        await audit.RecordAsync(caller, AuditActions.WidgetKeyCreated, "widgetkey:" + key.RowKey, $"mode={key.Mode} env={key.Environment}", cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(caller, AuditActions.WidgetKeyCreated, "widgetkey:" + key.RowKey, $"mode={key.Mode} env={key.Environment}", cancellationToken)
+            .ConfigureAwait(false);
         return new WidgetKeyCreation(key, secret);
     }
 
@@ -72,7 +75,8 @@ public sealed class WidgetKeyService(WidgetKeyRepository keys, TenantSecretKeyRi
 
         (old.ValidUntil, old.ReplacedBy) = (previousValidUntil, created.RowKey);
         await keys.UpdateAsync(caller.OrgId, old, cancellationToken).ConfigureAwait(false);
-        await audit.RecordAsync(caller, AuditActions.WidgetKeyRotated, "widgetkey:" + old.RowKey, $"replacedBy={created.RowKey} validUntil={previousValidUntil:O}", cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(caller, AuditActions.WidgetKeyRotated, "widgetkey:" + old.RowKey,
+            $"replacedBy={created.RowKey} validUntil={previousValidUntil:O}", cancellationToken).ConfigureAwait(false);
         return creation;
     }
 
@@ -120,7 +124,8 @@ public sealed class WidgetKeyService(WidgetKeyRepository keys, TenantSecretKeyRi
             var cacheKey = key.RowKey + "/" + secret.Kid + "/" + secret.DataKey;
             if (!_opened.TryGetValue<byte[]>(cacheKey, out var value))
             {
-                value = await ring.OpenAsync(Convert.FromBase64String(secret.Ciphertext), secret.DataKey, Context(org, key.RowKey, secret.Kid), cancellationToken).ConfigureAwait(false);
+                value = await ring.OpenAsync(Convert.FromBase64String(secret.Ciphertext), secret.DataKey, Context(org, key.RowKey, secret.Kid), cancellationToken)
+                    .ConfigureAwait(false);
                 _opened.Set(cacheKey, value, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
             }
 

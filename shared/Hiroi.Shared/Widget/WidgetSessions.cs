@@ -193,8 +193,16 @@ public sealed class WidgetSessions(
         var reply = outcome.Text ?? string.Empty;
         await transcript.UpsertBatchAsync(org,
         [
-            new WidgetMessageEntity { RowKey = Line(session.RowKey, line), SessionId = session.RowKey, VisitorId = session.VisitorId, Email = session.Email, Role = "visitor", Text = text, At = now },
-            new WidgetMessageEntity { RowKey = Line(session.RowKey, line + 1), SessionId = session.RowKey, VisitorId = session.VisitorId, Email = session.Email, Role = "agent", Text = reply, At = time.GetUtcNow() },
+            new WidgetMessageEntity
+            {
+                RowKey = Line(session.RowKey, line), SessionId = session.RowKey, VisitorId = session.VisitorId, Email = session.Email,
+                Role = "visitor", Text = text, At = now,
+            },
+            new WidgetMessageEntity
+            {
+                RowKey = Line(session.RowKey, line + 1), SessionId = session.RowKey, VisitorId = session.VisitorId, Email = session.Email,
+                Role = "agent", Text = reply, At = time.GetUtcNow(),
+            },
         ], Azure.Data.Tables.TableUpdateMode.Replace, CancellationToken.None).ConfigureAwait(false);
         var seen = time.GetUtcNow();
         await sessions.ChangeAsync(org, session, s => (true, s is not null && Touch(s, seen)), CancellationToken.None).ConfigureAwait(false);

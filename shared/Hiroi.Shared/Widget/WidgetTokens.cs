@@ -256,7 +256,14 @@ public static class WidgetTokens
 
     private static int ClaimBit(string name) => name switch
     {
-        "wk" => 1, "sub" => 2, "jti" => 4, "email" => 8, "iat" => 16, "exp" => 32, "nbf" => 64, _ => 0,
+        "wk" => 1,
+        "sub" => 2,
+        "jti" => 4,
+        "email" => 8,
+        "iat" => 16,
+        "exp" => 32,
+        "nbf" => 64,
+        _ => 0,
     };
 
     /// <summary>Seconds since 1970 that a <see cref="DateTimeOffset"/> can hold, so the lifetime checks never overflow.</summary>

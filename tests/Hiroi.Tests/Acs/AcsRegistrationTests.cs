@@ -1,12 +1,12 @@
 using System.Net;
 using Hiroi.Shared.Acs;
 using Hiroi.Shared.Secrets;
+using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Moq;
-using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Acs;
 

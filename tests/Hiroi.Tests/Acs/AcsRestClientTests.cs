@@ -4,11 +4,11 @@ using System.Text.Json;
 using Azure.Core;
 using Hiroi.Shared;
 using Hiroi.Shared.Acs;
+using Hiroi.Shared.Configuration;
 using Hiroi.Shared.Secrets;
+using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 using Moq;
-using Hiroi.Shared.Configuration;
-using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Acs;
 
@@ -375,11 +375,14 @@ public class AcsRestClientTests
         _acs.Respond(HttpStatusCode.OK, """{"callConnectionId":"c-1","serverCallId":"s-1","callConnectionState":"connecting"}""");
         var transport = new Uri("wss://ca-hiroi.example/api/calls/media?token=m1.abc");
 
-        await Client().AnswerCallAsync(new AnswerCallRequest("ctx", Callback, "call_1", new Uri("https://speech.example/"), new MediaStreamingRequest(transport, EnableDtmf: true)), default);
+        await Client().AnswerCallAsync(
+            new AnswerCallRequest("ctx", Callback, "call_1", new Uri("https://speech.example/"), new MediaStreamingRequest(transport, EnableDtmf: true)), default);
 
         var media = Assert.Single(_acs.Requests).Json.GetProperty("mediaStreamingOptions");
         Assert.Equal(
-            """{"transportType":"websocket","transportUrl":"wss://ca-hiroi.example/api/calls/media?token=m1.abc","audioChannelType":"mixed","contentType":"audio","startMediaStreaming":true,"enableBidirectional":true,"audioFormat":"pcm24KMono","enableDtmfTones":true}""",
+            """{"transportType":"websocket","transportUrl":"wss://ca-hiroi.example/"""
+            + """api/calls/media?token=m1.abc","audioChannelType":"mixed","contentType":"audio","startMediaStreaming":"""
+            + """true,"enableBidirectional":true,"audioFormat":"pcm24KMono","enableDtmfTones":true}""",
             media.GetRawText());
     }
 
@@ -476,7 +479,8 @@ public class AcsRestClientTests
         Assert.Equal("https://contoso.communication.azure.com/calling/recordings?api-version=2025-05-15", request.Uri.AbsoluteUri);
         AssertSigned(request);
         Assert.Equal(
-            """{"callLocator":{"kind":"serverCallLocator","serverCallId":"aHR0cHM6Ly9za3lwZS5uZXQ="},"recordingStateCallbackUri":"https://hiroi.example/api/acs/recording","recordingContentType":"audio","recordingChannelType":"mixed","recordingFormatType":"wav"}""",
+            """{"callLocator":{"kind":"serverCallLocator","serverCallId":"aHR0cHM6Ly9za3lwZS5uZXQ="},"recordingStateCallbackUri":"https://hiroi.example/"""
+            + """api/acs/recording","recordingContentType":"audio","recordingChannelType":"mixed","recordingFormatType":"wav"}""",
             request.BodyText);
     }
 

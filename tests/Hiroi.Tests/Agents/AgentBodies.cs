@@ -12,7 +12,8 @@ public static class AgentBodies
         {
             name,
             description = "Looks up an order by its id",
-            parameters = parameters ?? new { type = "object", properties = new { orderId = new { type = "string", pattern = "^[A-Za-z0-9./-]{1,40}$" } }, required = new[] { "orderId" } },
+            parameters = parameters
+                ?? new { type = "object", properties = new { orderId = new { type = "string", pattern = "^[A-Za-z0-9./-]{1,40}$" } }, required = new[] { "orderId" } },
             request = new { method, url, headers, body },
         };
 }

@@ -1,10 +1,10 @@
 using Hiroi.Shared;
 using Hiroi.Shared.Agents;
+using Hiroi.Shared.Configuration;
+using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Hiroi.Shared.Configuration;
-using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Agents;
 

@@ -39,7 +39,9 @@ public sealed class AgentLoopTests(ITestOutputHelper output) : IAsyncLifetime
     private async Task<JsonElement[]> MessagesAsync(HttpClient admin, string customer)
     {
         var conversation = (await GetAsync(admin, "/api/conversations")).EnumerateArray().FirstOrDefault(c => c.GetProperty("customerNumber").GetString() == customer);
-        return conversation.ValueKind == JsonValueKind.Undefined ? [] : [.. (await GetAsync(admin, $"/api/conversations/{conversation.GetProperty("id").GetString()}/messages")).EnumerateArray()];
+        return conversation.ValueKind == JsonValueKind.Undefined
+            ? []
+            : [.. (await GetAsync(admin, $"/api/conversations/{conversation.GetProperty("id").GetString()}/messages")).EnumerateArray()];
     }
 
     [Fact]
@@ -88,7 +90,8 @@ public sealed class AgentLoopTests(ITestOutputHelper output) : IAsyncLifetime
         }
         catch (TimeoutException)
         {
-            output.WriteLine(string.Join('\n', host.Output.Where(l => l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("Exception", StringComparison.Ordinal)).TakeLast(80)));
+            output.WriteLine(string.Join('\n', host.Output.Where(l => l.Contains("fail", StringComparison.OrdinalIgnoreCase)
+                || l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("Exception", StringComparison.Ordinal)).TakeLast(80)));
             throw;
         }
 

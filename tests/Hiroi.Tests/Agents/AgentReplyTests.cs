@@ -22,7 +22,8 @@ public class AgentReplyTests(SimulatedAcsApp app) : IClassFixture<SimulatedAcsAp
         var owner = app.ClientWithKey(org.OwnerApiKey);
         var number = Unique.PhoneNumber();
         (await owner.PostAsJsonAsync("/api/numbers", new { number })).EnsureSuccessStatusCode();
-        var agent = await (await owner.PostAsJsonAsync("/api/agents", Agent(numbers: [number], dailyTokenCap: dailyTokenCap))).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
+        var agent = await (await owner.PostAsJsonAsync("/api/agents", Agent(numbers: [number], dailyTokenCap: dailyTokenCap))).EnsureSuccessStatusCode()
+            .Content.ReadFromJsonAsync<JsonElement>();
         return (owner, number, agent.GetProperty("id").GetString()!, org.OrgId);
     }
 
@@ -101,7 +102,8 @@ public class AgentReplyTests(SimulatedAcsApp app) : IClassFixture<SimulatedAcsAp
 
         var messages = await EventuallyAsync(async () => await MessagesAsync(owner, customer) is var m && Has(m, "system") ? m : null);
         Assert.False(Has(messages, "agent"));
-        Assert.Contains("agent's daily token cap (10) would be crossed", messages.Single(m => m.GetProperty("role").GetString() == "system").GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Contains("agent's daily token cap (10) would be crossed",
+            messages.Single(m => m.GetProperty("role").GetString() == "system").GetProperty("text").GetString(), StringComparison.Ordinal);
         var audit = Assert.Single((await owner.GetFromJsonAsync<JsonElement>("/api/audit?action=agent.turn_refused")).GetProperty("entries").EnumerateArray());
         Assert.Equal("agent:" + agentId, audit.GetProperty("target").GetString());
         var usage = Assert.Single((await owner.GetFromJsonAsync<JsonElement>("/api/usage")).GetProperty("lines").EnumerateArray());

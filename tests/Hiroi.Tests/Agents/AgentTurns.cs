@@ -14,7 +14,8 @@ namespace Hiroi.Tests.Agents;
 public static class AgentTurns
 {
     public static Task<AgentTurnEntity> EndedAsync(AgentTurnRepository turns, OrgId org, string messageId) =>
-        Waits.UntilAsync(async () => await turns.FindAsync(org, AgentTurnEntity.Key(MessageEntity.Key(messageId)), default) is { } turn && TurnStates.IsFinal(turn.State) ? turn : null,
+        Waits.UntilAsync(async () =>
+                await turns.FindAsync(org, AgentTurnEntity.Key(MessageEntity.Key(messageId)), default) is { } turn && TurnStates.IsFinal(turn.State) ? turn : null,
             $"the agent's turn for message {messageId} to end");
 
     /// <summary>The ids of a conversation's messages from the customer (as the messages API lists them).</summary>

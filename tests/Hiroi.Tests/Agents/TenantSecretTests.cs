@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
+using Hiroi.Shared.Orgs;
 using Hiroi.Shared.Security;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Tenancy;
@@ -12,7 +13,6 @@ using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
 using Hiroi.Tests.Security;
 using Microsoft.Extensions.DependencyInjection;
-using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Agents;
 

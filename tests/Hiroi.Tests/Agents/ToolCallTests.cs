@@ -82,7 +82,8 @@ public sealed class ToolEndpoint : IAsyncLifetime
         return form switch
         {
             "json" => JsonSerializer.Serialize(new { authorization = header }), // \u0022, \u002B, \u003C...
-            "json-slashes" => "{\"authorization\":\"" + header.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("/", "\\/", StringComparison.Ordinal) + "\"}",
+            "json-slashes" => "{\"authorization\":\"" + header.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
+                .Replace("/", "\\/", StringComparison.Ordinal) + "\"}",
             "base64" => Convert.ToBase64String(bytes),
             "base64-unpadded" => Convert.ToBase64String(bytes).TrimEnd('='),
             "base64url" => System.Buffers.Text.Base64Url.EncodeToString(bytes),
@@ -134,7 +135,10 @@ public class ToolCallTests(HiroiApp app) : IClassFixture<HiroiApp>, IAsyncLifeti
         // The tool client as the app builds it, with these settings.
         var options = app.Services.GetRequiredService<IOptions<AiOptions>>().Value;
         var services = new ServiceCollection().AddSingleton(Options.Create(options));
-        settings?.Invoke(options = new AiOptions { AllowLoopbackTools = true, MaxToolResponseBytes = options.MaxToolResponseBytes, ToolTimeoutSeconds = options.ToolTimeoutSeconds });
+        settings?.Invoke(options = new AiOptions
+        {
+            AllowLoopbackTools = true, MaxToolResponseBytes = options.MaxToolResponseBytes, ToolTimeoutSeconds = options.ToolTimeoutSeconds,
+        });
         services.Replace(ServiceDescriptor.Singleton(Options.Create(options)));
         if (logs is not null)
         {
@@ -168,7 +172,8 @@ public class ToolCallTests(HiroiApp app) : IClassFixture<HiroiApp>, IAsyncLifeti
     [Fact]
     public async Task A_server_that_echoes_the_secret_does_not_hand_it_to_the_model()
     {
-        var tool = AgentBodies.Tool(Url("/echo"), new() { ["Authorization"] = "Bearer {{secrets.SHOP_TOKEN}}" }, body: new { token = "{{secrets.SHOP_TOKEN}}", id = "{{args.orderId}}" }, method: "POST");
+        var tool = AgentBodies.Tool(Url("/echo"), new() { ["Authorization"] = "Bearer {{secrets.SHOP_TOKEN}}" },
+            body: new { token = "{{secrets.SHOP_TOKEN}}", id = "{{args.orderId}}" }, method: "POST");
 
         var (answer, _, _) = await CallAsync(tool, new() { ["orderId"] = "A-17" });
 

@@ -3,8 +3,8 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Hiroi.Shared.ApiKeys;
 using Hiroi.Shared.Tenancy;
-using static Hiroi.Tests.Protection.ParserGenerators;
 using Hiroi.Tests.Infrastructure;
+using static Hiroi.Tests.Protection.ParserGenerators;
 
 namespace Hiroi.Tests.ApiKeys;
 

@@ -1,6 +1,6 @@
 using Hiroi.Shared.Campaigns;
-using Microsoft.Extensions.Options;
 using Hiroi.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
 
 namespace Hiroi.Tests.Campaigns;
 

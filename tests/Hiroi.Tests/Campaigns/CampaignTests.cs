@@ -112,7 +112,8 @@ public class CampaignTests(CampaignApp app) : IClassFixture<CampaignApp>
 
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/campaigns/{campaignId}/pause", null)).StatusCode);
         // The workflow ran a step that saw the pause: a step in flight when it landed has sent what it had recorded.
-        await Waits.UntilAsync(async () => (await app.Workflows.GetInstanceAsync(CampaignOrchestration.InstanceId(org.OrgId, campaignId), getInputsAndOutputs: true))?.SerializedCustomStatus == "\"paused\"",
+        await Waits.UntilAsync(async () => (await app.Workflows.GetInstanceAsync(CampaignOrchestration.InstanceId(org.OrgId, campaignId), getInputsAndOutputs: true))
+                ?.SerializedCustomStatus == "\"paused\"",
             "the campaign's workflow to see the pause");
         async Task<int> SentAsync() => (await app.SentSmsAsync()).EnumerateArray().Count(s => s.GetProperty("from").GetString() == sender);
         var before = await SentAsync();

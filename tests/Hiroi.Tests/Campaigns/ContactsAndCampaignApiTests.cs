@@ -131,10 +131,12 @@ public class ContactsAndCampaignApiTests(HiroiApp app) : IClassFixture<HiroiApp>
              "endsAt":"2020-01-01T00:00:00Z"}
             """;
 
-        var problem = await ProblemAssert.IsProblemAsync(await admin.PostAsync("/api/campaigns", new StringContent(body, Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest);
+        var problem = await ProblemAssert.IsProblemAsync(await admin.PostAsync("/api/campaigns", new StringContent(body, Encoding.UTF8, "application/json")),
+            HttpStatusCode.BadRequest);
 
         var errors = problem.GetProperty("errors").EnumerateObject().Select(e => e.Name).ToHashSet();
-        foreach (var field in new[] { "name", "channel", "listId", "senderNumbers", "window.start", "dailyCap", "pacingPerSenderPerMinute", "retry.maxAttempts", "retry.backoffMinutes", "retry.on", "outcomeTimeoutSeconds", "endsAt" })
+        foreach (var field in new[] { "name", "channel", "listId", "senderNumbers", "window.start", "dailyCap", "pacingPerSenderPerMinute", "retry.maxAttempts",
+            "retry.backoffMinutes", "retry.on", "outcomeTimeoutSeconds", "endsAt" })
         {
             Assert.Contains(field, errors);
         }

@@ -39,6 +39,7 @@ public class RoutesCliTests
         var (exit, output) = await RunAsync("routes");
 
         Assert.Equal(0, exit);
-        Assert.Contains(output.Split('\n'), line => line.TrimEnd().EndsWith("/api/agents ListAgents", StringComparison.Ordinal) && line.StartsWith("GET", StringComparison.Ordinal));
+        Assert.Contains(output.Split('\n'), line => line.TrimEnd().EndsWith("/api/agents ListAgents", StringComparison.Ordinal)
+            && line.StartsWith("GET", StringComparison.Ordinal));
     }
 }

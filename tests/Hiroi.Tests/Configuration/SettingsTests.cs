@@ -1,11 +1,11 @@
 using Azure.Data.Tables;
 using Hiroi.Shared;
+using Hiroi.Shared.Configuration;
 using Hiroi.Shared.Storage;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Hiroi.Shared.Configuration;
 
 namespace Hiroi.Tests.Configuration;
 

@@ -35,7 +35,8 @@ public class RealtimeTemplateTests(CompiledTemplate compiled) : IClassFixture<Co
         Assert.Equal("[or(equals(parameters('hostKind'), 'containerapp'), variables('realtimeHost'))]", variables["deployContainerApp"]!.GetValue<string>());
         Assert.Equal("[variables('deployContainerApp')]", Module(template, "containerapp")["condition"]!.GetValue<string>());
         var functionSettings = Settings(Module(template, "functionapp"));
-        Assert.Contains("if(variables('realtimeHost'), createObject('Hiroi__Voice__RealtimeBaseUrl', reference(resourceId('Microsoft.Resources/deployments', 'containerapp')", functionSettings, StringComparison.Ordinal);
+        Assert.Contains("if(variables('realtimeHost'), createObject('Hiroi__Voice__RealtimeBaseUrl', reference(resourceId('Microsoft.Resources/deployments', 'containerapp')",
+            functionSettings, StringComparison.Ordinal);
         Assert.Contains(".outputs.url.value", functionSettings, StringComparison.Ordinal);
         // The realtime host leaves the timers (retention sweep, workflow recovery) to the Functions app.
         var hostSettings = Settings(Module(template, "containerapp"));

@@ -2,9 +2,9 @@ using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Hiroi.Endpoints.Telephony;
 using Hiroi.Shared.Acs;
+using Hiroi.Shared.Events;
 using Hiroi.Shared.Privacy;
 using Hiroi.Shared.Security;
-using Hiroi.Shared.Events;
 
 namespace Hiroi.Tests.Deployment;
 
@@ -97,7 +97,8 @@ public class TemplateSecurityTests(CompiledTemplate compiled) : IClassFixture<Co
         var secretSetting = compiled.Fresh();
         var settings = Deployment(secretSetting, "functionapp")["properties"]!["parameters"]!["settings"]!;
         settings["value"] = settings["value"]!.GetValue<string>()
-            .Replace("createObject('AzureWebJobsStorage__accountName'", "createObject('Hiroi__EventGrid__WebhookSecret', 'hunter2', 'AzureWebJobsStorage__accountName'", StringComparison.Ordinal);
+            .Replace("createObject('AzureWebJobsStorage__accountName'",
+                "createObject('Hiroi__EventGrid__WebhookSecret', 'hunter2', 'AzureWebJobsStorage__accountName'", StringComparison.Ordinal);
         var keyOutput = compiled.Fresh();
         keyOutput["outputs"]!.AsObject()["storageConnection"] = new JsonObject
         {

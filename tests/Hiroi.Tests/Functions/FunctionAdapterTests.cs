@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Hiroi.Durable.Retention;
+using Hiroi.Shared.Orgs;
 using Hiroi.Shared.Tenancy;
 using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
@@ -10,7 +11,6 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
-using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Functions;
 

@@ -73,6 +73,7 @@ public class HostParityTests(HiroiApp app) : IClassFixture<HiroiApp>
         var checkedIn = File.ReadAllText(Path.Combine(TestStorage.RepoRoot(), FunctionsSource.DefaultPath)).ReplaceLineEndings("\n");
         Assert.True(
             generated == checkedIn,
-            $"{FunctionsSource.DefaultPath} is not what the route table and HiroiWorkflows generate. From the repository root run\n  {FunctionsSource.Command}\nand commit the file.");
+            $"{FunctionsSource.DefaultPath} is not what the route table and HiroiWorkflows generate. From the repository root run\n"
+            + $"  {FunctionsSource.Command}\nand commit the file.");
     }
 }

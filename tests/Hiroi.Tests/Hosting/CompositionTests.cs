@@ -1,7 +1,7 @@
 using Hiroi.Durable.Campaigns;
 using Hiroi.Durable.Workflows;
-using Hiroi.Endpoints.Privacy;
 using Hiroi.Endpoints.Hosting;
+using Hiroi.Endpoints.Privacy;
 using Hiroi.Server.Workflows;
 using Hiroi.Shared;
 using Hiroi.Shared.Privacy;

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Hiroi.Shared.Orgs;
 using Hiroi.Shared.Tenancy;
 using Hiroi.Tests.Infrastructure;
-using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Http;
 

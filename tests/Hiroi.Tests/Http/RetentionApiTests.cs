@@ -43,7 +43,8 @@ public class RetentionApiTests(HiroiApp app) : IClassFixture<HiroiApp>
         var errors = problem.GetProperty("errors").EnumerateObject().Select(e => e.Name).Order();
         Assert.Equal(["calls", "emails", "messages"], errors);
         Assert.All((await DaysAsync(owner)).EnumerateObject(), p => Assert.Equal(90, p.Value.GetInt32()));
-        await ProblemAssert.IsProblemAsync(await owner.PutAsync("/api/retention", new StringContent("[1,2]", System.Text.Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest);
+        await ProblemAssert.IsProblemAsync(await owner.PutAsync("/api/retention", new StringContent("[1,2]", System.Text.Encoding.UTF8, "application/json")),
+            HttpStatusCode.BadRequest);
         var member = JsonDocument.Parse(await (await owner.PostAsJsonAsync("/api/api-keys", new { name = "m", role = "member" })).Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(HttpStatusCode.Forbidden, (await app.ClientWithKey(member.GetProperty("key").GetString()!).GetAsync("/api/retention")).StatusCode);
     }

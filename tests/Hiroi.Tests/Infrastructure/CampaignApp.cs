@@ -1,9 +1,9 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Hiroi.Shared.Orgs;
 using Hiroi.Shared.Tenancy;
 using Microsoft.AspNetCore.Hosting;
-using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Infrastructure;
 
@@ -40,7 +40,8 @@ public sealed class CampaignApp : SimulatedAcsApp
 
     public static async Task<string> CampaignAsync(HttpClient admin, string listId, string sender, object? extra = null)
     {
-        var body = JsonSerializer.SerializeToNode(new { name = "Spring sale", channel = "sms", listId, senderNumbers = new[] { sender }, message = "20% off this week. Reply STOP to opt out." })!.AsObject();
+        var body = JsonSerializer.SerializeToNode(
+            new { name = "Spring sale", channel = "sms", listId, senderNumbers = new[] { sender }, message = "20% off this week. Reply STOP to opt out." })!.AsObject();
         foreach (var (key, value) in JsonSerializer.SerializeToNode(extra ?? new { })!.AsObject())
         {
             body[key] = value?.DeepClone();

@@ -54,7 +54,8 @@ public static class Sweeps
         catch (OperationCanceledException)
         {
             var all = await workflows.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true }).ToListAsync();
-            throw new TimeoutException("the sweep did not finish: " + string.Join("; ", all.Select(i => $"{i.InstanceId} {i.Name} {i.RuntimeStatus} {i.LastUpdatedAt:HH:mm:ss} {i.SerializedOutput}")));
+            throw new TimeoutException("the sweep did not finish: "
+                + string.Join("; ", all.Select(i => $"{i.InstanceId} {i.Name} {i.RuntimeStatus} {i.LastUpdatedAt:HH:mm:ss} {i.SerializedOutput}")));
         }
         Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"the sweep ended {done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}");
         Assert.Equal(0, done.ReadOutputAs<int>()); // no org failed

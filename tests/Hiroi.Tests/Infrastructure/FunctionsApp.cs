@@ -3,6 +3,7 @@ using System.Reflection;
 using Hiroi.Endpoints.Hosting;
 using Hiroi.Functions;
 using Hiroi.Functions.Hosting;
+using Hiroi.Shared.Orgs;
 using Hiroi.Shared.Tenancy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -17,7 +18,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Moq;
-using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Infrastructure;
 
@@ -152,7 +152,8 @@ public sealed class FunctionsApp : IAsyncDisposable
             .Select(x =>
             {
                 var http = x.Method.GetParameters().Select(p => p.GetCustomAttribute<HttpTriggerAttribute>()).OfType<HttpTriggerAttribute>().FirstOrDefault();
-                var trigger = x.Method.GetParameters().SelectMany(p => p.GetCustomAttributes()).Select(a => a.GetType().Name).FirstOrDefault(n => n.EndsWith("TriggerAttribute", StringComparison.Ordinal));
+                var trigger = x.Method.GetParameters().SelectMany(p => p.GetCustomAttributes()).Select(a => a.GetType().Name)
+                    .FirstOrDefault(n => n.EndsWith("TriggerAttribute", StringComparison.Ordinal));
                 return new FunctionEntry(x.Function!.Name, x.Method, http?.Methods?.Single().ToUpperInvariant(), http?.Route,
                     trigger is null ? null : char.ToLowerInvariant(trigger[0]) + trigger[1..^"Attribute".Length]);
             })];

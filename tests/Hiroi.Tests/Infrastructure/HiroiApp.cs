@@ -1,14 +1,14 @@
 using System.Net.Http.Headers;
+using DurableTask.Core;
+using Hiroi.Shared.Orgs;
 using Hiroi.Shared.Tenancy;
 using Microsoft.AspNetCore.Hosting;
-using DurableTask.Core;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing.Sidecar;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Infrastructure;
 

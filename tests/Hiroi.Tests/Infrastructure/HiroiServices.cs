@@ -1,10 +1,10 @@
 using Hiroi.Shared;
+using Hiroi.Shared.Orgs;
+using Hiroi.Shared.SignIn;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Hiroi.Shared.Orgs;
-using Hiroi.Shared.SignIn;
 
 namespace Hiroi.Tests.Infrastructure;
 

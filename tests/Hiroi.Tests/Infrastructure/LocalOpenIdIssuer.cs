@@ -60,7 +60,8 @@ public sealed class LocalOpenIdIssuer : IAsyncDisposable
         _app.MapGet("/authorize", (HttpRequest request) =>
         {
             var q = request.Query;
-            if (q["client_id"] != ClientId || q["response_type"] != "code" || q["code_challenge_method"] != "S256" || string.IsNullOrEmpty(q["nonce"]) || string.IsNullOrEmpty(q["state"]))
+            if (q["client_id"] != ClientId || q["response_type"] != "code" || q["code_challenge_method"] != "S256"
+                || string.IsNullOrEmpty(q["nonce"]) || string.IsNullOrEmpty(q["state"]))
             {
                 return Results.BadRequest("not an authorization code request with PKCE, state and nonce");
             }

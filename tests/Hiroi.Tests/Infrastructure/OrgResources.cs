@@ -17,11 +17,14 @@ public static class OrgResources
         var list = await (await owner.PostAsJsonAsync("/api/lists", new { name = "Walk list" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
         var listId = list.GetProperty("id").GetString()!;
         var campaignId = await CampaignApp.CampaignAsync(owner, listId, number);
-        var key = await (await owner.PostAsJsonAsync("/api/api-keys", new { name = "Walk key", role = "member" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
-        var member = await (await owner.PostAsJsonAsync("/api/members", new { email = "a-member@example.com", role = "member" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
+        var key = await (await owner.PostAsJsonAsync("/api/api-keys", new { name = "Walk key", role = "member" })).EnsureSuccessStatusCode()
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var member = await (await owner.PostAsJsonAsync("/api/members", new { email = "a-member@example.com", role = "member" })).EnsureSuccessStatusCode()
+            .Content.ReadFromJsonAsync<JsonElement>();
         (await owner.PostAsJsonAsync("/api/dnc", new { number = "+12125550999" })).EnsureSuccessStatusCode();
         (await owner.PutAsJsonAsync("/api/secrets/WALK_SECRET", new { value = "walk-value" })).EnsureSuccessStatusCode();
-        var agent = await (await owner.PostAsJsonAsync("/api/agents", Agents.AgentBodies.Agent(numbers: [number]))).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
+        var agent = await (await owner.PostAsJsonAsync("/api/agents", Agents.AgentBodies.Agent(numbers: [number]))).EnsureSuccessStatusCode()
+            .Content.ReadFromJsonAsync<JsonElement>();
         var widgetKey = await (await owner.PostAsJsonAsync("/api/widget-keys", new
         {
             name = "Walk site", environment = "prod", mode = "origin", origins = new[] { "https://walk.example.com" }, agentId = agent.GetProperty("id").GetString(),

@@ -1,5 +1,5 @@
-using System.Buffers.Text;
 using System.Buffers.Binary;
+using System.Buffers.Text;
 using System.Formats.Cbor;
 using System.Security.Cryptography;
 using System.Text;
@@ -40,19 +40,28 @@ public sealed class SoftwareAuthenticator(string origin, string rpId) : IDisposa
         var parameters = _key.ExportParameters(false);
         var cose = new CborWriter();
         cose.WriteStartMap(5);
-        cose.WriteInt32(1); cose.WriteInt32(2);   // kty: EC2
-        cose.WriteInt32(3); cose.WriteInt32(-7);  // alg: ES256
-        cose.WriteInt32(-1); cose.WriteInt32(1);  // crv: P-256
-        cose.WriteInt32(-2); cose.WriteByteString(parameters.Q.X!);
-        cose.WriteInt32(-3); cose.WriteByteString(parameters.Q.Y!);
+        cose.WriteInt32(1); // kty: EC2
+        cose.WriteInt32(2);
+        cose.WriteInt32(3); // alg: ES256
+        cose.WriteInt32(-7);
+        cose.WriteInt32(-1); // crv: P-256
+        cose.WriteInt32(1);
+        cose.WriteInt32(-2); // x
+        cose.WriteByteString(parameters.Q.X!);
+        cose.WriteInt32(-3); // y
+        cose.WriteByteString(parameters.Q.Y!);
         cose.WriteEndMap();
         var attested = new byte[16].Concat(BigEndian((ushort)CredentialId.Length)).Concat(CredentialId).Concat(cose.Encode()).ToArray();
         var authData = AuthenticatorData((byte)(AttestedData | Flags()), attested);
         var attestation = new CborWriter();
         attestation.WriteStartMap(3);
-        attestation.WriteTextString("fmt"); attestation.WriteTextString("none");
-        attestation.WriteTextString("attStmt"); attestation.WriteStartMap(0); attestation.WriteEndMap();
-        attestation.WriteTextString("authData"); attestation.WriteByteString(authData);
+        attestation.WriteTextString("fmt");
+        attestation.WriteTextString("none");
+        attestation.WriteTextString("attStmt");
+        attestation.WriteStartMap(0);
+        attestation.WriteEndMap();
+        attestation.WriteTextString("authData");
+        attestation.WriteByteString(authData);
         attestation.WriteEndMap();
         return new JsonObject
         {

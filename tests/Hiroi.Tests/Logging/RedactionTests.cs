@@ -1,6 +1,6 @@
 using Hiroi.Shared.Logging;
-using Microsoft.Extensions.Logging;
 using Hiroi.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 
 namespace Hiroi.Tests.Logging;
 

@@ -2,8 +2,8 @@ using System.Net.Http.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Hiroi.Shared.Storage;
-using Hiroi.Tests.Infrastructure;
 using Hiroi.Shared.StoredData;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Privacy;
 
@@ -23,7 +23,8 @@ public class DataRegistryTests(AzureStorageWorkflowsFixture fixture) : IClassFix
         (await footprint.Owner.PutAsJsonAsync("/api/retention", new { messages = 30 })).EnsureSuccessStatusCode();
         (await footprint.Owner.PostAsJsonAsync("/api/members", new { email = "reader@example.org", role = "member" })).EnsureSuccessStatusCode();
         (await footprint.Owner.PutAsJsonAsync("/api/secrets/WALK_TOKEN", new { value = "walk-value" })).EnsureSuccessStatusCode();
-        var agent = await (await footprint.Owner.PostAsJsonAsync("/api/agents", Agents.AgentBodies.Agent())).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        var agent = await (await footprint.Owner.PostAsJsonAsync("/api/agents", Agents.AgentBodies.Agent())).EnsureSuccessStatusCode()
+            .Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
         var widgetKey = await (await footprint.Owner.PostAsJsonAsync("/api/widget-keys", new
         {
             name = "Walk", environment = "dev", mode = "origin", origins = new[] { "https://walk.example.com" }, agentId = agent.GetProperty("id").GetString(),

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Hiroi.Durable.Retention;
 using Hiroi.Shared.Contacts;
+using Hiroi.Shared.Orgs;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
@@ -11,7 +12,6 @@ using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
-using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Privacy;
 
@@ -28,7 +28,8 @@ public class PrivacyTests(TelephonyFixture fixture) : IClassFixture<TelephonyFix
     private static int _seed = 100;
     private TelephonyApp T => fixture.Telephony;
 
-    private static string NewNumber(string exchange) => "+1" + exchange + "555" + Interlocked.Increment(ref _seed).ToString("D4", System.Globalization.CultureInfo.InvariantCulture);
+    private static string NewNumber(string exchange) =>
+        "+1" + exchange + "555" + Interlocked.Increment(ref _seed).ToString("D4", System.Globalization.CultureInfo.InvariantCulture);
 
     private Task<Footprint> MakeFootprintAsync() => MakeFootprintAsync(T);
 
@@ -148,7 +149,8 @@ public class PrivacyTests(TelephonyFixture fixture) : IClassFixture<TelephonyFix
         Assert.Equal([f.Phone], byPhone.GetProperty("subject").GetProperty("numbers").EnumerateArray().Select(n => n.GetString()!).ToArray());
         Assert.DoesNotContain(byPhone.GetProperty("messages").EnumerateArray(), m => m.GetProperty("customerNumber").GetString() == f.LinkedPhone);
 
-        var entry = JsonDocument.Parse(await f.Owner.GetStringAsync("/api/audit?action=privacy.exported")).RootElement.GetProperty("entries").EnumerateArray().Last(); // the first export
+        var entry = JsonDocument.Parse(await f.Owner.GetStringAsync("/api/audit?action=privacy.exported")).RootElement.GetProperty("entries").EnumerateArray()
+            .Last(); // the first export
         var detail = entry.GetProperty("detail").GetString()!;
         Assert.Contains("contacts=2", detail, StringComparison.Ordinal);
         Assert.DoesNotContain(f.Phone[2..], entry.ToString(), StringComparison.Ordinal);
@@ -197,7 +199,8 @@ public class OrgDeletionTests(TelephonyFixture fixture) : IClassFixture<Telephon
         var adminKey = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("key").GetString()!;
 
         await ProblemAssert.IsProblemAsync(await f.Owner.PostAsJsonAsync("/api/orgs/current/deletion", new { confirmName = "acme" }), HttpStatusCode.BadRequest);
-        await ProblemAssert.IsProblemAsync(await T.App.ClientWithKey(adminKey).PostAsJsonAsync("/api/orgs/current/deletion", new { confirmName = "Acme" }), HttpStatusCode.Forbidden);
+        await ProblemAssert.IsProblemAsync(await T.App.ClientWithKey(adminKey).PostAsJsonAsync("/api/orgs/current/deletion", new { confirmName = "Acme" }),
+            HttpStatusCode.Forbidden);
         Assert.NotEmpty(await ScanAsync(f.Org.OrgId.Value));
 
         var requested = await f.Owner.PostAsJsonAsync("/api/orgs/current/deletion", new { confirmName = "Acme" });
@@ -215,7 +218,8 @@ public class OrgDeletionTests(TelephonyFixture fixture) : IClassFixture<Telephon
             Assert.Equal(OrchestrationRuntimeStatus.Completed, purged.RuntimeStatus);
         }
 
-        var personal = PrivacyTests.Traces(f.Phone).Concat(PrivacyTests.Traces(f.LinkedPhone)).Concat(PrivacyTests.Traces(f.Other)).Concat(PrivacyTests.Traces(f.OurNumber)).Append(f.Email).ToArray();
+        var personal = PrivacyTests.Traces(f.Phone).Concat(PrivacyTests.Traces(f.LinkedPhone)).Concat(PrivacyTests.Traces(f.Other))
+            .Concat(PrivacyTests.Traces(f.OurNumber)).Append(f.Email).ToArray();
         Assert.Empty(await ScanAsync(personal));
         var left = await ScanAsync(f.Org.OrgId.Value);
         Assert.All(left, hit => Assert.True(

@@ -1,6 +1,6 @@
+using Hiroi.Shared.Orgs;
 using Hiroi.Shared.Tenancy;
 using Hiroi.Tests.Infrastructure;
-using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Protection;
 

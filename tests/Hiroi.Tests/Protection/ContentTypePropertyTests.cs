@@ -2,9 +2,9 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Hiroi.Endpoints.Protection;
+using Hiroi.Tests.Infrastructure;
 using Microsoft.Net.Http.Headers;
 using static Hiroi.Tests.Protection.ParserGenerators;
-using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Protection;
 
@@ -17,8 +17,10 @@ namespace Hiroi.Tests.Protection;
 public class ContentTypePropertyTests
 {
     private static readonly Gen<string> Declared =
-        from type in Gen.Elements("application/json", "APPLICATION/JSON", "application/problem+json", "text/csv", "text/plain", "application/x-www-form-urlencoded", "application/jso", "", "*/*")
-        from charsetName in Gen.Elements("utf-8", "UTF-8", "utf8", "\"utf-8\"", "\"UTF-8\"", "\"\"", "", "\"", "latin1", "\"latin1\"", "utf-16", "x-bogus", "\"utf 8\"", "\"utf-8", "utf-8\"", "\"utf\\-8\"")
+        from type in Gen.Elements("application/json", "APPLICATION/JSON", "application/problem+json", "text/csv", "text/plain", "application/x-www-form-urlencoded",
+            "application/jso", "", "*/*")
+        from charsetName in Gen.Elements("utf-8", "UTF-8", "utf8", "\"utf-8\"", "\"UTF-8\"", "\"\"", "", "\"", "latin1", "\"latin1\"", "utf-16", "x-bogus",
+            "\"utf 8\"", "\"utf-8", "utf-8\"", "\"utf\\-8\"")
         from shape in Gen.Choose(0, 5)
         select shape switch
         {

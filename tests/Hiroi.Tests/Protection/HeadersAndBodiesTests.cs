@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Hiroi.Tests.Http;
 using Hiroi.Shared.Text;
+using Hiroi.Tests.Http;
 
 namespace Hiroi.Tests.Protection;
 
@@ -52,7 +52,8 @@ public class HeadersAndBodiesTests(BothHosts hosts) : IClassFixture<BothHosts>
         var org = await hosts.CreateOrgAsync(host);
         var owner = hosts.Client(host, org.OwnerApiKey);
 
-        foreach (var contentType in new[] { "application/json; charset=x-bogus", "application/json; charset=utf-16", "application/json; charset=\"latin1\"", "application/problem+json; charset=x-bogus" })
+        foreach (var contentType in new[] { "application/json; charset=x-bogus", "application/json; charset=utf-16", "application/json; charset=\"latin1\"",
+            "application/problem+json; charset=x-bogus" })
         {
             using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("{\"name\":\"x\"}"));
             content.Headers.TryAddWithoutValidation("Content-Type", contentType);

@@ -61,7 +61,8 @@ public sealed class KestrelPathTests : IAsyncLifetime
             foreach (var owner in new[] { true, false })
             {
                 using var client = Client(accept, owner);
-                foreach (var path in new[] { "/api/agents/%01", "/api/agents/%7F", "/api/agents/%FF", "/api/agents/%C0%AF", "/api/agents/a%2Fb", "/api/agents/%E2%80%AE", "/api/agents/%20", "/widget/v1/keys/%01/sessions", "/auth/sessions/%0A" })
+                foreach (var path in new[] { "/api/agents/%01", "/api/agents/%7F", "/api/agents/%FF", "/api/agents/%C0%AF", "/api/agents/a%2Fb", "/api/agents/%E2%80%AE",
+                    "/api/agents/%20", "/widget/v1/keys/%01/sessions", "/auth/sessions/%0A" })
                 {
                     var response = await client.GetAsync(path);
                     var status = (int)response.StatusCode;

@@ -85,7 +85,8 @@ public sealed class LimitCounterTests : IDisposable
 
         Assert.Equal(2, held.Count(h => h.Allowed));
         // A refusal names the end of the window that refused it (in a burst, a wide one its slots were lent out of).
-        Assert.All(held.Where(h => !h.Allowed), h => Assert.Contains(h.RetryAt, new[] { new DateTimeOffset(2031, 3, 1, 8, 1, 0, TimeSpan.Zero), new DateTimeOffset(2031, 3, 1, 9, 0, 0, TimeSpan.Zero) }));
+        Assert.All(held.Where(h => !h.Allowed), h => Assert.Contains(h.RetryAt,
+            new[] { new DateTimeOffset(2031, 3, 1, 8, 1, 0, TimeSpan.Zero), new DateTimeOffset(2031, 3, 1, 9, 0, 0, TimeSpan.Zero) }));
         // The refused takers gave back what the wide rule had lent them: it holds only the two.
         var wideLeft = await Concurrently.RunAsync(20, _ => counter.TakeAsync(wide, TimeSpan.FromHours(1), 10, default).AsTask());
         Assert.Equal(8, wideLeft.Count(s => s.Taken));

@@ -35,7 +35,8 @@ public class RefusalTests(BothHosts hosts) : IClassFixture<BothHosts>
         var org = await hosts.CreateOrgAsync(host);
         var owner = hosts.Client(host, org.OwnerApiKey);
 
-        Assert.Equal(HttpStatusCode.Accepted, (await hosts.Client(host).PostAsync("/auth/link", Body("application/json; charset=\"utf-8\"", """{"email":"quoted@example.com"}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted,
+            (await hosts.Client(host).PostAsync("/auth/link", Body("application/json; charset=\"utf-8\"", """{"email":"quoted@example.com"}"""))).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await owner.PostAsync("/api/lists", Body("application/json; charset=\"UTF-8\"", """{"name":"Quoted"}"""))).StatusCode);
 
         var routes = (host == "self" ? Infrastructure.RouteTable.Of(hosts.SelfHost.Services) : hosts.Functions.App.Routes).Where(r => r.BodyType is not null).ToList();
@@ -43,7 +44,8 @@ public class RefusalTests(BothHosts hosts) : IClassFixture<BothHosts>
         var failures = new List<string>();
         foreach (var route in routes)
         {
-            foreach (var contentType in new[] { "application/json; charset=\"\"", "application/json; charset=", "application/json; charset=utf-8; charset=latin1", "application/json; charset=\"utf 8\"" })
+            foreach (var contentType in new[] { "application/json; charset=\"\"", "application/json; charset=", "application/json; charset=utf-8; charset=latin1",
+                "application/json; charset=\"utf 8\"" })
             {
                 using var request = new HttpRequestMessage(new HttpMethod(route.Method), route.Path("x")) { Content = Body(contentType, "{}") };
                 var response = await owner.SendAsync(request);
@@ -204,7 +206,8 @@ public class RefusalTests(BothHosts hosts) : IClassFixture<BothHosts>
         string Segment(string json) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(json));
         string Signed(string header, string payload) =>
             header + "." + payload + "." + Base64Url.EncodeToString(HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(header + "." + payload)));
-        var claims = Segment($$"""{"wk":"{{keyId}}","sub":"visitor-1","jti":"jti-{{Guid.NewGuid():N}}","iat":{{now.ToUnixTimeSeconds()}},"exp":{{now.AddMinutes(5).ToUnixTimeSeconds()}}}""");
+        var claims = Segment($$"""{"wk":"{{keyId}}","sub":"visitor-1","jti":"jti-{{Guid.NewGuid():N}}","iat":{{now.ToUnixTimeSeconds()}}"""
+            + $$""","exp":{{now.AddMinutes(5).ToUnixTimeSeconds()}}}""");
         var header = Segment($$"""{"alg":"HS256","kid":"{{kid}}"}""");
         var good = WidgetTokens.Mint(secret, kid, keyId, "visitor-2", now, now.AddMinutes(5), "jti-good-" + Guid.NewGuid().ToString("N"));
 
@@ -213,7 +216,8 @@ public class RefusalTests(BothHosts hosts) : IClassFixture<BothHosts>
             ["bad header character"] = "eyJhbG?.e30.x",
             ["lone surrogate kid"] = Signed(Segment("""{"alg":"HS256","kid":"\ud800"}"""), claims),
             ["bad signature characters"] = header + "." + claims + ".!!!!",
-            ["iat of long.MinValue"] = Signed(header, Segment($$"""{"wk":"{{keyId}}","sub":"visitor-1","jti":"j-min","iat":-9223372036854775808,"exp":{{now.AddMinutes(5).ToUnixTimeSeconds()}}}""")),
+            ["iat of long.MinValue"] = Signed(header,
+                Segment($$"""{"wk":"{{keyId}}","sub":"visitor-1","jti":"j-min","iat":-9223372036854775808,"exp":{{now.AddMinutes(5).ToUnixTimeSeconds()}}}""")),
             ["= appended"] = good + "=", ["== appended"] = good + "==", ["leading space"] = " " + good, ["inner space"] = good[..^10] + " " + good[^10..],
             ["CRLF"] = good[..^10] + "\r\n" + good[^10..], ["tab"] = good[..^10] + "\t" + good[^10..],
         };

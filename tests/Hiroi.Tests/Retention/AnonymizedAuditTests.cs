@@ -1,12 +1,12 @@
 using Hiroi.Durable;
 using Hiroi.Durable.Retention;
 using Hiroi.Shared.Audit;
+using Hiroi.Shared.Orgs;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Retention;
 
@@ -39,7 +39,10 @@ public class AnonymizedAuditTests(DelayedPurgeApp app) : IClassFixture<DelayedPu
         var message = MessageEntity.Key(Guid.NewGuid().ToString("N"));
         await Get<MessageRepository>().RecordOutboundAsync(early,
             new MessageEntity { RowKey = message, CustomerNumber = "+12125550160", Text = "hi", At = start },
-            new ConversationEntity { RowKey = "conv_" + Guid.NewGuid().ToString("N")[..20], CustomerNumber = "+12125550160", OurNumber = "+15550000002", LastMessageAt = start }, default);
+            new ConversationEntity
+            {
+                RowKey = "conv_" + Guid.NewGuid().ToString("N")[..20], CustomerNumber = "+12125550160", OurNumber = "+15550000002", LastMessageAt = start,
+            }, default);
         await Get<OrgDeletion>().RequestAsync(new Caller(early, "apikey:key_test", Role.Owner), "Acme", default);
 
         var deferred = await Get<OrgPurge>().StepAsync(early, default);

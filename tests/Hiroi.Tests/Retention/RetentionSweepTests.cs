@@ -2,11 +2,11 @@ using Hiroi.Durable.Retention;
 using Hiroi.Shared.Audit;
 using Hiroi.Shared.Retention;
 using Hiroi.Shared.Storage;
+using Hiroi.Shared.StoredData;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Hiroi.Shared.StoredData;
 
 namespace Hiroi.Tests.Retention;
 

@@ -76,7 +76,14 @@ public sealed class SweepCrashTests
         while (low < high)
         {
             var middle = (low + high) / 2;
-            if (await messages.FindAsync(org, $"msg_{middle:D6}", default) is null) { low = middle + 1; } else { high = middle; }
+            if (await messages.FindAsync(org, $"msg_{middle:D6}", default) is null)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
         }
 
         return low;

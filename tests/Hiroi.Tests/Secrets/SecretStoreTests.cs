@@ -1,12 +1,12 @@
 using Azure;
 using Azure.Security.KeyVault.Secrets;
 using Hiroi.Shared.Secrets;
+using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
-using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Secrets;
 

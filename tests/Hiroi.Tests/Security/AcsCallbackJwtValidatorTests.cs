@@ -4,7 +4,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Hiroi.Shared;
+using Hiroi.Shared.Configuration;
 using Hiroi.Shared.Security;
+using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -13,8 +15,6 @@ using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 using Moq;
-using Hiroi.Shared.Configuration;
-using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Security;
 
@@ -326,7 +326,17 @@ public class AcsCallbackJwtValidatorTests : IDisposable
             Requested.Add(uri);
             var parameters = rsa.ExportParameters(false);
             object body = uri == jwksUri
-                ? new { keys = new[] { new { kty = "RSA", use = "sig", alg = "RS256", kid = "acs-1", n = Base64UrlEncoder.Encode(parameters.Modulus), e = Base64UrlEncoder.Encode(parameters.Exponent) } } }
+                ? new
+                {
+                    keys = new[]
+                    {
+                        new
+                        {
+                            kty = "RSA", use = "sig", alg = "RS256", kid = "acs-1",
+                            n = Base64UrlEncoder.Encode(parameters.Modulus), e = Base64UrlEncoder.Encode(parameters.Exponent),
+                        },
+                    },
+                }
                 : new { issuer = AcsCallbackJwtValidator.Issuer, jwks_uri = jwksUri };
             return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json") });
         }

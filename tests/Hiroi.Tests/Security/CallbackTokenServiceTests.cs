@@ -2,10 +2,10 @@ using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Text;
 using Hiroi.Shared;
-using Hiroi.Shared.Security;
-using Microsoft.Extensions.Time.Testing;
 using Hiroi.Shared.Configuration;
+using Hiroi.Shared.Security;
 using Hiroi.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Hiroi.Tests.Security;
 

@@ -74,7 +74,8 @@ public class CardNumbersTests
     private static Card Written(int[] body, string[] separators)
     {
         var digits = body.Append(CheckDigit(body)).ToArray();
-        var written = string.Concat(digits.Select((d, i) => d.ToString(System.Globalization.CultureInfo.InvariantCulture) + (i < digits.Length - 1 ? separators[i] : string.Empty)));
+        var written = string.Concat(digits.Select((d, i) =>
+            d.ToString(System.Globalization.CultureInfo.InvariantCulture) + (i < digits.Length - 1 ? separators[i] : string.Empty)));
         return new Card(string.Concat(digits), written);
     }
 
@@ -96,5 +97,6 @@ public class CardNumbersTests
     }
 
     /// <summary>Surrounding text without digits or digit words, so it cannot extend the number's run.</summary>
-    private static string Letters(string text) => new(text.Where(c => char.IsLetter(c) is false && !char.IsDigit(c) && c is not (' ' or '-' or '.' or ',' or '\t' or '\u00a0')).Append('x').ToArray());
+    private static string Letters(string text) =>
+        new(text.Where(c => char.IsLetter(c) is false && !char.IsDigit(c) && c is not (' ' or '-' or '.' or ',' or '\t' or '\u00a0')).Append('x').ToArray());
 }

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Hiroi.Shared;
-using Hiroi.Shared.Security;
 using Hiroi.Shared.Configuration;
+using Hiroi.Shared.Security;
 using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Security;

@@ -1,11 +1,11 @@
 using Hiroi.Shared.Secrets;
 using Hiroi.Shared.Security;
+using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
-using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Security;
 

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Hiroi.Endpoints.Auth;
+using Hiroi.Shared.Storage;
 using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Hiroi.Shared.Storage;
-using Hiroi.Endpoints.Auth;
 
 namespace Hiroi.Tests.SignIn;
 

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Hiroi.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.AspNetCore.Hosting;
 using Hiroi.Shared.Storage;
+using Hiroi.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hiroi.Tests.SignIn;
 
@@ -170,7 +170,10 @@ public sealed class EntraSignInTests : IAsyncLifetime
         {
             new Dictionary<string, object> { ["tid"] = Foreign, ["oid"] = Guid.NewGuid().ToString(), ["email"] = email, ["email_verified"] = true },
             new Dictionary<string, object> { ["tid"] = Allowed, ["oid"] = Guid.NewGuid().ToString(), ["email"] = email, ["email_verified"] = false },
-            new Dictionary<string, object> { ["tid"] = Allowed, ["oid"] = Guid.NewGuid().ToString(), ["email"] = $"stranger-{Guid.NewGuid():N}@example.com", ["email_verified"] = true },
+            new Dictionary<string, object>
+            {
+                ["tid"] = Allowed, ["oid"] = Guid.NewGuid().ToString(), ["email"] = $"stranger-{Guid.NewGuid():N}@example.com", ["email_verified"] = true,
+            },
         })
         {
             _issuer.Next = who;

@@ -43,7 +43,8 @@ public sealed class PasskeyTests(SimulatedAcsApp app) : IClassFixture<SimulatedA
     {
         var ceremony = await JsonAsync(await person.PostAsync("/auth/passkeys/sign-in"));
         Assert.Empty(ceremony.GetProperty("options").GetProperty("allowCredentials").EnumerateArray()); // usernameless
-        return await person.PostAsync("/auth/passkeys/sign-in/complete", new { flowId = ceremony.GetProperty("flowId").GetString(), credential = authenticator.Get(ceremony.GetProperty("options")) });
+        return await person.PostAsync("/auth/passkeys/sign-in/complete",
+            new { flowId = ceremony.GetProperty("flowId").GetString(), credential = authenticator.Get(ceremony.GetProperty("options")) });
     }
 
     [Fact]
@@ -139,7 +140,8 @@ public sealed class PasskeyTests(SimulatedAcsApp app) : IClassFixture<SimulatedA
             var ceremony = await JsonAsync(await person.PostAsync("/auth/passkeys"));
             var credential = mangle(other.Create(ceremony.GetProperty("options")));
             await ProblemAssert.IsProblemAsync(
-                await person.PostAsync("/auth/passkeys/complete", new { flowId = ceremony.GetProperty("flowId").GetString(), name = "Bad", credential }), HttpStatusCode.BadRequest);
+                await person.PostAsync("/auth/passkeys/complete", new { flowId = ceremony.GetProperty("flowId").GetString(), name = "Bad", credential }),
+                HttpStatusCode.BadRequest);
         }
 
         // Two ceremonies racing to register the same authenticator: one passkey, the other a refusal.
@@ -243,9 +245,15 @@ public sealed class PasskeyTests(SimulatedAcsApp app) : IClassFixture<SimulatedA
         // Transcribed from the W3C WebAuthn Level 3 test vectors, "ES256 Credential with No Attestation" (rp example.org).
         var challenge = Convert.FromHexString("00c30fb78531c464d2b6771dab8d7b603c01162f2fa486bea70f283ae556e130");
         var clientData = Convert.FromHexString(
-            "7b2274797065223a22776562617574686e2e637265617465222c226368616c6c656e6765223a22414d4d507434557878475453746e63647134313759447742466938767049612d7077386f4f755657345441222c226f726967696e223a2268747470733a2f2f6578616d706c652e6f7267222c2263726f73734f726967696e223a66616c73652c22657874726144617461223a22636c69656e74446174614a534f4e206d617920626520657874656e6465642077697468206164646974696f6e616c206669656c647320696e20746865206675747572652c207375636820617320746869733a20426b5165446a646354427258426941774a544c453551227d");
+            "7b2274797065223a22776562617574686e2e637265617465222c226368616c6c656e6765223a22414d4d507434557878475453746e6364713431375944774246"
+            + "6938767049612d7077386f4f755657345441222c226f726967696e223a2268747470733a2f2f6578616d706c652e6f7267222c2263726f73734f726967696e22"
+            + "3a66616c73652c22657874726144617461223a22636c69656e74446174614a534f4e206d617920626520657874656e6465642077697468206164646974696f6e"
+            + "616c206669656c647320696e20746865206675747572652c207375636820617320746869733a20426b5165446a646354427258426941774a544c453551227d");
         var attestation = Convert.FromHexString(
-            "a363666d74646e6f6e656761747453746d74a068617574684461746158a4bfabc37432958b063360d3ad6461c9c4735ae7f8edd46592a5e0f01452b2e4b559000000008446ccb9ab1db374750b2367ff6f3a1f0020f91f391db4c9b2fde0ea70189cba3fb63f579ba6122b33ad94ff3ec330084be4a5010203262001215820afefa16f97ca9b2d23eb86ccb64098d20db90856062eb249c33a9b672f26df61225820930a56b87a2fca66334b03458abf879717c12cc68ed73290af2e2664796b9220");
+            "a363666d74646e6f6e656761747453746d74a068617574684461746158a4bfabc37432958b063360d3ad6461c9c4735ae7f8edd46592a5e0f01452b2e4b55900"
+            + "0000008446ccb9ab1db374750b2367ff6f3a1f0020f91f391db4c9b2fde0ea70189cba3fb63f579ba6122b33ad94ff3ec330084be4a5010203262001215820af"
+            + "efa16f97ca9b2d23eb86ccb64098d20db90856062eb249c33a9b672f26df61225820930a56b87a2fca66334b03458abf879717c12cc68ed73290af2e2664796b"
+            + "9220");
         var credentialId = Convert.FromHexString("f91f391db4c9b2fde0ea70189cba3fb63f579ba6122b33ad94ff3ec330084be4");
         var fido = new Fido2(new Fido2Configuration { RPID = "example.org", RPName = "Vectors", Origins = new HashSet<string> { "https://example.org" } });
         AttestationConveyancePreference none = AttestationConveyancePreference.None;
@@ -274,7 +282,10 @@ public sealed class PasskeyTests(SimulatedAcsApp app) : IClassFixture<SimulatedA
         Assert.True(registered.IsBackupEligible);
         Assert.True(registered.IsBackedUp);
 
-        var assertionOptions = fido.GetAssertionOptions(new GetAssertionOptionsParams { AllowedCredentials = [new PublicKeyCredentialDescriptor(credentialId)], UserVerification = UserVerificationRequirement.Discouraged });
+        var assertionOptions = fido.GetAssertionOptions(new GetAssertionOptionsParams
+        {
+            AllowedCredentials = [new PublicKeyCredentialDescriptor(credentialId)], UserVerification = UserVerificationRequirement.Discouraged,
+        });
         assertionOptions.Challenge = Convert.FromHexString("39c0e7521417ba54d43e8dc95174f423dee9bf3cd804ff6d65c857c9abf4d408");
         var verified = await fido.MakeAssertionAsync(new MakeAssertionParams
         {
@@ -285,8 +296,11 @@ public sealed class PasskeyTests(SimulatedAcsApp app) : IClassFixture<SimulatedA
                 {
                     AuthenticatorData = Convert.FromHexString("bfabc37432958b063360d3ad6461c9c4735ae7f8edd46592a5e0f01452b2e4b51900000000"),
                     ClientDataJson = Convert.FromHexString(
-                        "7b2274797065223a22776562617574686e2e676574222c226368616c6c656e6765223a224f63446e55685158756c5455506f334a5558543049393770767a7a59425039745a63685879617630314167222c226f726967696e223a2268747470733a2f2f6578616d706c652e6f7267222c2263726f73734f726967696e223a66616c73657d"),
-                    Signature = Convert.FromHexString("3046022100f50a4e2e4409249c4a853ba361282f09841df4dd4547a13a87780218deffcd380221008480ac0f0b93538174f575bf11a1dd5d78c6e486013f937295ea13653e331e87"),
+                        "7b2274797065223a22776562617574686e2e676574222c226368616c6c656e6765223a224f63446e55685158756c5455506f334a5558543049393770767a7a59"
+                        + "425039745a63685879617630314167222c226f726967696e223a2268747470733a2f2f6578616d706c652e6f7267222c2263726f73734f726967696e223a6661"
+                        + "6c73657d"),
+                    Signature = Convert.FromHexString(
+                        "3046022100f50a4e2e4409249c4a853ba361282f09841df4dd4547a13a87780218deffcd380221008480ac0f0b93538174f575bf11a1dd5d78c6e486013f937295ea13653e331e87"),
                 },
             },
             OriginalOptions = assertionOptions, StoredPublicKey = registered.PublicKey, StoredSignatureCounter = 0,

@@ -33,13 +33,15 @@ public sealed class SecondFactorRulesTests(SimulatedAcsApp app) : IClassFixture<
     private static async Task<HttpResponseMessage> RegisterAsync(ConsolePerson person, SoftwareAuthenticator key, string name)
     {
         var ceremony = await JsonAsync(await person.PostAsync("/auth/passkeys"));
-        return await person.PostAsync("/auth/passkeys/complete", new { flowId = ceremony.GetProperty("flowId").GetString(), name, credential = key.Create(ceremony.GetProperty("options")) });
+        return await person.PostAsync("/auth/passkeys/complete",
+            new { flowId = ceremony.GetProperty("flowId").GetString(), name, credential = key.Create(ceremony.GetProperty("options")) });
     }
 
     private static async Task<HttpResponseMessage> PasskeySignInAsync(ConsolePerson person, SoftwareAuthenticator key)
     {
         var ceremony = await JsonAsync(await person.PostAsync("/auth/passkeys/sign-in"));
-        return await person.PostAsync("/auth/passkeys/sign-in/complete", new { flowId = ceremony.GetProperty("flowId").GetString(), credential = key.Get(ceremony.GetProperty("options")) });
+        return await person.PostAsync("/auth/passkeys/sign-in/complete",
+            new { flowId = ceremony.GetProperty("flowId").GetString(), credential = key.Get(ceremony.GetProperty("options")) });
     }
 
     [Fact]

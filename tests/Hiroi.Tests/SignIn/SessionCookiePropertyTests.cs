@@ -1,12 +1,12 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using Hiroi.Endpoints.Auth;
 using Hiroi.Endpoints.SignIn;
 using Hiroi.Shared.SignIn;
+using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.Primitives;
 using static Hiroi.Tests.Protection.ParserGenerators;
-using Hiroi.Endpoints.Auth;
-using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.SignIn;
 
@@ -59,7 +59,8 @@ public class SessionCookiePropertyTests
             var pair = SessionCookie.Name + "=" + token;
             string[] respelled =
             [
-                SessionCookie.Name + "=\"" + token + "\"", SessionCookie.Name + "=" + token[..i] + "%" + ((int)token[i]).ToString("X2", System.Globalization.CultureInfo.InvariantCulture) + token[(i + 1)..],
+                SessionCookie.Name + "=\"" + token + "\"",
+                SessionCookie.Name + "=" + token[..i] + "%" + ((int)token[i]).ToString("X2", System.Globalization.CultureInfo.InvariantCulture) + token[(i + 1)..],
                 pair + "; " + pair, pair + "; " + SessionCookie.Name + "=" + SessionTokens.New(), pair + "=", SessionCookie.Name + "= " + token,
                 SessionCookie.Name + "=" + token[..i] + " " + token[i..], SessionCookie.Name + "=" + WithSpareBitSet(token), pair + "A",
             ];

@@ -2,11 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Hiroi.Shared.SignIn;
+using Hiroi.Shared.Storage;
 using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using OtpNet;
-using Hiroi.Shared.Storage;
 
 namespace Hiroi.Tests.SignIn;
 
@@ -45,12 +45,30 @@ public sealed class SessionSecurityTests(SimulatedAcsApp app) : IClassFixture<Si
 
         async Task<HttpResponseMessage> Post(string? csrf, string? origin, string? fetchSite)
         {
-            var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri(ConsolePerson.Origin), HandleCookies = false });
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/members") { Content = JsonContent.Create(new { email = $"x-{Guid.NewGuid():N}@example.com", role = "member" }) };
+            var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions
+            {
+                BaseAddress = new Uri(ConsolePerson.Origin), HandleCookies = false,
+            });
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/members")
+            {
+                Content = JsonContent.Create(new { email = $"x-{Guid.NewGuid():N}@example.com", role = "member" }),
+            };
             request.Headers.Add("Cookie", person.CookieHeader());
-            if (csrf is not null) { request.Headers.Add("X-CSRF-Token", csrf); }
-            if (origin is not null) { request.Headers.Add("Origin", origin); }
-            if (fetchSite is not null) { request.Headers.Add("Sec-Fetch-Site", fetchSite); }
+            if (csrf is not null)
+            {
+                request.Headers.Add("X-CSRF-Token", csrf);
+            }
+
+            if (origin is not null)
+            {
+                request.Headers.Add("Origin", origin);
+            }
+
+            if (fetchSite is not null)
+            {
+                request.Headers.Add("Sec-Fetch-Site", fetchSite);
+            }
+
             return await client.SendAsync(request);
         }
 
@@ -171,7 +189,9 @@ public sealed class SessionSecurityTests(SimulatedAcsApp app) : IClassFixture<Si
         var enrolment = await (await person.PostAsync("/auth/totp/enrolment")).Content.ReadFromJsonAsync<JsonElement>();
         var uri = enrolment.GetProperty("uri").GetString()!;
         Assert.StartsWith("otpauth://totp/", uri, StringComparison.Ordinal);
-        Assert.StartsWith("<svg", enrolment.GetProperty("qrCodeSvg").GetString()!.TrimStart()[..50].Replace("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "", StringComparison.Ordinal).TrimStart(), StringComparison.Ordinal);
+        Assert.StartsWith("<svg",
+            enrolment.GetProperty("qrCodeSvg").GetString()!.TrimStart()[..50].Replace("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "", StringComparison.Ordinal).TrimStart(),
+            StringComparison.Ordinal);
         var secretText = enrolment.GetProperty("secret").GetString()!;
         var totp = new Totp(Base32Encoding.ToBytes(secretText));
 
@@ -440,7 +460,10 @@ public sealed class SessionSecurityTests(SimulatedAcsApp app) : IClassFixture<Si
 
     private async Task<HttpResponseMessage> WithCookieAsync(string cookie, string path)
     {
-        using var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri(ConsolePerson.Origin), HandleCookies = false });
+        using var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions
+        {
+            BaseAddress = new Uri(ConsolePerson.Origin), HandleCookies = false,
+        });
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Add("Cookie", cookie);
         return await client.SendAsync(request);

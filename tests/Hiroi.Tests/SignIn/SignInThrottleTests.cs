@@ -1,8 +1,8 @@
 using Hiroi.Shared.RateLimiting;
 using Hiroi.Shared.Secrets;
 using Hiroi.Shared.SignIn;
-using Microsoft.Extensions.Time.Testing;
 using Hiroi.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Hiroi.Tests.SignIn;
 
@@ -147,7 +147,8 @@ public sealed class SignInThrottleTests : IDisposable
 
         Assert.NotNull(await _devices.DeviceOfAsync(cookie, "acc_owner", default));
         Assert.Null(await _devices.DeviceOfAsync(cookie, "acc_someone_else", default));
-        foreach (var forged in new[] { cookie + "x", cookie![..^2] + "AA", cookie.Replace("d1.", "d2.", StringComparison.Ordinal), "d1.k1.zz.1.x", "", "....", new string('.', 500) })
+        foreach (var forged in new[] { cookie + "x", cookie![..^2] + "AA", cookie.Replace("d1.", "d2.", StringComparison.Ordinal), "d1.k1.zz.1.x", "", "....",
+            new string('.', 500) })
         {
             Assert.Null(await _devices.DeviceOfAsync(forged, "acc_owner", default));
         }

@@ -41,7 +41,10 @@ public class CallTests(TelephonyFixture fixture) : IClassFixture<TelephonyFixtur
 
     private async Task<HttpResponseMessage> CallbackAsync(Uri callback, string? jwt, params JsonNode[] events)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, callback.PathAndQuery) { Content = TelephonyApp.Json(AcsEvents.Batch(events), "application/cloudevents-batch+json") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, callback.PathAndQuery)
+        {
+            Content = TelephonyApp.Json(AcsEvents.Batch(events), "application/cloudevents-batch+json"),
+        };
         if (jwt is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", jwt);
@@ -160,7 +163,8 @@ public class CallTests(TelephonyFixture fixture) : IClassFixture<TelephonyFixtur
         var result = await T.App.Services.GetRequiredService<OutboundCalls>().PlaceAsync(org.OrgId, number, "+15550206666", "campaign:c:2", DateTimeOffset.UtcNow, default);
 
         Assert.Equal(CallOutcome.Dialing, result.Outcome);
-        T.Acs.Verify(a => a.CreateCallAsync(It.Is<CreateCallRequest>(r => r.To == "+15550206666" && r.RepeatabilityId == Idempotency.ToGuid("campaign:c:2")), It.IsAny<CancellationToken>()), Times.Once);
+        T.Acs.Verify(a => a.CreateCallAsync(It.Is<CreateCallRequest>(r => r.To == "+15550206666" && r.RepeatabilityId == Idempotency.ToGuid("campaign:c:2")),
+            It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]

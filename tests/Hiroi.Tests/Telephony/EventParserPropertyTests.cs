@@ -5,9 +5,9 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Hiroi.Endpoints.Telephony;
+using Hiroi.Shared.Events;
 using Hiroi.Tests.Infrastructure;
 using static Hiroi.Tests.Protection.ParserGenerators;
-using Hiroi.Shared.Events;
 
 namespace Hiroi.Tests.Telephony;
 

@@ -73,7 +73,10 @@ public class HostileDeliveryTests(TelephonyFixture fixture) : IClassFixture<Tele
             mutate(sms);
             yield return ($"grid:{name}", secret, Encoding.UTF8.GetBytes(AcsEvents.Batch(sms)));
             var cloud = AcsEvents.ToCloudEvent(AcsEvents.SmsReceived("+15550300002", Number, "mutated"));
-            var envelope = new JsonObject { ["data"] = cloud["data"]!.DeepClone(), ["id"] = "keep", ["eventTime"] = "keep", ["eventType"] = "keep", ["subject"] = "keep", ["dataVersion"] = "keep" };
+            var envelope = new JsonObject
+            {
+                ["data"] = cloud["data"]!.DeepClone(), ["id"] = "keep", ["eventTime"] = "keep", ["eventType"] = "keep", ["subject"] = "keep", ["dataVersion"] = "keep",
+            };
             mutate(envelope);
             cloud["data"] = envelope["data"]?.DeepClone();
             MapEnvelope(envelope, cloud, "id", "id");
@@ -92,7 +95,8 @@ public class HostileDeliveryTests(TelephonyFixture fixture) : IClassFixture<Tele
         yield return ("report status missing", secret, Encoding.UTF8.GetBytes(AcsEvents.Batch(noStatus)));
 
         // Oversized.
-        yield return ("oversized array", secret, Encoding.UTF8.GetBytes("[" + string.Join(",", Enumerable.Repeat(AcsEvents.SmsReceived("+15550300002", Number, new string('a', 5000)).ToJsonString(), 250)) + "]"));
+        yield return ("oversized array", secret,
+            Encoding.UTF8.GetBytes("[" + string.Join(",", Enumerable.Repeat(AcsEvents.SmsReceived("+15550300002", Number, new string('a', 5000)).ToJsonString(), 250)) + "]"));
         yield return ("oversized text", secret, Encoding.UTF8.GetBytes(AcsEvents.Batch(AcsEvents.SmsReceived("+15550300002", Number, new string('b', 1_100_000)))));
         yield return ("oversized whitespace", secret, Encoding.UTF8.GetBytes(new string(' ', 1_048_577)));
 

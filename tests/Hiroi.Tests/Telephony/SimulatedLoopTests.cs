@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Hiroi.Server.AcsSimulator;
 using Hiroi.Shared.Acs;
+using Hiroi.Shared.Orgs;
 using Hiroi.Shared.Security;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
@@ -15,7 +16,6 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
-using Hiroi.Shared.Orgs;
 
 namespace Hiroi.Tests.Telephony;
 
@@ -39,12 +39,16 @@ public class SimulatedLoopTests(SimulatedAcsApp app) : IClassFixture<SimulatedAc
         var client = app.CreateClient();
 
         Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/simulate/sms", new { from = "+15550310001", to = number, message = "STOP" })).StatusCode);
-        await EventuallyAsync(async () => JsonDocument.Parse(await owner.GetStringAsync("/api/optouts")).RootElement is { } list && list.GetArrayLength() == 1 ? list.Clone() : (object?)null);
+        await EventuallyAsync(async () =>
+            JsonDocument.Parse(await owner.GetStringAsync("/api/optouts")).RootElement is { } list && list.GetArrayLength() == 1 ? list.Clone() : (object?)null);
 
         var outbound = app.Services.GetRequiredService<OutboundSms>();
-        Assert.Equal(SmsOutcome.BlockedOptedOut, (await outbound.SendAsync(new OutboundSmsRequest(org.OrgId, number, "+15550310001", "Deal!", SmsPurpose.Campaign, "c:1:1", DateTimeOffset.UtcNow), default)).Outcome);
-        var sent = await outbound.SendAsync(new OutboundSmsRequest(org.OrgId, number, "+15550310002", "Your table is ready", SmsPurpose.Conversation, "conv:1", DateTimeOffset.UtcNow), default);
-        var again = await outbound.SendAsync(new OutboundSmsRequest(org.OrgId, number, "+15550310002", "Your table is ready", SmsPurpose.Conversation, "conv:1", DateTimeOffset.UtcNow), default);
+        Assert.Equal(SmsOutcome.BlockedOptedOut,
+            (await outbound.SendAsync(new OutboundSmsRequest(org.OrgId, number, "+15550310001", "Deal!", SmsPurpose.Campaign, "c:1:1", DateTimeOffset.UtcNow), default)).Outcome);
+        var sent = await outbound.SendAsync(
+            new OutboundSmsRequest(org.OrgId, number, "+15550310002", "Your table is ready", SmsPurpose.Conversation, "conv:1", DateTimeOffset.UtcNow), default);
+        var again = await outbound.SendAsync(
+            new OutboundSmsRequest(org.OrgId, number, "+15550310002", "Your table is ready", SmsPurpose.Conversation, "conv:1", DateTimeOffset.UtcNow), default);
         Assert.Equal(SmsOutcome.Sent, sent.Outcome);
         Assert.Equal(sent.MessageId, again.MessageId);
 
@@ -79,12 +83,14 @@ public class SimulatedLoopTests(SimulatedAcsApp app) : IClassFixture<SimulatedAc
         var placed = await client.PostAsJsonAsync("/simulate/incoming-call", new { from = "+15550320001", to = number });
         var serverCallId = JsonDocument.Parse(await placed.Content.ReadAsStringAsync()).RootElement.GetProperty("serverCallId").GetString()!;
         var connected = await EventuallyAsync(async () =>
-            JsonDocument.Parse(await owner.GetStringAsync("/api/calls")).RootElement.EnumerateArray().FirstOrDefault(c => c.TryGetProperty("connectedAt", out _)) is { ValueKind: JsonValueKind.Object } c ? (object?)c.Clone() : null);
+            JsonDocument.Parse(await owner.GetStringAsync("/api/calls")).RootElement.EnumerateArray().FirstOrDefault(c => c.TryGetProperty("connectedAt", out _))
+                is { ValueKind: JsonValueKind.Object } c ? (object?)c.Clone() : null);
         var callId = ((JsonElement)connected).GetProperty("id").GetString();
 
         await app.Services.GetRequiredService<IAcsClient>().StartRecordingAsync(serverCallId, null, default);
 
-        await EventuallyAsync(async () => JsonDocument.Parse(await owner.GetStringAsync($"/api/calls/{callId}")).RootElement.GetProperty("state").GetString() == "disconnected" ? "ok" : null);
+        await EventuallyAsync(async () =>
+            JsonDocument.Parse(await owner.GetStringAsync($"/api/calls/{callId}")).RootElement.GetProperty("state").GetString() == "disconnected" ? "ok" : null);
         var recording = await EventuallyAsync(async () =>
         {
             await foreach (var r in app.Services.GetRequiredService<RecordingRepository>().ListAsync(org.OrgId, default))
@@ -122,6 +128,7 @@ public class SimulatedLoopTests(SimulatedAcsApp app) : IClassFixture<SimulatedAc
         await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/simulate/incoming-call", new { from = huge, to = "+15550320009" }), HttpStatusCode.BadRequest);
         await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/simulate/incoming-call", new { from = "call me", to = "+15550320009" }), HttpStatusCode.BadRequest);
         await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/simulate/sms", new { from = "+15550320008", to = huge, message = "hi" }), HttpStatusCode.BadRequest);
-        await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/simulate/sms", new { from = "+15550320008", to = "+15550320009", message = new string('x', 10_001) }), HttpStatusCode.BadRequest);
+        await ProblemAssert.IsProblemAsync(
+            await client.PostAsJsonAsync("/simulate/sms", new { from = "+15550320008", to = "+15550320009", message = new string('x', 10_001) }), HttpStatusCode.BadRequest);
     }
 }

@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Hiroi.Shared.Acs;
 using Hiroi.Tests.Http;
 using Hiroi.Tests.Infrastructure;
 using Moq;
-using Hiroi.Shared.Acs;
 
 namespace Hiroi.Tests.Telephony;
 

@@ -61,8 +61,11 @@ public class FunctionsVoiceTests(FunctionsVoiceFixture functions) : IClassFixtur
         var owner = App.ClientWithKey(org.OwnerApiKey);
         var number = Unique.PhoneNumber();
         (await owner.PostAsJsonAsync("/api/numbers", new { number })).EnsureSuccessStatusCode();
-        (await owner.PostAsJsonAsync("/api/agents", new { name = "Desk", instructions = "Be brief.", model = "local", numbers = new[] { number }, voice = new { greeting = "Hello from the functions.", reprompts = 0 } }))
-            .EnsureSuccessStatusCode();
+        (await owner.PostAsJsonAsync("/api/agents", new
+        {
+            name = "Desk", instructions = "Be brief.", model = "local", numbers = new[] { number },
+            voice = new { greeting = "Hello from the functions.", reprompts = 0 },
+        })).EnsureSuccessStatusCode();
         var serverCallId = "srv-" + Guid.NewGuid().ToString("N");
         var connection = "conn-" + serverCallId;
         AnswerCallRequest? answered = null;

@@ -64,7 +64,11 @@ public class VoiceCallTests(VoiceApp app) : IClassFixture<VoiceApp>, IAsyncLifet
         {
             name = "lookup", description = "Looks up an order",
             parameters = new { type = "object", properties = new { orderId = new { type = "string" } }, required = new[] { "orderId" } },
-            request = new { method = "POST", url = new Uri(_tenant.BaseAddress, "/orders").ToString(), headers = new Dictionary<string, string> { ["Authorization"] = "Bearer {{secrets.SHOP}}" }, body = new { id = "{{args.orderId}}" } },
+            request = new
+            {
+                method = "POST", url = new Uri(_tenant.BaseAddress, "/orders").ToString(),
+                headers = new Dictionary<string, string> { ["Authorization"] = "Bearer {{secrets.SHOP}}" }, body = new { id = "{{args.orderId}}" },
+            },
         };
         var (org, owner, number, _) = await app.AgentOnANumberAsync(new { greeting = "Hello, Acme orders. How can I help?" }, [tool]);
         (await owner.PutAsJsonAsync("/api/secrets/SHOP", new { value = "shop-secret-value-1234" })).EnsureSuccessStatusCode();
@@ -95,7 +99,10 @@ public class VoiceCallTests(VoiceApp app) : IClassFixture<VoiceApp>, IAsyncLifet
     [Fact]
     public async Task A_caller_who_talks_over_the_agent_cuts_its_line_and_is_answered()
     {
-        var (_, _, number, _) = await app.AgentOnANumberAsync(new { greeting = "Welcome to Acme, where every order matters. Our opening hours are nine to five on weekdays. How can I help you today?" });
+        var (_, _, number, _) = await app.AgentOnANumberAsync(new
+        {
+            greeting = "Welcome to Acme, where every order matters. Our opening hours are nine to five on weekdays. How can I help you today?",
+        });
         // The caller hears a character every 100 ms: the greeting lasts long enough to be talked over, however slow the machine.
         var caller = await SimulatedCaller.DialAsync(app.CreateClient(), Unique.PhoneNumber(), number, speakingMs: 100);
         await Waits.UntilAsync(async () => (await caller.HeardAsync()).Count >= 1, "the greeting to start");
@@ -238,7 +245,8 @@ public class VoiceCallTests(VoiceApp app) : IClassFixture<VoiceApp>, IAsyncLifet
         await caller.HangUpAsync();
         await Waits.UntilAsync(async () => (await CallOfAsync(owner)).GetProperty("state").GetString() == "disconnected", "the call to end");
 
-        var export = JsonDocument.Parse(await (await owner.PostAsJsonAsync("/api/privacy/export", new { phone = from })).EnsureSuccessStatusCode().Content.ReadAsStringAsync()).RootElement;
+        var export = JsonDocument.Parse(await (await owner.PostAsJsonAsync("/api/privacy/export", new { phone = from })).EnsureSuccessStatusCode().Content.ReadAsStringAsync())
+            .RootElement;
         Assert.Contains(export.GetProperty("callTranscripts").EnumerateArray(), l => l.GetProperty("text").GetString() == "My name is Erin and I live on Elm Street.");
 
         var erased = JsonDocument.Parse(await (await owner.PostAsJsonAsync("/api/privacy/erasure", new { phone = from })).EnsureSuccessStatusCode().Content.ReadAsStringAsync())

@@ -45,7 +45,8 @@ public sealed class VoiceCrashTests(ITestOutputHelper output) : IAsyncLifetime
             name = "wait", description = "Waits", parameters = new { type = "object", properties = new { n = new { type = "string" } } },
             request = new { method = "POST", url = new Uri(_tenant.BaseAddress, "/held").ToString(), body = new { n = "{{args.n}}" } },
         };
-        (await admin.PostAsJsonAsync("/api/agents", new { name = "Desk", instructions = "Be brief.", model = "local", numbers = new[] { number }, tools = new[] { tool }, voice = new { greeting = "Hi." } }))
+        (await admin.PostAsJsonAsync("/api/agents",
+                new { name = "Desk", instructions = "Be brief.", model = "local", numbers = new[] { number }, tools = new[] { tool }, voice = new { greeting = "Hi." } }))
             .EnsureSuccessStatusCode();
 
         var kills = 0;
@@ -115,7 +116,8 @@ public sealed class VoiceCardNumberScanTests(ITestOutputHelper output)
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.GetProperty("apiKey").GetString());
         var number = Unique.PhoneNumber();
         (await admin.PostAsJsonAsync("/api/numbers", new { number })).EnsureSuccessStatusCode();
-        (await admin.PostAsJsonAsync("/api/agents", new { name = "Desk", instructions = "Be brief.", model = "local", numbers = new[] { number }, voice = new { greeting = "Hi." } }))
+        (await admin.PostAsJsonAsync("/api/agents",
+                new { name = "Desk", instructions = "Be brief.", model = "local", numbers = new[] { number }, voice = new { greeting = "Hi." } }))
             .EnsureSuccessStatusCode();
         var caller = await SimulatedCaller.DialAsync(new HttpClient { BaseAddress = host.BaseAddress }, Unique.PhoneNumber(), number);
         await caller.ListeningAfterAsync(1);

@@ -170,7 +170,8 @@ public class VoiceLimitTests(LimitedVoiceApp app) : IClassFixture<LimitedVoiceAp
         await Waits.UntilAsync(async () =>
         {
             var next = await SimulatedCaller.DialAsync(client, Unique.PhoneNumber(), number);
-            var heard = await Waits.UntilAsync(async () => (await next.ViewAsync()).GetProperty("state").GetString() == "ended" || (await next.ViewAsync()).GetProperty("listening").GetBoolean()
+            var heard = await Waits.UntilAsync(async () => (await next.ViewAsync()).GetProperty("state").GetString() == "ended"
+                    || (await next.ViewAsync()).GetProperty("listening").GetBoolean()
                 ? await next.HeardAsync() : null, "the next call to be answered or refused");
             return heard.SequenceEqual(["Hi."]);
         }, "a call to be answered once a slot is free");

@@ -41,7 +41,10 @@ public sealed class WidgetBrowserTests : IAsyncLifetime
         _admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.GetProperty("apiKey").GetString());
         _playwright = await Playwright.CreateAsync();
         // Automation announces itself (navigator.webdriver), which the bot check refuses; a real visitor's browser does not.
-        _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true, Args = ["--disable-blink-features=AutomationControlled", "--no-sandbox"] });
+        _browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = chromium, Headless = true, Args = ["--disable-blink-features=AutomationControlled", "--no-sandbox"],
+        });
     }
 
     public async Task DisposeAsync()
@@ -101,12 +104,14 @@ public sealed class WidgetBrowserTests : IAsyncLifetime
 
         // Signed mode: a token the org's server minted opens a session; an expired one does not.
         var signed = await KeyAsync("signed");
-        var (kid, secret) = (signed.GetProperty("signingSecret").GetProperty("kid").GetString()!, Base64Url.DecodeFromChars(signed.GetProperty("signingSecret").GetProperty("secret").GetString()));
+        var (kid, secret) = (signed.GetProperty("signingSecret").GetProperty("kid").GetString()!,
+            Base64Url.DecodeFromChars(signed.GetProperty("signingSecret").GetProperty("secret").GetString()));
         var signedKey = signed.GetProperty("id").GetString()!;
         var now = DateTimeOffset.UtcNow;
         var signedPage = await DemoAsync(Site, signedKey, WidgetTokens.Mint(secret, kid, signedKey, "customer-1", now, now.AddMinutes(5), Guid.NewGuid().ToString()));
         Assert.Equal("Agent: Thanks for your message. You said: Signed hello", await ChatAsync(signedPage, "Signed hello"));
-        var expired = await DemoAsync(Site, signedKey, WidgetTokens.Mint(secret, kid, signedKey, "customer-1", now.AddMinutes(-20), now.AddMinutes(-15), Guid.NewGuid().ToString()));
+        var expired = await DemoAsync(Site, signedKey,
+            WidgetTokens.Mint(secret, kid, signedKey, "customer-1", now.AddMinutes(-20), now.AddMinutes(-15), Guid.NewGuid().ToString()));
         Assert.Equal("refused", await expired.GetAttributeAsync("#hiroi-widget", "data-state"));
         Assert.Contains("expired", await expired.Locator("#hiroi-widget .status").TextContentAsync(), StringComparison.Ordinal);
 

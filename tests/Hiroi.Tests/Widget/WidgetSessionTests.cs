@@ -145,7 +145,8 @@ public class WidgetSessionTests(ClockedApp app) : IClassFixture<ClockedApp>
             Assert.Equal(HttpStatusCode.OK, (await busy.PostAsync("heartbeat")).StatusCode);
         }
 
-        Assert.Equal("the session was idle too long", (await ProblemAssert.IsProblemAsync(await idle.PostAsync("heartbeat"), HttpStatusCode.Gone)).GetProperty("detail").GetString());
+        Assert.Equal("the session was idle too long",
+            (await ProblemAssert.IsProblemAsync(await idle.PostAsync("heartbeat"), HttpStatusCode.Gone)).GetProperty("detail").GetString());
         for (var i = 0; i < 90; i++)
         {
             app.Clock.Advance(TimeSpan.FromSeconds(20));
@@ -155,7 +156,8 @@ public class WidgetSessionTests(ClockedApp app) : IClassFixture<ClockedApp>
             }
         }
 
-        Assert.Equal("the session reached its maximum duration", (await ProblemAssert.IsProblemAsync(await busy.PostAsync("heartbeat"), HttpStatusCode.Gone)).GetProperty("detail").GetString());
+        Assert.Equal("the session reached its maximum duration",
+            (await ProblemAssert.IsProblemAsync(await busy.PostAsync("heartbeat"), HttpStatusCode.Gone)).GetProperty("detail").GetString());
     }
 
     [Fact]
@@ -201,7 +203,8 @@ public class WidgetSessionTests(ClockedApp app) : IClassFixture<ClockedApp>
         var good = Mint("jti-1");
         Assert.Equal(HttpStatusCode.Created, (await Client(keyId).OpenAsync(visitorId: null, token: good)).StatusCode);
         var before = await SnapshotAsync();
-        foreach (var bad in new[] { good, Mint("jti-2", iat: now.AddMinutes(-30)), Mint("jti-3", wk: otherKeyId), Mint("jti-4", alg: "none"), Mint("jti-5", alg: "RS256"), good[..^3] + "AAA", null })
+        foreach (var bad in new[] { good, Mint("jti-2", iat: now.AddMinutes(-30)), Mint("jti-3", wk: otherKeyId), Mint("jti-4", alg: "none"), Mint("jti-5", alg: "RS256"),
+            good[..^3] + "AAA", null })
         {
             await ProblemAssert.IsProblemAsync(await Client(keyId).OpenAsync(visitorId: null, token: bad), HttpStatusCode.Unauthorized);
         }
@@ -209,9 +212,11 @@ public class WidgetSessionTests(ClockedApp app) : IClassFixture<ClockedApp>
         Assert.Equal(before, await SnapshotAsync());
 
         // Rotation: a new secret; the previous one stays valid until the date given.
-        var rotated = await (await owner.PostAsJsonAsync($"/api/widget-keys/{keyId}/secrets", new { previousValidUntil = now.AddHours(1) })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
+        var rotated = await (await owner.PostAsJsonAsync($"/api/widget-keys/{keyId}/secrets", new { previousValidUntil = now.AddHours(1) })).EnsureSuccessStatusCode()
+            .Content.ReadFromJsonAsync<JsonElement>();
         var newSecret = Base64Url.DecodeFromChars(rotated.GetProperty("secret").GetString());
-        Assert.Equal(HttpStatusCode.Created, (await Client(keyId).OpenAsync(null, WidgetTokens.Mint(newSecret, rotated.GetProperty("kid").GetString()!, keyId, "c-1", now, now.AddMinutes(5), "jti-6"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created,
+            (await Client(keyId).OpenAsync(null, WidgetTokens.Mint(newSecret, rotated.GetProperty("kid").GetString()!, keyId, "c-1", now, now.AddMinutes(5), "jti-6"))).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await Client(keyId).OpenAsync(null, Mint("jti-7"))).StatusCode);
     }
 
@@ -232,7 +237,8 @@ public class WidgetSessionTests(ClockedApp app) : IClassFixture<ClockedApp>
         Assert.DoesNotContain("Someone else entirely", export, StringComparison.Ordinal);
         Assert.DoesNotContain("tokenHash", export, StringComparison.OrdinalIgnoreCase);
 
-        var erased = await (await owner.PostAsJsonAsync("/api/privacy/erasure", new { visitorId = "visitor-gdpr-1" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
+        var erased = await (await owner.PostAsJsonAsync("/api/privacy/erasure", new { visitorId = "visitor-gdpr-1" })).EnsureSuccessStatusCode()
+            .Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal((2, 1), (erased.GetProperty("erased").GetProperty("widgetMessages").GetInt32(), erased.GetProperty("erased").GetProperty("widgetSessions").GetInt32()));
         Assert.Empty(await StorageScan.FindAsync(app, "My order number is 4411")); // every row of the app's storage, read
         await ProblemAssert.IsProblemAsync(await visitor.PostAsync("heartbeat"), HttpStatusCode.Unauthorized); // its session is gone with it
@@ -247,7 +253,8 @@ public class WidgetSessionTests(ClockedApp app) : IClassFixture<ClockedApp>
         (await signedWidget.PostAsync("messages", new { text = "Dana here" })).EnsureSuccessStatusCode();
         var byEmail = await (await signedOwner.PostAsJsonAsync("/api/privacy/export", new { email = "dana@example.com" })).EnsureSuccessStatusCode().Content.ReadAsStringAsync();
         Assert.Contains("Dana here", byEmail, StringComparison.Ordinal);
-        Assert.DoesNotContain("Dana here", await (await owner.PostAsJsonAsync("/api/privacy/export", new { email = "dana@example.com" })).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Dana here",
+            await (await owner.PostAsJsonAsync("/api/privacy/export", new { email = "dana@example.com" })).Content.ReadAsStringAsync(), StringComparison.Ordinal);
         await ProblemAssert.IsProblemAsync(await owner.PostAsJsonAsync("/api/privacy/export", new { visitorId = "v1", email = "dana@example.com" }), HttpStatusCode.BadRequest);
     }
 
@@ -262,15 +269,18 @@ public class WidgetSessionTests(ClockedApp app) : IClassFixture<ClockedApp>
         foreach (var origin in new[] { "https://*.example.com", "*", "https://shop.example.com/widget", "http://shop.example.com", "https://user@shop.example.com" })
         {
             var problem = await ProblemAssert.IsProblemAsync(
-                await owner.PostAsJsonAsync("/api/widget-keys", new { name = "Bad", environment = "prod", mode = "origin", origins = new[] { origin }, agentId }), HttpStatusCode.BadRequest);
+                await owner.PostAsJsonAsync("/api/widget-keys", new { name = "Bad", environment = "prod", mode = "origin", origins = new[] { origin }, agentId }),
+                HttpStatusCode.BadRequest);
             Assert.True(problem.GetProperty("errors").TryGetProperty("origins", out _), origin);
         }
 
         var foreignAgent = await ProblemAssert.IsProblemAsync(
-            await otherOwner.PostAsJsonAsync("/api/widget-keys", new { name = "Bad", environment = "prod", mode = "origin", origins = new[] { Site }, agentId }), HttpStatusCode.BadRequest);
+            await otherOwner.PostAsJsonAsync("/api/widget-keys", new { name = "Bad", environment = "prod", mode = "origin", origins = new[] { Site }, agentId }),
+            HttpStatusCode.BadRequest);
         Assert.True(foreignAgent.GetProperty("errors").TryGetProperty("agentId", out _));
         await ProblemAssert.IsProblemAsync(
-            await owner.PostAsJsonAsync("/api/widget-keys", new { name = "Bad", environment = "qa", mode = "magic", origins = new[] { Site }, agentId }), HttpStatusCode.BadRequest);
+            await owner.PostAsJsonAsync("/api/widget-keys", new { name = "Bad", environment = "qa", mode = "magic", origins = new[] { Site }, agentId }),
+            HttpStatusCode.BadRequest);
         Assert.Equal(before, (await owner.GetFromJsonAsync<JsonElement>("/api/widget-keys")).GetArrayLength());
         Assert.StartsWith("<script src=\"", created.GetProperty("embed").GetString(), StringComparison.Ordinal);
         Assert.Contains(WidgetEmbedIntegrity(), created.GetProperty("embed").GetString(), StringComparison.Ordinal);

@@ -5,8 +5,8 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Hiroi.Shared.Widget;
-using static Hiroi.Tests.Protection.ParserGenerators;
 using Hiroi.Tests.Infrastructure;
+using static Hiroi.Tests.Protection.ParserGenerators;
 
 namespace Hiroi.Tests.Widget;
 

@@ -25,7 +25,8 @@ public class WidgetTokenTests
     [Fact]
     public void A_good_token_verifies_with_its_claims_and_both_secrets_of_a_rotation_are_valid()
     {
-        Assert.Equal(WidgetTokenRefusal.None, WidgetTokens.Verify(Mint(), Key, kid => kid == "k2" ? Secret : null, Now, TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(30), out var claims));
+        Assert.Equal(WidgetTokenRefusal.None,
+            WidgetTokens.Verify(Mint(), Key, kid => kid == "k2" ? Secret : null, Now, TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(30), out var claims));
         Assert.Equal(("k2", "visitor-1", "jti-1"), (claims!.Kid, claims.Subject, claims.Jti));
         Assert.Equal(WidgetTokenRefusal.None, Verify(Mint(Previous, "k1")));
     }
@@ -35,7 +36,8 @@ public class WidgetTokenTests
     {
         var good = Mint();
         var parts = good.Split('.');
-        var tamperedPayload = parts[0] + "." + Segment($$"""{"wk":"{{Key}}","sub":"visitor-2","iat":{{Now.ToUnixTimeSeconds()}},"exp":{{Now.AddMinutes(5).ToUnixTimeSeconds()}},"jti":"jti-1"}""") + "." + parts[2];
+        var tamperedPayload = parts[0] + "."
+            + Segment($$"""{"wk":"{{Key}}","sub":"visitor-2","iat":{{Now.ToUnixTimeSeconds()}},"exp":{{Now.AddMinutes(5).ToUnixTimeSeconds()}},"jti":"jti-1"}""") + "." + parts[2];
         var flipped = good[..^2] + (good[^2] == 'A' ? 'B' : 'A') + good[^1];
 
         Assert.Equal(WidgetTokenRefusal.Signature, Verify(tamperedPayload));
@@ -60,7 +62,8 @@ public class WidgetTokenTests
         var looked = false;
 
         Assert.Equal(WidgetTokenRefusal.Malformed, Verify(none)); // an empty signature is not even a token
-        Assert.Equal(WidgetTokenRefusal.Algorithm, WidgetTokens.Verify(noneWithSig, Key, _ => { looked = true; return Secret; }, Now, TimeSpan.FromMinutes(10), TimeSpan.Zero, out _));
+        Assert.Equal(WidgetTokenRefusal.Algorithm,
+            WidgetTokens.Verify(noneWithSig, Key, _ => { looked = true; return Secret; }, Now, TimeSpan.FromMinutes(10), TimeSpan.Zero, out _));
         Assert.Equal(WidgetTokenRefusal.Algorithm, Verify(Mint(alg: "RS256")));
         Assert.Equal(WidgetTokenRefusal.Algorithm, Verify(Mint(alg: "hs256")));
         Assert.Equal(WidgetTokenRefusal.Malformed, Verify(Segment("""{"alg":"HS256","kid":"k2","crit":["exp"]}""") + "." + payload + ".AAAA"));

@@ -139,7 +139,8 @@ public class WidgetTokenVectorTests
         Assert.Equal(WidgetTokenRefusal.None, Verify(Signed(Header, Segment(claims))).Refusal);
         Assert.Equal(WidgetTokenRefusal.Malformed, Verify(Signed(Segment("""{"alg":"none","alg":"HS256","kid":"k"}"""), Segment(claims))).Refusal);
         Assert.Equal(WidgetTokenRefusal.Malformed, Verify(Signed(Segment("""{"alg":"HS256","kid":"k","kid":"k2"}"""), Segment(claims))).Refusal);
-        Assert.Equal(WidgetTokenRefusal.Malformed, Verify(Signed(Header, Segment(claims.Replace("\"sub\":\"v\"", "\"sub\":\"v\",\"sub\":\"w\"", StringComparison.Ordinal)))).Refusal);
+        Assert.Equal(WidgetTokenRefusal.Malformed,
+            Verify(Signed(Header, Segment(claims.Replace("\"sub\":\"v\"", "\"sub\":\"v\",\"sub\":\"w\"", StringComparison.Ordinal)))).Refusal);
         Assert.Equal(WidgetTokenRefusal.Malformed, Verify(Signed(Header, Segment(claims + "{}"))).Refusal);
         Assert.Equal(WidgetTokenRefusal.Malformed, Verify(Signed(Segment("""{"alg":"HS256","kid":"k"} x"""), Segment(claims))).Refusal);
     }

@@ -1,9 +1,9 @@
 using Hiroi.Durable;
 using Hiroi.Durable.Campaigns;
+using Hiroi.Tests.Infrastructure;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
-using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Workflows;
 
@@ -25,7 +25,8 @@ public class CampaignOrchestrationTests
             .Returns(() => Task.FromResult(_outcomes.Count > 0 ? _outcomes.Dequeue() : StepOutcome.Continue()));
     }
 
-    private int Steps => _context.Invocations.Count(i => i.Method.Name == nameof(TaskOrchestrationContext.CallActivityAsync) && i.Arguments[0] is TaskName { Name: CampaignStepActivity.Name });
+    private int Steps => _context.Invocations.Count(i =>
+        i.Method.Name == nameof(TaskOrchestrationContext.CallActivityAsync) && i.Arguments[0] is TaskName { Name: CampaignStepActivity.Name });
 
     [Fact]
     public async Task A_finished_campaign_ends_the_orchestration_with_its_state()

@@ -1,9 +1,9 @@
 using Hiroi.Durable;
 using Hiroi.Durable.Retention;
+using Hiroi.Tests.Infrastructure;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
-using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Tests.Workflows;
 
@@ -49,7 +49,8 @@ public class RetentionOrchestrationTests
         Assert.Equal(RetentionSweep.KindNames, batches.Where(b => b.Org == "org_b").Select(b => b.Kind));
         Assert.Equal(2, batches.Count(b => b is { Org: "org_a", Kind: "messages" }));
         _context.Verify(c => c.ContinueAsNew(new SweepRun("2026-12-02", "org_b", 0), true), Times.Once);
-        _context.Verify(c => c.CallActivityAsync<int>(It.Is<TaskName>(n => n.Name == RetentionDeleteExpiredClaimsActivity.Name), It.IsAny<object?>(), It.IsAny<TaskOptions?>()), Times.Never);
+        _context.Verify(c => c.CallActivityAsync<int>(It.Is<TaskName>(n => n.Name == RetentionDeleteExpiredClaimsActivity.Name), It.IsAny<object?>(), It.IsAny<TaskOptions?>()),
+            Times.Never);
     }
 
     [Fact]

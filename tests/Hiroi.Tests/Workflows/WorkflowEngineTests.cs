@@ -35,7 +35,8 @@ public sealed class WorkflowEngineTests : IAsyncLifetime
     {
         _acs.Setup(a => a.SendSmsAsync(It.IsAny<SmsRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(() => new SmsSendResult("Outgoing_" + Interlocked.Increment(ref _sent), true, 202, null));
-        var settings = TestSettings.For(TestStorage.ConnectionString, TestStorage.NewPrefix(), Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+        var settings = TestSettings.For(TestStorage.ConnectionString, TestStorage.NewPrefix(),
+            Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
         settings["Hiroi:Campaigns:AwaitingCheckSeconds"] = "1";
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings!).Build();
         _host = await DurableTaskTestHost.StartAsync(tasks => tasks.AddHiroiWorkflows(), new DurableTaskTestHostOptions

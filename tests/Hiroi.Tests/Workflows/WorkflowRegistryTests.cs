@@ -1,6 +1,6 @@
 using Hiroi.Durable.Workflows;
-using Microsoft.DurableTask;
 using Hiroi.Tests.Infrastructure;
+using Microsoft.DurableTask;
 
 namespace Hiroi.Tests.Workflows;
 

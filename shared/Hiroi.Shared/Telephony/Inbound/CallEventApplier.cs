@@ -1,8 +1,8 @@
-using Hiroi.Shared.Voice;
 using Hiroi.Shared.Campaigns;
+using Hiroi.Shared.Events;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
-using Hiroi.Shared.Events;
+using Hiroi.Shared.Voice;
 
 namespace Hiroi.Shared.Telephony.Inbound;
 

@@ -1,18 +1,18 @@
-using Microsoft.Extensions.Options;
-using Hiroi.Shared.Voice;
-using Hiroi.Shared.Tenancy;
-using Hiroi.Shared.Audit;
-using Hiroi.Shared.Agents;
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Messaging.EventGrid.SystemEvents;
 using Hiroi.Shared.Acs;
+using Hiroi.Shared.Agents;
+using Hiroi.Shared.Audit;
+using Hiroi.Shared.Events;
 using Hiroi.Shared.Logging;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
-using Microsoft.Extensions.Logging;
-using Hiroi.Shared.Events;
+using Hiroi.Shared.Tenancy;
+using Hiroi.Shared.Voice;
 using Hiroi.Shared.Voice.Realtime;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Hiroi.Shared.Telephony.Inbound;
 

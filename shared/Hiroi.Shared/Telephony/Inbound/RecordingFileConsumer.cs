@@ -1,11 +1,11 @@
 using Azure.Messaging.EventGrid.SystemEvents;
 using Hiroi.Shared.Acs;
+using Hiroi.Shared.Events;
 using Hiroi.Shared.Security;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
 using Microsoft.Extensions.Logging;
-using Hiroi.Shared.Events;
 
 namespace Hiroi.Shared.Telephony.Inbound;
 
@@ -25,7 +25,8 @@ public sealed class RecordingFileConsumer(
         ArgumentNullException.ThrowIfNull(inbound);
         var data = inbound.DataAs<AcsRecordingFileStatusUpdatedEventData>();
         var chunks = data.RecordingStorageInfo?.RecordingChunks;
-        if (chunks is null || chunks.Count == 0 || chunks.Any(c => c.DocumentId is not { Length: > 0 and <= EventFields.MaxShortText } || !IsAbsolute(c.ContentLocation) || !IsAbsolute(c.DeleteLocation)))
+        if (chunks is null || chunks.Count == 0
+            || chunks.Any(c => c.DocumentId is not { Length: > 0 and <= EventFields.MaxShortText } || !IsAbsolute(c.ContentLocation) || !IsAbsolute(c.DeleteLocation)))
         {
             throw new MalformedEventException("RecordingFileStatusUpdated needs chunks with documentId, contentLocation and deleteLocation");
         }

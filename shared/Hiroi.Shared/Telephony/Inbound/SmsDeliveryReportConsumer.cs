@@ -1,11 +1,11 @@
 using Azure.Messaging.EventGrid.SystemEvents;
 using Hiroi.Shared.Campaigns;
+using Hiroi.Shared.Events;
 using Hiroi.Shared.Logging;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
 using Microsoft.Extensions.Logging;
-using Hiroi.Shared.Events;
 
 namespace Hiroi.Shared.Telephony.Inbound;
 

@@ -1,12 +1,12 @@
-using Hiroi.Shared.Security;
 using Azure.Messaging.EventGrid.SystemEvents;
 using Hiroi.Shared.Agents;
+using Hiroi.Shared.Events;
 using Hiroi.Shared.Logging;
+using Hiroi.Shared.Security;
 using Hiroi.Shared.Storage;
 using Hiroi.Shared.Telephony;
 using Hiroi.Shared.Tenancy;
 using Microsoft.Extensions.Logging;
-using Hiroi.Shared.Events;
 
 namespace Hiroi.Shared.Telephony.Inbound;
 
@@ -120,7 +120,8 @@ public sealed class SmsReceivedConsumer(
         }, cancellationToken);
     }
 
-    private Task<OutboundSmsResult> ReplyAsync(OrgId org, string ourNumber, string customer, string text, SmsPurpose purpose, InboundEvent inbound, CancellationToken cancellationToken) =>
+    private Task<OutboundSmsResult> ReplyAsync(OrgId org, string ourNumber, string customer, string text, SmsPurpose purpose, InboundEvent inbound,
+        CancellationToken cancellationToken) =>
         outbound.SendAsync(new OutboundSmsRequest(org, ourNumber, customer, text, purpose, $"reply:{inbound.Source}:{inbound.Id}", inbound.Time), cancellationToken);
 
     private async Task<string> OrgNameAsync(OrgId org, CancellationToken cancellationToken) =>

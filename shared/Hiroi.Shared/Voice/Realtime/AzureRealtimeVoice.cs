@@ -148,7 +148,8 @@ public sealed class AzureRealtimeVoice : IRealtimeVoice
         RealtimeServerUpdateResponseOutputAudioTranscriptDelta text => new RealtimeEvent.AgentText(text.ResponseId, text.ItemId, text.Delta ?? string.Empty),
         RealtimeServerUpdateResponseFunctionCallArgumentsDone call =>
             new RealtimeEvent.ToolCall(call.ResponseId, call.CallId, call.FunctionName, call.FunctionArguments?.ToString() ?? "{}"),
-        RealtimeServerUpdateResponseDone done => new RealtimeEvent.ResponseDone(done.Response.Id, done.Response.Status == RealtimeResponseStatus.Cancelled, Usage(done.Response.Usage)),
+        RealtimeServerUpdateResponseDone done =>
+            new RealtimeEvent.ResponseDone(done.Response.Id, done.Response.Status == RealtimeResponseStatus.Cancelled, Usage(done.Response.Usage)),
         RealtimeServerUpdateError error => new RealtimeEvent.Failed(error.Error?.Code ?? "error"),
         _ => null,
     };

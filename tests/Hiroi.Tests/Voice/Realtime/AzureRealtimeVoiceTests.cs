@@ -134,19 +134,26 @@ public sealed class AzureRealtimeVoiceTests : IAsyncLifetime
         await NextAsync("response.cancel");
         await session.TruncateAsync("item_9", TimeSpan.FromMilliseconds(1234), stop.Token);
         var truncate = await NextAsync("conversation.item.truncate");
-        Assert.Equal(("item_9", 0, 1234), (truncate.GetProperty("item_id").GetString(), truncate.GetProperty("content_index").GetInt32(), truncate.GetProperty("audio_end_ms").GetInt32()));
+        Assert.Equal(("item_9", 0, 1234),
+            (truncate.GetProperty("item_id").GetString(), truncate.GetProperty("content_index").GetInt32(), truncate.GetProperty("audio_end_ms").GetInt32()));
         await session.AddToolResultAsync("call_7", "{\"status\":200}", stop.Token);
         var output = (await NextAsync("conversation.item.create")).GetProperty("item");
         Assert.Equal(("function_call_output", "call_7"), (output.GetProperty("type").GetString(), output.GetProperty("call_id").GetString()));
 
         await SendAsync("""{"type":"input_audio_buffer.speech_started","event_id":"e1","audio_start_ms":10,"item_id":"item_1"}""");
         await SendAsync("""{"type":"input_audio_buffer.committed","event_id":"e2","previous_item_id":null,"item_id":"item_1"}""");
-        await SendAsync("""{"type":"conversation.item.input_audio_transcription.completed","event_id":"e3","item_id":"item_1","content_index":0,"transcript":"Where is my order?"}""");
+        await SendAsync("""{"type":"conversation.item.input_audio_transcription.completed","event_id":"e3","item_id":"item_1","content_index":"""
+            + """0,"transcript":"Where is my order?"}""");
         await SendAsync("""{"type":"response.created","event_id":"e4","response":{"object":"realtime.response","id":"resp_1","status":"in_progress","output":[]}}""");
-        await SendAsync("""{"type":"response.output_audio.delta","event_id":"e5","response_id":"resp_1","item_id":"item_2","output_index":0,"content_index":0,"delta":"AQACAA=="}""");
-        await SendAsync("""{"type":"response.output_audio_transcript.delta","event_id":"e6","response_id":"resp_1","item_id":"item_2","output_index":0,"content_index":0,"delta":"It shipped."}""");
-        await SendAsync("""{"type":"response.function_call_arguments.done","event_id":"e7","response_id":"resp_1","item_id":"item_3","output_index":1,"call_id":"call_8","name":"lookup","arguments":"{\"orderId\":\"A-1\"}"}""");
-        await SendAsync("""{"type":"response.done","event_id":"e8","response":{"object":"realtime.response","id":"resp_1","status":"cancelled","output":[],"usage":{"total_tokens":300,"input_tokens":200,"output_tokens":100,"input_token_details":{"text_tokens":50,"audio_tokens":150,"cached_tokens":60},"output_token_details":{"text_tokens":20,"audio_tokens":80}}}}""");
+        await SendAsync("""{"type":"response.output_audio.delta","event_id":"e5","response_id":"resp_1","item_id":"item_2","output_index":"""
+            + """0,"content_index":0,"delta":"AQACAA=="}""");
+        await SendAsync("""{"type":"response.output_audio_transcript.delta","event_id":"e6","response_id":"resp_1","item_id":"item_2","output_index":"""
+            + """0,"content_index":0,"delta":"It shipped."}""");
+        await SendAsync("""{"type":"response.function_call_arguments.done","event_id":"e7","response_id":"resp_1","item_id":"item_3","output_index":"""
+            + """1,"call_id":"call_8","name":"lookup","arguments":"{\"orderId\":\"A-1\"}"}""");
+        await SendAsync("""{"type":"response.done","event_id":"e8","response":{"object":"realtime.response","id":"resp_1","status":"cancelled","output":"""
+            + """[],"usage":{"total_tokens":300,"input_tokens":200,"output_tokens":"""
+            + """100,"input_token_details":{"text_tokens":50,"audio_tokens":150,"cached_tokens":60},"output_token_details":{"text_tokens":20,"audio_tokens":80}}}}""");
 
         Assert.IsType<RealtimeEvent.SpeechStarted>(await Next(events));
         Assert.Equal(new RealtimeEvent.SpeechEnded("item_1"), await Next(events));

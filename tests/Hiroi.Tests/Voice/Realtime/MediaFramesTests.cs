@@ -24,7 +24,8 @@ public class MediaFramesTests
         select bytes;
 
     private static string AudioData(byte[] pcm, bool escaped, bool silent = false) =>
-        JsonSerializer.Serialize(new { kind = "AudioData", audioData = new { timestamp = "2025-01-01T00:00:00Z", participantRawID = "4:+15550000000", data = Convert.ToBase64String(pcm), silent } },
+        JsonSerializer.Serialize(
+            new { kind = "AudioData", audioData = new { timestamp = "2025-01-01T00:00:00Z", participantRawID = "4:+15550000000", data = Convert.ToBase64String(pcm), silent } },
             escaped ? JsonSerializerOptions.Default : Relaxed);
 
     /// <summary>Messages of every shape, valid ones with a field damaged, and noise.</summary>
@@ -50,7 +51,8 @@ public class MediaFramesTests
     public void The_documented_messages_are_read()
     {
         Assert.True(MediaFrames.TryParse("""{"kind":"AudioData","audioData":{"data":"AAAAAA=="}}"""u8, out var minimal) && minimal is MediaFrame.Audio { Pcm.Length: 4 });
-        Assert.True(MediaFrames.TryParse("""{"kind":"AudioMetadata","audioMetadata":{"subscriptionId":"s","encoding":"PCM","sampleRate":24000,"channels":1,"length":960}}"""u8, out var metadata));
+        Assert.True(MediaFrames.TryParse(
+            """{"kind":"AudioMetadata","audioMetadata":{"subscriptionId":"s","encoding":"PCM","sampleRate":24000,"channels":1,"length":960}}"""u8, out var metadata));
         Assert.Equal(new MediaFrame.Metadata(24000, 1, "PCM"), metadata);
         Assert.True(MediaFrames.TryParse("""{"kind":"DtmfData","dtmfData":{"data":"#","timestamp":"t","participantRawID":"p"}}"""u8, out var dtmf));
         Assert.Equal(new MediaFrame.Dtmf('#'), dtmf);

@@ -151,7 +151,8 @@ public class RealtimeBoundsApp : RealtimeVoiceApp
 
             public Task TruncateAsync(string itemId, TimeSpan heard, CancellationToken cancellationToken) => inner.TruncateAsync(itemId, heard, cancellationToken);
 
-            public Task AddToolResultAsync(string toolCallId, string output, CancellationToken cancellationToken) => inner.AddToolResultAsync(toolCallId, output, cancellationToken);
+            public Task AddToolResultAsync(string toolCallId, string output, CancellationToken cancellationToken) =>
+                inner.AddToolResultAsync(toolCallId, output, cancellationToken);
 
             public Task AddCallerTextAsync(string text, CancellationToken cancellationToken) => inner.AddCallerTextAsync(text, cancellationToken);
 

@@ -59,7 +59,8 @@ public class RealtimeRulesTests(RealtimeVoiceApp app) : IClassFixture<RealtimeVo
     /// <summary>The transcript as its rules see it: who said what in which turn, with which tools, heard or not.</summary>
     private static async Task<List<string>> TranscriptAsync(HttpClient owner) =>
         [.. (await RealtimeVoiceApp.CallOfAsync(owner)).GetProperty("transcript").EnumerateArray().Select(l =>
-            $"{l.GetProperty("turn").GetInt32()} {l.GetProperty("role").GetString()} [{(l.TryGetProperty("tools", out var t) ? string.Join(',', t.EnumerateArray().Select(x => x.GetString())) : "")}]"
+            $"{l.GetProperty("turn").GetInt32()} {l.GetProperty("role").GetString()} "
+            + $"[{(l.TryGetProperty("tools", out var t) ? string.Join(',', t.EnumerateArray().Select(x => x.GetString())) : "")}]"
             + $" {(l.GetProperty("spoken").GetBoolean() ? "heard" : "unheard")} {l.GetProperty("text").GetString()}")];
 
     private static async Task<List<string>> UsageAsync(HttpClient owner, string agentId) =>

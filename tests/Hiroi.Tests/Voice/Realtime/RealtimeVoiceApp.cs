@@ -88,7 +88,8 @@ public class RealtimeVoiceApp : VoiceApp
         await Waits.UntilAsync(async () =>
         {
             var lines = (await CallOfAsync(owner)).GetProperty("transcript").EnumerateArray();
-            return lines.Where(l => l.GetProperty("role").GetString() == "agent" && l.GetProperty("turn").GetInt32() == turn).Select(l => (JsonElement?)l).FirstOrDefault() is { } line
+            return lines.Where(l => l.GetProperty("role").GetString() == "agent" && l.GetProperty("turn").GetInt32() == turn)
+                    .Select(l => (JsonElement?)l).FirstOrDefault() is { } line
                 ? (object)line
                 : null;
         }, $"the agent's line of turn {turn}") is JsonElement found ? found : throw new InvalidOperationException();
