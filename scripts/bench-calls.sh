@@ -28,7 +28,7 @@ export HIROI_LOCAL_SETTINGS="$dir/settings.json" AzureWebJobsStorage="$BENCH_STO
   Hiroi__Acs__Endpoint="$url" Hiroi__Acs__AccessKey="$(openssl rand -base64 32)" Hiroi__Acs__CallbackAuth__Audience=bench-acs \
   Hiroi__Acs__CallbackAuth__OpenIdConfigurationUrl="$url/calling/.well-known/acsopenidconfiguration" \
   Hiroi__EventGrid__WebhookSecret=bench-webhook-secret Hiroi__Calls__PublicBaseUrl="$url" \
-  Hiroi__Calls__CallbackSigningKeys="c1:$(openssl rand -base64 32)" Hiroi__Recordings__KeyEncryptionKeys="k1:$(openssl rand -base64 32)" \
+  Hiroi__Calls__CognitiveServicesEndpoint=https://speech.bench.test/ Hiroi__Calls__CallbackSigningKeys="c1:$(openssl rand -base64 32)" Hiroi__Recordings__KeyEncryptionKeys="k1:$(openssl rand -base64 32)" \
   Hiroi__Voice__MaxConcurrentCallsPerOrg=1000 Hiroi__Voice__CallsPerCallerPerHour=1000 Hiroi__Voice__FillerAfterMilliseconds=30000
 bench_build functions/Hiroi.Server tests/Hiroi.Benchmarks
 dotnet "$SERVER_DLL" --urls "$url" >"$dir/server.log" 2>&1 &

@@ -72,18 +72,22 @@ public static class CallLoad
     private static async Task<int> ListeningAsync(HttpClient http, string call, int atLeast)
     {
         var until = DateTime.UtcNow.AddSeconds(60);
+        var seen = "nothing";
         while (DateTime.UtcNow < until)
         {
             // The simulator answers when the agent listens (a long poll), so callers add no polling load to the run.
             var view = JsonDocument.Parse(await http.GetStringAsync($"/simulate/calls/{call}?listeningAfter={atLeast}")).RootElement;
             var heard = view.TryGetProperty("heard", out var lines) ? lines.GetArrayLength() : 0;
-            if (view.TryGetProperty("listening", out var listening) && listening.GetBoolean() && heard >= atLeast)
+            var listens = view.TryGetProperty("listening", out var listening) && listening.GetBoolean();
+            if (listens && heard >= atLeast)
             {
                 return heard;
             }
+
+            seen = $"state {view.GetProperty("state")}, listening {listens}, {heard} lines heard";
         }
 
-        throw new TimeoutException("The agent did not listen within 60 s.");
+        throw new TimeoutException($"The agent did not listen within 60 s after {atLeast - 1} lines ({call}: {seen}).");
     }
 
     private static string Percentiles(Dictionary<string, double[]> measured, string kind)

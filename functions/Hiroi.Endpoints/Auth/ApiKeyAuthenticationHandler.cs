@@ -36,9 +36,17 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("Unsupported authorization scheme.");
         }
 
-        var client = Context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         // RFC 6750: "Bearer" 1*SP token. The token itself is taken as sent: ApiKeyFormat accepts only its one spelling.
-        var result = await verifier.VerifyAsync(header["Bearer ".Length..].TrimStart(' '), client, Context.RequestAborted);
+        var token = header["Bearer ".Length..].TrimStart(' ');
+        if (!token.StartsWith(ApiKeyFormat.Prefix, StringComparison.Ordinal))
+        {
+            // Not one of our keys (ACS's callback JWT, Event Grid's Entra token): the route that takes it checks it, and
+            // its sender's address spends no API-key failures. A protected route still answers 401.
+            return AuthenticateResult.NoResult();
+        }
+
+        var client = Context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var result = await verifier.VerifyAsync(token, client, Context.RequestAborted);
         switch (result.Outcome)
         {
             case ApiKeyOutcome.Accepted:
