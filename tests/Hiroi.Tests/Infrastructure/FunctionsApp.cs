@@ -74,7 +74,10 @@ public sealed class FunctionsApp : IAsyncDisposable
             {
                 services.AddHiroiCore(context.Configuration).AddFunctionsHost();
                 // What the Durable extension does for the app: run its orchestrator and activity functions, and bind clients.
-                services.AddInMemoryDurableTask(registry => RegisterWorkflowFunctions(registry, built.Task));
+                // Its gRPC sidecar on a port the OS gave (left to itself it draws one from 30000-40000, where outgoing
+                // connections' ephemeral ports also live: a draw once met one).
+                services.AddInMemoryDurableTask(registry => RegisterWorkflowFunctions(registry, built.Task),
+                    new InMemoryDurableTaskOptions { Port = TestStorage.FreePort() });
                 services.AddRouting();
                 replace?.Invoke(services);
             })

@@ -98,12 +98,28 @@ public static class TestStorage
         throw new InvalidOperationException($"Azurite did not answer on port {port}.");
     }
 
+    /// <summary>
+    /// A port nothing listens on now, and one this run has not handed out before: the OS may offer a port again as soon
+    /// as its probe closes, before the server it was for has bound it (two servers once met on one port).
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            lock (HandedOut)
+            {
+                if (HandedOut.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
+
+    private static readonly HashSet<int> HandedOut = [];
 
     public static string RepoRoot()
     {

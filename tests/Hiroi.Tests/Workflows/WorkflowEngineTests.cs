@@ -41,6 +41,7 @@ public sealed class WorkflowEngineTests : IAsyncLifetime
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings!).Build();
         _host = await DurableTaskTestHost.StartAsync(tasks => tasks.AddHiroiWorkflows(), new DurableTaskTestHostOptions
         {
+            Port = TestStorage.FreePort(), // not a draw from 30000-40000, where outgoing connections' ports also live
             ConfigureServices = services =>
             {
                 services.AddSingleton<IConfiguration>(configuration);
