@@ -19,22 +19,13 @@ else
 fi
 dir=$(mktemp -d)
 server_pid=""
-trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  if [ -n "$AZURITE_PID" ]; then kill "$AZURITE_PID" 2>/dev/null || true; wait "$AZURITE_PID" 2>/dev/null || true; fi; rm -rf "$dir"' EXIT
+trap 'stop_pid "$server_pid"; stop_pid "$AZURITE_PID"; rm -rf "$dir"' EXIT
 bench_storage "$dir"
 url=http://127.0.0.1:$(free_port)
-key() { openssl rand -base64 32; }
 echo '{"Values":{}}' > "$dir/settings.json"
+export_voice_bench "$url"
 export HIROI_LOCAL_SETTINGS="$dir/settings.json" AzureWebJobsStorage="$BENCH_STORAGE" Hiroi__Storage__Prefix="benchrt$$" \
-  Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production Hiroi__RateLimits__Enabled=false \
-  Hiroi__AcsSimulator__Enabled=true Hiroi__AcsSimulator__WebhookUrl=$url/api/eventgrid/acs Hiroi__AcsSimulator__EventDelayMilliseconds=10 \
-  Hiroi__Acs__Endpoint=$url Hiroi__Acs__AccessKey="$(key)" Hiroi__Acs__CallbackAuth__Audience=bench-acs \
-  Hiroi__Acs__CallbackAuth__OpenIdConfigurationUrl=$url/calling/.well-known/acsopenidconfiguration Hiroi__EventGrid__WebhookSecret=bench-secret \
-  Hiroi__Calls__PublicBaseUrl=$url Hiroi__Calls__CallbackSigningKeys="c1:$(key)" Hiroi__Recordings__KeyEncryptionKeys="k1:$(key)" \
-  Hiroi__Privacy__SubjectKey="$(key)" Hiroi__TenantSecrets__KeyEncryptionKeys="t1:$(key)" \
-  Hiroi__Calls__CognitiveServicesEndpoint=https://speech.bench.test/ Hiroi__Voice__MaxConcurrentCallsPerOrg=1000 \
-  Hiroi__Voice__Realtime__LocalMillisecondsPerCharacter=20 \
-  Hiroi__Ai__Models__local__InputUsdPerMillionTokens=1 Hiroi__Ai__Models__local__OutputUsdPerMillionTokens=3 \
+  Hiroi__AcsSimulator__EventDelayMilliseconds=10 Hiroi__Voice__Realtime__LocalMillisecondsPerCharacter=20 \
   Hiroi__Ai__Models__local__AudioInputUsdPerMillionTokens=40 Hiroi__Ai__Models__local__AudioOutputUsdPerMillionTokens=80
 bench_build functions/Hiroi.Server tests/Hiroi.Benchmarks
 dotnet "$SERVER_DLL" --urls "$url" >"$dir/server.log" 2>&1 &

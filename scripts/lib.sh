@@ -150,3 +150,24 @@ ensure_wrk() {
     || { $sudo apt-get update -q >/dev/null 2>&1 && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null 2>&1; }; } \
     || { echo "wrk is needed (apt-get install wrk)" >&2; return 1; }
 }
+
+# stop_pid PID: stops a process this script started, if it started one, and waits for it to go.
+stop_pid() {
+  if [ -n "${1:-}" ]; then kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; fi
+}
+
+# export_voice_bench URL: the self-host's settings for a voice load run at URL: the ACS simulator playing ACS (its
+# callbacks signed, a speech endpoint so agents talk), fresh keys, the local model priced, and limits out of the way.
+export_voice_bench() {
+  local url=$1
+  key() { openssl rand -base64 32; }
+  export Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production Hiroi__RateLimits__Enabled=false \
+    Hiroi__AcsSimulator__Enabled=true Hiroi__AcsSimulator__WebhookUrl="$url/api/eventgrid/acs" \
+    Hiroi__Acs__Endpoint="$url" Hiroi__Acs__AccessKey="$(key)" Hiroi__Acs__CallbackAuth__Audience=bench-acs \
+    Hiroi__Acs__CallbackAuth__OpenIdConfigurationUrl="$url/calling/.well-known/acsopenidconfiguration" \
+    Hiroi__EventGrid__WebhookSecret=bench-webhook-secret Hiroi__Calls__PublicBaseUrl="$url" \
+    Hiroi__Calls__CognitiveServicesEndpoint=https://speech.bench.test/ Hiroi__Calls__CallbackSigningKeys="c1:$(key)" \
+    Hiroi__Recordings__KeyEncryptionKeys="k1:$(key)" Hiroi__Privacy__SubjectKey="$(key)" Hiroi__TenantSecrets__KeyEncryptionKeys="t1:$(key)" \
+    Hiroi__Voice__MaxConcurrentCallsPerOrg=1000 Hiroi__Voice__CallsPerCallerPerHour=1000 \
+    Hiroi__Ai__Models__local__InputUsdPerMillionTokens=1 Hiroi__Ai__Models__local__OutputUsdPerMillionTokens=3
+}

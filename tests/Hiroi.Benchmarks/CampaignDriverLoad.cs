@@ -89,35 +89,34 @@ public static class CampaignDriverLoad
             await commands.RunAsync(owner, id, CampaignCommands.Start, default);
         }
 
-        while (true)
+        // Every contact dispatched (read at the suite's condition-wait pace: at most a quarter second late on a run of seconds).
+        await Waits.UntilAsync(
+            async () =>
+            {
+                var dispatched = 0;
+                foreach (var id in campaignIds)
+                {
+                    dispatched += (await campaigns.FindAsync(org, id, default))!.DispatchedToday;
+                }
+
+                return dispatched;
+            },
+            dispatched => dispatched >= perCampaign * concurrency, "every contact dispatched", TimeSpan.FromMinutes(30));
+        var rate = perCampaign * concurrency / clock.Elapsed.TotalSeconds;
+        foreach (var id in campaignIds)
         {
-            var dispatched = 0;
-            foreach (var id in campaignIds)
-            {
-                dispatched += (await campaigns.FindAsync(org, id, default))!.DispatchedToday;
-            }
-
-            if (dispatched >= perCampaign * concurrency)
-            {
-                var rate = dispatched / clock.Elapsed.TotalSeconds;
-                foreach (var id in campaignIds)
-                {
-                    await commands.RunAsync(owner, id, CampaignCommands.Cancel, default); // their outcomes are not awaited here
-                }
-
-                // Each orchestration sees its cancel and ends, so the engine stops with nothing in flight.
-                var workflows = services.GetRequiredService<DurableTaskClient>();
-                using var ceiling = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-                foreach (var id in campaignIds)
-                {
-                    await workflows.WaitForInstanceCompletionAsync(CampaignOrchestration.InstanceId(org, id), ceiling.Token);
-                }
-
-                return rate;
-            }
-
-            await Task.Delay(50); // the poll interval of a condition wait (every contact dispatched)
+            await commands.RunAsync(owner, id, CampaignCommands.Cancel, default); // their outcomes are not awaited here
         }
+
+        // Each orchestration sees its cancel and ends, so the engine stops with nothing in flight.
+        var workflows = services.GetRequiredService<DurableTaskClient>();
+        using var ceiling = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        foreach (var id in campaignIds)
+        {
+            await workflows.WaitForInstanceCompletionAsync(CampaignOrchestration.InstanceId(org, id), ceiling.Token);
+        }
+
+        return rate;
     }
 
     /// <summary>A draft campaign over a list of <paramref name="count"/> contacts, already enrolled (enrollment is not timed).</summary>

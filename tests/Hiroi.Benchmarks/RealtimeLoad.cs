@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Hiroi.Tests.Infrastructure;
 
 namespace Hiroi.Benchmarks;
 
@@ -18,8 +19,8 @@ public static class RealtimeLoad
 {
     private const int UtteranceMs = 600;
     private const int InterruptionMs = 300;
-    // How long after an utterance's start a caller cuts in (every fourth turn): the agent is answering by then.
-    private static readonly TimeSpan CutInAfter = TimeSpan.FromMilliseconds(UtteranceMs + 400);
+    private static readonly TimeSpan IdleWindow = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan SamplingInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(2500);
     private static int _callers;
 
@@ -37,12 +38,16 @@ public static class RealtimeLoad
             var idleRss = Rss(serverPid);
             // What the server spends with no call (its workflow engine, timers, the simulator's outbox), taken off each call's share.
             var (idleCpu, idleWall) = (CpuSeconds(serverPid), Stopwatch.StartNew());
-            await Task.Delay(TimeSpan.FromSeconds(5)); // a measuring window: the idle server's CPU over five seconds
+            using (var window = new PeriodicTimer(IdleWindow))
+            {
+                await window.WaitForNextTickAsync(); // the measuring window's end
+            }
+
             var idleRate = (CpuSeconds(serverPid) - idleCpu) / idleWall.Elapsed.TotalSeconds;
             var froms = Enumerable.Range(0, calls).Select(_ => "+1555" + (8_000_000 + Interlocked.Increment(ref _callers)).ToString("D7", CultureInfo.InvariantCulture)).ToList();
             var dialed = await Task.WhenAll(froms.Select(from => DialAsync(http, from, number)));
-            await Task.WhenAll(dialed.Select(call => UntilAsync(http, call, m => m.GetProperty("state").GetString() == "streaming" && m.GetProperty("framesReceived").GetInt64() > 0
-                && !m.GetProperty("agentSpeaking").GetBoolean())));
+            await Task.WhenAll(dialed.Select(call => MediaAsync(http, call, m => m.GetProperty("state").GetString() == "streaming"
+                && m.GetProperty("framesReceived").GetInt64() > 0 && !m.GetProperty("agentSpeaking").GetBoolean(), "the greeting played")));
 
             var (cpu, wall) = (CpuSeconds(serverPid), Stopwatch.StartNew());
             var deadline = DateTimeOffset.UtcNow.AddSeconds(seconds);
@@ -50,13 +55,24 @@ public static class RealtimeLoad
             using var sampling = new CancellationTokenSource();
             var sampler = Task.Run(async () =>
             {
-                while (!sampling.IsCancellationRequested)
+                using var samples = new PeriodicTimer(SamplingInterval);
+                try
                 {
-                    peak = Math.Max(peak, Rss(serverPid));
-                    await Task.Delay(500); // sampling interval of the memory peak
+                    do
+                    {
+                        peak = Math.Max(peak, Rss(serverPid));
+                    }
+                    while (await samples.WaitForNextTickAsync(sampling.Token));
+                }
+                catch (OperationCanceledException)
+                {
+                    // The level's calls are over.
                 }
             });
-            await Task.WhenAll(dialed.Select((call, index) => SpeakAsync(http, call, index, deadline)));
+            await SpeakOutOfStepAsync(http, dialed, deadline);
+            // The last replies play out before the calls' figures are read.
+            await Task.WhenAll(dialed.Select(call => MediaAsync(http, call, m => !m.GetProperty("speaking").GetBoolean()
+                && !m.GetProperty("agentSpeaking").GetBoolean(), "the last reply played")));
             var cpuPerCall = ((CpuSeconds(serverPid) - cpu) / wall.Elapsed.TotalSeconds - idleRate) / calls;
             await sampling.CancelAsync();
             await sampler;
@@ -87,8 +103,8 @@ public static class RealtimeLoad
     private static async Task WarmUpAsync(HttpClient http, string number)
     {
         var call = await DialAsync(http, "+15557999999", number);
-        await UntilAsync(http, call, m => m.GetProperty("state").GetString() == "streaming" && m.GetProperty("framesReceived").GetInt64() > 0);
-        await SpeakAsync(http, call, 0, DateTimeOffset.UtcNow.AddSeconds(1));
+        await MediaAsync(http, call, m => m.GetProperty("state").GetString() == "streaming" && m.GetProperty("framesReceived").GetInt64() > 0, "the warm-up call");
+        await SpeakOutOfStepAsync(http, [call], DateTimeOffset.UtcNow.AddSeconds(1));
         (await http.PostAsJsonAsync($"/simulate/calls/{call}/hangup", new { })).Dispose();
     }
 
@@ -99,57 +115,63 @@ public static class RealtimeLoad
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("call").GetString()!;
     }
 
-    /// <summary>Speaks every period until the deadline, without watching the call (watching would load the server under test).</summary>
+    /// <summary>
+    /// Every caller speaks once a period until the deadline, out of step as real callers are: they start one after
+    /// another, evenly over the first period. Every fourth turn a caller cuts in on the agent's answer.
+    /// </summary>
+    private static async Task SpeakOutOfStepAsync(HttpClient http, string[] calls, DateTimeOffset deadline)
+    {
+        // The load's clocks (its rate, not a wait for anything): one caller starts a tick, then each speaks a period.
+        using var starts = new PeriodicTimer(Period / calls.Length);
+        var speaking = new List<Task>();
+        for (var index = 0; index < calls.Length; index++)
+        {
+            if (index > 0)
+            {
+                await starts.WaitForNextTickAsync();
+            }
+
+            speaking.Add(SpeakAsync(http, calls[index], index, deadline));
+        }
+
+        await Task.WhenAll(speaking);
+    }
+
     private static async Task SpeakAsync(HttpClient http, string call, int index, DateTimeOffset deadline)
     {
-        // Callers start out of step, as real ones do.
-        await Task.Delay(TimeSpan.FromMilliseconds(index * 97 % (int)Period.TotalMilliseconds)); // pacing: callers start out of step
-        for (var turn = 0; DateTimeOffset.UtcNow < deadline; turn++)
+        using var clock = new PeriodicTimer(Period);
+        var turn = 0;
+        do
         {
-            var next = Task.Delay(Period); // pacing: one utterance per period, as a caller talks
-            (await http.PostAsJsonAsync($"/simulate/calls/{call}/say", new { text = $"Hello, this is caller {index} turn {turn}.", ms = UtteranceMs })).EnsureSuccessStatusCode();
+            (await http.PostAsJsonAsync($"/simulate/calls/{call}/say", new { text = $"Hello, this is caller {index} turn {turn}.", ms = UtteranceMs }))
+                .EnsureSuccessStatusCode();
             if (turn % 4 == 3)
             {
-                await Task.Delay(CutInAfter); // pacing: cut in while the agent answers
+                // A barge-in: once the agent is heard answering, the caller talks over it.
+                await MediaAsync(http, call, m => m.GetProperty("agentSpeaking").GetBoolean() && !m.GetProperty("speaking").GetBoolean(), "the agent answering");
                 (await http.PostAsJsonAsync($"/simulate/calls/{call}/say", new { text = "Sorry, one more thing.", ms = InterruptionMs })).EnsureSuccessStatusCode();
             }
 
-            await next;
+            turn++;
         }
-
-        // The last reply plays out before the call's figures are read.
-        await Task.Delay(Period); // the last reply's playing time, before the figures are read
+        while (DateTimeOffset.UtcNow < deadline && await clock.WaitForNextTickAsync());
     }
 
-    private static async Task UntilAsync(HttpClient http, string call, Func<JsonElement, bool> media)
-    {
-        var until = DateTimeOffset.UtcNow.AddMinutes(2);
-        while (!((await http.GetFromJsonAsync<JsonElement>("/simulate/calls/" + call)).TryGetProperty("media", out var m) && media(m)))
-        {
-            if (DateTimeOffset.UtcNow > until)
-            {
-                throw new TimeoutException("The call " + call + " did not start streaming.");
-            }
-
-            await Task.Delay(100); // poll interval of a condition wait with a ceiling
-        }
-    }
+    /// <summary>Waits until the simulated caller's view of the call's media stream satisfies <paramref name="done"/>.</summary>
+    private static Task MediaAsync(HttpClient http, string call, Func<JsonElement, bool> done, string what) =>
+        Waits.UntilAsync(
+            async () => (await http.GetFromJsonAsync<JsonElement>("/simulate/calls/" + call)).TryGetProperty("media", out var m) && done(m),
+            $"{what} on {call}");
 
     /// <summary>The platform's dropped frames (both ways) over the calls of this level, once each call's socket has closed.</summary>
     private static async Task<long> DroppedAsync(HttpClient owner, HashSet<string> callers)
     {
-        var until = DateTimeOffset.UtcNow.AddMinutes(2);
-        while (true)
-        {
-            var ours = (await owner.GetFromJsonAsync<JsonElement>("/api/calls")).EnumerateArray()
-                .Where(c => callers.Contains(c.GetProperty("customerNumber").GetString() ?? string.Empty)).ToList();
-            if (ours.All(c => c.TryGetProperty("media", out var m) && m.GetProperty("framesIn").GetInt64() > 0) || DateTimeOffset.UtcNow > until)
-            {
-                return ours.Sum(c => c.TryGetProperty("media", out var m) ? m.GetProperty("framesDropped").GetInt64() : 0);
-            }
-
-            await Task.Delay(200); // poll interval of a condition wait with a ceiling
-        }
+        var ours = await Waits.UntilAsync(
+            async () => (await owner.GetFromJsonAsync<JsonElement>("/api/calls")).EnumerateArray()
+                .Where(c => callers.Contains(c.GetProperty("customerNumber").GetString() ?? string.Empty)).ToList(),
+            calls => calls.All(c => c.TryGetProperty("media", out var m) && m.GetProperty("framesIn").GetInt64() > 0),
+            "every call's media counts");
+        return ours.Sum(c => c.GetProperty("media").GetProperty("framesDropped").GetInt64());
     }
 
     /// <summary>User and system CPU seconds of a process (Linux /proc).</summary>

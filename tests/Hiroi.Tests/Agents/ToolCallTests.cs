@@ -75,6 +75,21 @@ public sealed class ToolEndpoint : IAsyncLifetime
         BaseAddress = new Uri(_app.Urls.First());
     }
 
+    /// <summary>
+    /// A tool that looks up an order on this endpoint (<c>POST /orders</c>), with the org secret <c>SHOP</c> as its
+    /// bearer: what the voice tests give their agents.
+    /// </summary>
+    public object OrderLookupTool() => new
+    {
+        name = "lookup", description = "Looks up an order",
+        parameters = new { type = "object", properties = new { orderId = new { type = "string" } }, required = new[] { "orderId" } },
+        request = new
+        {
+            method = "POST", url = new Uri(BaseAddress, "/orders").ToString(),
+            headers = new Dictionary<string, string> { ["Authorization"] = "Bearer {{secrets.SHOP}}" }, body = new { id = "{{args.orderId}}" },
+        },
+    };
+
     /// <summary>The Authorization header as an echoing server might hand it back.</summary>
     public static string EchoForm(string form, string header)
     {

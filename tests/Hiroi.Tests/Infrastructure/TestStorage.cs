@@ -78,24 +78,22 @@ public static class TestStorage
             + $"TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";
     }
 
-    private static void WaitForPort(int port)
-    {
-        var deadline = DateTime.UtcNow + Waits.Ceiling;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(100); // the poll interval of a condition wait (a port that answers)
-            }
-        }
+    private static void WaitForPort(int port) =>
+        // Called while the storage connection string is first resolved (synchronously): the suite's one condition wait.
+        Task.Run(() => Waits.UntilAsync(() => Task.FromResult(Answers(port)), $"Azurite to answer on port {port}")).GetAwaiter().GetResult();
 
-        throw new InvalidOperationException($"Azurite did not answer on port {port}.");
+    private static bool Answers(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

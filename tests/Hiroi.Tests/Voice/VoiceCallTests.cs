@@ -60,16 +60,7 @@ public class VoiceCallTests(VoiceApp app) : IClassFixture<VoiceApp>, IAsyncLifet
     [Fact]
     public async Task The_agent_greets_answers_a_question_through_a_tool_with_a_secret_and_the_transcript_has_every_turn()
     {
-        var tool = new
-        {
-            name = "lookup", description = "Looks up an order",
-            parameters = new { type = "object", properties = new { orderId = new { type = "string" } }, required = new[] { "orderId" } },
-            request = new
-            {
-                method = "POST", url = new Uri(_tenant.BaseAddress, "/orders").ToString(),
-                headers = new Dictionary<string, string> { ["Authorization"] = "Bearer {{secrets.SHOP}}" }, body = new { id = "{{args.orderId}}" },
-            },
-        };
+        var tool = _tenant.OrderLookupTool();
         var (org, owner, number, _) = await app.AgentOnANumberAsync(new { greeting = "Hello, Acme orders. How can I help?" }, [tool]);
         (await owner.PutAsJsonAsync("/api/secrets/SHOP", new { value = "shop-secret-value-1234" })).EnsureSuccessStatusCode();
         var caller = await SimulatedCaller.DialAsync(app.CreateClient(), Unique.PhoneNumber(), number);

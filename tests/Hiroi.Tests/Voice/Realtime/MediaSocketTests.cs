@@ -140,8 +140,9 @@ public class RealtimeBoundsApp : RealtimeVoiceApp
 
         private sealed class Stalling(IRealtimeVoiceSession inner) : IRealtimeVoiceSession
         {
+            // A model that never takes audio: the send completes only when cancelled.
             public async ValueTask SendAudioAsync(ReadOnlyMemory<byte> pcm, CancellationToken cancellationToken) =>
-                await Task.Delay(Timeout.Infinite, cancellationToken); // a model that never takes audio, until cancelled
+                await new TaskCompletionSource().Task.WaitAsync(cancellationToken);
 
             public Task SayAsync(string text, CancellationToken cancellationToken) => inner.SayAsync(text, cancellationToken);
 

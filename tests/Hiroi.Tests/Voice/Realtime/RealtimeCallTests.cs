@@ -19,22 +19,11 @@ public class RealtimeCallTests(RealtimeVoiceApp app) : IClassFixture<RealtimeVoi
 
     public Task DisposeAsync() => _tenant.DisposeAsync();
 
-    private object LookupTool() => new
-    {
-        name = "lookup", description = "Looks up an order",
-        parameters = new { type = "object", properties = new { orderId = new { type = "string" } }, required = new[] { "orderId" } },
-        request = new
-        {
-            method = "POST", url = new Uri(_tenant.BaseAddress, "/orders").ToString(),
-            headers = new Dictionary<string, string> { ["Authorization"] = "Bearer {{secrets.SHOP}}" }, body = new { id = "{{args.orderId}}" },
-        },
-    };
-
     [Fact]
     public async Task A_realtime_call_greets_answers_through_a_tool_with_a_secret_and_keeps_every_turn_in_the_transcript()
     {
         const string greeting = "Hello, Acme orders.";
-        var (_, owner, number, _) = await app.RealtimeAgentAsync(greeting, [LookupTool()]);
+        var (_, owner, number, _) = await app.RealtimeAgentAsync(greeting, [_tenant.OrderLookupTool()]);
         (await owner.PutAsJsonAsync("/api/secrets/SHOP", new { value = "shop-secret-value-1234" })).EnsureSuccessStatusCode();
         var caller = await RealtimeCaller.DialAsync(app.CreateClient(), Unique.PhoneNumber(), number);
 

@@ -28,20 +28,9 @@ public class RealtimeRulesTests(RealtimeVoiceApp app) : IClassFixture<RealtimeVo
 
     public Task DisposeAsync() => _tenant.DisposeAsync();
 
-    private object LookupTool() => new
-    {
-        name = "lookup", description = "Looks up an order",
-        parameters = new { type = "object", properties = new { orderId = new { type = "string" } }, required = new[] { "orderId" } },
-        request = new
-        {
-            method = "POST", url = new Uri(_tenant.BaseAddress, "/orders").ToString(),
-            headers = new Dictionary<string, string> { ["Authorization"] = "Bearer {{secrets.SHOP}}" }, body = new { id = "{{args.orderId}}" },
-        },
-    };
-
     private async Task<(OrgId Org, HttpClient Owner, string Number, string AgentId)> AgentAsync(string mode, long dailyTokenCap = 0)
     {
-        var (org, owner, number, agentId) = await app.AgentOnANumberAsync(new { mode, greeting = Greeting }, [LookupTool()]);
+        var (org, owner, number, agentId) = await app.AgentOnANumberAsync(new { mode, greeting = Greeting }, [_tenant.OrderLookupTool()]);
         (await owner.PutAsJsonAsync("/api/secrets/SHOP", new { value = "shop-secret-value-1234" })).EnsureSuccessStatusCode();
         if (dailyTokenCap > 0)
         {
@@ -49,7 +38,7 @@ public class RealtimeRulesTests(RealtimeVoiceApp app) : IClassFixture<RealtimeVo
             (await owner.PutAsJsonAsync("/api/agents/" + agentId, new
             {
                 name = agent.GetProperty("name").GetString(), instructions = agent.GetProperty("instructions").GetString(), model = "local",
-                numbers = new[] { number }, tools = new[] { LookupTool() }, voice = new { mode, greeting = Greeting }, dailyTokenCap,
+                numbers = new[] { number }, tools = new[] { _tenant.OrderLookupTool() }, voice = new { mode, greeting = Greeting }, dailyTokenCap,
             })).EnsureSuccessStatusCode();
         }
 
