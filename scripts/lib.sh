@@ -42,7 +42,8 @@ azurite_connection_string() {
 }
 
 # start_garnet PORT LOG_FILE: starts Microsoft's Garnet (a Redis-protocol server; the garnet-server tool pinned in
-# dotnet-tools.json, restored on first use) on loopback with Lua on, sets GARNET_PID, and waits until it answers. The
+# dotnet-tools.json, restored on first use) on loopback with Lua on, sets GARNET_PID and GARNET_DLL (the server's
+# dll), and waits until it answers. The
 # rate limits, failure counters and key revocations share it as they would Azure Managed Redis.
 start_garnet() {
   local port=$1 log=$2
@@ -51,7 +52,8 @@ start_garnet() {
   local version packages
   version=$(node -p "require('./dotnet-tools.json').tools['garnet-server'].version")
   packages=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: *//')
-  dotnet "$packages/garnet-server/$version/tools/net10.0/any/GarnetServer.dll" \
+  GARNET_DLL="$packages/garnet-server/$version/tools/net10.0/any/GarnetServer.dll"
+  dotnet "$GARNET_DLL" \
     --port "$port" --bind 127.0.0.1 --lua true -q -m 256m -i 16m >"$log" 2>&1 &
   GARNET_PID=$!
   for _ in $(seq 1 150); do

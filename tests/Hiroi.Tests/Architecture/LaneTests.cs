@@ -5,14 +5,15 @@ namespace Hiroi.Tests.Architecture;
 
 /// <summary>
 /// The lanes (<see cref="Lanes"/>) cannot be forgotten: a unit class that reaches Azurite, Garnet, a process or a
-/// browser fails here, as does a kill or browser test outside the slow lane, or a test that names two lanes.
+/// browser fails here, as does a kill or browser test outside the slow lane, an outage test outside the fault lane, or
+/// a test that names two lanes.
 /// </summary>
 [Lane(Lanes.Unit)]
 public class LaneTests
 {
     private static readonly Lazy<TestReach> Reach = new(() => TestReach.Of(typeof(LaneTests).Assembly.Location));
 
-    private static readonly Reaches[] NotInUnit = [Reaches.Azurite, Reaches.Garnet, Reaches.SelfHost, Reaches.Process, Reaches.Browser, Reaches.Kill];
+    private static readonly Reaches[] NotInUnit = [Reaches.Azurite, Reaches.Garnet, Reaches.SelfHost, Reaches.Process, Reaches.Browser, Reaches.Kill, Reaches.Outage];
 
     private static readonly Reaches[] OnlyInSlow = [Reaches.Kill, Reaches.Browser];
 
@@ -43,9 +44,17 @@ public class LaneTests
     }
 
     [Fact]
+    public void Outage_tests_are_in_the_fault_lane()
+    {
+        var wrong = TestClasses().Where(t => (LaneOf(t) == Lanes.Fault) != Reach.Value.Of(t).Contains(Reaches.Outage)).Select(t => t.Name).ToList();
+
+        Assert.True(wrong.Count == 0, "Outage tests outside the fault lane, or fault-lane tests that cause no outage: " + string.Join(", ", wrong));
+    }
+
+    [Fact]
     public void A_test_names_one_known_lane_at_most()
     {
-        var known = new[] { Lanes.Unit, Lanes.Integration, Lanes.Slow };
+        var known = new[] { Lanes.Unit, Lanes.Integration, Lanes.Slow, Lanes.Fault };
         var members = TestClasses().SelectMany(t => t.GetMethods().Where(IsTest).Cast<MemberInfo>().Prepend(t));
         var unknown = members.Where(m => LaneOf(m) is { } lane && !known.Contains(lane)).Select(m => m.Name);
         var twice = TestClasses().Where(t => LaneOf(t) is not null)
@@ -63,6 +72,7 @@ public class LaneTests
         Assert.Contains(Reaches.Azurite, Reach.Value.Of(typeof(Campaigns.CampaignTests))); // through its fixture, CampaignApp : HiroiApp
         Assert.Contains(Reaches.Garnet, Reach.Value.Of(typeof(SignIn.ConcurrentTriesTests))); // through SharedLimitsApp
         Assert.Contains(Reaches.Browser, Reach.Value.Of(typeof(Widget.WidgetBrowserTests)));
+        Assert.Contains(Reaches.Outage, Reach.Value.Of(typeof(Faults.StorageReadinessTests)));
         Assert.Empty(Reach.Value.Of(typeof(LaneTests)).Intersect(NotInUnit));
         Assert.True(TestClasses().Count(t => LaneOf(t) == Lanes.Unit) > 30, "Too few unit classes were found.");
     }

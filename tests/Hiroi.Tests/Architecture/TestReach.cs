@@ -11,6 +11,7 @@ public enum Reaches
     Kill,
     Browser,
     Process,
+    Outage,
 }
 
 /// <summary>
@@ -57,7 +58,13 @@ public sealed class TestReach
 
             var (reaches, calls) = Direct(method);
             // Disposing a self-host stops it; only a test that kills one itself is a kill test.
-            reached.UnionWith(method.DeclaringType.FullName == "Hiroi.Tests.Infrastructure.SelfHostProcess" ? reaches.Where(r => r != Reaches.Kill) : reaches);
+            // Disposing a fault test's own dependency stops it; only a test that stops or freezes one itself causes an outage.
+            reached.UnionWith(method.DeclaringType.FullName switch
+            {
+                "Hiroi.Tests.Infrastructure.SelfHostProcess" => reaches.Where(r => r != Reaches.Kill),
+                "Hiroi.Tests.Infrastructure.FaultyDependency" => reaches.Where(r => r != Reaches.Outage),
+                _ => reaches,
+            });
             foreach (var call in calls)
             {
                 work.Push(call);
@@ -145,6 +152,7 @@ public sealed class TestReach
             ("Hiroi.Tests.Infrastructure.TestRedis", "get_Connection") => Reaches.Garnet,
             ("Hiroi.Tests.Infrastructure.SelfHostProcess", ".ctor") => Reaches.SelfHost,
             ("Hiroi.Tests.Infrastructure.SelfHostProcess", "Kill") => Reaches.Kill,
+            ("Hiroi.Tests.Infrastructure.FaultyDependency", "Freeze" or "Stop") => Reaches.Outage,
             ("System.Diagnostics.Process", "Start") => Reaches.Process,
             _ => null,
         };

@@ -7,6 +7,7 @@ namespace Hiroi.Tests.Infrastructure;
 /// The suite's lanes by speed and infrastructure, each a filter on the <c>Lane</c> trait (README, "Tests"):
 /// <see cref="Unit"/> touches no Azurite, Garnet, browser or process of ours and runs in seconds (<c>./test --fast</c>);
 /// <see cref="Slow"/> holds the kill tests, the big imports and guesses, the fuzzing, the browsers and the load smokes;
+/// <see cref="Fault"/> freezes, stops and restarts dependencies of its own under load (short forms of <c>scripts/chaos.sh</c>);
 /// everything else is <see cref="Integration"/>, the default: a class that names no lane runs there, which is never
 /// wrong, only slower. <c>LaneTests</c> fails when a unit class reaches infrastructure or a kill or browser test is not
 /// slow, and <c>./test --fast</c> starts no Azurite or Garnet, so a unit test that needs them fails there too.
@@ -17,6 +18,9 @@ public static class Lanes
     public const string Unit = "unit";
     public const string Integration = "integration";
     public const string Slow = "slow";
+
+    /// <summary>Outages of storage, Redis and ACS, each test against a dependency process of its own (<see cref="FaultyDependency"/>).</summary>
+    public const string Fault = "fault";
 
     /// <summary>Set by <c>./test --fast</c>, which starts no Azurite or Garnet for the unit lane.</summary>
     public const string Variable = "HIROI_TEST_LANE";
