@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -9,6 +10,7 @@ namespace Hiroi.Tests.Infrastructure;
 /// A dependency process of a fault test's own (never the suite's shared Azurite or Garnet, which other tests use at the
 /// same time): it can be frozen (SIGSTOP: connections stay open and nothing answers, as a hung server), thawed
 /// (SIGCONT), stopped (SIGKILL: connections refused) and started again on the same ports and, for Azurite, the same data.
+/// Linked into the benchmarks for <c>scripts/chaos.sh</c>, so it knows nothing of the suite (see <c>OwnAzurite</c>).
 /// </summary>
 public abstract class FaultyDependency : IDisposable
 {
@@ -95,59 +97,45 @@ public abstract class FaultyDependency : IDisposable
 #pragma warning restore SA1300, IDE1006
 }
 
-/// <summary>An Azurite of one fault test's own, on free ports, keeping its data on disk so a restart finds it again.</summary>
-public sealed class OwnAzurite : FaultyDependency
+/// <summary>An Azurite on the given loopback ports, keeping its data in <paramref name="location"/> so a restart finds it again.</summary>
+public class AzuriteProcess(string repoRoot, string location, int blob, int queue, int table) : FaultyDependency
 {
-    private readonly string _location = Directory.CreateTempSubdirectory("hiroi-azurite-").FullName;
-    private readonly int _blob = TestStorage.FreePort();
-    private readonly int _queue = TestStorage.FreePort();
-    private readonly int _table = TestStorage.FreePort();
+    // Azurite's published development account key; not a secret.
+    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    public OwnAzurite() => Lanes.Refuse("Azurite");
+    public string ConnectionString => ConnectionStringFor(blob, queue, table);
 
-    public string ConnectionString => TestStorage.AzuriteConnectionString(_blob, _queue, _table);
+    /// <summary>The connection string of an Azurite on the given loopback ports.</summary>
+    public static string ConnectionStringFor(int blob, int queue, int table) =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};"
+        + $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;"
+        + $"TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";
 
-    protected override IReadOnlyList<int> Ports => [_blob, _queue, _table];
+    protected override IReadOnlyList<int> Ports => [blob, queue, table];
 
-    protected override ProcessStartInfo StartInfo() => new(Path.Combine(TestStorage.RepoRoot(), "node_modules", ".bin", "azurite"))
+    protected override ProcessStartInfo StartInfo() => new(Path.Combine(repoRoot, "node_modules", ".bin", "azurite"))
     {
         ArgumentList =
         {
-            "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl", "--disableTelemetry", "--location", _location,
-            "--blobHost", "127.0.0.1", "--blobPort", _blob.ToString(), "--queueHost", "127.0.0.1", "--queuePort", _queue.ToString(),
-            "--tableHost", "127.0.0.1", "--tablePort", _table.ToString(),
+            "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl", "--disableTelemetry", "--location", location,
+            "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(CultureInfo.InvariantCulture), "--queueHost", "127.0.0.1",
+            "--queuePort", queue.ToString(CultureInfo.InvariantCulture), "--tableHost", "127.0.0.1", "--tablePort", table.ToString(CultureInfo.InvariantCulture),
         },
     };
-
-    public override void Dispose()
-    {
-        base.Dispose();
-        Directory.Delete(_location, recursive: true);
-    }
 }
 
 /// <summary>
-/// A Garnet (Redis protocol) server of one fault test's own, on a free port, with Lua on: the server <c>./test</c> runs
-/// (<c>HIROI_GARNET_DLL</c>). Its data lives in memory, so a restart comes back empty, as a Redis failover may.
+/// A Garnet (Redis protocol) server on the given loopback port with Lua on, run from its dll (the garnet-server tool
+/// <c>./test</c> restores). Its data lives in memory, so a restart comes back empty, as a Redis failover may.
 /// </summary>
-public sealed class OwnGarnet : FaultyDependency
+public class GarnetProcess(string garnetDll, int port) : FaultyDependency
 {
-    private readonly int _port = TestStorage.FreePort();
+    public string Connection => $"127.0.0.1:{port}";
 
-    public OwnGarnet() => Lanes.Refuse("Garnet");
-
-    public string Connection => $"127.0.0.1:{_port}";
-
-    protected override IReadOnlyList<int> Ports => [_port];
+    protected override IReadOnlyList<int> Ports => [port];
 
     protected override ProcessStartInfo StartInfo() => new("dotnet")
     {
-        ArgumentList =
-        {
-            Environment.GetEnvironmentVariable("HIROI_GARNET_DLL") is { Length: > 0 } dll
-                ? dll
-                : throw new InvalidOperationException("HIROI_GARNET_DLL is not set: run the tests through ./test, which finds Garnet."),
-            "--port", _port.ToString(), "--bind", "127.0.0.1", "--lua", "true", "-q", "-m", "64m", "-i", "16m",
-        },
+        ArgumentList = { garnetDll, "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--lua", "true", "-q", "-m", "64m", "-i", "16m" },
     };
 }

@@ -31,17 +31,8 @@ public static class TestStorage
     public static string Unreachable()
     {
         var port = FreePort();
-        return AzuriteConnectionString(port, port, port);
+        return AzuriteProcess.ConnectionStringFor(port, port, port);
     }
-
-    /// <summary>The connection string of an Azurite on the given loopback ports.</summary>
-    public static string AzuriteConnectionString(int blob, int queue, int table) =>
-        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteKey};"
-        + $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;"
-        + $"TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";
-
-    // Azurite's published development account key; not a secret.
-    private const string AzuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private static string ResolveConnectionString()
     {
@@ -77,7 +68,7 @@ public static class TestStorage
             WaitForPort(port);
         }
 
-        return AzuriteConnectionString(blob, queue, table);
+        return AzuriteProcess.ConnectionStringFor(blob, queue, table);
     }
 
     private static void WaitForPort(int port) =>
