@@ -41,18 +41,22 @@ azurite_connection_string() {
   echo "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
 }
 
-# start_garnet PORT LOG_FILE: starts Microsoft's Garnet (a Redis-protocol server; the garnet-server tool pinned in
-# dotnet-tools.json, restored on first use) on loopback with Lua on, sets GARNET_PID and GARNET_DLL (the server's
-# dll), and waits until it answers. The
-# rate limits, failure counters and key revocations share it as they would Azure Managed Redis.
-start_garnet() {
-  local port=$1 log=$2
+# find_garnet: sets GARNET_DLL to Microsoft's Garnet (a Redis-protocol server; the garnet-server tool pinned in
+# dotnet-tools.json, restored on first use). Run as its own dll, not 'dotnet tool run' (which would leave the server
+# orphaned when its pid is killed).
+find_garnet() {
   dotnet tool restore >/dev/null
-  # Run the tool's own dll, not 'dotnet tool run' (which would leave the server orphaned when its pid is killed).
   local version packages
   version=$(node -p "require('./dotnet-tools.json').tools['garnet-server'].version")
   packages=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: *//')
   GARNET_DLL="$packages/garnet-server/$version/tools/net10.0/any/GarnetServer.dll"
+}
+
+# start_garnet PORT LOG_FILE: starts Garnet (find_garnet) on loopback with Lua on, sets GARNET_PID and GARNET_DLL, and
+# waits until it answers. The rate limits, failure counters and key revocations share it as they would Azure Managed Redis.
+start_garnet() {
+  local port=$1 log=$2
+  find_garnet
   dotnet "$GARNET_DLL" \
     --port "$port" --bind 127.0.0.1 --lua true -q -m 256m -i 16m >"$log" 2>&1 &
   GARNET_PID=$!

@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 using Hiroi.Benchmarks;
 
 // scripts/bench.sh runs the BenchmarkDotNet suite; scripts/bench-webhook.sh, bench-campaign.sh, bench-retention.sh, bench-widget.sh,
-// bench-calls.sh and bench-realtime.sh run the load runs.
+// bench-calls.sh and bench-realtime.sh run the load runs; scripts/chaos.sh the fault scenarios.
 if (args is ["webhook-load", var storage, var url, var secret, var number, var seconds, var concurrency])
 {
     return await WebhookLoad.RunAsync(storage, new Uri(url), secret, number, int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture),
@@ -37,6 +37,13 @@ if (args is ["realtime-load", var realtimeServer, var apiKey, var realtimeNumber
 {
     return await RealtimeLoad.RunAsync(new Uri(realtimeServer), apiKey, realtimeNumber, int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture),
         int.Parse(realtimeSeconds, System.Globalization.CultureInfo.InvariantCulture), [.. levels.Select(l => int.Parse(l, System.Globalization.CultureInfo.InvariantCulture))]);
+}
+
+if (args is ["chaos", var repoRoot, var garnetDll, var serverDll, var settingsFile, var workDir, var outageSeconds, var perSecond, var chaosContacts])
+{
+    return await Hiroi.Benchmarks.Chaos.ChaosRun.RunAsync(repoRoot, garnetDll, serverDll, settingsFile, workDir,
+        int.Parse(outageSeconds, System.Globalization.CultureInfo.InvariantCulture), int.Parse(perSecond, System.Globalization.CultureInfo.InvariantCulture),
+        int.Parse(chaosContacts, System.Globalization.CultureInfo.InvariantCulture));
 }
 
 // A benchmark that throws (in its setup or its body) fails the run, so scripts/bench.sh --smoke in ./test notices it.

@@ -16,11 +16,18 @@ public abstract class FaultyDependency : IDisposable
 {
     private const int SigStop = 19;
     private const int SigCont = 18;
+    private const int SigTerm = 15;
     private Process? _process;
 
     protected abstract IReadOnlyList<int> Ports { get; }
 
     protected abstract ProcessStartInfo StartInfo();
+
+    /// <summary>
+    /// Whether <see cref="Stop"/> asks the process to end (SIGTERM) rather than kills it: Azurite keeps its data in memory
+    /// and writes it to disk now and then, so a killed Azurite forgets writes it acknowledged, which Azure Storage never does.
+    /// </summary>
+    protected virtual bool StopsGracefully => false;
 
     /// <summary>Starts the process and waits until every port answers.</summary>
     public async Task StartAsync()
@@ -49,13 +56,20 @@ public abstract class FaultyDependency : IDisposable
     /// <summary>SIGCONT after <see cref="Freeze"/>.</summary>
     public void Thaw() => Signal(SigCont);
 
-    /// <summary>SIGKILL: every connection is refused until <see cref="StartAsync"/> runs again.</summary>
+    /// <summary>
+    /// Stops the process (SIGTERM when it <see cref="StopsGracefully"/>, else SIGKILL): every connection is refused until
+    /// <see cref="StartAsync"/> runs again.
+    /// </summary>
     public void Stop()
     {
         if (_process is { HasExited: false })
         {
-            Signal(SigCont); // a frozen process dies only once it runs
-            _process.Kill(entireProcessTree: true);
+            Signal(SigCont); // a frozen process ends only once it runs
+            if (!StopsGracefully || kill(_process.Id, SigTerm) != 0 || !_process.WaitForExit(TimeSpan.FromSeconds(30)))
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
             _process.WaitForExit();
         }
 
@@ -112,6 +126,8 @@ public class AzuriteProcess(string repoRoot, string location, int blob, int queu
         + $"TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";
 
     protected override IReadOnlyList<int> Ports => [blob, queue, table];
+
+    protected override bool StopsGracefully => true;
 
     protected override ProcessStartInfo StartInfo() => new(Path.Combine(repoRoot, "node_modules", ".bin", "azurite"))
     {

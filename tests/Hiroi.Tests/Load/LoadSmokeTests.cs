@@ -24,6 +24,7 @@ public sealed class LoadSmokeTests(ITestOutputHelper output)
         { "bench-limits.sh", "== below the limits" },
         { "bench-calls.sh", "failed calls    : 0" },
         { "bench-realtime.sh", "v2v: last voiced caller frame" },
+        { "chaos.sh", "campaign               30 contacts" },
     };
 
     [Theory]
