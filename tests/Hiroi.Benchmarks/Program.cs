@@ -39,11 +39,11 @@ if (args is ["realtime-load", var realtimeServer, var apiKey, var realtimeNumber
         int.Parse(realtimeSeconds, System.Globalization.CultureInfo.InvariantCulture), [.. levels.Select(l => int.Parse(l, System.Globalization.CultureInfo.InvariantCulture))]);
 }
 
-if (args is ["chaos", var repoRoot, var garnetDll, var serverDll, var settingsFile, var workDir, var outageSeconds, var perSecond, var chaosContacts])
+if (args is ["chaos", var repoRoot, var garnetDll, var serverDll, var settingsFile, var workDir, var outageSeconds, var perSecond, var chaosContacts, var visitors])
 {
     return await Hiroi.Benchmarks.Chaos.ChaosRun.RunAsync(repoRoot, garnetDll, serverDll, settingsFile, workDir,
         int.Parse(outageSeconds, System.Globalization.CultureInfo.InvariantCulture), int.Parse(perSecond, System.Globalization.CultureInfo.InvariantCulture),
-        int.Parse(chaosContacts, System.Globalization.CultureInfo.InvariantCulture));
+        int.Parse(chaosContacts, System.Globalization.CultureInfo.InvariantCulture), int.Parse(visitors, System.Globalization.CultureInfo.InvariantCulture));
 }
 
 // A benchmark that throws (in its setup or its body) fails the run, so scripts/bench.sh --smoke in ./test notices it.

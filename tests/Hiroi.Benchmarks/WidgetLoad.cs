@@ -69,7 +69,7 @@ public static class WidgetLoad
         return failures == 0 ? 0 : 1;
     }
 
-    private static Task<HttpResponseMessage> PostAsync(HttpClient http, string keyId, string origin, string action, string? session, object body)
+    public static Task<HttpResponseMessage> PostAsync(HttpClient http, string keyId, string origin, string action, string? session, object body)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"/widget/v1/keys/{keyId}/{action}") { Content = JsonContent.Create(body) };
         request.Headers.Add("Origin", origin);
@@ -81,7 +81,7 @@ public static class WidgetLoad
         return http.SendAsync(request);
     }
 
-    private static string Solve(string challenge, int bits)
+    public static string Solve(string challenge, int bits)
     {
         for (var n = 0; ; n++)
         {

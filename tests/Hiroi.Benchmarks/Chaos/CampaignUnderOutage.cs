@@ -33,7 +33,7 @@ public sealed class CampaignUnderOutage(ServerProcess server, string apiKey)
         var list = await IdOfAsync(await http.PostAsJsonAsync("/api/lists", new { name = "Chaos" }));
         (await http.PostAsync($"/api/lists/{list}/contacts", new StringContent(csv.ToString(), Encoding.UTF8, "text/csv"))).EnsureSuccessStatusCode();
         // Paced so the campaign outlasts the outage: a tenth before it, the rest after.
-        var perMinute = Math.Max(60, contacts * 60 / 20 / senders.Length);
+        var perMinute = Math.Max(120, contacts * 60 / 20 / senders.Length);
         var campaign = await IdOfAsync(await http.PostAsJsonAsync("/api/campaigns", new
         {
             name = "Chaos", channel = "sms", listId = list, senderNumbers = senders, message = "Your order ships today. Reply STOP to opt out.",

@@ -8,12 +8,14 @@ namespace Hiroi.Benchmarks.Chaos;
 /// <summary>
 /// <c>scripts/chaos.sh</c>: the Release self-host over an Azurite and a Garnet of this run's own, on loopback, and each
 /// scenario of "When things fail" (README) against it: inbound SMS at a steady rate while storage is frozen, while it is
-/// stopped and restarted, while Redis is frozen and while it is stopped; a campaign while storage is stopped. Prints one
+/// stopped and restarted, while Redis is frozen and while it is stopped; widget chats while storage is frozen and while
+/// Redis is stopped; a campaign while storage is stopped. Prints one
 /// table row per scenario and fails (exit 1) on a 500, a lost or doubled item, or a load never served again.
 /// </summary>
 public static class ChaosRun
 {
-    public static async Task<int> RunAsync(string repoRoot, string garnetDll, string serverDll, string settingsFile, string workDir, int outageSeconds, int perSecond, int contacts)
+    public static async Task<int> RunAsync(string repoRoot, string garnetDll, string serverDll, string settingsFile, string workDir, int outageSeconds, int perSecond, int contacts,
+        int visitors)
     {
         using var azurite = new AzuriteProcess(repoRoot, Directory.CreateDirectory(Path.Combine(workDir, "azurite")).FullName, FreePort(), FreePort(), FreePort());
         using var garnet = new GarnetProcess(garnetDll, FreePort());
@@ -44,6 +46,13 @@ public static class ChaosRun
         {
             await server.ReadyAsync();
             results.Add(await webhook.RunAsync(outage, perSecond, settle, length, settle));
+            Console.WriteLine(results[^1]);
+        }
+
+        foreach (var outage in new[] { new Outage("storage", azurite, freeze: true), new Outage("redis", garnet, freeze: false) })
+        {
+            await server.ReadyAsync();
+            results.Add(await new WidgetUnderOutage(server, apiKey).RunAsync(outage, visitors, settle, length, settle));
             Console.WriteLine(results[^1]);
         }
 

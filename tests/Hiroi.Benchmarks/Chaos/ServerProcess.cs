@@ -83,6 +83,7 @@ public sealed class ServerProcess(string serverDll, string settingsFile, int por
         settings["Logging__LogLevel__Default"] = "Warning";
         settings["Hiroi__AcsSimulator__Enabled"] = "true";
         settings["Hiroi__AcsSimulator__EventDelayMilliseconds"] = "10";
+        settings["Hiroi__Widget__ProofOfWorkBits"] = "8"; // the visitors' bot check, as the widget load run has it
         settings["Hiroi__RateLimits__WebhookPerIpPerMinute"] = "1000000";
         settings["Hiroi__RateLimits__PerCredentialPerMinute"] = "1000000";
         settings["Hiroi__RateLimits__AnonymousPerIpPerMinute"] = "1000000";
