@@ -548,6 +548,11 @@ public static class WorkflowFunctions
         ActivatorUtilities.GetServiceOrCreateInstance<global::Hiroi.Durable.Agents.AgentTurnActivity>(executionContext.InstanceServices)
             .RunAsync(new FunctionActivityContext("AgentTurn", instanceId), input);
 
+    [Function("AgentTurnFailed")]
+    public static Task<string> AgentTurnFailed([ActivityTrigger] global::Hiroi.Durable.Agents.AgentTurnFailure input, string instanceId, FunctionContext executionContext) =>
+        ActivatorUtilities.GetServiceOrCreateInstance<global::Hiroi.Durable.Agents.AgentTurnFailedActivity>(executionContext.InstanceServices)
+            .RunAsync(new FunctionActivityContext("AgentTurnFailed", instanceId), input);
+
     [Function("CallDeadlineReached")]
     public static Task<bool> CallDeadlineReached([ActivityTrigger] global::Hiroi.Durable.Voice.CallDeadlineReached input, string instanceId, FunctionContext executionContext) =>
         ActivatorUtilities.GetServiceOrCreateInstance<global::Hiroi.Durable.Voice.CallDeadlineActivity>(executionContext.InstanceServices)

@@ -13,8 +13,11 @@ namespace Hiroi.Durable.Campaigns;
 /// step loads the campaign, honours pause and cancel, enrolls the list a page at a time, then takes the contacts that
 /// are due: the policy gate runs right before the batch is sent, a dispatch intent (campaign, contact, attempt) is
 /// recorded under each contact's ETag before anything is sent, and the send carries that key as ACS's repeatability id.
-/// A rerun after a crash finds the intent and sends the same attempt again, which ACS treats as the same request. The
-/// step ends with a checkpoint of the campaign row under its ETag; one that loses to a command's write simply steps again.
+/// A rerun after a crash finds the intent and sends the same attempt again, which ACS treats as the same request. A send
+/// that fails (ACS 5xx or a timeout after the client's own retries) keeps its attempt and is tried again after a back-off;
+/// a 429 pauses its sender alone for the Retry-After. An attempt that fails <see cref="CampaignOptions.SendTries"/> times,
+/// or that ACS refuses outright, ends as <see cref="Outcomes.SendFailed"/> with the reason on the contact. The step ends
+/// with a checkpoint of the campaign row under its ETag; one that loses to a command's write simply steps again.
 /// </summary>
 public sealed class CampaignStep(
     CampaignRepository campaigns, CampaignContactRepository contacts, ContactRepository listContacts, PolicyGate gate,
@@ -69,8 +72,8 @@ public sealed class CampaignStep(
             }
 
             (fresh.EnrollCursor, fresh.Enrolled, fresh.DayKey, fresh.DispatchedToday) = (campaign.EnrollCursor, campaign.Enrolled, campaign.DayKey, campaign.DispatchedToday);
-            (fresh.SenderRecentSends, fresh.SenderCursor, fresh.LastStepAt, fresh.NextEligibleAt) =
-                (campaign.SenderRecentSends, campaign.SenderCursor, campaign.LastStepAt, campaign.NextEligibleAt);
+            (fresh.SenderRecentSends, fresh.SenderCursor, fresh.LastStepAt, fresh.NextEligibleAt, fresh.SenderPausedUntil) =
+                (campaign.SenderRecentSends, campaign.SenderCursor, campaign.LastStepAt, campaign.NextEligibleAt, campaign.SenderPausedUntil);
             if (CampaignStates.IsFinal(campaign.State) && !CampaignStates.IsFinal(fresh.State))
             {
                 (fresh.State, fresh.FailureReason, fresh.FinishedAt) = (campaign.State, campaign.FailureReason, campaign.FinishedAt);
@@ -154,6 +157,14 @@ public sealed class CampaignStep(
                 break;
             }
 
+            if (contact is { State: ContactStates.Dispatching, Sender: { } kept } && pacing.PausedUntil(kept, now) is { } resumes)
+            {
+                // An attempt keeps its sender (the same request to ACS): it waits for that sender's pause to end.
+                (contact.DueAt, contact.Reason) = (resumes, SenderThrottled);
+                changes.Add(contact);
+                continue;
+            }
+
             var decision = gate.Evaluate(campaign, contact, now, listed);
             if (decision is not GateDecision.Go)
             {
@@ -172,6 +183,7 @@ public sealed class CampaignStep(
         var recorded = await contacts.TryReplaceManyAsync(org, campaign.RowKey, [.. changes, .. intents], cancellationToken).ConfigureAwait(false);
         // The recorded intents go out several at a time (each send is a round trip to ACS); each changes only its contact.
         var results = new System.Collections.Concurrent.ConcurrentBag<CampaignContactEntity>();
+        var throttled = new System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         var senderRefused = false;
         // Once intents are recorded, the sends go out and their results are written even if the host is stopping: a send
         // whose result is lost is sent again (the same request) only after the intent's lease.
@@ -182,7 +194,7 @@ public sealed class CampaignStep(
                 MaxDegreeOfParallelism = options.Value.DispatchConcurrency,
             }, async (contact, token) =>
             {
-                switch (await DispatchAsync(org, campaign, contact, now, token).ConfigureAwait(false))
+                switch (await DispatchAsync(org, campaign, contact, now, throttled, token).ConfigureAwait(false))
                 {
                     case DispatchChange.Changed:
                         results.Add(contact);
@@ -198,6 +210,11 @@ public sealed class CampaignStep(
             // A delivery report may have settled a contact already; then its row has moved on and keeps what the report wrote.
             await contacts.TryReplaceManyAsync(org, campaign.RowKey, [.. results], CancellationToken.None).ConfigureAwait(false);
         }
+
+        foreach (var (sender, until) in throttled)
+        {
+            pacing.Pause(sender, until, now);
+        }
         if (senderRefused)
         {
             campaign.State = CampaignStates.Failed;
@@ -207,6 +224,51 @@ public sealed class CampaignStep(
         }
 
         return outcome;
+    }
+
+    /// <summary>The reason a contact waits while ACS throttles its sender.</summary>
+    public const string SenderThrottled = "sender-throttled";
+
+    /// <summary>
+    /// A send that failed: refused by ACS (a 4xx a retry cannot fix), or failed <see cref="CampaignOptions.SendTries"/>
+    /// times, ends the attempt as <see cref="Outcomes.SendFailed"/> with the reason; else the same attempt (the same
+    /// repeatability id: a send whose answer was lost is not sent twice) is due again after a back-off, or, on a 429,
+    /// when its sender's pause ends.
+    /// </summary>
+    private void SendFailed(CampaignEntity campaign, CampaignContactEntity contact, Exception e,
+        System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> throttled)
+    {
+        var failedAt = time.GetUtcNow();
+        var settings = options.Value;
+        contact.SendFailures++;
+        var why = e switch
+        {
+            AcsRequestException refused => $"ACS refused the send ({refused.Status})",
+            HttpRequestException { StatusCode: { } status } => $"ACS answered {(int)status}",
+            HttpRequestException { InnerException: TimeoutException or OperationCanceledException } => "ACS did not answer in time",
+            HttpRequestException => "ACS could not be reached",
+            _ => "a dependency failed",
+        };
+        if (e is AcsRequestException || contact.SendFailures >= settings.SendTries)
+        {
+            logger.LogWarning("Campaign {CampaignId} attempt {Attempt} not sent after {Tries} tries: {Reason}", campaign.RowKey, contact.Attempt, contact.SendFailures, why);
+            (contact.State, contact.Open, contact.Outcome, contact.SettledAt) = (ContactStates.Done, false, Outcomes.SendFailed, failedAt);
+            contact.Reason = e is AcsRequestException ? why : $"{why}; not sent after {contact.SendFailures} tries";
+            return;
+        }
+
+        logger.LogWarning("Campaign {CampaignId} attempt {Attempt} send {Try} failed ({Reason}); the same attempt is tried again",
+            campaign.RowKey, contact.Attempt, contact.SendFailures, why);
+        if (e is AcsThrottledException throttle)
+        {
+            var until = failedAt + (throttle.RetryAfter ?? TimeSpan.FromSeconds(settings.SendRetrySeconds));
+            throttled.AddOrUpdate(contact.Sender!, until, (_, current) => current > until ? current : until);
+            (contact.DueAt, contact.Reason) = (until, SenderThrottled);
+            return;
+        }
+
+        var backoff = TimeSpan.FromSeconds(Math.Min(3600, settings.SendRetrySeconds * Math.Pow(2, contact.SendFailures - 1)));
+        (contact.DueAt, contact.Reason) = (failedAt + backoff, why + "; retrying");
     }
 
     private enum DispatchChange
@@ -221,6 +283,7 @@ public sealed class CampaignStep(
         if (contact.State != ContactStates.Dispatching)
         {
             contact.Attempt++;
+            contact.SendFailures = 0;
             contact.State = ContactStates.Dispatching;
             contact.IntentAt = now;
             contact.Sender = sender;
@@ -289,13 +352,22 @@ public sealed class CampaignStep(
 
     /// <summary>
     /// Sends a recorded intent and applies the result to the contact (the caller writes it). Returns whether the contact
-    /// changed, or that the sender was refused (the campaign cannot go on).
+    /// changed, or that the sender was refused (the campaign cannot go on). A sender ACS throttled in this step
+    /// (<paramref name="throttled"/>) sends nothing more in it: its contacts wait for the pause to end.
     /// </summary>
-    private async Task<DispatchChange> DispatchAsync(OrgId org, CampaignEntity campaign, CampaignContactEntity contact, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<DispatchChange> DispatchAsync(
+        OrgId org, CampaignEntity campaign, CampaignContactEntity contact, DateTimeOffset now,
+        System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> throttled, CancellationToken cancellationToken)
     {
         if (!gate.IsWindowOpen(campaign, contact, time.GetUtcNow()))
         {
             return DispatchChange.Unchanged; // the window closed while the batch was going out: the intent waits, and is gated again
+        }
+
+        if (throttled.TryGetValue(contact.Sender!, out var resumes))
+        {
+            (contact.DueAt, contact.Reason) = (resumes, SenderThrottled);
+            return DispatchChange.Changed;
         }
 
         DispatchResult result;
@@ -305,8 +377,8 @@ public sealed class CampaignStep(
         }
         catch (Exception e) when (e is AcsRequestException or HttpRequestException || TransientFaults.IsTransient(e))
         {
-            logger.LogWarning(e, "Dispatch of campaign {CampaignId} attempt {Attempt} failed; the same attempt is retried after the lease", campaign.RowKey, contact.Attempt);
-            return DispatchChange.Unchanged;
+            SendFailed(campaign, contact, e, throttled);
+            return DispatchChange.Changed;
         }
 
         switch (result.Status)

@@ -27,6 +27,7 @@ public static class HiroiWorkflows
     public static IReadOnlyList<Type> Activities { get; } =
     [
         typeof(AgentTurnActivity),
+        typeof(AgentTurnFailedActivity),
         typeof(CallDeadlineActivity),
         typeof(CampaignFailActivity),
         typeof(CampaignStepActivity),

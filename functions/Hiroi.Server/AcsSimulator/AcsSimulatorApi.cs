@@ -30,6 +30,7 @@ public static class AcsSimulatorApi
         services.AddSingleton<SimulatorOutbox>();
         services.AddSingleton<SimulatedCalls>();
         services.AddSingleton<SimulatorLatencies>();
+        services.AddSingleton<SimulatorFaults>();
         services.AddSingleton<SimulatedMediaStreams>();
         services.AddHostedService(sp => sp.GetRequiredService<SimulatorOutbox>());
         services.AddHostedService(sp => sp.GetRequiredService<SimulatedMediaStreams>());
@@ -41,9 +42,9 @@ public static class AcsSimulatorApi
     {
         // The simulator stands in for ACS, outside the platform: the platform's rate limits are not its to apply.
         var acs = app.MapGroup("").AllowAnonymous().DisableRateLimiting().WithTags("ACS simulator").AddEndpointFilter(VerifySignatureAsync);
-        acs.MapPost("/sms", SendSmsAsync);
-        acs.MapPost("/emails:send", SendEmailAsync);
-        acs.MapPost("/calling/callConnections", CreateCallAsync);
+        acs.MapPost("/sms", SendSmsAsync).AddEndpointFilterFactory((_, next) => SimulatorFaults.Filter("sms", next));
+        acs.MapPost("/emails:send", SendEmailAsync).AddEndpointFilterFactory((_, next) => SimulatorFaults.Filter("email", next));
+        acs.MapPost("/calling/callConnections", CreateCallAsync).AddEndpointFilterFactory((_, next) => SimulatorFaults.Filter("call", next));
         acs.MapPost("/calling/callConnections:answer", AnswerAsync);
         acs.MapPost("/calling/callConnections:reject", () => TypedResults.NoContent());
         acs.MapPost("/calling/callConnections/{id}:terminate", TerminateAsync);
@@ -67,6 +68,7 @@ public static class AcsSimulatorApi
         open.MapGet("/simulate/sent-sms", async (SimulatorStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync("sms", ct)));
         open.MapGet("/simulate/sent-email", async (SimulatorStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync("email", ct)));
         open.MapSimulatedCaller();
+        open.MapGet("/simulate/faults/{operation}", (string operation, SimulatorFaults faults) => TypedResults.Ok(faults.Log(operation)));
         open.MapGet("/simulate/latencies", (bool? reset, SimulatorLatencies latencies) => TypedResults.Ok(latencies.Snapshot(reset ?? false)));
         return app;
     }

@@ -34,4 +34,7 @@ public sealed class AcsSimulatorOptions
 
     /// <summary>Numbers a transfer to fails (<c>CallTransferFailed</c>), to try the agent's apology.</summary>
     public string[] UnreachableNumbers { get; set; } = [];
+
+    /// <summary>Throttling, errors and timeouts on purpose, per operation (<see cref="SimulatorFaultOptions"/>); none by default.</summary>
+    public SimulatorFaultOptions Faults { get; set; } = new();
 }

@@ -45,6 +45,13 @@ public sealed class AcsOptions : IValidatableObject
     [Range(0, 60_000)]
     public int RetryBaseDelayMilliseconds { get; set; } = 500;
 
+    /// <summary>
+    /// How long one attempt of a retried operation may take before it is abandoned and sent again (with the same
+    /// repeatability id, so a request ACS did receive is not acted on twice): a hung ACS costs this, not HttpClient's 100 s.
+    /// </summary>
+    [Range(100, 120_000)]
+    public int AttemptTimeoutMilliseconds { get; set; } = 30_000;
+
     private const string ApiVersionPattern = @"^\d{4}-\d{2}-\d{2}(-preview)?$";
 
     /// <summary>The endpoint as a URI, or null when ACS is not configured (or the setting is invalid).</summary>

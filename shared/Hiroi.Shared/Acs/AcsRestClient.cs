@@ -9,6 +9,7 @@ using Hiroi.Shared.Logging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.Timeout;
 
 namespace Hiroi.Shared.Acs;
 
@@ -50,8 +51,8 @@ public sealed partial class AcsRestClient : IAcsClient
         var uri = Resource("/sms", _options.SmsApiVersion);
 
         using var response = await SendAsync(
-            "SendSms", () => Post(uri, body), retry: true, notFoundIsSuccess: false, HttpCompletionOption.ResponseContentRead, cancellationToken)
-            .ConfigureAwait(false);
+            "SendSms", () => Post(uri, body), retry: true, notFoundIsSuccess: false, HttpCompletionOption.ResponseContentRead, cancellationToken,
+            request.WaitOutThrottling).ConfigureAwait(false);
         var result = await ReadAsync(response, AcsJsonContext.Default.SmsSendResponse, cancellationToken).ConfigureAwait(false);
         var item = result?.Value is [var first, ..] ? first : throw Malformed("SendSms", response, "no per-recipient result");
         return new SmsSendResult(
@@ -249,9 +250,11 @@ public sealed partial class AcsRestClient : IAcsClient
         bool retry,
         bool notFoundIsSuccess,
         HttpCompletionOption completion,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool waitOutThrottling = true)
     {
         var context = ResilienceContextPool.Shared.Get(operation, cancellationToken);
+        context.Properties.Set(AcsRetry.WaitOutThrottling, waitOutThrottling);
         HttpResponseMessage response;
         try
         {
@@ -269,6 +272,11 @@ public sealed partial class AcsRestClient : IAcsClient
             // HttpClient's timeout, not our caller cancelling.
             throw new HttpRequestException(HttpRequestError.Unknown, $"ACS {operation} timed out.", e);
         }
+        catch (TimeoutRejectedException e)
+        {
+            // The last attempt outlasted AcsOptions.AttemptTimeoutMilliseconds.
+            throw new HttpRequestException(HttpRequestError.Unknown, $"ACS {operation} timed out.", new TimeoutException(e.Message, e));
+        }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
@@ -285,6 +293,11 @@ public sealed partial class AcsRestClient : IAcsClient
             var code = await ReadErrorCodeAsync(response, cancellationToken).ConfigureAwait(false);
             var message = $"ACS {operation} failed with {(int)status}{(code is null ? string.Empty : $" ({code})")}.";
             _logger.LogWarning("ACS {Operation} failed with {Status} {ErrorCode}", operation, (int)status, code);
+            if (status == HttpStatusCode.TooManyRequests)
+            {
+                throw new AcsThrottledException(message, AcsRetry.RetryAfter(response, _time));
+            }
+
             if (AcsRetry.IsTransient(status))
             {
                 throw new HttpRequestException(message, inner: null, status);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
+using Polly.Timeout;
 
 namespace Hiroi.Shared.Acs;
 
@@ -12,7 +13,10 @@ namespace Hiroi.Shared.Acs;
 /// <c>Microsoft.Extensions.Http.Resilience</c>, as the agent tools' client): up to <see cref="AcsOptions.MaxRetries"/>
 /// retries on 408, 429, 5xx, network errors and timeouts, an exponential, jittered back-off from
 /// <see cref="AcsOptions.RetryBaseDelayMilliseconds"/> (at most <see cref="MaxBackoff"/>), or the wait a
-/// <c>Retry-After</c> asks for (at most <see cref="MaxRetryAfter"/>). Waits run on the injected clock.
+/// <c>Retry-After</c> asks for (at most <see cref="MaxRetryAfter"/>). Each attempt is abandoned after
+/// <see cref="AcsOptions.AttemptTimeoutMilliseconds"/>. A caller that backs off by itself (a campaign, per sender) sets
+/// <see cref="WaitOutThrottling"/> to false: a 429 then comes back at once as an <see cref="AcsThrottledException"/>
+/// carrying the wait ACS asked for. Waits run on the injected clock.
 /// </summary>
 internal static class AcsRetry
 {
@@ -25,6 +29,9 @@ internal static class AcsRetry
     /// <summary>Set while a download's body is being read: a break then is retried by sending again (<see cref="ForBrokenBodies"/>).</summary>
     public static readonly ResiliencePropertyKey<bool> ReadingBody = new("Hiroi.Acs.ReadingBody");
 
+    /// <summary>False when the caller takes a 429 itself instead of waiting it out here.</summary>
+    public static readonly ResiliencePropertyKey<bool> WaitOutThrottling = new("Hiroi.Acs.WaitOutThrottling");
+
     /// <summary>
     /// Retries a request whose answer is transient. The request is made afresh for each attempt (and so signed afresh);
     /// the responses of failed attempts are disposed by the engine. A caller's cancellation is never retried.
@@ -32,15 +39,18 @@ internal static class AcsRetry
     public static ResiliencePipeline<HttpResponseMessage> ForResponses(AcsOptions options, TimeProvider time, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time };
+        var attemptTimeout = TimeSpan.FromMilliseconds(options.AttemptTimeoutMilliseconds);
         if (options.MaxRetries == 0)
         {
-            return ResiliencePipeline<HttpResponseMessage>.Empty;
+            return builder.AddTimeout(attemptTimeout).Build();
         }
 
         var retry = new HttpRetryStrategyOptions
         {
             ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
             {
+                { Result.StatusCode: HttpStatusCode.TooManyRequests } when !args.Context.Properties.GetValue(WaitOutThrottling, true) => false,
                 { Result: { } response } => IsTransient(response.StatusCode),
                 { Exception: { } e } => IsTransient(e, args.Context.CancellationToken),
                 _ => false,
@@ -53,7 +63,7 @@ internal static class AcsRetry
                 var reason = args.Outcome switch
                 {
                     { Result: { } response } => ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture),
-                    { Exception: OperationCanceledException } => "Timeout",
+                    { Exception: OperationCanceledException or TimeoutRejectedException } => "Timeout",
                     { Exception: { } e } => e.GetType().Name,
                     _ => "unknown",
                 };
@@ -62,7 +72,8 @@ internal static class AcsRetry
             },
         };
         UseBackoff(retry, options);
-        return new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }.AddRetry(retry).Build();
+        // The timeout inside the retry: it bounds each attempt, and an abandoned attempt is retried.
+        return builder.AddRetry(retry).AddTimeout(attemptTimeout).Build();
     }
 
     /// <summary>
@@ -97,9 +108,9 @@ internal static class AcsRetry
     public static bool IsTransient(HttpStatusCode status) =>
         status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
 
-    /// <summary>A network error, or HttpClient's own timeout (a cancellation the caller did not ask for).</summary>
+    /// <summary>A network error, an attempt's timeout, or HttpClient's own timeout (a cancellation the caller did not ask for).</summary>
     private static bool IsTransient(Exception e, CancellationToken caller) =>
-        e is HttpRequestException || (e is OperationCanceledException && !caller.IsCancellationRequested);
+        e is HttpRequestException or TimeoutRejectedException || (e is OperationCanceledException && !caller.IsCancellationRequested);
 
     private static void UseBackoff<TResult>(RetryStrategyOptions<TResult> retry, AcsOptions options)
     {
@@ -110,7 +121,7 @@ internal static class AcsRetry
         retry.MaxDelay = MaxBackoff;
     }
 
-    private static TimeSpan? RetryAfter(HttpResponseMessage response, TimeProvider time)
+    public static TimeSpan? RetryAfter(HttpResponseMessage response, TimeProvider time)
     {
         var header = response.Headers.RetryAfter;
         var wait = header?.Delta ?? (header?.Date is { } date ? date - time.GetUtcNow() : null);

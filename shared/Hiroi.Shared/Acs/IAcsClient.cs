@@ -60,8 +60,11 @@ public interface IAcsClient
 /// <param name="RepeatabilityId">Stable id of this send (a GUID derived from our idempotency key); a retry reuses it.</param>
 /// <param name="RepeatabilityFirstSent">When the first attempt of this send was made; a retry reuses it.</param>
 /// <param name="Tag">Returned in the delivery report, to find the send again.</param>
+/// <param name="WaitOutThrottling">
+/// False when the caller backs off by itself: a 429 then ends the send at once with an <see cref="AcsThrottledException"/>.
+/// </param>
 public sealed record SmsRequest(
-    string From, string To, string Message, Guid RepeatabilityId, DateTimeOffset RepeatabilityFirstSent, string? Tag);
+    string From, string To, string Message, Guid RepeatabilityId, DateTimeOffset RepeatabilityFirstSent, string? Tag, bool WaitOutThrottling = true);
 
 /// <param name="MessageId">ACS's id of the message, carried by its delivery report.</param>
 /// <param name="Accepted">ACS accepted the message for delivery.</param>
@@ -127,4 +130,28 @@ public sealed class AcsRequestException : Exception
     public AcsRequestException(int status, string message) : base(message) => Status = status;
 
     public int Status { get; }
+}
+
+/// <summary>
+/// ACS answered 429 and the request was not (or no longer) retried: <see cref="RetryAfter"/> is the wait ACS asked for,
+/// when it said. A transient fault, so an <see cref="HttpRequestException"/> as every other.
+/// </summary>
+public sealed class AcsThrottledException : HttpRequestException
+{
+    public AcsThrottledException()
+    {
+    }
+
+    public AcsThrottledException(string message) : base(message)
+    {
+    }
+
+    public AcsThrottledException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+
+    public AcsThrottledException(string message, TimeSpan? retryAfter) : base(message, inner: null, System.Net.HttpStatusCode.TooManyRequests) =>
+        RetryAfter = retryAfter;
+
+    public TimeSpan? RetryAfter { get; }
 }

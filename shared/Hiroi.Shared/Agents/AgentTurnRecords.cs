@@ -10,7 +10,10 @@ public static class TurnStates
     public const string Refused = "refused";
     public const string Skipped = "skipped";
 
-    public static bool IsFinal(string? state) => state is Replied or Refused or Skipped;
+    /// <summary>Every try failed (an ACS outage outlasting the retries): the reason says why, and the audit trail has it.</summary>
+    public const string Failed = "failed";
+
+    public static bool IsFinal(string? state) => state is Replied or Refused or Skipped or Failed;
 }
 
 /// <summary>

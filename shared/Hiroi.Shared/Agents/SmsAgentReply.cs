@@ -80,6 +80,37 @@ public sealed class SmsAgentReply(
             : await FinishAsync(org, turn, TurnStates.Skipped, "the reply was not sent: " + sent.Outcome, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Ends a turn whose every try failed: the turn row says failed with <paramref name="failure"/>, and the org's audit
+    /// trail records it. A turn that ended meanwhile (its reply went out after all) keeps its state.
+    /// </summary>
+    public async Task<string> GiveUpAsync(AgentTurnRequest request, string failure, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!OrgId.TryParse(request.OrgId, out var org))
+        {
+            throw new ArgumentException("The turn names no org.", nameof(request));
+        }
+
+        var turn = await turns.StartAsync(org, request.MessageKey, Channel, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (TurnStates.IsFinal(turn.State))
+        {
+            return turn.State;
+        }
+
+        logger.LogWarning("Agent turn for message {MessageKey} failed after every try: {Failure}", request.MessageKey, failure);
+        await audit.RecordAsync(Caller.System(org, "agent-reply"), AuditActions.AgentReplyFailed, "message:" + request.MessageKey, failure, cancellationToken)
+            .ConfigureAwait(false);
+        return await FinishAsync(org, turn, TurnStates.Failed, "the reply could not be sent: " + failure, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Why a try failed, safe to keep: the ACS client's own message (it never holds a number or text, and names the
+    /// status), else only the exception's type.
+    /// </summary>
+    public static string FailureOf(string errorType, string? message) =>
+        message is not null && message.StartsWith("ACS ", StringComparison.Ordinal) && message.Length <= 200 ? message : errorType;
+
     /// <summary>The conversation up to the message (customer as user, agent and campaign texts as assistant), oldest first.</summary>
     private async Task<List<ChatMessage>> ConversationAsync(OrgId org, MessageEntity message, CancellationToken cancellationToken)
     {

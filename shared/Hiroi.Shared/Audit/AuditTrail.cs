@@ -216,6 +216,8 @@ public static class AuditActions
     public const string AgentDeleted = "agent.deleted";
     public const string AgentTurnRefused = "agent.turn_refused";
     public const string AgentToolFailed = "agent.tool_failed";
+    public const string AgentReplyFailed = "agent.reply_failed";
+    public const string SignInMailFailed = "signin.mail_failed";
     public const string CallRefused = "call.refused";
     public const string UsageCapsChanged = "usage.caps_changed";
     public const string SecretCreated = "secret.created";

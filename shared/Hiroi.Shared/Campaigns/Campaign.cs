@@ -64,6 +64,9 @@ public sealed class CampaignEntity : TableRow
     public string? DayKey { get; set; }
     public int DispatchedToday { get; set; }
     public string? SenderRecentSends { get; set; }
+
+    /// <summary>Senders ACS throttled, and until when (<see cref="SenderPacing"/>): "sender=ms;sender=ms", Unix milliseconds.</summary>
+    public string? SenderPausedUntil { get; set; }
     public int SenderCursor { get; set; }
     public DateTimeOffset? NextEligibleAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }

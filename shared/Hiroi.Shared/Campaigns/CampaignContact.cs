@@ -42,6 +42,9 @@ public static class Outcomes
     public const string Voicemail = "voicemail";
     public const string Rejected = "rejected";
 
+    /// <summary>ACS refused the send, or it kept failing (<see cref="CampaignOptions.SendTries"/>): the contact's reason says why.</summary>
+    public const string SendFailed = "send-failed";
+
     /// <summary>Outcomes the retry policy may name; a decline is never retried.</summary>
     public static readonly string[] Retryable = [Failed, NoAnswer, Busy, Voicemail, Rejected];
 }
@@ -67,6 +70,9 @@ public sealed class CampaignContactEntity : TableRow
     public string? Outcome { get; set; }
     public string? Reason { get; set; }
     public DateTimeOffset? SettledAt { get; set; }
+
+    /// <summary>Sends of the current attempt that failed (ACS 429/5xx, a timeout); the attempt is given up after <see cref="CampaignOptions.SendTries"/>.</summary>
+    public int SendFailures { get; set; }
 
     [IgnoreDataMember]
     public string Number => RowKey;

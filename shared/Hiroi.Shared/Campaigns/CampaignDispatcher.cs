@@ -16,7 +16,8 @@ public sealed record DispatchResult(DispatchStatus Status, string? Id = null);
 /// <summary>
 /// Sends one attempt through the only outbound paths (<see cref="OutboundSms"/>, <see cref="OutboundCalls"/>), which
 /// check the opt-out again right before sending. The attempt's intent key is ACS's repeatability id, so sending the
-/// same attempt again after a crash reaches the person once.
+/// same attempt again after a crash reaches the person once. A 429 is not waited out here: it comes back at once
+/// (<see cref="Acs.AcsThrottledException"/>), so the step pauses that sender alone.
 /// </summary>
 public sealed class CampaignDispatcher(OutboundSms sms, OutboundCalls calls)
 {
@@ -40,7 +41,7 @@ public sealed class CampaignDispatcher(OutboundSms sms, OutboundCalls calls)
         }
 
         var sent = await sms.SendAsync(new OutboundSmsRequest(org, contact.Sender!, contact.Number, campaign.Message ?? string.Empty, SmsPurpose.Campaign,
-            key, firstAttemptAt, CampaignContactEntity.Tag(campaign.RowKey, contact.Attempt)), cancellationToken).ConfigureAwait(false);
+            key, firstAttemptAt, CampaignContactEntity.Tag(campaign.RowKey, contact.Attempt), WaitOutThrottling: false), cancellationToken).ConfigureAwait(false);
         return sent.Outcome switch
         {
             SmsOutcome.Sent => new DispatchResult(DispatchStatus.Sent, sent.MessageId),

@@ -39,4 +39,15 @@ public sealed class CampaignOptions
     /// <summary>How long a recorded dispatch intent is left alone before a later step sends the same attempt again.</summary>
     [Range(5, 3600)]
     public int IntentLeaseSeconds { get; set; } = 120;
+
+    /// <summary>
+    /// Sends of one attempt before it is given up (outcome <c>send-failed</c>, with the reason on the contact): each
+    /// failed send (ACS 429 or 5xx after the client's own retries, a timeout) tries the same attempt again later.
+    /// </summary>
+    [Range(1, 20)]
+    public int SendTries { get; set; } = 5;
+
+    /// <summary>Wait before the first retry of a failed send; it doubles with each failure. A 429 waits its Retry-After instead, on its sender only.</summary>
+    [Range(1, 3600)]
+    public int SendRetrySeconds { get; set; } = 30;
 }

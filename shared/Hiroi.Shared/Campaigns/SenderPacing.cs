@@ -7,18 +7,38 @@ namespace Hiroi.Shared.Campaigns;
 /// paced at N a minute sends k = N/60 (whole, at least one) in any window of k·60/N seconds, judged from its last k sends
 /// (a sliding-window log): at a pace of whole sends per second no one-second window ever holds more than the pace, which
 /// is what carriers count, the average never exceeds N, and one step can send a second's worth at once instead of one
-/// message per sender. The day is the UTC day.
+/// message per sender. A sender ACS throttled (429) is paused until the time its Retry-After named; the others go on.
+/// The day is the UTC day.
 /// </summary>
 public sealed class SenderPacing
 {
     private readonly CampaignEntity _campaign;
     private readonly Dictionary<string, List<DateTimeOffset>> _recent;
+    private readonly Dictionary<string, DateTimeOffset> _paused;
 
     public SenderPacing(CampaignEntity campaign)
     {
         ArgumentNullException.ThrowIfNull(campaign);
         _campaign = campaign;
         _recent = ParseRecent(campaign.SenderRecentSends);
+        _paused = ParseRecent(campaign.SenderPausedUntil).Where(p => p.Value.Count > 0).ToDictionary(p => p.Key, p => p.Value[^1], StringComparer.Ordinal);
+    }
+
+    /// <summary>When a throttled <paramref name="sender"/> may send again, if it is paused at <paramref name="now"/>.</summary>
+    public DateTimeOffset? PausedUntil(string sender, DateTimeOffset now) =>
+        _paused.TryGetValue(sender, out var until) && until > now ? until : null;
+
+    /// <summary>Pauses <paramref name="sender"/> until <paramref name="until"/> (ACS throttled it); a longer pause already set stands.</summary>
+    public void Pause(string sender, DateTimeOffset until, DateTimeOffset now)
+    {
+        if (PausedUntil(sender, now) is { } current && current >= until)
+        {
+            return;
+        }
+
+        _paused[sender] = until;
+        // Pauses that ended are dropped, so the checkpoint holds only the senders still throttled.
+        _campaign.SenderPausedUntil = FormatRecent(_paused.Where(p => p.Value > now).ToDictionary(p => p.Key, p => new List<DateTimeOffset> { p.Value }));
     }
 
     /// <summary>When the daily cap is reached: the start of the next UTC day; otherwise null.</summary>
@@ -54,10 +74,13 @@ public sealed class SenderPacing
     private TimeSpan Window => TimeSpan.FromMilliseconds(Math.Ceiling(60_000.0 * PerWindow / _campaign.PacingPerSenderPerMinute));
 
     /// <summary>A sender is free once the oldest of its last <see cref="PerWindow"/> sends has left the window.</summary>
-    private DateTimeOffset FreeAt(string sender) =>
-        _campaign.PacingPerSenderPerMinute <= 0 || !_recent.TryGetValue(sender, out var sends) || sends.Count < PerWindow
+    private DateTimeOffset FreeAt(string sender)
+    {
+        var paced = _campaign.PacingPerSenderPerMinute <= 0 || !_recent.TryGetValue(sender, out var sends) || sends.Count < PerWindow
             ? DateTimeOffset.MinValue
             : sends[^PerWindow] + Window;
+        return _paused.TryGetValue(sender, out var until) && until > paced ? until : paced;
+    }
 
     /// <summary>Counts a dispatch by <paramref name="sender"/> against its pace and the day's cap.</summary>
     public void Used(string sender, DateTimeOffset now)

@@ -88,8 +88,21 @@ public sealed class SignInMailSender(
         };
         // Resolved per mail: the ACS client is a typed HttpClient, whose handlers rotate; a singleton must not keep one.
         var acs = services.GetRequiredService<IAcsClient>();
-        var id = await acs.SendEmailAsync(
-            new EmailRequest(settings.SenderAddress, request.NormalizedEmail, subject, body, Guid.NewGuid(), time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        string id;
+        try
+        {
+            // One repeatability id for this mail: the ACS client's retries (429 with its Retry-After, 5xx, a hung attempt)
+            // resend the same request, so a mail whose answer was lost is not sent twice.
+            id = await acs.SendEmailAsync(
+                new EmailRequest(settings.SenderAddress, request.NormalizedEmail, subject, body, Guid.NewGuid(), time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or AcsRequestException)
+        {
+            // Every retry failed: recorded under the account (no org is in play for a sign-in mail), never silent.
+            services.GetRequiredService<AccountAudit>().RecordWithoutOrg(accountId, Audit.AuditActions.SignInMailFailed, $"{request.Kind}: {e.Message}");
+            throw;
+        }
+
         logger.LogInformation("Sign-in mail ({Kind}) handed to ACS Email as operation {OperationId}", request.Kind, id);
     }
 

@@ -34,9 +34,10 @@ public sealed record OutboundSmsResult(SmsOutcome Outcome, string? MessageId = n
 /// <param name="FirstAttemptAt">When this send was first attempted.</param>
 /// <param name="Tag">Returned by the delivery report.</param>
 /// <param name="Role">Who wrote it, for the conversation (<see cref="MessageRoles"/>).</param>
+/// <param name="WaitOutThrottling">False when the caller backs off by itself on a 429 (<see cref="SmsRequest.WaitOutThrottling"/>).</param>
 public sealed record OutboundSmsRequest(
     OrgId Org, string From, string To, string Text, SmsPurpose Purpose, string IdempotencyKey, DateTimeOffset FirstAttemptAt, string? Tag = null,
-    string? Role = null);
+    string? Role = null, bool WaitOutThrottling = true);
 
 /// <summary>
 /// The only way Hiroi sends an SMS. Right before sending it checks that the org owns the sender number and that the
@@ -64,7 +65,7 @@ public sealed class OutboundSms(
         }
 
         var result = await acs.SendSmsAsync(new SmsRequest(
-            request.From, request.To, request.Text, Idempotency.ToGuid(request.IdempotencyKey), request.FirstAttemptAt, request.Tag), cancellationToken)
+            request.From, request.To, request.Text, Idempotency.ToGuid(request.IdempotencyKey), request.FirstAttemptAt, request.Tag, request.WaitOutThrottling), cancellationToken)
             .ConfigureAwait(false);
         if (!result.Accepted || result.MessageId is null)
         {
