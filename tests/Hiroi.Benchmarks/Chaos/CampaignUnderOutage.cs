@@ -10,12 +10,13 @@ namespace Hiroi.Benchmarks.Chaos;
 
 /// <summary>
 /// An SMS campaign to recipients where it is day now, with a dependency taken away once a tenth of them were texted
-/// and given back after a while. The campaign must finish by itself, with every contact texted exactly once: the
-/// simulator's own record (kept in storage, so it survives the outage) counts the texts per recipient.
+/// and given back after a while (or none, when the faults are ACS's own: the simulator's fault mode). The campaign
+/// must finish by itself, with every contact texted exactly once: the simulator's own record (kept in storage, so it
+/// survives the outage) counts the texts per recipient.
 /// </summary>
 public sealed class CampaignUnderOutage(ServerProcess server, string apiKey)
 {
-    public async Task<ChaosResult> RunAsync(Outage outage, int contacts, TimeSpan length)
+    public async Task<ChaosResult> RunAsync(Outage? outage, int contacts, TimeSpan length)
     {
         using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
@@ -42,24 +43,43 @@ public sealed class CampaignUnderOutage(ServerProcess server, string apiKey)
         (await http.PostAsync($"/api/campaigns/{campaign}/start", null)).EnsureSuccessStatusCode();
 
         var clock = Stopwatch.StartNew();
-        var before = await Waits.UntilAsync(() => SentAsync(http, senders), s => s.Count >= contacts / 10, "a tenth of the campaign to be sent", TimeSpan.FromMinutes(5));
-        outage.Begin(clock);
-        using (var hold = new PeriodicTimer(length))
+        TimeSpan? recovery = TimeSpan.Zero;
+        if (outage is not null)
         {
-            await hold.WaitForNextTickAsync(); // the outage's length: the run's own clock
+            var before = await Waits.UntilAsync(() => SentAsync(http, senders), s => s.Count >= contacts / 10, "a tenth of the campaign to be sent", TimeSpan.FromMinutes(5));
+            outage.Begin(clock);
+            using (var hold = new PeriodicTimer(length))
+            {
+                await hold.WaitForNextTickAsync(); // the outage's length: the run's own clock
+            }
+
+            await outage.EndAsync(clock);
+            var ended = clock.Elapsed;
+            await Waits.UntilAsync(() => SentAsync(http, senders), s => s.Count > before.Count, "a send after the outage", TimeSpan.FromMinutes(5));
+            recovery = clock.Elapsed - ended;
         }
 
-        await outage.EndAsync(clock);
-        var ended = clock.Elapsed;
-        await Waits.UntilAsync(() => SentAsync(http, senders), s => s.Count > before.Count, "a send after the outage", TimeSpan.FromMinutes(5));
-        var recovery = clock.Elapsed - ended;
         var state = await Waits.UntilAsync(async () => JsonDocument.Parse(await http.GetStringAsync($"/api/campaigns/{campaign}")).RootElement.Clone(),
             c => c.GetProperty("state").GetString() is "completed" or "failed", "the campaign to finish", TimeSpan.FromMinutes(10));
         var sent = await SentAsync(http, senders);
         var perRecipient = sent.GroupBy(s => s.GetProperty("to").GetString()!).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        var errors = state.GetProperty("state").GetString() == "completed" ? new Dictionary<string, int>() : new() { ["campaign failed"] = 1 };
-        return new ChaosResult("campaign", $"{contacts} contacts", string.Create(CultureInfo.InvariantCulture, $"{outage.Name} {length.TotalSeconds:F0}s"),
-            errors, TimeSpan.Zero, recovery, perRecipient.Values.Sum(n => n - 1), recipients.Count(r => !perRecipient.ContainsKey(r)));
+        // With no outage of ours, the errors are ACS's: what the simulator answered the faulted sends.
+        var errors = outage is null ? await AcsFaultsAsync(http) : [];
+        if (state.GetProperty("state").GetString() != "completed")
+        {
+            errors["campaign failed"] = 1;
+        }
+
+        var what = outage is null ? "ACS faults" : string.Create(CultureInfo.InvariantCulture, $"{outage.Name} {length.TotalSeconds:F0}s");
+        return new ChaosResult("campaign", $"{contacts} contacts", what, errors, TimeSpan.Zero, recovery,
+            perRecipient.Values.Sum(n => n - 1), recipients.Count(r => !perRecipient.ContainsKey(r)));
+    }
+
+    private static async Task<Dictionary<string, int>> AcsFaultsAsync(HttpClient http)
+    {
+        var log = JsonDocument.Parse(await http.GetStringAsync("/simulate/faults/sms")).RootElement;
+        return log.EnumerateObject().SelectMany(send => send.Value.EnumerateArray().Select(r => r.GetProperty("answer").GetString()!))
+            .Where(answer => answer != "ok").GroupBy(a => "ACS " + a).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
     }
 
     private static int _runs;

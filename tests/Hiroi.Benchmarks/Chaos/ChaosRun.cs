@@ -9,7 +9,7 @@ namespace Hiroi.Benchmarks.Chaos;
 /// <c>scripts/chaos.sh</c>: the Release self-host over an Azurite and a Garnet of this run's own, on loopback, and each
 /// scenario of "When things fail" (README) against it: inbound SMS at a steady rate while storage is frozen, while it is
 /// stopped and restarted, while Redis is frozen and while it is stopped; widget chats while storage is frozen and while
-/// Redis is stopped; a campaign while storage is stopped. Prints one
+/// Redis is stopped; a campaign while storage is stopped, and one while ACS answers 429, 5xx and nothing. Prints one
 /// table row per scenario and fails (exit 1) on a 500, a lost or doubled item, or a load never served again.
 /// </summary>
 public static class ChaosRun
@@ -58,6 +58,17 @@ public static class ChaosRun
 
         await server.ReadyAsync();
         results.Add(await new CampaignUnderOutage(server, apiKey).RunAsync(new Outage("storage", azurite, freeze: false), contacts, length));
+        Console.WriteLine(results[^1]);
+
+        // ACS's bad days: every third send answered 429, no answer, 500, 503, then sent with its reply lost, then taken.
+        server.Stop();
+        server.Extra["Hiroi__AcsSimulator__Faults__Sms__Pattern"] = "429:1,timeout,500,503,lost,ok";
+        server.Extra["Hiroi__AcsSimulator__Faults__Sms__Every"] = "3";
+        server.Extra["Hiroi__Acs__AttemptTimeoutMilliseconds"] = "2000";
+        server.Extra["Hiroi__Campaigns__SendRetrySeconds"] = "1";
+        await server.StartAsync();
+        await server.ReadyAsync();
+        results.Add(await new CampaignUnderOutage(server, apiKey).RunAsync(null, contacts, length));
         Console.WriteLine(results[^1]);
         return results.Any(r => r.Failed) ? 1 : 0;
     }

@@ -85,7 +85,8 @@ public sealed record RecordedRequest(
 
 /// <summary>
 /// A clock that stands still until something waits on it: every timer fires at once, and the wait it asked for is recorded
-/// and added to the time, so retries are instant yet each attempt sees the time move on.
+/// and added to the time, so retries are instant yet each attempt sees the time move on. A timer made without a due time
+/// (a timeout's, armed later) is left to the system clock.
 /// </summary>
 public sealed class InstantTimeProvider(DateTimeOffset start) : TimeProvider
 {
@@ -113,6 +114,12 @@ public sealed class InstantTimeProvider(DateTimeOffset start) : TimeProvider
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
+        if (dueTime == Timeout.InfiniteTimeSpan)
+        {
+            // A timeout's timer (an attempt's deadline), set later: not a wait, and never due here, where ACS answers at once.
+            return System.CreateTimer(callback, state, dueTime, period);
+        }
+
         lock (_waits)
         {
             _waits.Add(dueTime);
