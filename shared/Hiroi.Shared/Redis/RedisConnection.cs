@@ -24,7 +24,7 @@ public sealed class RedisOptions
     /// purpose: a request that needs a count falls back to the instance's own count rather than wait.
     /// </summary>
     [Range(50, 10_000)]
-    public int TimeoutMilliseconds { get; set; } = 500;
+    public int TimeoutMilliseconds { get; set; } = 1000;
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Connection);
 
