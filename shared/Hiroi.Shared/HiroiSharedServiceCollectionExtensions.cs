@@ -43,9 +43,15 @@ public static class HiroiSharedServiceCollectionExtensions
         // Counters and revocations are shared through Redis when it is configured, kept in the process otherwise.
         services.AddSection<RedisOptions>(RedisOptions.Section);
         services.TryAddSingleton<RedisConnection>();
+        // While Redis is unreachable, limits count per instance, and lockouts refuse (README, "When things fail").
+        services.TryAddSingleton<RedisLimitCounter>();
+        services.TryAddSingleton<InMemoryLimitCounter>();
         services.TryAddSingleton<ILimitCounter>(sp => RedisOptions.IsConfiguredIn(sp)
-            ? ActivatorUtilities.CreateInstance<RedisLimitCounter>(sp)
-            : ActivatorUtilities.CreateInstance<InMemoryLimitCounter>(sp));
+            ? ActivatorUtilities.CreateInstance<FallbackLimitCounter>(sp)
+            : sp.GetRequiredService<InMemoryLimitCounter>());
+        services.TryAddKeyedSingleton<ILimitCounter>(LimitCounters.Lockouts, (sp, _) => RedisOptions.IsConfiguredIn(sp)
+            ? sp.GetRequiredService<RedisLimitCounter>()
+            : sp.GetRequiredService<InMemoryLimitCounter>());
         services.TryAddSingleton<IRevocationBroadcast>(sp => RedisOptions.IsConfiguredIn(sp)
             ? ActivatorUtilities.CreateInstance<RedisRevocationBroadcast>(sp)
             : new InProcessRevocationBroadcast());

@@ -49,7 +49,8 @@ public readonly record struct RateLimitPartitionKey(string Kind, string Key, int
 /// <summary>
 /// Rate limits on every route through ASP.NET Core's rate limiter, in fixed one-minute windows: per credential once
 /// authenticated, per client IP otherwise, per sending IP for webhooks. The counts live in Redis when it is configured
-/// (every instance holds one limit together), in the process otherwise. A refusal is 429 problem details with
+/// (every instance holds one limit together; while Redis is unreachable each instance holds it by itself), in the
+/// process otherwise. A refusal is 429 problem details with
 /// <c>Retry-After</c> and <c>RateLimit-Limit</c>/<c>-Remaining</c>/<c>-Reset</c>.
 /// </summary>
 public static class RateLimits
@@ -75,19 +76,22 @@ public static class RateLimits
                 var partition = PartitionFor(context, options);
                 context.Items[PartitionItem] = partition;
                 return redis is null
-                    ? RateLimitPartition.GetFixedWindowLimiter(partition.Name, _ => new FixedWindowRateLimiterOptions
-                    {
-                        PermitLimit = partition.PermitsPerMinute, Window = Window, QueueLimit = 0, AutoReplenishment = true,
-                    })
-                    : RedisRateLimitPartition.GetFixedWindowRateLimiter("hiroi:rate:" + partition.Name, _ => new RedisFixedWindowRateLimiterOptions
-                    {
-                        PermitLimit = partition.PermitsPerMinute, Window = Window, ConnectionMultiplexerFactory = () => redis.Multiplexer,
-                    });
+                    ? RateLimitPartition.GetFixedWindowLimiter(partition.Name, _ => InProcess(partition))
+                    : RateLimitPartition.Get(partition.Name, _ => new FallbackRateLimiter(
+                        new RedisFixedWindowRateLimiter<string>("hiroi:rate:" + partition.Name, new RedisFixedWindowRateLimiterOptions
+                        {
+                            PermitLimit = partition.PermitsPerMinute, Window = Window, ConnectionMultiplexerFactory = () => redis.Multiplexer,
+                        }),
+                        new FixedWindowRateLimiter(InProcess(partition)),
+                        redis.Availability));
             });
             limiter.OnRejected = RejectAsync;
         });
         return services;
     }
+
+    private static FixedWindowRateLimiterOptions InProcess(RateLimitPartitionKey partition) =>
+        new() { PermitLimit = partition.PermitsPerMinute, Window = Window, QueueLimit = 0, AutoReplenishment = true };
 
     public static RateLimitPartitionKey PartitionFor(HttpContext context, RateLimitOptions options)
     {

@@ -29,7 +29,9 @@ public sealed record ApiKeyVerification(ApiKeyOutcome Outcome, Caller? Caller = 
 /// cannot all pass on one count. A client past either limit is answered 429 for wrong keys, and its derivations run one
 /// at a time in a lane such clients share (waiting at most 2 s, then 429), so a flood cannot starve anyone else; the
 /// right secret still passes there. A revocation is remembered for as long as a cache entry lives, so a derivation
-/// already under way cannot re-cache the key.
+/// already under way cannot re-cache the key. A cached key is trusted without a read only while the broadcast can vouch
+/// that no revocation was missed (<see cref="IRevocationBroadcast.DeliveryMark"/>); during and after a Redis outage its
+/// row is read again (a revocation on another instance then holds here without Redis).
 /// </summary>
 public sealed class ApiKeyVerifier : IDisposable
 {
@@ -72,7 +74,7 @@ public sealed class ApiKeyVerifier : IDisposable
         var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
         var cacheKey = CacheKey(parts);
         if (_verified.TryGetValue<VerifiedKey>(cacheKey, out var cached) && cached is not null
-            && cached.ExpiresAt > _time.GetUtcNow())
+            && cached.ExpiresAt > _time.GetUtcNow() && await StillValidAsync(cacheKey, parts, cached, cancellationToken).ConfigureAwait(false))
         {
             if (CryptographicOperations.FixedTimeEquals(cached.Digest, digest))
             {
@@ -86,6 +88,7 @@ public sealed class ApiKeyVerifier : IDisposable
 
         // The failure slot is taken before the derivation: a client with none left derives in the suspects' lane.
         var failure = await TakeFailureAsync(parts.KeyId, clientSubject, cancellationToken).ConfigureAwait(false);
+        var mark = _revocations.DeliveryMark; // before the read: a revocation after it changes the mark or is delivered
         var record = await _keys.FindAsync(parts.OrgId, parts.KeyId, cancellationToken).ConfigureAwait(false);
         var matches = record is { RevokedAt: null }
             && await DerivationMatchesAsync(parts.Secret, record, failure.Allowed ? null : SuspectLaneWait, cancellationToken).ConfigureAwait(false) is true;
@@ -98,10 +101,34 @@ public sealed class ApiKeyVerifier : IDisposable
         await failure.GiveBackAsync(CancellationToken.None).ConfigureAwait(false); // the right key: no failure happened
 
         var caller = new Caller(parts.OrgId, "apikey:" + parts.KeyId, record!.ParsedRole);
-        var verified = new VerifiedKey(digest, caller, _time.GetUtcNow().AddSeconds(_options.CacheSeconds));
+        var verified = new VerifiedKey(digest, caller, _time.GetUtcNow().AddSeconds(_options.CacheSeconds), mark);
         CacheUnlessRevoked(cacheKey, verified);
         await TouchIfDueAsync(verified, cancellationToken).ConfigureAwait(false);
         return new ApiKeyVerification(ApiKeyOutcome.Accepted, caller);
+    }
+
+    /// <summary>
+    /// Whether a cached verification still holds: yes while no revocation can have been missed since it was cached (the
+    /// broadcast's mark is the same); otherwise (Redis was or is unreachable) the key's row is read again, without a
+    /// derivation, and a key revoked meanwhile is forgotten.
+    /// </summary>
+    private async Task<bool> StillValidAsync(string cacheKey, ApiKeyParts parts, VerifiedKey cached, CancellationToken cancellationToken)
+    {
+        var mark = _revocations.DeliveryMark;
+        if (mark is not null && cached.Mark == mark)
+        {
+            return true;
+        }
+
+        var record = await _keys.FindAsync(parts.OrgId, parts.KeyId, cancellationToken).ConfigureAwait(false);
+        if (record is not { RevokedAt: null })
+        {
+            Forget(cacheKey);
+            return false;
+        }
+
+        cached.Mark = mark;
+        return true;
     }
 
     /// <summary>
@@ -200,8 +227,11 @@ public sealed class ApiKeyVerifier : IDisposable
         await _keys.TouchAsync(verified.Caller.OrgId, keyId, now, cancellationToken).ConfigureAwait(false);
     }
 
-    private sealed class VerifiedKey(byte[] digest, Caller caller, DateTimeOffset expiresAt)
+    private sealed class VerifiedKey(byte[] digest, Caller caller, DateTimeOffset expiresAt, long? mark)
     {
+        /// <summary>The broadcast's delivery mark when the key was last known valid (null: not trusted without a read).</summary>
+        public long? Mark { get; set; } = mark;
+
         public byte[] Digest { get; } = digest;
         public Caller Caller { get; } = caller;
         public DateTimeOffset ExpiresAt { get; } = expiresAt;

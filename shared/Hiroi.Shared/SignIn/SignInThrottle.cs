@@ -1,4 +1,5 @@
 using Hiroi.Shared.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hiroi.Shared.SignIn;
 
@@ -41,7 +42,8 @@ public sealed class SignInTry(HeldSlots slots, string? device)
 /// <summary>
 /// Graduated limits on sign-in failures (wrong codes, used links, failed passkeys): a few failures cost a short wait,
 /// more a longer one, then the subject is locked out for the rest of an hour. Every try takes its slot in each count it
-/// falls under before the factor is looked at, atomically (<see cref="ILimitCounter"/>, Redis when configured), so
+/// falls under before the factor is looked at, atomically (<see cref="LimitCounters.Lockouts"/>: Redis when configured, so
+/// while it is unreachable sign-in answers 503 rather than forget a lockout), so
 /// concurrent tries cannot share a count. Strangers' emailed codes are counted per account and client IP, with a looser
 /// limit per account on top (guessing from many IPs gets nowhere), TOTP codes per account, and everything per IP. A
 /// browser the person completed a sign-in on (<see cref="TrustedDevices"/>) is counted per device instead of under the
@@ -49,7 +51,7 @@ public sealed class SignInTry(HeldSlots slots, string? device)
 /// mails likewise: per address and IP beside a looser per-address share, per device for the person's own. An address
 /// with no account is counted the same way, so the answers never tell whether it has one.
 /// </summary>
-public sealed class SignInThrottle(ILimitCounter counter, TrustedDevices devices)
+public sealed class SignInThrottle([FromKeyedServices(LimitCounters.Lockouts)] ILimitCounter counter, TrustedDevices devices)
 {
     /// <summary>Failures allowed per window before the subject waits for the window's end: rising delays, then the lockout.</summary>
     private static readonly (TimeSpan Window, int Limit)[] AccountTiers =
