@@ -74,7 +74,7 @@ public abstract class HandOffInbox<T>(HandOffQueues queues, TimeProvider time, s
     public async Task EnqueueAsync(T item, CancellationToken cancellationToken)
     {
         var queue = await queues.GetAsync(name, cancellationToken).ConfigureAwait(false);
-        var message = JsonSerializer.Serialize(new HandOff<T>(Guid.NewGuid(), time.GetUtcNow(), item), HandOffJson.Options);
+        var message = HandOffProcessor.Format(new HandOff<T>(Guid.NewGuid(), time.GetUtcNow(), item));
         await queue.SendMessageAsync(message, visibilityTimeout: null, timeToLive: timeToLive, cancellationToken).ConfigureAwait(false);
         queues.Wake(name);
     }

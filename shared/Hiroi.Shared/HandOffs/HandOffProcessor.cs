@@ -58,6 +58,9 @@ public sealed class HandOffProcessor(EventClaims claims, ILogger<HandOffProcesso
         return HandOffResult.Done;
     }
 
+    /// <summary>A hand-off as its queue message's text (JSON; the queue client base64-encodes it).</summary>
+    public static string Format<T>(HandOff<T> handOff) => JsonSerializer.Serialize(handOff, HandOffJson.Options);
+
     /// <summary>The message's hand-off, or null when it is not exactly one (it then fails every delivery and goes to the poison queue).</summary>
     public static HandOff<T>? Parse<T>(string? message)
     {

@@ -60,8 +60,7 @@ public sealed class HandOffFunctionTests : IAsyncLifetime
     [Fact]
     public async Task An_audit_message_is_written_by_its_queue_trigger_and_a_malformed_one_throws_so_the_host_retries_then_poisons_it()
     {
-        var audit = JsonSerializer.Serialize(new HandOff<AccountAuditEntry>(Guid.NewGuid(), DateTimeOffset.UtcNow, new AccountAuditEntry("acc_x", "signin.failed", "code")),
-            new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        var audit = HandOffProcessor.Format(new HandOff<AccountAuditEntry>(Guid.NewGuid(), DateTimeOffset.UtcNow, new AccountAuditEntry("acc_x", "signin.failed", "code")));
         await _app.InvokeAsync("WriteAccountAudit", audit, CancellationToken.None);
         await Assert.ThrowsAsync<FormatException>(() => _app.InvokeAsync("WriteAccountAudit", "{\"id\":\"not a guid\"}", CancellationToken.None));
     }

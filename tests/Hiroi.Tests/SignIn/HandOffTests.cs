@@ -103,9 +103,7 @@ public sealed class HandOffTests(HandOffApp app) : IClassFixture<HandOffApp>
         using var person = await MemberAsync();
         var processor = app.Services.GetRequiredService<HandOffProcessor>();
         var sender = app.Services.GetRequiredService<IHandOffHandler<SignInMailRequest>>();
-        var message = JsonSerializer.Serialize(
-            new HandOff<SignInMailRequest>(Guid.NewGuid(), DateTimeOffset.UtcNow, new SignInMailRequest(person.Email, SignInMailKind.Link)),
-            new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        var message = HandOffProcessor.Format(new HandOff<SignInMailRequest>(Guid.NewGuid(), DateTimeOffset.UtcNow, new SignInMailRequest(person.Email, SignInMailKind.Link)));
 
         // Two deliveries at once (a visibility timeout that ran out), then a third (a delete that failed).
         var first = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => processor.ProcessAsync(SignInMailbox.QueueName, message, sender, default)));
@@ -124,10 +122,8 @@ public sealed class HandOffTests(HandOffApp app) : IClassFixture<HandOffApp>
         var accountId = AccountIds.For(Unique.Email("audited"));
         var processor = app.Services.GetRequiredService<HandOffProcessor>();
         var writer = app.Services.GetRequiredService<IHandOffHandler<AccountAuditEntry>>();
-        var message = JsonSerializer.Serialize(
-            new HandOff<AccountAuditEntry>(
-                Guid.NewGuid(), DateTimeOffset.UtcNow, new AccountAuditEntry(accountId, Hiroi.Shared.Audit.AuditActions.SignInFailed, ConsoleSignIn.ByCode)),
-            new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        var message = HandOffProcessor.Format(new HandOff<AccountAuditEntry>(
+                Guid.NewGuid(), DateTimeOffset.UtcNow, new AccountAuditEntry(accountId, Hiroi.Shared.Audit.AuditActions.SignInFailed, ConsoleSignIn.ByCode)));
 
         await processor.ProcessAsync(AccountAuditInbox.QueueName, message, writer, default);
         await processor.ProcessAsync(AccountAuditInbox.QueueName, message, writer, default);
@@ -149,7 +145,7 @@ public sealed class HandOffTests(HandOffApp app) : IClassFixture<HandOffApp>
         var moved = await Waits.UntilAsync(
             async () => (await poison.PeekMessagesAsync(32)).Value.FirstOrDefault(m => m.MessageText == text), "the message in the poison queue");
         Assert.NotNull(moved);
-        Assert.Empty((await mailQueue.PeekMessagesAsync(32)).Value.Where(m => m.MessageId == sent.MessageId));
+        Assert.DoesNotContain((await mailQueue.PeekMessagesAsync(32)).Value, m => m.MessageId == sent.MessageId);
         Assert.Contains(app.Logs.Lines, l => l.Level == LogLevel.Error && l.Message.Contains(sent.MessageId, StringComparison.Ordinal));
         Assert.DoesNotContain(app.Logs.Lines, l => l.Message.Contains(address, StringComparison.Ordinal));
     }
