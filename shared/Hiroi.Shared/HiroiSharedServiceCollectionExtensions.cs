@@ -40,6 +40,7 @@ public static class HiroiSharedServiceCollectionExtensions
         services.AddSection<HandOffs.HandOffOptions>(HandOffs.HandOffOptions.Section);
         services.AddSingleton<HandOffs.HandOffQueues>();
         services.AddSingleton<HandOffs.HandOffProcessor>();
+        services.TryAddSingleton<Events.EventClaims>(); // each hand-off acts once through its claim, as each event does
 
         services.AddSingleton<ISecretStore>(sp => new CachingSecretStore(
             CreateSecretStore(sp.GetRequiredService<IConfiguration>()),
