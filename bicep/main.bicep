@@ -189,6 +189,8 @@ var appSettings = union({
   Hiroi__Acs__CallbackAuth__Audience: acs.outputs.immutableResourceId
   Hiroi__AcsSimulator__Enabled: 'false'
   Hiroi__RetentionSweep__Schedule: retentionSchedule
+  // The prefix of tables, containers and queues; the queue triggers' names read it (%Hiroi:Storage:Prefix%).
+  Hiroi__Storage__Prefix: 'hiroi'
   // Agents: their model deployment through the app's identity, and the speech service ACS talks through on calls.
   Hiroi__Ai__Provider: 'AzureOpenAI'
   Hiroi__Ai__Endpoint: ai.outputs.openAiEndpoint

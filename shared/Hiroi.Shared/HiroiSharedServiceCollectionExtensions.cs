@@ -31,8 +31,16 @@ public static class HiroiSharedServiceCollectionExtensions
         services.AddSingleton(sp => StorageAccount.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().CreateTableServiceClient());
         services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().CreateBlobServiceClient());
+        services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().Create(
+            connection => new Azure.Storage.Queues.QueueServiceClient(connection, HandOffs.HandOffQueues.ClientOptions),
+            (_, queues, _, credential) => new Azure.Storage.Queues.QueueServiceClient(queues, credential, HandOffs.HandOffQueues.ClientOptions)));
         services.AddSingleton<HiroiTables>();
         services.AddSingleton<HiroiBlobs>();
+        // Work handed off a request: durable queues, read by the self-host's drains or the Functions app's queue triggers.
+        services.AddSection<HandOffs.HandOffOptions>(HandOffs.HandOffOptions.Section);
+        services.AddSingleton<HandOffs.HandOffQueues>();
+        services.AddSingleton<HandOffs.HandOffProcessor>();
+        services.TryAddSingleton<Events.EventClaims>(); // each hand-off acts once through its claim, as each event does
 
         services.AddSingleton<ISecretStore>(sp => new CachingSecretStore(
             CreateSecretStore(sp.GetRequiredService<IConfiguration>()),

@@ -1,3 +1,4 @@
+using Hiroi.Shared.HandOffs;
 using Hiroi.Shared.SignIn;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -14,13 +15,14 @@ public static class SignInServiceCollectionExtensions
     }
 
     /// <summary>
-    /// What sign-in does off the request path: sending its mails, writing audit entries an address alone can cause. Each
-    /// host adds it (the core adds nothing that runs by itself).
+    /// The self-host's readers of what sign-in hands off the request path (its mails, audit entries an address alone can
+    /// cause), from their durable queues. The Functions app reads the same queues with queue triggers instead; the core
+    /// adds nothing that runs by itself.
     /// </summary>
     public static IServiceCollection AddSignInBackgroundWork(this IServiceCollection services)
     {
-        services.AddHostedService<SignInMailSender>();
-        services.AddHostedService<AccountAuditWriter>();
+        services.AddHostedService<HandOffDrain<SignInMailRequest>>();
+        services.AddHostedService<HandOffDrain<AccountAuditEntry>>();
         return services;
     }
 }

@@ -50,7 +50,7 @@ public sealed class MemberService(
         await accounts.AddMembershipAsync(normalizedEmail, caller.OrgId, member.RowKey, role, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (!caller.ActorId.StartsWith("system:", StringComparison.Ordinal))
         {
-            mail.Enqueue(new SignInMailRequest(normalizedEmail, SignInMailKind.Invitation));
+            await mail.EnqueueAsync(new SignInMailRequest(normalizedEmail, SignInMailKind.Invitation), cancellationToken).ConfigureAwait(false);
         }
 
         await audit.RecordAsync(caller, AuditActions.MemberAdded, "member:" + member.RowKey, role.ToWire(), cancellationToken)

@@ -1,6 +1,6 @@
 using Hiroi.Shared.Audit;
+using Hiroi.Shared.HandOffs;
 using Hiroi.Shared.Tenancy;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Hiroi.Shared.SignIn;
@@ -15,10 +15,12 @@ namespace Hiroi.Shared.SignIn;
 public sealed class AccountAudit(AuditTrail audit, AccountAuditInbox later, ILogger<AccountAudit> logger)
 {
     /// <summary>
-    /// Queues an event with no session to be recorded off the request path: for what an address alone can cause (a
-    /// wrong emailed code), whose answer must take the same time whether or not the address has an account.
+    /// Queues an event with no session to be recorded off the request path (one durable write before the answer): for
+    /// what an address alone can cause (a wrong emailed code), whose answer must take the same time whether or not the
+    /// address has an account.
     /// </summary>
-    public void RecordLater(string accountId, string action, string? detail) => later.Enqueue(new AccountAuditEntry(accountId, action, detail));
+    public Task RecordLaterAsync(string accountId, string action, string? detail, CancellationToken cancellationToken) =>
+        later.EnqueueAsync(new AccountAuditEntry(accountId, action, detail), cancellationToken);
 
     /// <summary>Records an event of the session's person in the session's org, or logs it when the session has none yet.</summary>
     public async Task RecordAsync(ActiveSession session, string action, string? detail, CancellationToken cancellationToken)
@@ -42,24 +44,22 @@ public sealed class AccountAudit(AuditTrail audit, AccountAuditInbox later, ILog
 
 public sealed record AccountAuditEntry(string AccountId, string Action, string? Detail);
 
-/// <summary>Account audit entries waiting to be written (see <see cref="AccountAudit.RecordLater"/>).</summary>
-public sealed class AccountAuditInbox : OffRequestInbox<AccountAuditEntry>;
-
-/// <summary>Writes queued account audit entries; each host runs it beside the sign-in mail sender.</summary>
-public sealed class AccountAuditWriter(AccountAuditInbox queue, AccountAudit audit, ILogger<AccountAuditWriter> logger) : BackgroundService
+/// <summary>
+/// Account audit entries waiting to be written (see <see cref="AccountAudit.RecordLaterAsync"/>), kept a week: every
+/// wrong guess of a flood is recorded, however long the queue.
+/// </summary>
+public sealed class AccountAuditInbox(HandOffQueues queues, TimeProvider time) : HandOffInbox<AccountAuditEntry>(queues, time, QueueName, TimeSpan.FromDays(7))
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public const string QueueName = "accountaudit";
+}
+
+/// <summary>Writes queued account audit entries, each once; each host runs it beside the sign-in mail sender.</summary>
+public sealed class AccountAuditWriter(AccountAudit audit) : IHandOffHandler<AccountAuditEntry>
+{
+    public Task HandleAsync(HandOff<AccountAuditEntry> handOff, CancellationToken cancellationToken)
     {
-        await foreach (var entry in queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
-        {
-            try
-            {
-                audit.RecordWithoutOrg(entry.AccountId, entry.Action, entry.Detail);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning("Account audit entry ({Action}) not written: {Error}", entry.Action, e.GetType().Name);
-            }
-        }
+        ArgumentNullException.ThrowIfNull(handOff);
+        audit.RecordWithoutOrg(handOff.Item.AccountId, handOff.Item.Action, handOff.Item.Detail);
+        return Task.CompletedTask;
     }
 }

@@ -50,7 +50,7 @@ public sealed class ConsoleSignIn(
         if (decision.Allowed)
         {
             var device = await throttle.DeviceOfAsync(client, AccountIds.For(normalizedEmail), cancellationToken).ConfigureAwait(false);
-            mail.Enqueue(new SignInMailRequest(normalizedEmail, kind, client.Ip, device));
+            await mail.EnqueueAsync(new SignInMailRequest(normalizedEmail, kind, client.Ip, device), cancellationToken).ConfigureAwait(false);
         }
 
         return decision;
@@ -87,7 +87,7 @@ public sealed class ConsoleSignIn(
 
         if (!await tokens.ConsumeCodeAsync(accountId, attempt.Device, code, cancellationToken).ConfigureAwait(false))
         {
-            accountAudit.RecordLater(accountId, AuditActions.SignInFailed, ByCode);
+            await accountAudit.RecordLaterAsync(accountId, AuditActions.SignInFailed, ByCode, cancellationToken).ConfigureAwait(false);
             return new SignInResult(SignInOutcome.Refused); // the try stays spent
         }
 

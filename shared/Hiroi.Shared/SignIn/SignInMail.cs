@@ -1,6 +1,6 @@
 using Hiroi.Shared.Acs;
+using Hiroi.Shared.HandOffs;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,38 +20,34 @@ public enum SignInMailKind
 public sealed record SignInMailRequest(string NormalizedEmail, SignInMailKind Kind, string? ClientIp = null, string? Device = null);
 
 /// <summary>
-/// Sign-in mails are sent off the request path: asking for a link or a code only queues the address, so the answer is
-/// the same, at the same speed, whether or not the address has an account. A full queue drops the request (the person
-/// asks again).
+/// Sign-in mails are sent off the request path: asking for a link or a code only queues the address (one write to a
+/// durable queue, done before the answer), so the answer is the same, at the same speed, whether or not the address has
+/// an account. A request waits at most an hour: a sign-in mail later than that is not one the person is still waiting for.
 /// </summary>
-public sealed class SignInMailbox : OffRequestInbox<SignInMailRequest>;
+public sealed class SignInMailbox(HandOffQueues queues, TimeProvider time) : HandOffInbox<SignInMailRequest>(queues, time, QueueName, TimeSpan.FromHours(1))
+{
+    public const string QueueName = "signinmail";
+}
 
 /// <summary>
 /// Sends queued sign-in mails through ACS Email: only to addresses with an account, at most a few per asker per quarter
 /// hour (a slot taken before anything is issued), each carrying one link or one code and nothing else secret. The
-/// address is never logged.
+/// address is never logged. Each queued request is sent once: its hand-off id is ACS's repeatability id.
 /// </summary>
 public sealed class SignInMailSender(
-    SignInMailbox queue, AccountRepository accounts, SignInTokenStore tokens, SignInThrottle throttle, IServiceProvider services,
-    IOptions<SignInOptions> options, TimeProvider time, ILogger<SignInMailSender> logger) : BackgroundService
+    AccountRepository accounts, SignInTokenStore tokens, SignInThrottle throttle, IServiceProvider services,
+    IOptions<SignInOptions> options, TimeProvider time, ILogger<SignInMailSender> logger) : IHandOffHandler<SignInMailRequest>
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public Task HandleAsync(HandOff<SignInMailRequest> handOff, CancellationToken cancellationToken)
     {
-        await foreach (var request in queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
-        {
-            try
-            {
-                await SendAsync(request, stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning("Sign-in mail ({Kind}) failed: {Error}", request.Kind, e.GetType().Name);
-            }
-        }
+        ArgumentNullException.ThrowIfNull(handOff);
+        return SendAsync(handOff.Item, handOff.Id, handOff.At, cancellationToken);
     }
 
-    /// <summary>Sends one mail now (the queue's reader calls this; tests may too).</summary>
-    public async Task SendAsync(SignInMailRequest request, CancellationToken cancellationToken)
+    /// <summary>Sends one mail now, as a request of its own (tests call this; the queue's readers go through <see cref="HandleAsync"/>).</summary>
+    public Task SendAsync(SignInMailRequest request, CancellationToken cancellationToken) => SendAsync(request, Guid.NewGuid(), time.GetUtcNow(), cancellationToken);
+
+    private async Task SendAsync(SignInMailRequest request, Guid repeatabilityId, DateTimeOffset firstSent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var settings = options.Value;
@@ -91,14 +87,15 @@ public sealed class SignInMailSender(
         string id;
         try
         {
-            // One repeatability id for this mail: the ACS client's retries (429 with its Retry-After, 5xx, a hung attempt)
-            // resend the same request, so a mail whose answer was lost is not sent twice.
+            // One repeatability id for this mail (its hand-off message's id): the ACS client's retries (429 with its
+            // Retry-After, 5xx, a hung attempt) and a redelivered message resend the same request, so it is not sent twice.
             id = await acs.SendEmailAsync(
-                new EmailRequest(settings.SenderAddress, request.NormalizedEmail, subject, body, Guid.NewGuid(), time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+                new EmailRequest(settings.SenderAddress, request.NormalizedEmail, subject, body, repeatabilityId, firstSent), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is HttpRequestException or AcsRequestException)
         {
-            // Every retry failed: recorded under the account (no org is in play for a sign-in mail), never silent.
+            // Every retry of this delivery failed: recorded under the account (no org is in play for a sign-in mail),
+            // never silent; the message is delivered again, and set aside as poison after the last delivery.
             services.GetRequiredService<AccountAudit>().RecordWithoutOrg(accountId, Audit.AuditActions.SignInMailFailed, $"{request.Kind}: {e.Message}");
             throw;
         }

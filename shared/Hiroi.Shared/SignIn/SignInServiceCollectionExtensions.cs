@@ -1,4 +1,5 @@
 using Hiroi.Shared.Configuration;
+using Hiroi.Shared.HandOffs;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Hiroi.Shared.SignIn;
@@ -12,12 +13,17 @@ public static class SignInServiceCollectionExtensions
         services.AddSingleton<AccountRepository>();
         services.AddSingleton<AccountAudit>();
         services.AddSingleton<AccountAuditInbox>();
+        services.AddSingleton<HandOffInbox<AccountAuditEntry>>(sp => sp.GetRequiredService<AccountAuditInbox>());
+        services.AddSingleton<IHandOffHandler<AccountAuditEntry>, AccountAuditWriter>();
         services.AddSingleton<SignInSessionStore>();
         services.AddSingleton<SessionOrgGuard>();
         services.AddSingleton<SignInTokenStore>();
         services.AddSingleton<TrustedDevices>();
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<SignInMailbox>();
+        services.AddSingleton<HandOffInbox<SignInMailRequest>>(sp => sp.GetRequiredService<SignInMailbox>());
+        services.AddSingleton<SignInMailSender>();
+        services.AddSingleton<IHandOffHandler<SignInMailRequest>>(sp => sp.GetRequiredService<SignInMailSender>());
         services.AddSingleton<TotpSecretCipher>();
         services.AddSingleton<ConsoleSignIn>();
         services.AddSingleton<FactorChangeRule>();

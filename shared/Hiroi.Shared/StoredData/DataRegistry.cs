@@ -244,6 +244,18 @@ public static class DataRegistry
     public static readonly IReadOnlyList<string> WorkflowContainers =
         [TableNames.WorkflowHub + "-applease", TableNames.WorkflowHub + "-leases", TableNames.WorkflowHub + "-largemessages"];
 
+    /// <summary>
+    /// The queues of work handed off requests (each with its <c>-poison</c> queue), by logical name. Sign-in mail
+    /// requests hold an address and the asker's IP: personal data, kept at most an hour (the messages' time to live), a
+    /// week once poisoned; audit messages hold an account id, kept a week. Messages expire by themselves, so the sweep,
+    /// the purge and erasure do not visit them.
+    /// </summary>
+    public static readonly IReadOnlyList<string> HandOffQueues =
+    [
+        SignIn.SignInMailbox.QueueName, SignIn.SignInMailbox.QueueName + HandOffs.HandOffQueues.PoisonSuffix,
+        SignIn.AccountAuditInbox.QueueName, SignIn.AccountAuditInbox.QueueName + HandOffs.HandOffQueues.PoisonSuffix,
+    ];
+
     /// <summary>The kinds the retention sweep expires per org, in sweep order.</summary>
     public static IEnumerable<StoredKind> Expiring => All.Where(k => k.Retention is not null);
 

@@ -63,6 +63,9 @@ public sealed class SelfHostProcess : IDisposable
 
     public int Port { get; }
 
+    /// <summary>Changes a setting for the next start (a restart with a switch turned on).</summary>
+    public void Set(string key, string value) => _environment[key] = value;
+
     /// <summary>The storage prefix of this host's tables, queues and containers.</summary>
     public string Prefix { get; } = TestStorage.NewPrefix();
 

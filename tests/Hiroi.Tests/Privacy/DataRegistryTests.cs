@@ -40,6 +40,11 @@ public class DataRegistryTests(AzureStorageWorkflowsFixture fixture) : IClassFix
         var blobContainers = DataRegistry.All.Select(k => k.BlobContainer).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
         NoneOf(tables.Where(t => !described.Contains(t)), "tables missing from the registry");
         NoneOf(containers.Where(c => !blobContainers.Contains(c) && !DataRegistry.WorkflowContainers.Contains(c)), "containers missing from the registry");
+        // Queues: the hand-offs' (a member added queued an invitation) and the workflow engine's own.
+        var queues = await new Azure.Storage.Queues.QueueServiceClient(T.App.StorageConnectionString).GetQueuesAsync(prefix: T.App.Prefix)
+            .Select(q => q.Name[T.App.Prefix.Length..]).ToListAsync();
+        Assert.Contains(Hiroi.Shared.SignIn.SignInMailbox.QueueName, queues);
+        NoneOf(queues.Where(q => !DataRegistry.HandOffQueues.Contains(q) && !q.StartsWith(TableNames.WorkflowHub, StringComparison.Ordinal)), "queues missing from the registry");
 
         // The workflow engine's history holds ids and outcomes, never the person's number or email.
         var personal = PrivacyTests.Traces(footprint.Phone).Concat(PrivacyTests.Traces(footprint.LinkedPhone)).Append(footprint.Email).ToArray();

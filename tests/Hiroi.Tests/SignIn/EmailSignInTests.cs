@@ -145,8 +145,7 @@ public sealed class EmailSignInTests(SimulatedAcsApp app) : IClassFixture<Simula
         await ProblemAssert.IsProblemAsync(
             await person.PostAsync("/auth/code/complete", new { email, code = code == "000000" ? "000001" : "000000" }), HttpStatusCode.Unauthorized);
 
-        var inbox = app.Services.GetRequiredService<Hiroi.Shared.SignIn.AccountAuditInbox>();
-        Assert.True(SpinWait.SpinUntil(() => inbox.Reader.Count == 0, TimeSpan.FromSeconds(30)));
+        await HandOffQueuesProbe.DrainedAsync(app.Services, Hiroi.Shared.SignIn.AccountAuditInbox.QueueName);
         var page = await owner.GetFromJsonAsync<JsonElement>("/api/audit?action=signin.failed");
         Assert.Empty(page.GetProperty("entries").EnumerateArray());
     }
@@ -155,7 +154,7 @@ public sealed class EmailSignInTests(SimulatedAcsApp app) : IClassFixture<Simula
     public async Task An_address_without_an_account_gets_a_code_nobody_receives_so_a_wrong_code_costs_the_same_and_signs_in_nobody()
     {
         var email = $"nobody-{Guid.NewGuid():N}@example.com";
-        var sender = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Hiroi.Shared.SignIn.SignInMailSender>().Single();
+        var sender = app.Services.GetRequiredService<Hiroi.Shared.SignIn.SignInMailSender>();
         await sender.SendAsync(new Hiroi.Shared.SignIn.SignInMailRequest(email, Hiroi.Shared.SignIn.SignInMailKind.Code), default);
         await sender.SendAsync(new Hiroi.Shared.SignIn.SignInMailRequest(email, Hiroi.Shared.SignIn.SignInMailKind.Link), default);
 
