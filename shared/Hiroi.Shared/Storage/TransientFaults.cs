@@ -10,13 +10,13 @@ public static class TransientFaults
         RequestFailedException { Status: 0 or 408 or 429 or >= 500 } => true,
         DependencyUnavailableException => true,
         HttpRequestException or TimeoutException => true,
-        // A cancellation nobody asked for is a timeout: the SDK's per-try network timeout throws this, with the caller's
-        // (uncancelled) token, and the retry policy then gives up with an AggregateException of them.
-        OperationCanceledException { CancellationToken.IsCancellationRequested: false } => true,
         // Redis (shared limits and counters) down or slow.
         StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => true,
         // Azure.Core's retry policy gives up with an AggregateException of each attempt's failure.
-        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsTransient),
+        // It aggregates only tries it retried, and it never retries a caller's cancellation: a cancelled try in there is a
+        // try that outlived its network timeout (storage hung).
+        AggregateException aggregate => aggregate.InnerExceptions.Count > 0
+            && aggregate.InnerExceptions.All(e => IsTransient(e) || e is OperationCanceledException),
         _ => false,
     };
 }

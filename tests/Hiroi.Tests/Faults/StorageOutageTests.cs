@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Hiroi.Tests.Infrastructure;
@@ -93,8 +94,8 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
         }
 
         var listId = await CampaignApp.ListWithAsync(outage.Admin, csv.ToString());
-        await outage.Admin.PostAsync("/api/dnc", JsonContent(new { number = Number(Eligible) }));
-        await outage.Admin.PostAsync("/api/optouts", JsonContent(new { number = Number(Eligible + 1) }));
+        (await outage.Admin.PostAsJsonAsync("/api/dnc", new { number = Number(Eligible) })).EnsureSuccessStatusCode();
+        (await outage.Admin.PostAsJsonAsync("/api/optouts", new { number = Number(Eligible + 1) })).EnsureSuccessStatusCode();
         // 240 a minute: the sends take about 10 s, so the outage lands mid-campaign.
         var campaignId = await CampaignApp.CampaignAsync(outage.Admin, listId, outage.OurNumber, new { pacingPerSenderPerMinute = 240, outcomeTimeoutSeconds = 10 });
         (await outage.Admin.PostAsync($"/api/campaigns/{campaignId}/start", null)).EnsureSuccessStatusCode();
@@ -125,8 +126,6 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
         var skipped = done.GetProperty("progress").GetProperty("skippedByReason");
         Assert.Equal((1, 1), (skipped.GetProperty("do-not-contact").GetInt32(), skipped.GetProperty("opted-out").GetInt32()));
     }
-
-    private static StringContent JsonContent(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
 
     private static async Task<(HttpStatusCode Status, TimeSpan Took)> TimedAsync(Func<Task<HttpResponseMessage>> send)
     {
