@@ -10,7 +10,8 @@ namespace Hiroi.Tests.Faults;
 
 /// <summary>
 /// Storage unreachable under a running self-host, both ways it happens: hung (Azurite frozen: connections open, no answers)
-/// and gone (Azurite stopped, then started again on the same data). The webhook refuses each delivery with 503 within the
+/// and gone (Azurite stopped, then started again on the same data: stopped with SIGTERM, as a SIGKILLed Azurite loses
+/// seconds of acknowledged table writes real storage keeps). The webhook refuses each delivery with 503 within the
 /// storage bound (never 200 for an event it did not store, never 500), so Event Grid retries; once storage is back, the
 /// redeliveries store every event exactly once. A campaign running across the outage finishes by itself.
 /// </summary>
@@ -28,7 +29,11 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
 
     [Fact]
     public Task A_frozen_storage_is_refused_with_503_within_the_bound_and_every_refused_event_is_stored_once_after() =>
-        OutageAsync("frozen", outage => outage.Azurite.Freeze(), outage =>
+        OutageAsync("frozen", outage =>
+        {
+            outage.Azurite.Freeze();
+            return Task.CompletedTask;
+        }, outage =>
         {
             outage.Azurite.Thaw();
             return Task.CompletedTask;
@@ -36,16 +41,16 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
 
     [Fact]
     public Task A_stopped_storage_is_refused_with_503_and_every_refused_event_is_stored_once_after_it_restarts() =>
-        OutageAsync("stopped", outage => outage.Azurite.Stop(), outage => outage.Azurite.StartAsync());
+        OutageAsync("stopped", outage => outage.Azurite.TerminateAsync(), outage => outage.Azurite.StartAsync());
 
-    private async Task OutageAsync(string how, Action<StorageOutageHost> fail, Func<StorageOutageHost, Task> restore)
+    private async Task OutageAsync(string how, Func<StorageOutageHost, Task> fail, Func<StorageOutageHost, Task> restore)
     {
         using var outage = await StorageOutageHost.StartAsync();
         Assert.All(await Task.WhenAll(Enumerable.Range(0, Accepted).Select(outage.DeliverAsync)), d => Assert.Equal(HttpStatusCode.OK, d.Status));
 
         Delivery[] refused;
         (HttpStatusCode Status, TimeSpan Took) console;
-        fail(outage);
+        await fail(outage);
         try
         {
             // A burst: every delivery at once, as Event Grid fans out a backlog; and an authenticated console read.
@@ -105,7 +110,7 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
                 .Where(s => s.GetProperty("from").GetString() == outage.OurNumber).Select(s => s.GetProperty("to").GetString()!)];
         var before = (await Waits.UntilAsync(SentAsync, sent => sent.Count >= 3, "the campaign's first sends")).Count;
 
-        outage.Azurite.Stop();
+        await outage.Azurite.TerminateAsync();
         try
         {
             // The host has noticed: it is unready and refuses a delivery.

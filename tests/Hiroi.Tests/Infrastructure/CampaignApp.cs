@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 namespace Hiroi.Tests.Infrastructure;
 
 /// <summary>The self-host with the ACS simulator and a fast campaign runner (short polls).</summary>
-public sealed class CampaignApp : SimulatedAcsApp
+public class CampaignApp : SimulatedAcsApp
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

@@ -14,6 +14,7 @@ public abstract class FaultyDependency : IDisposable
 {
     private const int SigStop = 19;
     private const int SigCont = 18;
+    private const int SigTerm = 15;
     private Process? _process;
 
     protected abstract IReadOnlyList<int> Ports { get; }
@@ -59,6 +60,23 @@ public abstract class FaultyDependency : IDisposable
 
         _process?.Dispose();
         _process = null;
+    }
+
+    /// <summary>
+    /// SIGTERM, and waits for the exit: the process stops as a server is taken down, saving what it acknowledged (Azurite
+    /// keeps table rows in memory between periodic saves, so a SIGKILL loses seconds of writes real storage would keep).
+    /// </summary>
+    public async Task TerminateAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            Signal(SigCont);
+            Signal(SigTerm);
+            using var ceiling = new CancellationTokenSource(Waits.Ceiling);
+            await process.WaitForExitAsync(ceiling.Token);
+        }
+
+        Stop();
     }
 
     public virtual void Dispose()
