@@ -123,8 +123,18 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
         }
 
         var back = Stopwatch.GetTimestamp();
-        var done = await CampaignApp.WaitForAsync(outage.Admin, $"/api/campaigns/{campaignId}",
-            c => c.GetProperty("state").GetString() == "completed", TimeSpan.FromMinutes(3));
+        JsonElement done;
+        try
+        {
+            done = await CampaignApp.WaitForAsync(outage.Admin, $"/api/campaigns/{campaignId}",
+                c => c.GetProperty("state").GetString() == "completed", TimeSpan.FromMinutes(3));
+        }
+        catch (TimeoutException)
+        {
+            output.WriteLine(outage.Host.LogTail);
+            throw;
+        }
+
         var sent = await SentAsync();
         output.WriteLine($"{before} sent before the outage; completed {Stopwatch.GetElapsedTime(back).TotalSeconds:0.0} s after storage returned: {done.GetProperty("progress")}");
         Assert.Equal(Enumerable.Range(0, Eligible).Select(Number), sent.Order(StringComparer.Ordinal)); // each eligible contact once

@@ -61,6 +61,9 @@ public sealed class ServerBusyEveryNth(int n) : HttpPipelinePolicy
 
         public override int Status => 503;
 
+        // The transport policy, which this answer skips, is what marks errors; the retry policy retries only those.
+        public override bool IsError => true;
+
         public override string ReasonPhrase => "Server Busy";
 
         public override Stream? ContentStream { get; set; } = new MemoryStream("""{"odata.error":{"code":"ServerBusy","message":{"value":"The server is busy."}}}"""u8.ToArray());
