@@ -28,7 +28,8 @@ public static class HiroiSharedServiceCollectionExtensions
         services.AddSection<ApiKeyOptions>(ApiKeyOptions.Section);
         services.AddSection<SecretOptions>(SecretOptions.Section);
 
-        services.AddSingleton(sp => StorageAccount.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton(sp => StorageAccount.FromConfiguration(sp.GetRequiredService<IConfiguration>(),
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetServices<StorageClientHook>()));
         services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().CreateTableServiceClient());
         services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().CreateBlobServiceClient());
         services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().Create(

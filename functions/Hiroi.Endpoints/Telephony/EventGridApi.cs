@@ -84,6 +84,11 @@ public static class EventGridApi
         {
             var result = await processor.ProcessAsync(inbound, cancellationToken);
             counts[result] = counts.GetValueOrDefault(result) + 1;
+            if (result == EventResult.Transient)
+            {
+                // The delivery comes back whole; trying the rest against a failing dependency would only add its timeout per event.
+                break;
+            }
         }
 
         if (counts.ContainsKey(EventResult.Transient))

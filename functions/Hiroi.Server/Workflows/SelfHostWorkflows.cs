@@ -1,3 +1,6 @@
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Hiroi.Durable.Workflows;
@@ -51,9 +54,16 @@ public static class SelfHostWorkflows
         var settings = new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = string.IsNullOrEmpty(options.TaskHub) ? services.GetRequiredService<IOptions<StorageOptions>>().Value.Prefix + TableNames.WorkflowHub : options.TaskHub,
+            // The engine's clients have the app's bounded retries too: a hung account fails its polls fast, and they retry.
             StorageAccountClientProvider = storage.Create(
-                connectionString => new StorageAccountClientProvider(connectionString),
-                (blob, queue, table, credential) => new StorageAccountClientProvider(blob, queue, table, credential)),
+                connectionString => new StorageAccountClientProvider(
+                    StorageServiceClientProvider.ForBlob(connectionString, storage.Configured(new BlobClientOptions())),
+                    StorageServiceClientProvider.ForQueue(connectionString, storage.Configured(new QueueClientOptions())),
+                    StorageServiceClientProvider.ForTable(connectionString, storage.Configured(new TableClientOptions()))),
+                (blob, queue, table, credential) => new StorageAccountClientProvider(
+                    StorageServiceClientProvider.ForBlob(blob, credential, storage.Configured(new BlobClientOptions())),
+                    StorageServiceClientProvider.ForQueue(queue, credential, storage.Configured(new QueueClientOptions())),
+                    StorageServiceClientProvider.ForTable(table, credential, storage.Configured(new TableClientOptions())))),
             // One partition: a single control queue keeps latency low on Azurite and a small deployment.
             PartitionCount = 1,
             // The app lease keeps two deployed versions from sharing a task hub; a restarted instance would wait out its

@@ -22,6 +22,9 @@ public enum EventResult
 /// </summary>
 public sealed class EventProcessor(IEnumerable<IAcsEventConsumer> handlers, EventClaims claims, TimeProvider time, ILogger<EventProcessor> logger)
 {
+    // A failed event's claim is given back within this, or left to expire with its lease.
+    private static readonly TimeSpan ReleaseBound = TimeSpan.FromSeconds(2);
+
     private readonly Dictionary<string, IAcsEventConsumer> _handlers =
         handlers.ToDictionary(h => h.EventType, StringComparer.OrdinalIgnoreCase);
 
@@ -149,9 +152,11 @@ public sealed class EventProcessor(IEnumerable<IAcsEventConsumer> handlers, Even
 
         try
         {
-            await claims.ReleaseAsync(claim, CancellationToken.None).ConfigureAwait(false);
+            // Best effort, and bounded: storage that just failed the handler may hang here too, and the answer (503) waits on it.
+            using var bounded = new CancellationTokenSource(ReleaseBound);
+            await claims.ReleaseAsync(claim, bounded.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (TransientFaults.IsTransient(e) || e is Azure.RequestFailedException)
+        catch (Exception e) when (TransientFaults.IsTransient(e) || e is Azure.RequestFailedException || e is OperationCanceledException)
         {
             // The lease expires on its own; the redelivery takes the claim over then.
             logger.LogWarning(e, "Could not release the claim of a failed event");

@@ -13,7 +13,10 @@ public static class TransientFaults
         // Redis (shared limits and counters) down or slow.
         StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => true,
         // Azure.Core's retry policy gives up with an AggregateException of each attempt's failure.
-        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsTransient),
+        // It aggregates only tries it retried, and it never retries a caller's cancellation: a cancelled try in there is a
+        // try that outlived its network timeout (storage hung).
+        AggregateException aggregate => aggregate.InnerExceptions.Count > 0
+            && aggregate.InnerExceptions.All(e => IsTransient(e) || e is OperationCanceledException),
         _ => false,
     };
 }
