@@ -19,7 +19,7 @@ public sealed class StorageBoundsTests
         hung.Start();
         var port = ((IPEndPoint)hung.LocalEndpoint).Port;
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { [StorageAccount.SettingName] = TestStorage.AzuriteConnectionString(port, port, port) }).Build();
+            .AddInMemoryCollection(new Dictionary<string, string?> { [StorageAccount.SettingName] = AzuriteProcess.ConnectionStringFor(port, port, port) }).Build();
         var account = StorageAccount.FromConfiguration(configuration, new StorageOptions { NetworkTimeoutSeconds = 1, MaxRetries = 2, RetryDelayMilliseconds = 10 });
         var table = account.CreateTableServiceClient().GetTableClient("hung");
 
