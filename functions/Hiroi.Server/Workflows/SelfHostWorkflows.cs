@@ -24,7 +24,8 @@ public static class SelfHostWorkflows
     {
         services.AddSection<DurableEngineOptions>(DurableEngineOptions.Section);
         services.AddSingleton(CreateAzureStorageService);
-        services.AddSingleton<IOrchestrationService>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
+        services.AddSingleton<IOrchestrationService>(sp =>
+            ActivatorUtilities.CreateInstance<ActivityReleasingOrchestrationService>(sp, sp.GetRequiredService<AzureStorageOrchestrationService>()));
         services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
         services.AddSingleton<DurableSidecarEndpoint>();
         // Registered before the worker, so the engine listens before the worker connects.

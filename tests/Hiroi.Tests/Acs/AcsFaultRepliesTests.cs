@@ -39,7 +39,9 @@ public sealed class AcsFaultRepliesTests
     [Fact]
     public async Task A_sign_in_mail_under_faults_is_sent_once()
     {
-        using var app = new FaultyAcsApp(("Hiroi:AcsSimulator:Faults:Email:Pattern", "429:1,500,lost,ok"));
+        // An attempt may take 5 s before the client gives up on it (the lost reply's wait): a 429 answered slowly on a busy
+        // machine must still be waited out by its Retry-After, not abandoned and resent at once.
+        using var app = new FaultyAcsApp(("Hiroi:AcsSimulator:Faults:Email:Pattern", "429:1,500,lost,ok"), ("Hiroi:Acs:AttemptTimeoutMilliseconds", "5000"));
         var org = await app.CreateOrgAsync("Org " + Guid.NewGuid().ToString("N")[..6], $"owner-{Guid.NewGuid():N}@example.com");
         var email = $"person-{Guid.NewGuid():N}@example.com";
         using var owner = app.ClientWithKey(org.OwnerApiKey);

@@ -31,7 +31,10 @@ public class WorkflowRegistryTests
             ["AgentReply", "CallDeadline", "CampaignOrchestration", "OrgPurge", "RetentionSweep"],
             HiroiWorkflows.Orchestrators.Select(HiroiWorkflows.NameOf).Order(StringComparer.Ordinal));
         Assert.Equal(
-            ["AgentTurn", "CallDeadlineReached", "CampaignFail", "CampaignStep", "OrgPurgeStep", "RetentionDeleteExpiredClaims", "RetentionListOrgs", "RetentionSweepBatch"],
+            [
+                "AgentTurn", "AgentTurnFailed", "CallDeadlineReached", "CampaignFail", "CampaignStep", "OrgPurgeStep", "RetentionDeleteExpiredClaims",
+                "RetentionListOrgs", "RetentionSweepBatch",
+            ],
             HiroiWorkflows.Activities.Select(HiroiWorkflows.NameOf).Order(StringComparer.Ordinal));
     }
 
