@@ -34,7 +34,7 @@ public sealed class CampaignUnderOutage(ServerProcess server, string apiKey)
         var list = await IdOfAsync(await http.PostAsJsonAsync("/api/lists", new { name = "Chaos" }));
         (await http.PostAsync($"/api/lists/{list}/contacts", new StringContent(csv.ToString(), Encoding.UTF8, "text/csv"))).EnsureSuccessStatusCode();
         // Paced so the campaign outlasts the outage: a tenth before it, the rest after.
-        var perMinute = Math.Max(120, contacts * 60 / 20 / senders.Length);
+        var perMinute = Math.Clamp(contacts * 60 / 20 / senders.Length, 120, 600); // 600 a minute is the most a sender may be paced at
         var campaign = await IdOfAsync(await http.PostAsJsonAsync("/api/campaigns", new
         {
             name = "Chaos", channel = "sms", listId = list, senderNumbers = senders, message = "Your order ships today. Reply STOP to opt out.",

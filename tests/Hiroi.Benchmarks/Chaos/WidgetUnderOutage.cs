@@ -93,7 +93,11 @@ public sealed class WidgetUnderOutage(ServerProcess server, string apiKey)
         var agent = await IdAsync(await http.SendAsync(admin));
         using var create = new HttpRequestMessage(HttpMethod.Post, "/api/widget-keys")
         {
-            Content = JsonContent.Create(new { name = "Chaos", environment = "dev", mode = "origin", origins = new[] { Origin }, agentId = agent, maxSessions = 100_000 }),
+            Content = JsonContent.Create(new
+            {
+                name = "Chaos", environment = "dev", mode = "origin", origins = new[] { Origin }, agentId = agent, maxSessions = 100_000,
+                messagesPerSession = 1000, // the run's chats outlast the default quota of 50; a session that reached it would end for that reason
+            }),
         };
         create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         return await IdAsync(await http.SendAsync(create));
