@@ -5,7 +5,7 @@
 # losses. Exits 1 on a 500, a lost or doubled item, or a load never served again. Bounded: every process it starts is
 # stopped when it ends, nothing listens beyond 127.0.0.1.
 # Usage: scripts/chaos.sh [--smoke] [--no-build] [outage seconds=30] [webhook events/s=200] [campaign contacts=1000]
-#        [widget visitors=20]
+#        [widget visitors=40]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -16,7 +16,7 @@ if [ "$SMOKE" -eq 1 ]; then set -- 2 20 30 4; fi
 outage=${1:-30}
 rate=${2:-200}
 contacts=${3:-1000}
-visitors=${4:-20}
+visitors=${4:-40}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 find_garnet
