@@ -18,7 +18,8 @@ rate=${2:-200}
 contacts=${3:-1000}
 visitors=${4:-40}
 dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+# The driver stops what it started; should it be killed itself, whatever still runs on this run's folder goes too.
+trap 'pkill -f "$dir" 2>/dev/null || true; rm -rf "$dir"' EXIT
 find_garnet
 node scripts/local-settings.mjs local.settings.sample.json "$dir/settings.json" >/dev/null
 bench_build functions/Hiroi.Server tests/Hiroi.Benchmarks

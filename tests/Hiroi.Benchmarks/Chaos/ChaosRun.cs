@@ -68,7 +68,8 @@ public static class ChaosRun
         server.Extra["Hiroi__Campaigns__SendRetrySeconds"] = "1";
         await server.StartAsync();
         await server.ReadyAsync();
-        results.Add(await new CampaignUnderOutage(server, apiKey).RunAsync(null, contacts, length));
+        // A fifth of the contacts: each faulted send takes five requests and its sender's pause, so this one is slow by design.
+        results.Add(await new CampaignUnderOutage(server, apiKey).RunAsync(null, Math.Max(30, contacts / 5), length));
         Console.WriteLine(results[^1]);
         return results.Any(r => r.Failed) ? 1 : 0;
     }

@@ -42,6 +42,18 @@ public abstract class FaultyDependency : IDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         var process = _process;
+        // Never outlives the process that started it, even one that ends without disposing it (a killed load run).
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // stopped (and disposed) already
+            }
+        };
         foreach (var port in Ports)
         {
             await Waits.UntilAsync(() => process.HasExited
