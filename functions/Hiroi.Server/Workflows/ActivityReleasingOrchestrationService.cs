@@ -1,44 +1,53 @@
+using System.Collections;
+using System.Reflection;
+using DurableTask.AzureStorage;
 using DurableTask.Core;
 
 namespace Hiroi.Server.Workflows;
 
 /// <summary>
-/// The engine's <see cref="IOrchestrationService"/> with one repair: an activity work item given back while storage is
-/// down is given back again until storage takes it. DurableTask.AzureStorage forgets an activity's session only once
-/// its abandon (or completion) reached the queue; when that write fails (storage stopped under the engine), the session
-/// stays in memory as running, and the message, visible again after its timeout, is refused on every later delivery
-/// ("is being processed multiple times concurrently") until the process restarts: the campaign waits for a restart.
-/// Retrying the abandon while storage is away holds one activity slot for the outage and then lets the message run again
-/// (activities here are idempotent). Everything else passes through.
+/// The engine's <see cref="IOrchestrationService"/> with one repair. DurableTask.AzureStorage remembers each activity it
+/// handed out until giving it back (its completion or abandon) reaches the work-item queue. When that write fails (storage
+/// stopped under the engine), it remembers the activity for good: the message, visible again after its timeout, is then
+/// refused on every later delivery ("is being processed multiple times concurrently") until the process restarts, and a
+/// campaign stalls. Trying the abandon again does not help once the message was delivered again (its pop receipt changed).
+/// So when an abandon fails, the engine's memory of that activity is dropped: the message comes back by itself when its
+/// visibility timeout ends, and runs again (activities here are idempotent). Everything else passes through.
 /// </summary>
-public sealed class ActivityReleasingOrchestrationService(
-    IOrchestrationService inner, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<ActivityReleasingOrchestrationService> logger) : IOrchestrationService
+public sealed class ActivityReleasingOrchestrationService(IOrchestrationService inner, ILogger<ActivityReleasingOrchestrationService> logger) : IOrchestrationService
 {
-    /// <summary>The longest wait between two tries to give an activity back.</summary>
-    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
+    // The engine's own record of the activities it handed out (DurableTask.AzureStorage 2.x); checked by a test, so a
+    // version that renames it fails there rather than here.
+    private static readonly FieldInfo? ActiveActivities =
+        typeof(AzureStorageOrchestrationService).GetField("activeActivitySessions", BindingFlags.NonPublic | BindingFlags.Instance);
+
+    /// <summary>Whether this engine's record of handed-out activities can be reached (false: a version of the engine that changed).</summary>
+    public static bool CanForget => ActiveActivities?.FieldType.IsAssignableTo(typeof(IDictionary)) == true;
 
     public async Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem)
     {
-        var wait = TimeSpan.FromMilliseconds(250);
-        for (var tries = 1; ; tries++)
+        ArgumentNullException.ThrowIfNull(workItem);
+        try
         {
-            try
-            {
-                await inner.AbandonTaskActivityWorkItemAsync(workItem).ConfigureAwait(false);
-                return;
-            }
-            // The engine wraps storage's faults in its own exception type; any failure here is a write to the queue.
-            catch (Exception e) when (!lifetime.ApplicationStopping.IsCancellationRequested)
-            {
-                if (tries == 1)
-                {
-                    logger.LogWarning("Giving back activity work item {WorkItem} failed ({Error}); retrying until storage answers", workItem.Id, e.GetType().Name);
-                }
-
-                await Task.Delay(wait, time, lifetime.ApplicationStopping).ConfigureAwait(false);
-                wait = wait * 2 < MaxBackoff ? wait * 2 : MaxBackoff;
-            }
+            await inner.AbandonTaskActivityWorkItemAsync(workItem).ConfigureAwait(false);
         }
+        catch (Exception e) when (Forget(workItem.Id))
+        {
+            logger.LogWarning("Activity work item {WorkItem} could not be given back ({Error}): it runs again when its message's visibility timeout ends",
+                workItem.Id, e.GetType().Name);
+        }
+    }
+
+    /// <summary>Drops the engine's memory of a handed-out activity; false when it cannot (then the failure surfaces as before).</summary>
+    private bool Forget(string workItemId)
+    {
+        if (!CanForget || ActiveActivities!.GetValue(inner) is not IDictionary active)
+        {
+            return false;
+        }
+
+        active.Remove(workItemId);
+        return true;
     }
 
     public int TaskOrchestrationDispatcherCount => inner.TaskOrchestrationDispatcherCount;

@@ -25,7 +25,7 @@ public static class SelfHostWorkflows
         services.AddSection<DurableEngineOptions>(DurableEngineOptions.Section);
         services.AddSingleton(CreateAzureStorageService);
         services.AddSingleton<IOrchestrationService>(sp =>
-            ActivatorUtilities.CreateInstance<ActivityReleasingOrchestrationService>(sp, sp.GetRequiredService<AzureStorageOrchestrationService>()));
+            ActivatorUtilities.CreateInstance<ActivityReleasingOrchestrationService>(sp, (IOrchestrationService)sp.GetRequiredService<AzureStorageOrchestrationService>()));
         services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
         services.AddSingleton<DurableSidecarEndpoint>();
         // Registered before the worker, so the engine listens before the worker connects.

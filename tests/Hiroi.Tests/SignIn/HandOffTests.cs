@@ -146,7 +146,9 @@ public sealed class HandOffTests(HandOffApp app) : IClassFixture<HandOffApp>
             async () => (await poison.PeekMessagesAsync(32)).Value.FirstOrDefault(m => m.MessageText == text), "the message in the poison queue");
         Assert.NotNull(moved);
         Assert.DoesNotContain((await mailQueue.PeekMessagesAsync(32)).Value, m => m.MessageId == sent.MessageId);
-        Assert.Contains(app.Logs.Lines, l => l.Level == LogLevel.Error && l.Message.Contains(sent.MessageId, StringComparison.Ordinal));
+        // Logged right after the move: wait for it rather than race it.
+        await Waits.UntilAsync(() => Task.FromResult(app.Logs.Lines.Any(l => l.Level == LogLevel.Error && l.Message.Contains(sent.MessageId, StringComparison.Ordinal))),
+            "the poison move's log line");
         Assert.DoesNotContain(app.Logs.Lines, l => l.Message.Contains(address, StringComparison.Ordinal));
     }
 }
