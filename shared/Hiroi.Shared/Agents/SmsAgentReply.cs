@@ -27,13 +27,7 @@ public sealed class SmsAgentReply(
 
     public async Task<string> RunAsync(AgentTurnRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (!OrgId.TryParse(request.OrgId, out var org))
-        {
-            throw new ArgumentException("The turn names no org.", nameof(request));
-        }
-
-        var turn = await turns.StartAsync(org, request.MessageKey, Channel, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var (org, turn) = await OpenTurnAsync(request, cancellationToken).ConfigureAwait(false);
         if (TurnStates.IsFinal(turn.State))
         {
             return turn.State;
@@ -86,13 +80,7 @@ public sealed class SmsAgentReply(
     /// </summary>
     public async Task<string> GiveUpAsync(AgentTurnRequest request, string failure, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (!OrgId.TryParse(request.OrgId, out var org))
-        {
-            throw new ArgumentException("The turn names no org.", nameof(request));
-        }
-
-        var turn = await turns.StartAsync(org, request.MessageKey, Channel, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var (org, turn) = await OpenTurnAsync(request, cancellationToken).ConfigureAwait(false);
         if (TurnStates.IsFinal(turn.State))
         {
             return turn.State;
@@ -102,6 +90,18 @@ public sealed class SmsAgentReply(
         await audit.RecordAsync(Caller.System(org, "agent-reply"), AuditActions.AgentReplyFailed, "message:" + request.MessageKey, failure, cancellationToken)
             .ConfigureAwait(false);
         return await FinishAsync(org, turn, TurnStates.Failed, "the reply could not be sent: " + failure, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The turn's row for the request's message, started now or as an earlier try left it (a final state means it is done).</summary>
+    private async Task<(OrgId Org, AgentTurnEntity Turn)> OpenTurnAsync(AgentTurnRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!OrgId.TryParse(request.OrgId, out var org))
+        {
+            throw new ArgumentException("The turn names no org.", nameof(request));
+        }
+
+        return (org, await turns.StartAsync(org, request.MessageKey, Channel, time.GetUtcNow(), cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>

@@ -103,7 +103,8 @@ public abstract class FaultyDependency : IDisposable
         }
     }
 
-    private static bool Answers(int port)
+    /// <summary>Whether something accepts connections on the loopback <paramref name="port"/>.</summary>
+    public static bool Answers(int port)
     {
         try
         {

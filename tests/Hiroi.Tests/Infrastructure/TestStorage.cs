@@ -73,21 +73,7 @@ public static class TestStorage
 
     private static void WaitForPort(int port) =>
         // Called while the storage connection string is first resolved (synchronously): the suite's one condition wait.
-        Task.Run(() => Waits.UntilAsync(() => Task.FromResult(Answers(port)), $"Azurite to answer on port {port}")).GetAwaiter().GetResult();
-
-    private static bool Answers(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+        Task.Run(() => Waits.UntilAsync(() => Task.FromResult(FaultyDependency.Answers(port)), $"Azurite to answer on port {port}")).GetAwaiter().GetResult();
 
     /// <summary>
     /// A port nothing listens on now, and one this run has not handed out before: the OS may offer a port again as soon
